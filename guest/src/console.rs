@@ -1,0 +1,28 @@
+//! `console.*`: formatted in JS (console.js), sent to the host's console
+//! import line by line, with the level.
+
+use rquickjs::{Ctx, Function};
+
+use crate::bindings::isobox::sandbox::console::{Level, write};
+
+const PRELUDE: &str = include_str!("console.js");
+
+/// Defines `globalThis.console`. Runs at wizer time: it only defines
+/// functions and calls no host import.
+pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let installer: Function = ctx.eval(PRELUDE)?;
+    let sink = Function::new(ctx.clone(), |level: u32, line: String| -> bool {
+        write(level_from_index(level), &line)
+    })?;
+    installer.call::<_, ()>((sink,))
+}
+
+fn level_from_index(index: u32) -> Level {
+    match index {
+        0 => Level::Debug,
+        1 => Level::Info,
+        3 => Level::Warn,
+        4 => Level::Error,
+        _ => Level::Log,
+    }
+}

@@ -1,0 +1,151 @@
+//! The one QuickJS runtime and context of an instance, and the run itself.
+
+use std::cell::RefCell;
+
+use rquickjs::allocator::RustAllocator;
+use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
+
+use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
+use crate::failure::Failure;
+use crate::{console, eval, random, result};
+
+struct JsEngine {
+    // The runtime must outlive the context; both live as long as the instance.
+    _runtime: Runtime,
+    context: Context,
+}
+
+/// The JS stack limit while the built-ins are installed.
+const INIT_STACK_BYTES: usize = 256 * 1024;
+
+thread_local! {
+    static ENGINE: RefCell<Option<JsEngine>> = const { RefCell::new(None) };
+}
+
+/// Creates the runtime, the context and the built-ins, once.
+pub fn initialise() {
+    ENGINE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            // Without an engine the sandbox cannot do anything: a trap here
+            // fails the snapshot (or the run), which the host reports.
+            *slot = Some(JsEngine::new().expect("creating the QuickJS runtime and context"));
+        }
+    });
+}
+
+impl JsEngine {
+    fn new() -> rquickjs::Result<Self> {
+        // The Rust allocator reports usable sizes to QuickJS and returns null
+        // (a JS "out of memory" error) when linear memory cannot grow.
+        let runtime = Runtime::new_with_alloc(RustAllocator)?;
+        // QuickJS's default (1 MiB) is the whole shadow stack: measured from
+        // a stack top inside it, the limit would wrap below address 0 and
+        // every call would overflow. `run` arms the per-run limit.
+        runtime.set_max_stack_size(INIT_STACK_BYTES);
+        let context = Context::full(&runtime)?;
+        context.with(|ctx| -> rquickjs::Result<()> {
+            let installed = console::install(&ctx).and_then(|()| {
+                let math: Object = ctx.globals().get("Math")?;
+                math.set("random", Function::new(ctx.clone(), random::next_f64)?.with_name("random")?)
+            });
+            if let Err(rquickjs::Error::Exception) = installed {
+                let exception = ctx.catch();
+                let text = exception
+                    .as_exception()
+                    .map(|e| format!("{}: {}", e.message().unwrap_or_default(), e.stack().unwrap_or_default()));
+                panic!("installing the built-ins threw: {text:?} {exception:?}");
+            }
+            installed
+        })?;
+        Ok(JsEngine { _runtime: runtime, context })
+    }
+}
+
+/// Runs one request. The instance is not used again afterwards.
+pub fn run(request: RunRequest) -> Result<Option<String>, GuestError> {
+    initialise();
+    random::seed(request.random_seed);
+    ENGINE.with(|slot| {
+        let slot = slot.borrow();
+        // `initialise` above filled the slot or trapped.
+        let engine = slot.as_ref().expect("engine initialised");
+        engine.context.with(|ctx| {
+            arm_stack_limit(&ctx, request.max_stack_bytes);
+            run_in(&ctx, &request).map_err(Failure::into_guest_error)
+        })
+    })
+}
+
+/// Measures the stack from here: QuickJS throws a RangeError once a call
+/// would take it more than `max_bytes` below this point.
+fn arm_stack_limit(ctx: &Ctx<'_>, max_bytes: u32) {
+    // SAFETY: the runtime pointer comes from a live context; both calls only
+    // write the runtime's stack fields.
+    unsafe {
+        let runtime = qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+        qjs::JS_UpdateStackTop(runtime);
+        qjs::JS_SetMaxStackSize(runtime, max_bytes as _);
+    }
+}
+
+fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure> {
+    let input = ctx.json_parse(request.input_json.as_str()).map_err(|_| {
+        let _ = ctx.catch();
+        Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the input is not valid JSON")
+    })?;
+    let env = Object::new(ctx.clone()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    let globals = ctx.globals();
+    globals
+        .set("input", input.clone())
+        .and_then(|()| globals.set("env", env.clone()))
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+
+    let evaluation = eval::evaluate(ctx, &request.code, &request.filename, request.form, input, env.into_value())?;
+    let mut value = settle(ctx, evaluation.value)?;
+    if evaluation.is_completion_record {
+        value = match value.as_object() {
+            Some(record) => record.get("value").map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
+            None => Value::new_undefined(ctx.clone()),
+        };
+    }
+    result::serialise(ctx, value, request.max_result_bytes)
+}
+
+/// Drives the job queue until `value` (if it is a promise) settles, and
+/// returns what it settled to.
+pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Failure> {
+    let Some(promise) = value.as_promise().cloned() else {
+        return Ok(value);
+    };
+    loop {
+        if let Some(outcome) = promise.result::<Value>() {
+            return outcome.map_err(|_| Failure::from_pending(ctx, Phase::Run));
+        }
+        if !run_one_job(ctx)? {
+            return Err(Failure::new(
+                Phase::Run,
+                ErrorKind::Unsettled,
+                None,
+                "the result promise never settled: no job is left that could settle it \
+                 (a promise whose resolve is never called?)",
+            ));
+        }
+    }
+}
+
+/// Runs one pending job; false when there was none.
+fn run_one_job(ctx: &Ctx<'_>) -> Result<bool, Failure> {
+    let mut job_ctx = std::ptr::null_mut();
+    // SAFETY: the runtime pointer comes from a live context, and `job_ctx` is
+    // a valid out-pointer; on an exception it names the job's context, which
+    // is this one (the sandbox has a single context).
+    let status = unsafe {
+        let runtime = qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+        qjs::JS_ExecutePendingJob(runtime, &mut job_ctx)
+    };
+    if status < 0 {
+        return Err(Failure::from_pending(ctx, Phase::Run));
+    }
+    Ok(status > 0)
+}

@@ -1,0 +1,222 @@
+//! Compiling and evaluating the three code forms.
+//!
+//! # Normalisation rules (`code-form.auto`)
+//!
+//! The code is tried, in order, as:
+//!
+//! 1. **An expression.** The code with trailing semicolons and whitespace
+//!    removed is parsed as one parenthesised expression. If that parses, the
+//!    expression's value is the result; if the value is a function (a lone
+//!    `async (input, env) => { ... }`, `function main(input) { ... }`), it is
+//!    called as `fn(input, env)` and its awaited return value is the result.
+//!    `{ a: 1 }` is therefore an object, not a block.
+//! 2. **A script body.** The code is parsed as a sloppy-mode script in which
+//!    top-level `await` works. The value of the last expression statement
+//!    (the script's completion value) is the result, awaited.
+//! 3. **An ES module.** The code is parsed as a module (strict). Its default
+//!    export must be a function; it is called as `fn(input, env)` and its
+//!    awaited return value is the result.
+//!
+//! If none parses, the syntax error reported is the module's when the code
+//! has an `import` or `export` statement, the script's otherwise.
+//!
+//! `input` and `env` are also globals, so a script body can read them.
+//! Parsing only compiles: no code runs until a form has been chosen.
+
+use std::ffi::CString;
+
+use rquickjs::{Ctx, Function, Module, Object, Value, qjs};
+
+use crate::bindings::isobox::sandbox::types::{CodeForm, ErrorKind, Phase};
+use crate::failure::Failure;
+
+/// The form the code was found to have.
+enum Form<'js> {
+    Expression(Value<'js>),
+    Script(Value<'js>),
+    Module(Module<'js>),
+}
+
+/// What evaluating the code gave: a value, a promise, or (for a script body) a
+/// promise of the completion record `{ value }`.
+pub struct Evaluation<'js> {
+    pub value: Value<'js>,
+    /// The settled value is `{ value: completion }`, not the result itself.
+    pub is_completion_record: bool,
+}
+
+/// Compiles the code in the requested form and evaluates it. The value
+/// returned may be a promise; `engine` drives it to completion.
+pub fn evaluate<'js>(
+    ctx: &Ctx<'js>,
+    code: &str,
+    filename: &str,
+    form: CodeForm,
+    input: Value<'js>,
+    env: Value<'js>,
+) -> Result<Evaluation<'js>, Failure> {
+    let file = c_filename(filename);
+    let form = match form {
+        CodeForm::Auto => choose_form(ctx, code, &file)?,
+        CodeForm::Script => match compile_expression(ctx, code, &file) {
+            Ok(function) => Form::Expression(function),
+            Err(_) => Form::Script(compile_script(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?),
+        },
+        CodeForm::Module => Form::Module(compile_module(ctx, code, filename).map_err(|e| compile_failure(ctx, e))?),
+    };
+    let value = match form {
+        Form::Expression(compiled) => {
+            let value = run_compiled(ctx, compiled)?;
+            match value.as_function() {
+                Some(function) => call_entry(ctx, function, input, env)?,
+                None => value,
+            }
+        }
+        Form::Script(compiled) => {
+            // An async script evaluates to a promise of `{ value: completion }`.
+            return Ok(Evaluation { value: run_compiled(ctx, compiled)?, is_completion_record: true });
+        }
+        Form::Module(module) => evaluate_module(ctx, module, input, env)?,
+    };
+    Ok(Evaluation { value, is_completion_record: false })
+}
+
+fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Failure> {
+    if let Ok(compiled) = compile_expression(ctx, code, file) {
+        return Ok(Form::Expression(compiled));
+    }
+    let script_error = match compile_script(ctx, code, file) {
+        Ok(compiled) => return Ok(Form::Script(compiled)),
+        Err(error) => error,
+    };
+    let name = file.to_string_lossy();
+    match compile_module(ctx, code, &name) {
+        Ok(module) => Ok(Form::Module(module)),
+        Err(module_error) if has_module_syntax(code) => Err(compile_failure(ctx, module_error)),
+        Err(_) => Err(compile_failure(ctx, script_error)),
+    }
+}
+
+/// True when some line starts with an `import` or `export` statement.
+fn has_module_syntax(code: &str) -> bool {
+    code.lines().any(|line| {
+        let line = line.trim_start();
+        ["import", "export"].iter().any(|kw| {
+            line.strip_prefix(kw)
+                .is_some_and(|rest| rest.starts_with([' ', '{', '*', '\t']) || rest.is_empty())
+        })
+    })
+}
+
+fn c_filename(filename: &str) -> CString {
+    // The host rejects NUL bytes in names; replace them anyway rather than fail.
+    CString::new(filename.replace('\0', "\u{FFFD}")).unwrap_or_default()
+}
+
+/// Parses `code` as a single parenthesised expression, without running it.
+fn compile_expression<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
+    let body = code.trim_end().trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    // The newline before `)` ends a trailing line comment; line_num 0 for the
+    // `(` line keeps the user's line numbers.
+    let wrapped = format!("(\n{body}\n)");
+    compile_raw(ctx, &wrapped, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 0)
+}
+
+fn compile_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
+    let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_ASYNC) as i32;
+    compile_raw(ctx, code, file, flags, 1)
+}
+
+fn compile_module<'js>(ctx: &Ctx<'js>, code: &str, name: &str) -> Result<Module<'js>, Value<'js>> {
+    Module::declare(ctx.clone(), name, code).map_err(|_| ctx.catch())
+}
+
+/// Compiles without running; returns the compiled function or the exception.
+fn compile_raw<'js>(
+    ctx: &Ctx<'js>,
+    source: &str,
+    file: &CString,
+    flags: i32,
+    line_num: i32,
+) -> Result<Value<'js>, Value<'js>> {
+    let mut buffer = Vec::with_capacity(source.len() + 1);
+    buffer.extend_from_slice(source.as_bytes());
+    buffer.push(0); // JS_Eval2 wants a NUL after the `source.len()` bytes.
+    let mut options = qjs::JSEvalOptions {
+        version: qjs::JS_EVAL_OPTIONS_VERSION as i32,
+        eval_flags: flags | qjs::JS_EVAL_FLAG_COMPILE_ONLY as i32,
+        filename: file.as_ptr(),
+        line_num,
+    };
+    // SAFETY: `buffer` is NUL-terminated and outlives the call, `file` is a
+    // valid C string, and the context pointer comes from a live `Ctx`. The
+    // returned value is owned, so `Value::from_raw` takes it over.
+    unsafe {
+        let raw = qjs::JS_Eval2(ctx.as_raw().as_ptr(), buffer.as_ptr().cast(), source.len() as _, &mut options);
+        if qjs::JS_IsException(raw) {
+            Err(ctx.catch())
+        } else {
+            Ok(Value::from_raw(ctx.clone(), raw))
+        }
+    }
+}
+
+/// Runs a function that `compile_raw` returned.
+fn run_compiled<'js>(ctx: &Ctx<'js>, compiled: Value<'js>) -> Result<Value<'js>, Failure> {
+    let raw = compiled.as_raw();
+    // JS_EvalFunction takes over the reference `compiled` holds.
+    std::mem::forget(compiled);
+    // SAFETY: `raw` is an owned compiled function from this context; the
+    // returned value is owned and handed to `Value::from_raw`.
+    unsafe {
+        let result = qjs::JS_EvalFunction(ctx.as_raw().as_ptr(), raw);
+        if qjs::JS_IsException(result) {
+            Err(Failure::from_pending(ctx, Phase::Run))
+        } else {
+            Ok(Value::from_raw(ctx.clone(), result))
+        }
+    }
+}
+
+fn compile_failure<'js>(ctx: &Ctx<'js>, exception: Value<'js>) -> Failure {
+    Failure::from_exception(ctx, Phase::Compile, exception)
+}
+
+fn call_entry<'js>(
+    ctx: &Ctx<'js>,
+    function: &Function<'js>,
+    input: Value<'js>,
+    env: Value<'js>,
+) -> Result<Value<'js>, Failure> {
+    function.call((input, env)).map_err(|_| Failure::from_pending(ctx, Phase::Run))
+}
+
+fn evaluate_module<'js>(
+    ctx: &Ctx<'js>,
+    module: Module<'js>,
+    input: Value<'js>,
+    env: Value<'js>,
+) -> Result<Value<'js>, Failure> {
+    let (module, done) = module.eval().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    crate::engine::settle(ctx, done.into_value())?;
+    let namespace: Object = module.namespace().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    let default: Value = namespace.get("default").map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    match default.as_function() {
+        Some(function) => call_entry(ctx, function, input, env),
+        None if default.is_undefined() => Err(Failure::new(
+            Phase::Run,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            "the module has no default export: write `export default async function (input, env) { ... }`",
+        )),
+        None => Err(Failure::new(
+            Phase::Run,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            &format!(
+                "the module's default export is a {}, not a function: export a function `(input, env) => result`",
+                default.type_name()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,83 @@
+//! Builds the sandbox guest (`guest/`) for wasm32-wasip2 with its own target
+//! directory, so `cargo build` and `cargo test` just work, and tells the crate
+//! where the component is (`ISOBOX_GUEST_WASM`).
+//!
+//! Setting `ISOBOX_GUEST_WASM` to an existing component skips the build.
+//! The guest needs clang-19, llvm-ar-19 and Debian's wasi-libc headers and the
+//! `wasm32-wasip2` Rust target; `scripts/setup.sh` (run by `make`) installs them.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Bytes of shadow stack the guest is linked with (stack first in memory).
+const GUEST_STACK_BYTES: u32 = 1024 * 1024;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=ISOBOX_GUEST_WASM");
+    if let Ok(prebuilt) = env::var("ISOBOX_GUEST_WASM") {
+        if Path::new(&prebuilt).is_file() {
+            println!("cargo:rustc-env=ISOBOX_GUEST_WASM={prebuilt}");
+            return;
+        }
+        panic!("ISOBOX_GUEST_WASM={prebuilt} is not a file");
+    }
+
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().expect("host/ lives in the workspace").to_path_buf();
+    for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("guest");
+    let stack_header = root.join("guest/c/quickjs-wasi-stack.h");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(&root)
+        .args(["build", "--package", "isobox-guest", "--release", "--locked"])
+        .args(["--target", "wasm32-wasip2", "--target-dir"])
+        .arg(&target_dir);
+    // The outer build's settings are for the host target, not the guest's.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        // rquickjs-sys would otherwise download wasi-sdk; Debian's clang and
+        // wasi-libc headers build QuickJS offline.
+        .env("RQUICKJS_SYS_NO_WASI_SDK", "1")
+        .env("CC_wasm32_wasip2", env::var("ISOBOX_GUEST_CC").unwrap_or_else(|_| "clang-19".into()))
+        .env("AR_wasm32_wasip2", env::var("ISOBOX_GUEST_AR").unwrap_or_else(|_| "llvm-ar-19".into()))
+        .env(
+            "CFLAGS_wasm32_wasip2",
+            format!("-isystem /usr/include/wasm32-wasi -include {}", stack_header.display()),
+        )
+        .env(
+            "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
+            format!("-C link-arg=--stack-first -C link-arg=-zstack-size={GUEST_STACK_BYTES}"),
+        );
+
+    let status = command.status().expect("running cargo to build the guest");
+    if !status.success() {
+        panic!(
+            "building the sandbox guest for wasm32-wasip2 failed ({status}); \
+             run `make setup` (or scripts/setup.sh) to install clang-19, wasi-libc and the wasm32-wasip2 target"
+        );
+    }
+    let wasm = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");
+    assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
+    println!("cargo:rustc-env=ISOBOX_GUEST_WASM={}", wasm.display());
+    println!("cargo:rustc-env=ISOBOX_GUEST_STACK_BYTES={GUEST_STACK_BYTES}");
+}

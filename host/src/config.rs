@@ -1,0 +1,60 @@
+//! The engine's settings, fixed when it is built.
+
+use std::path::PathBuf;
+
+/// Default ceiling for any run's memory limit.
+pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+/// Default number of sandboxes that may exist at once.
+pub const DEFAULT_MAX_CONCURRENT_RUNS: u32 = 1000;
+/// Default bytes of each pooled linear memory kept resident between runs.
+pub const DEFAULT_MEMORY_KEEP_RESIDENT: usize = 4 * 1024 * 1024;
+
+/// Where the precompiled snapshot is cached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheDir {
+    /// `$ISOBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/isobox`, else
+    /// `$HOME/.cache/isobox`; no cache if none of them is set.
+    Default,
+    /// This directory (created with mode 0700 if missing).
+    At(PathBuf),
+    /// No cache: snapshot and compile on every build.
+    Disabled,
+}
+
+/// Settings of an [`Engine`](crate::Engine). Built by [`EngineBuilder`](crate::EngineBuilder).
+#[derive(Clone, Debug)]
+pub(crate) struct EngineConfig {
+    pub max_memory_bytes: u64,
+    pub max_concurrent_runs: u32,
+    pub memory_keep_resident: usize,
+    pub fuel_metering: bool,
+    pub cache_dir: CacheDir,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
+            max_concurrent_runs: DEFAULT_MAX_CONCURRENT_RUNS,
+            memory_keep_resident: DEFAULT_MEMORY_KEEP_RESIDENT,
+            fuel_metering: true,
+            cache_dir: CacheDir::Default,
+        }
+    }
+}
+
+impl CacheDir {
+    /// The directory this setting names, if any.
+    pub(crate) fn resolve(&self) -> Option<PathBuf> {
+        match self {
+            CacheDir::Disabled => None,
+            CacheDir::At(path) => Some(path.clone()),
+            CacheDir::Default => {
+                let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+                var("ISOBOX_CACHE_DIR")
+                    .or_else(|| var("XDG_CACHE_HOME").map(|p| p.join("isobox")))
+                    .or_else(|| var("HOME").map(|p| p.join(".cache/isobox")))
+            }
+        }
+    }
+}

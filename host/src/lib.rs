@@ -1,0 +1,41 @@
+//! isobox runs untrusted JavaScript in a brand-new WebAssembly sandbox for
+//! every run: QuickJS compiled to a component, initialised once by wizer,
+//! instantiated fresh per run by wasmtime from a pooled, copy-on-write
+//! snapshot, under limits the host enforces.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), isobox::EngineError> {
+//! use isobox::{Engine, RunRequest};
+//!
+//! let engine = Engine::builder().build().await?;
+//! let outcome = engine
+//!     .run(RunRequest::new("async (input) => { console.log('hi'); return input.a + 1 }")
+//!         .with_input(serde_json::json!({ "a": 41 })))
+//!     .await;
+//! assert_eq!(outcome.result.unwrap(), serde_json::json!(42));
+//! assert_eq!(outcome.logs.entries[0].message, "hi");
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces: [`Engine`] (built once by [`EngineBuilder`], cloned freely),
+//! [`RunRequest`] with its [`Limits`], and the [`Outcome`] of each run.
+
+mod config;
+mod console;
+mod engine;
+mod limits;
+mod outcome;
+mod request;
+mod run;
+mod sandbox;
+mod snapshot;
+mod ticker;
+
+pub use config::CacheDir;
+pub use console::{LogEntry, LogLevel, Logs};
+pub use engine::{Engine, EngineBuilder};
+pub use limits::{LimitError, Limits};
+pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
+pub use request::{CodeForm, RequestError, RunRequest};
+pub use snapshot::EngineError;

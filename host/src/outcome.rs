@@ -1,0 +1,195 @@
+//! What a run gives back: its value or a typed error, the console lines and
+//! the run's figures.
+
+use serde::{Deserialize, Serialize};
+
+use crate::console::Logs;
+
+/// Everything that happened in one run.
+///
+/// As JSON: `{"ok": true, "value": ..., "logs": ..., "stats": ...}` or
+/// `{"ok": false, "error": {...}, "logs": ..., "stats": ...}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "OutcomeJson", into = "OutcomeJson")]
+pub struct Outcome {
+    /// The JSON result (`undefined` becomes `null`), or why there is none.
+    pub result: Result<serde_json::Value, RunError>,
+    pub logs: Logs,
+    pub stats: Stats,
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The error's kind, if the run failed.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        self.result.as_ref().err().map(|e| e.kind)
+    }
+}
+
+/// Figures about one run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// From the start of instantiation to the result, in microseconds.
+    pub wall_time_us: u64,
+    /// Fuel used (about one unit per Wasm instruction); `None` when the engine
+    /// meters no fuel.
+    pub fuel_used: Option<u64>,
+    /// The largest the sandbox's linear memory grew, in bytes.
+    pub peak_memory_bytes: u64,
+}
+
+/// Where a run failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// The request was refused before any sandbox ran (bad limits, empty or
+    /// oversized code, unusable input).
+    Input,
+    /// The code did not parse.
+    Compile,
+    /// The code threw, was stopped by a limit, or never finished.
+    Run,
+    /// The result could not be written as JSON, or was too large.
+    Serialise,
+}
+
+/// What kind of failure ended a run. `Display` gives the kebab-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// A JS value was thrown, or the result promise rejected, and nothing
+    /// caught it.
+    JsError,
+    /// A syntax error: `line` and `column` say where.
+    SyntaxError,
+    /// The wall-clock limit ended the run.
+    Timeout,
+    /// The fuel (CPU) budget ran out.
+    CpuLimit,
+    /// The sandbox reached its memory limit.
+    MemoryLimit,
+    /// The JS stack limit was reached (an uncaught `RangeError`) or the
+    /// sandbox's native stack ran out.
+    StackOverflow,
+    /// The result is larger than `result_bytes`.
+    OutputLimit,
+    /// The result is not JSON (a function, symbol, BigInt or a cycle).
+    Unserialisable,
+    /// The result promise can never settle.
+    Unsettled,
+    /// The request was refused: see the message.
+    InvalidInput,
+    /// The sandbox itself failed (a trap that no limit explains). A bug: the
+    /// message says what trapped.
+    Internal,
+}
+
+impl ErrorKind {
+    /// True for the kinds that mean a limit stopped the run.
+    pub fn is_limit(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Timeout
+                | ErrorKind::CpuLimit
+                | ErrorKind::MemoryLimit
+                | ErrorKind::StackOverflow
+                | ErrorKind::OutputLimit
+        )
+    }
+
+    /// The kebab-case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::JsError => "js-error",
+            ErrorKind::SyntaxError => "syntax-error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::CpuLimit => "cpu-limit",
+            ErrorKind::MemoryLimit => "memory-limit",
+            ErrorKind::StackOverflow => "stack-overflow",
+            ErrorKind::OutputLimit => "output-limit",
+            ErrorKind::Unserialisable => "unserialisable",
+            ErrorKind::Unsettled => "unsettled",
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Input => "input",
+            Phase::Compile => "compile",
+            Phase::Run => "run",
+            Phase::Serialise => "serialise",
+        })
+    }
+}
+
+/// Why a run has no result. Messages are bounded and never hold host secrets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{phase} error ({kind}): {}{message}", name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default())]
+pub struct RunError {
+    pub phase: Phase,
+    pub kind: ErrorKind,
+    /// The JS error's `name` (`TypeError`), or `None` for a thrown non-Error
+    /// value and for failures the host states.
+    pub name: Option<String>,
+    pub message: String,
+    /// The JS stack, with the code's file name and `line:column` per frame.
+    pub stack: Option<String>,
+    /// 1-based line of a syntax error.
+    pub line: Option<u32>,
+    /// 1-based column of a syntax error.
+    pub column: Option<u32>,
+}
+
+impl RunError {
+    /// A failure the host states, with no JS name or stack.
+    pub fn new(phase: Phase, kind: ErrorKind, message: impl Into<String>) -> Self {
+        RunError { phase, kind, name: None, message: message.into(), stack: None, line: None, column: None }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutcomeJson {
+    ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<RunError>,
+    logs: Logs,
+    stats: Stats,
+}
+
+impl From<Outcome> for OutcomeJson {
+    fn from(outcome: Outcome) -> Self {
+        let (value, error) = match outcome.result {
+            Ok(value) => (Some(value), None),
+            Err(error) => (None, Some(error)),
+        };
+        OutcomeJson { ok: error.is_none(), value, error, logs: outcome.logs, stats: outcome.stats }
+    }
+}
+
+impl TryFrom<OutcomeJson> for Outcome {
+    type Error = &'static str;
+
+    fn try_from(json: OutcomeJson) -> Result<Self, Self::Error> {
+        let result = match (json.ok, json.value, json.error) {
+            (true, value, None) => Ok(value.unwrap_or(serde_json::Value::Null)),
+            (false, None, Some(error)) => Err(error),
+            _ => return Err("an outcome has `ok: true` and a value, or `ok: false` and an error"),
+        };
+        Ok(Outcome { result, logs: json.logs, stats: json.stats })
+    }
+}

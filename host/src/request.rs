@@ -1,0 +1,105 @@
+//! What a caller asks for: the code, how to read it, the input and limits.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Limits;
+
+/// How the sandbox reads the code. See the README's "Code forms" section for
+/// the exact normalisation rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodeForm {
+    /// Decide from the code: an expression (a lone function is called as
+    /// `fn(input, env)`), else a script body with top-level `await`, else an
+    /// ES module.
+    #[default]
+    Auto,
+    /// An ES module whose default export is a function `fn(input, env)`.
+    Module,
+    /// A code-mode snippet: a lone function expression or a script body.
+    Script,
+}
+
+/// One run: code, input and limits. Build it with [`RunRequest::new`] and the
+/// `with_*` methods.
+///
+/// ```
+/// use isobox::{CodeForm, RunRequest};
+/// let request = RunRequest::new("(input) => input.n * 2")
+///     .with_input(serde_json::json!({ "n": 21 }))
+///     .with_filename("double.js")
+///     .with_form(CodeForm::Script);
+/// assert_eq!(request.filename, "double.js");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// The JavaScript source.
+    pub code: String,
+    /// The name errors and stack traces show. Default `main.js`.
+    #[serde(default = "default_filename")]
+    pub filename: String,
+    #[serde(default)]
+    pub form: CodeForm,
+    /// The caller's input, given to the code as `input` (`null` when absent).
+    #[serde(default)]
+    pub input: Option<serde_json::Value>,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+fn default_filename() -> String {
+    "main.js".to_owned()
+}
+
+/// Code that could not be turned into a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the code is not valid UTF-8: invalid bytes at offset {offset}")]
+    NotUtf8 { offset: usize },
+}
+
+impl RunRequest {
+    /// A request for `code` with default form, no input and default limits.
+    pub fn new(code: impl Into<String>) -> Self {
+        RunRequest {
+            code: code.into(),
+            filename: default_filename(),
+            form: CodeForm::Auto,
+            input: None,
+            limits: Limits::default(),
+        }
+    }
+
+    /// A request for code given as bytes, which must be UTF-8.
+    ///
+    /// ```
+    /// let err = isobox::RunRequest::from_utf8(vec![b'1', 0xff]).unwrap_err();
+    /// assert_eq!(err.to_string(), "the code is not valid UTF-8: invalid bytes at offset 1");
+    /// ```
+    pub fn from_utf8(code: Vec<u8>) -> Result<Self, RequestError> {
+        String::from_utf8(code)
+            .map(Self::new)
+            .map_err(|e| RequestError::NotUtf8 { offset: e.utf8_error().valid_up_to() })
+    }
+
+    pub fn with_input(mut self, input: serde_json::Value) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
+        self.filename = filename.into();
+        self
+    }
+
+    pub fn with_form(mut self, form: CodeForm) -> Self {
+        self.form = form;
+        self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}

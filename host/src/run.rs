@@ -1,0 +1,266 @@
+//! One run: check the request, build a fresh Store and instance, call the
+//! guest under the limits, and say exactly what happened.
+
+use std::time::Instant;
+
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use crate::console::{LogCapture, Logs};
+use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
+use crate::request::{CodeForm, RunRequest};
+use crate::sandbox::{GuestCodeForm, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
+use crate::Engine;
+
+/// Longest file name a request may give.
+const MAX_FILENAME_BYTES: usize = 256;
+/// Longest message or stack the host passes on from the guest.
+const MAX_ERROR_TEXT_BYTES: usize = 16 * 1024;
+
+impl Engine {
+    /// Runs `request` in a brand-new sandbox and reports what happened. Never
+    /// panics on anything the request or the code does; every failure is an
+    /// [`Outcome`] with a typed [`RunError`].
+    ///
+    /// Runs may be called from many tokio tasks at once; past
+    /// [`max_concurrent_runs`](crate::EngineBuilder::max_concurrent_runs) they
+    /// wait for a free sandbox. Must be called within a tokio runtime (the
+    /// wall-clock limit uses its timer).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isobox::EngineError> {
+    /// # let engine = isobox::Engine::builder().build().await?;
+    /// let limits = isobox::Limits { fuel: 1_000_000, ..Default::default() };
+    /// let outcome = engine.run(isobox::RunRequest::new("while (true) {}").with_limits(limits)).await;
+    /// assert_eq!(outcome.error_kind(), Some(isobox::ErrorKind::CpuLimit));
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, request: RunRequest) -> Outcome {
+        let guest_request = match self.prepare(&request) {
+            Ok(guest_request) => guest_request,
+            Err(error) => return refused(error),
+        };
+        // The semaphore is never closed, so acquire cannot fail.
+        let _slot = self.inner.slots.acquire().await;
+        let _ticking = self.inner.ticker.enter();
+        self.run_prepared(&request, guest_request).await
+    }
+
+    /// Checks limits, code and input before any Wasm runs.
+    fn prepare(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
+        let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
+        let limits = &request.limits;
+        limits
+            .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
+            .map_err(|e| invalid(e.to_string()))?;
+        if request.code.trim().is_empty() {
+            return Err(invalid("the code is empty: give a script, a function or a module".into()));
+        }
+        if request.code.len() > limits.code_bytes as usize {
+            return Err(invalid(format!(
+                "the code is {} bytes, over the code_bytes limit of {}",
+                request.code.len(),
+                limits.code_bytes
+            )));
+        }
+        if request.filename.is_empty()
+            || request.filename.len() > MAX_FILENAME_BYTES
+            || request.filename.chars().any(char::is_control)
+        {
+            return Err(invalid(format!(
+                "the file name must be 1 to {MAX_FILENAME_BYTES} bytes with no control characters"
+            )));
+        }
+        let input_json = match &request.input {
+            None => "null".to_owned(),
+            Some(value) => serde_json::to_string(value).map_err(|e| invalid(format!("the input is not JSON: {e}")))?,
+        };
+        if input_json.len() > limits.input_bytes as usize {
+            return Err(invalid(format!(
+                "the input is {} bytes of JSON, over the input_bytes limit of {}",
+                input_json.len(),
+                limits.input_bytes
+            )));
+        }
+        Ok(GuestRequest {
+            code: request.code.clone(),
+            filename: request.filename.clone(),
+            form: match request.form {
+                CodeForm::Auto => GuestCodeForm::Auto,
+                CodeForm::Module => GuestCodeForm::Module,
+                CodeForm::Script => GuestCodeForm::Script,
+            },
+            input_json,
+            max_stack_bytes: limits.stack_bytes,
+            max_result_bytes: limits.result_bytes,
+            random_seed: fresh_seed(),
+        })
+    }
+
+    async fn run_prepared(&self, request: &RunRequest, guest_request: GuestRequest) -> Outcome {
+        let limits = &request.limits;
+        let started = Instant::now();
+        let deadline = started + limits.wall_time;
+        let console = LogCapture::new(limits.log_bytes, limits.log_lines);
+        let mut store = Store::new(&self.inner.engine, RunState::new(limits.memory_bytes, console, deadline));
+        store.limiter(|state| &mut state.memory);
+        let metering = self.inner.config.fuel_metering;
+        if metering {
+            // Cannot fail: the engine was built with fuel metering on.
+            let _ = store.set_fuel(limits.fuel);
+        }
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut context| {
+            if Instant::now() >= context.data().deadline {
+                context.data_mut().timed_out = true;
+                return Err(Trap::Interrupt.into());
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+
+        let called = {
+            let pre = &self.inner.pre;
+            let store = &mut store;
+            let call = async move {
+                let sandbox = pre.instantiate_async(&mut *store).await?;
+                sandbox.call_run(&mut *store, &guest_request).await
+            };
+            tokio::time::timeout_at(deadline.into(), call).await
+        };
+
+        let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let fuel_used = metering.then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
+        let state = store.into_data();
+        let stats = Stats { wall_time_us, fuel_used, peak_memory_bytes: state.memory.peak as u64 };
+        let result = match called {
+            Err(_elapsed) => Err(timeout_error(request)),
+            Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
+            Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
+            Ok(Ok(Ok(json))) => parse_result(request, json),
+        };
+        Outcome { result, logs: state.console.finish(), stats }
+    }
+}
+
+fn refused(error: RunError) -> Outcome {
+    Outcome { result: Err(error), logs: Logs::default(), stats: Stats::default() }
+}
+
+/// A seed for the run's Math.random, from the OS.
+fn fresh_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    // getrandom only fails where the OS has no entropy source at all; a
+    // time-derived seed still differs per run there.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        return nanos.as_nanos() as u64;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+fn timeout_error(request: &RunRequest) -> RunError {
+    RunError::new(
+        Phase::Run,
+        ErrorKind::Timeout,
+        format!("the run exceeded its wall-clock limit of {} ms", request.limits.wall_time.as_millis()),
+    )
+}
+
+fn memory_error(request: &RunRequest) -> RunError {
+    RunError::new(
+        Phase::Run,
+        ErrorKind::MemoryLimit,
+        format!("the sandbox reached its memory limit of {} bytes", request.limits.memory_bytes),
+    )
+}
+
+/// Explains a trap by the limit that caused it, if any.
+fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, fuel_used: Option<u64>) -> RunError {
+    let trap = error.downcast_ref::<Trap>().copied();
+    if state.timed_out {
+        return timeout_error(request);
+    }
+    if trap == Some(Trap::OutOfFuel) {
+        return RunError::new(
+            Phase::Run,
+            ErrorKind::CpuLimit,
+            format!(
+                "the run used its whole fuel budget of {} (the CPU limit){}",
+                request.limits.fuel,
+                fuel_used.map(|_| "; raise limits.fuel for longer computations").unwrap_or_default()
+            ),
+        );
+    }
+    if state.memory.hit {
+        return memory_error(request);
+    }
+    if trap == Some(Trap::StackOverflow) {
+        return RunError::new(
+            Phase::Run,
+            ErrorKind::StackOverflow,
+            "the sandbox's native stack ran out before the JS stack limit fired; lower limits.stack_bytes",
+        );
+    }
+    RunError::new(Phase::Run, ErrorKind::Internal, bounded(format!("the sandbox trapped: {error:#}")))
+}
+
+fn guest_error(request: &RunRequest, error: GuestError, memory_hit: bool) -> RunError {
+    let phase = match error.phase {
+        GuestPhase::Compile => Phase::Compile,
+        GuestPhase::Run => Phase::Run,
+        GuestPhase::Serialise => Phase::Serialise,
+    };
+    let kind = match error.kind {
+        GuestErrorKind::JsError if phase == Phase::Compile && error.name.as_deref() == Some("SyntaxError") => {
+            ErrorKind::SyntaxError
+        }
+        GuestErrorKind::JsError => ErrorKind::JsError,
+        GuestErrorKind::StackOverflow => ErrorKind::StackOverflow,
+        GuestErrorKind::OutOfMemory => ErrorKind::MemoryLimit,
+        GuestErrorKind::Unsettled => ErrorKind::Unsettled,
+        GuestErrorKind::Unserialisable => ErrorKind::Unserialisable,
+        GuestErrorKind::OutputLimit => ErrorKind::OutputLimit,
+        GuestErrorKind::InvalidInput => ErrorKind::InvalidInput,
+    };
+    if kind == ErrorKind::MemoryLimit && memory_hit && error.name.is_none() {
+        return memory_error(request);
+    }
+    RunError {
+        phase,
+        kind,
+        name: error.name.map(bounded),
+        message: bounded(error.message),
+        stack: error.stack.map(bounded),
+        line: error.line,
+        column: error.column,
+    }
+}
+
+fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json::Value, RunError> {
+    let Some(json) = json else {
+        return Ok(serde_json::Value::Null);
+    };
+    if json.len() > request.limits.result_bytes as usize {
+        return Err(RunError::new(
+            Phase::Serialise,
+            ErrorKind::OutputLimit,
+            format!("the JSON result is larger than the {}-byte limit", request.limits.result_bytes),
+        ));
+    }
+    serde_json::from_str(&json).map_err(|e| {
+        RunError::new(Phase::Serialise, ErrorKind::Unserialisable, format!("the result is not usable JSON: {e}"))
+    })
+}
+
+/// Cuts text to `MAX_ERROR_TEXT_BYTES` on a char boundary.
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_ERROR_TEXT_BYTES {
+        let mut end = MAX_ERROR_TEXT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("… (truncated)");
+    }
+    text
+}

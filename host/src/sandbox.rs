@@ -1,0 +1,112 @@
+//! The sandbox world's bindings and the state one run keeps in its Store.
+
+use std::time::Instant;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::console::{LogCapture, LogLevel};
+
+wasmtime::component::bindgen!({
+    world: "sandbox",
+    path: "../wit",
+    exports: { default: async },
+});
+
+pub(crate) use isobox::sandbox::types::{
+    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, Phase as GuestPhase,
+    RunRequest as GuestRequest,
+};
+
+/// Everything one run keeps in its Store; dropped with it.
+pub(crate) struct RunState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub memory: MemoryLimiter,
+    pub console: LogCapture,
+    /// When the wall-clock limit expires.
+    pub deadline: Instant,
+    /// Set when the epoch callback stopped the run at the deadline.
+    pub timed_out: bool,
+}
+
+impl RunState {
+    pub fn new(memory_limit: u64, console: LogCapture, deadline: Instant) -> Self {
+        RunState {
+            // Grants nothing: no preopened directories, no environment, no
+            // arguments, no sockets; stdio goes nowhere.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            memory: MemoryLimiter::new(memory_limit),
+            console,
+            deadline,
+            timed_out: false,
+        }
+    }
+}
+
+impl RunState {
+    /// State for the wizer run: like a run's, but the guest's stderr reaches
+    /// the host's, so a failing initialisation explains itself.
+    pub fn for_snapshot() -> Self {
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far);
+        state.wasi = WasiCtx::builder().inherit_stderr().build();
+        state
+    }
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl isobox::sandbox::console::Host for RunState {
+    fn write(&mut self, level: isobox::sandbox::console::Level, message: String) -> bool {
+        use isobox::sandbox::console::Level;
+        let level = match level {
+            Level::Debug => LogLevel::Debug,
+            Level::Info => LogLevel::Info,
+            Level::Log => LogLevel::Log,
+            Level::Warn => LogLevel::Warn,
+            Level::Error => LogLevel::Error,
+        };
+        self.console.write(level, message)
+    }
+}
+
+impl isobox::sandbox::types::Host for RunState {}
+
+/// Bounds the sandbox's linear memory and remembers its peak.
+pub(crate) struct MemoryLimiter {
+    limit: usize,
+    pub peak: usize,
+    /// Set when a growth was refused.
+    pub hit: bool,
+}
+
+impl MemoryLimiter {
+    fn new(limit: u64) -> Self {
+        MemoryLimiter { limit: usize::try_from(limit).unwrap_or(usize::MAX), peak: 0, hit: false }
+    }
+}
+
+/// Entries of a table the sandbox may have: far above what the guest uses.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.hit = true;
+            return Ok(false);
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}

@@ -1,0 +1,117 @@
+//! The snapshot pipeline: the guest component, initialised by wizer, then
+//! compiled for the engine and cached on disk.
+//!
+//! The guest's `wizer-initialize` creates the QuickJS runtime, context and
+//! built-ins; wizer records the memory it leaves and writes a component that
+//! starts from it. Compiling that component takes about half a second, so the
+//! result is cached as a precompiled artifact keyed by the guest's hash, the
+//! crate version and the engine's compatibility hash.
+
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+use wasmtime_wizer::Wizer;
+
+use crate::sandbox::{RunState, Sandbox};
+
+/// The guest component as built (not yet initialised).
+pub(crate) const GUEST_COMPONENT: &[u8] = include_bytes!(env!("ISOBOX_GUEST_WASM"));
+
+/// The engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The engine's settings are unusable.
+    #[error("invalid engine setting: {0}")]
+    Config(String),
+    /// Wasmtime refused the configuration.
+    #[error("configuring wasmtime failed: {0}")]
+    Wasmtime(String),
+    /// Initialising the guest under wizer failed.
+    #[error("snapshotting the sandbox guest failed: {0}")]
+    Snapshot(String),
+    /// Compiling or linking the snapshot failed.
+    #[error("compiling the sandbox snapshot failed: {0}")]
+    Compile(String),
+}
+
+fn describe(error: &wasmtime::Error) -> String {
+    format!("{error:#}")
+}
+
+/// The compiled snapshot for `engine`, loaded from `cache` when it holds one.
+/// A damaged or stale cache entry is rebuilt; a cache that cannot be written
+/// only costs the next start its speed.
+pub(crate) async fn load(engine: &Engine, cache: Option<&Path>) -> Result<Component, EngineError> {
+    let file_name = format!("sandbox-{}.cwasm", cache_key(engine));
+    if let Some(dir) = cache {
+        let path = dir.join(&file_name);
+        if path.is_file() {
+            // SAFETY: deserialising runs the machine code in the file. The
+            // cache directory is the user's own (created 0700 below) and
+            // holds only artifacts this function wrote; wasmtime checks the
+            // header, version and engine compatibility before using one.
+            if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok(component);
+            }
+        }
+    }
+    let snapshot = snapshot().await?;
+    let component = Component::new(engine, &snapshot).map_err(|e| EngineError::Compile(describe(&e)))?;
+    if let Some(dir) = cache {
+        if let Ok(bytes) = component.serialize() {
+            let _ = write_cache_entry(dir, &file_name, &bytes);
+        }
+    }
+    Ok(component)
+}
+
+/// Runs the guest's `wizer-initialize` and returns the initialised component.
+async fn snapshot() -> Result<Vec<u8>, EngineError> {
+    let engine = Engine::new(&wasmtime::Config::new()).map_err(|e| EngineError::Wasmtime(describe(&e)))?;
+    let mut store = Store::new(&engine, RunState::for_snapshot());
+    let mut linker: Linker<RunState> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |state| state)
+        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    let mut wizer = Wizer::new();
+    wizer.init_func("wizer-initialize").keep_init_func(true);
+    let (initialised, _) = wizer
+        .run_component(&mut store, GUEST_COMPONENT, async |store, component| {
+            linker.instantiate_async(store, component).await
+        })
+        .await
+        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    Ok(initialised)
+}
+
+fn cache_key(engine: &Engine) -> String {
+    let mut compatibility = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut compatibility);
+    let mut digest = Sha256::new();
+    digest.update(GUEST_COMPONENT);
+    digest.update(env!("CARGO_PKG_VERSION").as_bytes());
+    digest.update(compatibility.finish().to_le_bytes());
+    let hash = digest.finalize();
+    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file and a rename, so a
+/// reader never sees half a file.
+fn write_cache_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, dir.join(name))
+}
