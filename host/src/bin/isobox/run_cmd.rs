@@ -26,7 +26,7 @@ pub struct RunArgs {
     /// Wall-clock limit in milliseconds [default: 5000].
     #[arg(long, value_name = "MS")]
     wall_time_ms: Option<u64>,
-    /// Fuel (CPU) budget, about one unit per Wasm instruction [default: 2000000000].
+    /// Fuel (CPU) budget, about one unit per Wasm instruction [default: 10000000000].
     #[arg(long, value_name = "UNITS")]
     fuel: Option<u64>,
     /// Memory limit in MiB [default: 64].

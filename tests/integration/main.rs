@@ -1,0 +1,3 @@
+//! isobox's integration tests: one binary, one module per concern.
+
+mod common;
