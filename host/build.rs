@@ -24,7 +24,10 @@ fn main() {
     }
 
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("host/ lives in the workspace").to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .expect("host/ lives in the workspace")
+        .to_path_buf();
     for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
@@ -58,8 +61,14 @@ fn main() {
         // rquickjs-sys would otherwise download wasi-sdk; Debian's clang and
         // wasi-libc headers build QuickJS offline.
         .env("RQUICKJS_SYS_NO_WASI_SDK", "1")
-        .env("CC_wasm32_wasip2", env::var("ISOBOX_GUEST_CC").unwrap_or_else(|_| "clang-19".into()))
-        .env("AR_wasm32_wasip2", env::var("ISOBOX_GUEST_AR").unwrap_or_else(|_| "llvm-ar-19".into()))
+        .env(
+            "CC_wasm32_wasip2",
+            env::var("ISOBOX_GUEST_CC").unwrap_or_else(|_| "clang-19".into()),
+        )
+        .env(
+            "AR_wasm32_wasip2",
+            env::var("ISOBOX_GUEST_AR").unwrap_or_else(|_| "llvm-ar-19".into()),
+        )
         .env(
             "CFLAGS_wasm32_wasip2",
             format!("-isystem /usr/include/wasm32-wasi -include {}", stack_header.display()),

@@ -47,7 +47,10 @@ impl JsEngine {
         context.with(|ctx| -> rquickjs::Result<()> {
             let installed = console::install(&ctx).and_then(|()| {
                 let math: Object = ctx.globals().get("Math")?;
-                math.set("random", Function::new(ctx.clone(), random::next_f64)?.with_name("random")?)
+                math.set(
+                    "random",
+                    Function::new(ctx.clone(), random::next_f64)?.with_name("random")?,
+                )
             });
             if let Err(rquickjs::Error::Exception) = installed {
                 let exception = ctx.catch();
@@ -58,7 +61,10 @@ impl JsEngine {
             }
             installed
         })?;
-        Ok(JsEngine { _runtime: runtime, context })
+        Ok(JsEngine {
+            _runtime: runtime,
+            context,
+        })
     }
 }
 
@@ -101,11 +107,20 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
         .and_then(|()| globals.set("env", env.clone()))
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
 
-    let evaluation = eval::evaluate(ctx, &request.code, &request.filename, request.form, input, env.into_value())?;
+    let evaluation = eval::evaluate(
+        ctx,
+        &request.code,
+        &request.filename,
+        request.form,
+        input,
+        env.into_value(),
+    )?;
     let mut value = settle(ctx, evaluation.value)?;
     if evaluation.is_completion_record {
         value = match value.as_object() {
-            Some(record) => record.get("value").map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
+            Some(record) => record
+                .get("value")
+                .map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
             None => Value::new_undefined(ctx.clone()),
         };
     }

@@ -74,11 +74,17 @@ pub fn evaluate<'js>(
         }
         Form::Script(compiled) => {
             // An async script evaluates to a promise of `{ value: completion }`.
-            return Ok(Evaluation { value: run_compiled(ctx, compiled)?, is_completion_record: true });
+            return Ok(Evaluation {
+                value: run_compiled(ctx, compiled)?,
+                is_completion_record: true,
+            });
         }
         Form::Module(module) => evaluate_module(ctx, module, input, env)?,
     };
-    Ok(Evaluation { value, is_completion_record: false })
+    Ok(Evaluation {
+        value,
+        is_completion_record: false,
+    })
 }
 
 fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Failure> {
@@ -115,7 +121,9 @@ fn c_filename(filename: &str) -> CString {
 
 /// Parses `code` as a single parenthesised expression, without running it.
 fn compile_expression<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
-    let body = code.trim_end().trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    let body = code
+        .trim_end()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     // The newline before `)` ends a trailing line comment; line_num 0 for the
     // `(` line keeps the user's line numbers.
     let wrapped = format!("(\n{body}\n)");
@@ -152,7 +160,12 @@ fn compile_raw<'js>(
     // valid C string, and the context pointer comes from a live `Ctx`. The
     // returned value is owned, so `Value::from_raw` takes it over.
     unsafe {
-        let raw = qjs::JS_Eval2(ctx.as_raw().as_ptr(), buffer.as_ptr().cast(), source.len() as _, &mut options);
+        let raw = qjs::JS_Eval2(
+            ctx.as_raw().as_ptr(),
+            buffer.as_ptr().cast(),
+            source.len() as _,
+            &mut options,
+        );
         if qjs::JS_IsException(raw) {
             Err(ctx.catch())
         } else {
@@ -188,7 +201,9 @@ fn call_entry<'js>(
     input: Value<'js>,
     env: Value<'js>,
 ) -> Result<Value<'js>, Failure> {
-    function.call((input, env)).map_err(|_| Failure::from_pending(ctx, Phase::Run))
+    function
+        .call((input, env))
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run))
 }
 
 fn evaluate_module<'js>(
@@ -200,7 +215,9 @@ fn evaluate_module<'js>(
     let (module, done) = module.eval().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
     crate::engine::settle(ctx, done.into_value())?;
     let namespace: Object = module.namespace().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
-    let default: Value = namespace.get("default").map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    let default: Value = namespace
+        .get("default")
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
     match default.as_function() {
         Some(function) => call_entry(ctx, function, input, env),
         None if default.is_undefined() => Err(Failure::new(

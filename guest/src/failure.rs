@@ -47,7 +47,14 @@ impl Failure {
                 let name = read_string(ctx, error, "name");
                 let message = read_string(ctx, error, "message").unwrap_or_default();
                 let stack = read_string(ctx, error, "stack").filter(|s| !s.is_empty());
-                Failure { phase, kind: ErrorKind::JsError, name, message, stack, position: None }
+                Failure {
+                    phase,
+                    kind: ErrorKind::JsError,
+                    name,
+                    message,
+                    stack,
+                    position: None,
+                }
             }
             _ => Failure::new(phase, ErrorKind::JsError, None, &describe(ctx, &exception)),
         };
@@ -131,10 +138,12 @@ fn describe<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
 /// The `line:column` of the first stack frame, as QuickJS prints it
 /// (`    at file.js:3:14`).
 fn first_position(stack: &str) -> Option<(u32, u32)> {
-    let frame = stack.lines().next()?.trim().strip_suffix(')').map_or_else(
-        || stack.lines().next().unwrap_or_default().trim(),
-        |f| f,
-    );
+    let frame = stack
+        .lines()
+        .next()?
+        .trim()
+        .strip_suffix(')')
+        .map_or_else(|| stack.lines().next().unwrap_or_default().trim(), |f| f);
     let mut parts = frame.rsplitn(3, ':');
     let column = parts.next()?.parse().ok()?;
     let line = parts.next()?.parse().ok()?;

@@ -22,7 +22,10 @@ pub fn serialise<'js>(ctx: &Ctx<'js>, value: Value<'js>, max_bytes: u32) -> Resu
         )
     };
     if value.is_function() || value.is_constructor() {
-        return Err(unserialisable("a function", "return its result instead (did you mean to call it?)"));
+        return Err(unserialisable(
+            "a function",
+            "return its result instead (did you mean to call it?)",
+        ));
     }
     if value.is_symbol() {
         return Err(unserialisable("a symbol", "return a string such as symbol.description"));
@@ -52,7 +55,9 @@ pub fn serialise<'js>(ctx: &Ctx<'js>, value: Value<'js>, max_bytes: u32) -> Resu
             &format!("the JSON result is larger than the {max_bytes}-byte limit"),
         )
     };
-    let text = text.to_string().map_err(|_| Failure::from_pending(ctx, Phase::Serialise))?;
+    let text = text
+        .to_string()
+        .map_err(|_| Failure::from_pending(ctx, Phase::Serialise))?;
     if text.len() > max_bytes as usize {
         return Err(too_large());
     }

@@ -52,7 +52,11 @@ pub(crate) struct LogCapture {
 
 impl LogCapture {
     pub(crate) fn new(max_bytes: u32, max_lines: u32) -> Self {
-        LogCapture { logs: Logs::default(), bytes_left: max_bytes as usize, lines_left: max_lines as usize }
+        LogCapture {
+            logs: Logs::default(),
+            bytes_left: max_bytes as usize,
+            lines_left: max_lines as usize,
+        }
     }
 
     /// Keeps `message` if it fits; cuts the line that crosses the byte limit.

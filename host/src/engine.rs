@@ -123,20 +123,30 @@ impl EngineBuilder {
                 config.max_memory_bytes
             )));
         }
-        let engine = wasmtime::Engine::new(&wasmtime_config(&config))
-            .map_err(|e| EngineError::Wasmtime(format!("{e:#}")))?;
+        let engine =
+            wasmtime::Engine::new(&wasmtime_config(&config)).map_err(|e| EngineError::Wasmtime(format!("{e:#}")))?;
         let cache = config.cache_dir.resolve();
         let component = snapshot::load(&engine, cache.as_deref()).await?;
         let mut linker = wasmtime::component::Linker::<RunState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         crate::sandbox::Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |s| s)
             .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         let pre = SandboxPre::new(instance_pre).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         let ticker = EpochTicker::start(engine.clone())
             .map_err(|e| EngineError::Wasmtime(format!("starting the epoch thread: {e}")))?;
         let slots = tokio::sync::Semaphore::new(config.max_concurrent_runs as usize);
-        Ok(Engine { inner: Arc::new(EngineInner { engine, pre, config, slots, ticker }) })
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                engine,
+                pre,
+                config,
+                slots,
+                ticker,
+            }),
+        })
     }
 }
 

@@ -96,8 +96,20 @@ impl Limits {
         let wall_ms = u64::try_from(self.wall_time.as_millis()).unwrap_or(u64::MAX);
         check("wall_time_ms", wall_ms, 1, 15 * 60 * 1000, " ms")?;
         check("fuel", self.fuel, 10_000, 1_000_000_000_000_000, "")?;
-        check("memory_bytes", self.memory_bytes, MIN_MEMORY_BYTES, memory_ceiling, " bytes")?;
-        check("stack_bytes", self.stack_bytes.into(), 16 * KIB, MAX_STACK_BYTES.into(), " bytes")?;
+        check(
+            "memory_bytes",
+            self.memory_bytes,
+            MIN_MEMORY_BYTES,
+            memory_ceiling,
+            " bytes",
+        )?;
+        check(
+            "stack_bytes",
+            self.stack_bytes.into(),
+            16 * KIB,
+            MAX_STACK_BYTES.into(),
+            " bytes",
+        )?;
         check("result_bytes", self.result_bytes.into(), 0, 64 * MIB, " bytes")?;
         check("log_bytes", self.log_bytes.into(), 0, 16 * MIB, " bytes")?;
         check("log_lines", self.log_lines.into(), 0, 1_000_000, "")?;
@@ -111,7 +123,13 @@ fn check(name: &'static str, value: u64, min: u64, max: u64, unit: &'static str)
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(LimitError { name, value, min, max, unit })
+        Err(LimitError {
+            name,
+            value,
+            min,
+            max,
+            unit,
+        })
     }
 }
 

@@ -156,7 +156,15 @@ pub struct RunError {
 impl RunError {
     /// A failure the host states, with no JS name or stack.
     pub fn new(phase: Phase, kind: ErrorKind, message: impl Into<String>) -> Self {
-        RunError { phase, kind, name: None, message: message.into(), stack: None, line: None, column: None }
+        RunError {
+            phase,
+            kind,
+            name: None,
+            message: message.into(),
+            stack: None,
+            line: None,
+            column: None,
+        }
     }
 }
 
@@ -177,7 +185,13 @@ impl From<Outcome> for OutcomeJson {
             Ok(value) => (Some(value), None),
             Err(error) => (None, Some(error)),
         };
-        OutcomeJson { ok: error.is_none(), value, error, logs: outcome.logs, stats: outcome.stats }
+        OutcomeJson {
+            ok: error.is_none(),
+            value,
+            error,
+            logs: outcome.logs,
+            stats: outcome.stats,
+        }
     }
 }
 
@@ -190,6 +204,10 @@ impl TryFrom<OutcomeJson> for Outcome {
             (false, None, Some(error)) => Err(error),
             _ => return Err("an outcome has `ok: true` and a value, or `ok: false` and an error"),
         };
-        Ok(Outcome { result, logs: json.logs, stats: json.stats })
+        Ok(Outcome {
+            result,
+            logs: json.logs,
+            stats: json.stats,
+        })
     }
 }

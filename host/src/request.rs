@@ -80,7 +80,9 @@ impl RunRequest {
     pub fn from_utf8(code: Vec<u8>) -> Result<Self, RequestError> {
         String::from_utf8(code)
             .map(Self::new)
-            .map_err(|e| RequestError::NotUtf8 { offset: e.utf8_error().valid_up_to() })
+            .map_err(|e| RequestError::NotUtf8 {
+                offset: e.utf8_error().valid_up_to(),
+            })
     }
 
     pub fn with_input(mut self, input: serde_json::Value) -> Self {

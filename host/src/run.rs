@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use wasmtime::{Store, Trap, UpdateDeadline};
 
+use crate::Engine;
 use crate::console::{LogCapture, Logs};
 use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 use crate::request::{CodeForm, RunRequest};
 use crate::sandbox::{GuestCodeForm, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
-use crate::Engine;
 
 /// Longest file name a request may give.
 const MAX_FILENAME_BYTES: usize = 256;
@@ -54,7 +54,9 @@ impl Engine {
             .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
             .map_err(|e| invalid(e.to_string()))?;
         if request.code.trim().is_empty() {
-            return Err(invalid("the code is empty: give a script, a function or a module".into()));
+            return Err(invalid(
+                "the code is empty: give a script, a function or a module".into(),
+            ));
         }
         if request.code.len() > limits.code_bytes as usize {
             return Err(invalid(format!(
@@ -102,7 +104,10 @@ impl Engine {
         let started = Instant::now();
         let deadline = started + limits.wall_time;
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
-        let mut store = Store::new(&self.inner.engine, RunState::new(limits.memory_bytes, console, deadline));
+        let mut store = Store::new(
+            &self.inner.engine,
+            RunState::new(limits.memory_bytes, console, deadline),
+        );
         store.limiter(|state| &mut state.memory);
         let metering = self.inner.config.fuel_metering;
         if metering {
@@ -131,19 +136,31 @@ impl Engine {
         let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let fuel_used = metering.then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
         let state = store.into_data();
-        let stats = Stats { wall_time_us, fuel_used, peak_memory_bytes: state.memory.peak as u64 };
+        let stats = Stats {
+            wall_time_us,
+            fuel_used,
+            peak_memory_bytes: state.memory.peak as u64,
+        };
         let result = match called {
             Err(_elapsed) => Err(timeout_error(request)),
             Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
             Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
             Ok(Ok(Ok(json))) => parse_result(request, json),
         };
-        Outcome { result, logs: state.console.finish(), stats }
+        Outcome {
+            result,
+            logs: state.console.finish(),
+            stats,
+        }
     }
 }
 
 fn refused(error: RunError) -> Outcome {
-    Outcome { result: Err(error), logs: Logs::default(), stats: Stats::default() }
+    Outcome {
+        result: Err(error),
+        logs: Logs::default(),
+        stats: Stats::default(),
+    }
 }
 
 /// A seed for the run's Math.random, from the OS.
@@ -152,7 +169,9 @@ fn fresh_seed() -> u64 {
     // getrandom only fails where the OS has no entropy source at all; a
     // time-derived seed still differs per run there.
     if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         return nanos.as_nanos() as u64;
     }
     u64::from_le_bytes(bytes)
@@ -162,7 +181,10 @@ fn timeout_error(request: &RunRequest) -> RunError {
     RunError::new(
         Phase::Run,
         ErrorKind::Timeout,
-        format!("the run exceeded its wall-clock limit of {} ms", request.limits.wall_time.as_millis()),
+        format!(
+            "the run exceeded its wall-clock limit of {} ms",
+            request.limits.wall_time.as_millis()
+        ),
     )
 }
 
@@ -170,7 +192,10 @@ fn memory_error(request: &RunRequest) -> RunError {
     RunError::new(
         Phase::Run,
         ErrorKind::MemoryLimit,
-        format!("the sandbox reached its memory limit of {} bytes", request.limits.memory_bytes),
+        format!(
+            "the sandbox reached its memory limit of {} bytes",
+            request.limits.memory_bytes
+        ),
     )
 }
 
@@ -187,7 +212,9 @@ fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, f
             format!(
                 "the run used its whole fuel budget of {} (the CPU limit){}",
                 request.limits.fuel,
-                fuel_used.map(|_| "; raise limits.fuel for longer computations").unwrap_or_default()
+                fuel_used
+                    .map(|_| "; raise limits.fuel for longer computations")
+                    .unwrap_or_default()
             ),
         );
     }
@@ -201,7 +228,11 @@ fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, f
             "the sandbox's native stack ran out before the JS stack limit fired; lower limits.stack_bytes",
         );
     }
-    RunError::new(Phase::Run, ErrorKind::Internal, bounded(format!("the sandbox trapped: {error:#}")))
+    RunError::new(
+        Phase::Run,
+        ErrorKind::Internal,
+        bounded(format!("the sandbox trapped: {error:#}")),
+    )
 }
 
 fn guest_error(request: &RunRequest, error: GuestError, memory_hit: bool) -> RunError {
@@ -244,11 +275,18 @@ fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json
         return Err(RunError::new(
             Phase::Serialise,
             ErrorKind::OutputLimit,
-            format!("the JSON result is larger than the {}-byte limit", request.limits.result_bytes),
+            format!(
+                "the JSON result is larger than the {}-byte limit",
+                request.limits.result_bytes
+            ),
         ));
     }
     serde_json::from_str(&json).map_err(|e| {
-        RunError::new(Phase::Serialise, ErrorKind::Unserialisable, format!("the result is not usable JSON: {e}"))
+        RunError::new(
+            Phase::Serialise,
+            ErrorKind::Unserialisable,
+            format!("the result is not usable JSON: {e}"),
+        )
     })
 }
 

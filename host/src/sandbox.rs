@@ -15,8 +15,7 @@ wasmtime::component::bindgen!({
 });
 
 pub(crate) use isobox::sandbox::types::{
-    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, Phase as GuestPhase,
-    RunRequest as GuestRequest,
+    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
 /// Everything one run keeps in its Store; dropped with it.
@@ -59,7 +58,10 @@ impl RunState {
 
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -89,7 +91,11 @@ pub(crate) struct MemoryLimiter {
 
 impl MemoryLimiter {
     fn new(limit: u64) -> Self {
-        MemoryLimiter { limit: usize::try_from(limit).unwrap_or(usize::MAX), peak: 0, hit: false }
+        MemoryLimiter {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            peak: 0,
+            hit: false,
+        }
     }
 }
 

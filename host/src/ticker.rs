@@ -24,7 +24,10 @@ pub(crate) struct EpochTicker {
 
 impl EpochTicker {
     pub(crate) fn start(engine: wasmtime::Engine) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared { active: AtomicUsize::new(0), stop: AtomicBool::new(false) });
+        let shared = Arc::new(Shared {
+            active: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+        });
         let state = Arc::clone(&shared);
         let thread = std::thread::Builder::new().name("isobox-epoch".into()).spawn(move || {
             while !state.stop.load(Ordering::Acquire) {
@@ -38,7 +41,10 @@ impl EpochTicker {
                 engine.increment_epoch();
             }
         })?;
-        Ok(EpochTicker { shared, thread: Some(thread) })
+        Ok(EpochTicker {
+            shared,
+            thread: Some(thread),
+        })
     }
 
     /// Marks a run as in flight until the guard drops.

@@ -11,8 +11,13 @@ pub fn engine() -> Engine {
         .get_or_init(|| {
             // Built on its own thread and runtime, so any test runtime can use it.
             std::thread::spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                runtime.block_on(Engine::builder().build()).expect("building the engine")
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime
+                    .block_on(Engine::builder().build())
+                    .expect("building the engine")
             })
             .join()
             .expect("engine thread")

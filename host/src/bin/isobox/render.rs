@@ -30,7 +30,11 @@ pub fn print(outcome: &Outcome) {
                 (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
                 _ => String::new(),
             };
-            let _ = writeln!(err, "error [{} / {}]{position}: {name}{}", error.phase, error.kind, error.message);
+            let _ = writeln!(
+                err,
+                "error [{} / {}]{position}: {name}{}",
+                error.phase, error.kind, error.message
+            );
             if let Some(stack) = error.stack.as_deref().filter(|s| !s.trim().is_empty()) {
                 let _ = writeln!(err, "{}", stack.trim_end());
             }

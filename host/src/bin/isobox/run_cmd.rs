@@ -94,15 +94,22 @@ pub async fn run(args: RunArgs) -> ExitCode {
 fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
     let (bytes, filename) = if args.file == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read stdin: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
         (bytes, "stdin.js".to_owned())
     } else {
         let path = PathBuf::from(&args.file);
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "main.js".into());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "main.js".into());
         (bytes, name)
     };
-    let mut request = RunRequest::from_utf8(bytes).map_err(|e| format!("{}: {e}", args.file))?.with_filename(filename);
+    let mut request = RunRequest::from_utf8(bytes)
+        .map_err(|e| format!("{}: {e}", args.file))?
+        .with_filename(filename);
     request.form = match args.form {
         Form::Auto => CodeForm::Auto,
         Form::Module => CodeForm::Module,
@@ -142,19 +149,21 @@ fn limits(args: &RunArgs) -> Result<Limits, String> {
     if let Some(bytes) = args.max_code_bytes {
         limits.code_bytes = bytes;
     }
-    limits.validate_with_memory_ceiling(isobox::Engine::DEFAULT_MAX_MEMORY_BYTES).map_err(|e| {
-        let flag = match e.name {
-            "wall_time_ms" => "--wall-time-ms",
-            "fuel" => "--fuel",
-            "memory_bytes" => "--memory-mib",
-            "stack_bytes" => "--stack-kib",
-            "result_bytes" => "--max-result-bytes",
-            "log_bytes" => "--max-log-bytes",
-            "log_lines" => "--max-log-lines",
-            "code_bytes" => "--max-code-bytes",
-            other => other,
-        };
-        format!("{flag}: {e}")
-    })?;
+    limits
+        .validate_with_memory_ceiling(isobox::Engine::DEFAULT_MAX_MEMORY_BYTES)
+        .map_err(|e| {
+            let flag = match e.name {
+                "wall_time_ms" => "--wall-time-ms",
+                "fuel" => "--fuel",
+                "memory_bytes" => "--memory-mib",
+                "stack_bytes" => "--stack-kib",
+                "result_bytes" => "--max-result-bytes",
+                "log_bytes" => "--max-log-bytes",
+                "log_lines" => "--max-log-lines",
+                "code_bytes" => "--max-code-bytes",
+                other => other,
+            };
+            format!("{flag}: {e}")
+        })?;
     Ok(limits)
 }

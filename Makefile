@@ -1,0 +1,42 @@
+# Every entry point of isobox. One optimised profile (release) serves the
+# tests, the demo and the benches, so wasmtime is built once.
+
+CARGO ?= cargo
+CARGO_FLAGS ?= --locked
+ISOBOX := target/release/isobox
+
+.PHONY: all setup build guest test demo bench fmt lint clean
+
+all: build
+
+## setup: install clang-19, wasi-libc and the wasm32-wasip2 target (idempotent)
+setup:
+	@bash scripts/setup.sh
+
+## build: the guest component (through host/build.rs), the library and the CLI
+build: setup
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
+
+## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
+guest: build
+
+## test: every test: unit, integration (one binary), CLI and doc tests
+test: setup
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
+
+## demo: the CLI on the built-in examples in examples/
+demo: build
+	@bash scripts/demo.sh $(ISOBOX)
+
+## bench: per-run latency, throughput, instantiation and resident memory
+bench: setup
+	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
+
+fmt:
+	$(CARGO) fmt --all
+
+lint: setup
+	$(CARGO) clippy --release $(CARGO_FLAGS) -p isobox --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
