@@ -1,1 +1,160 @@
-fn main() {}
+//! `make bench`: figures for a trivial script, printed, never asserted.
+//!
+//! - per-run latency of a fresh sandbox end to end (instantiate, run, tear
+//!   down): p50, p99, p99.9;
+//! - throughput with 1 and 2 worker threads;
+//! - instantiation alone;
+//! - resident memory: the pool at rest, and per in-flight sandbox.
+
+use std::time::{Duration, Instant};
+
+use isobox::{Engine, RunRequest};
+
+const TRIVIAL: &str = "1 + 1";
+const WARM_UP_RUNS: usize = 2_000;
+const LATENCY_RUNS: usize = 20_000;
+const THROUGHPUT_TIME: Duration = Duration::from_secs(3);
+const HELD_SANDBOXES: usize = 200;
+
+fn main() {
+    let runtime = current_thread_runtime();
+    let rss_start = rss_bytes();
+    let built = Instant::now();
+    let engine = runtime
+        .block_on(Engine::builder().build())
+        .expect("building the engine");
+    println!("isobox bench: trivial script `{TRIVIAL}`; goals from issue 2 in brackets");
+    println!(
+        "engine build (cached snapshot if present): {:.1} ms",
+        built.elapsed().as_secs_f64() * 1e3
+    );
+    let rss_engine = rss_bytes();
+
+    let request = RunRequest::new(TRIVIAL);
+    runtime.block_on(async {
+        for _ in 0..WARM_UP_RUNS {
+            assert!(engine.run(request.clone()).await.is_ok(), "the trivial script must run");
+        }
+    });
+
+    // Latency, end to end.
+    let mut samples = Vec::with_capacity(LATENCY_RUNS);
+    runtime.block_on(async {
+        for _ in 0..LATENCY_RUNS {
+            let start = Instant::now();
+            let outcome = engine.run(request.clone()).await;
+            samples.push(start.elapsed());
+            debug_assert!(outcome.is_ok());
+        }
+    });
+    samples.sort_unstable();
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    println!(
+        "latency per run, end to end ({LATENCY_RUNS} runs): p50 {} us [<= 30], p99 {} us, p99.9 {} us",
+        us(pct(0.50)),
+        us(pct(0.99)),
+        us(pct(0.999))
+    );
+
+    // Instantiation alone.
+    let mut instantiations = Vec::with_capacity(LATENCY_RUNS);
+    runtime.block_on(async {
+        for _ in 0..LATENCY_RUNS {
+            let start = Instant::now();
+            engine.instantiate_only().await;
+            instantiations.push(start.elapsed());
+        }
+    });
+    instantiations.sort_unstable();
+    println!(
+        "instantiation alone (Store + instance + drop): p50 {} us, p99 {} us",
+        us(instantiations[instantiations.len() / 2]),
+        us(instantiations[instantiations.len() * 99 / 100])
+    );
+
+    // Throughput with 1 and 2 threads, each thread its own runtime.
+    for threads in [1, 2] {
+        let rate = throughput(&engine, threads);
+        let goal = if threads == 2 { " [>= 50,000]" } else { "" };
+        println!("throughput, {threads} thread(s): {rate:.0} runs/s{goal}");
+    }
+
+    // Resident memory.
+    let rss_rest = rss_bytes();
+    let held = runtime.block_on(async {
+        let mut held = Vec::with_capacity(HELD_SANDBOXES);
+        for _ in 0..HELD_SANDBOXES {
+            let (ok, sandbox) = engine.run_and_hold(&request).await;
+            assert!(ok, "the held run must succeed");
+            held.push(sandbox);
+        }
+        held
+    });
+    let rss_held = rss_bytes();
+    drop(held);
+    let rss_after = rss_bytes();
+    println!(
+        "resident memory: before engine {} MiB, engine built {} MiB, pool at rest after {} runs {} MiB",
+        mib(rss_start),
+        mib(rss_engine),
+        WARM_UP_RUNS + LATENCY_RUNS * 2,
+        mib(rss_rest)
+    );
+    println!(
+        "resident memory per in-flight sandbox ({HELD_SANDBOXES} held after a run): {:.0} KiB [<= 1024]; \
+         after releasing them {} MiB",
+        (rss_held.saturating_sub(rss_rest)) as f64 / HELD_SANDBOXES as f64 / 1024.0,
+        mib(rss_after)
+    );
+}
+
+fn throughput(engine: &Engine, threads: usize) -> f64 {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                let runtime = current_thread_runtime();
+                let request = RunRequest::new(TRIVIAL);
+                let mut runs = 0u64;
+                runtime.block_on(async {
+                    while start.elapsed() < THROUGHPUT_TIME {
+                        for _ in 0..100 {
+                            let outcome = engine.run(request.clone()).await;
+                            debug_assert!(outcome.is_ok());
+                        }
+                        runs += 100;
+                    }
+                });
+                runs
+            })
+        })
+        .collect();
+    let runs: u64 = handles.into_iter().map(|h| h.join().expect("bench thread")).sum();
+    runs as f64 / start.elapsed().as_secs_f64()
+}
+
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn us(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1e6)
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// VmRSS of this process, from /proc/self/status.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}

@@ -107,13 +107,14 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
         .and_then(|()| globals.set("env", env.clone()))
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
 
+    let env = env.into_value();
     let evaluation = eval::evaluate(
         ctx,
         &request.code,
         &request.filename,
         request.form,
-        input,
-        env.into_value(),
+        input.clone(),
+        env.clone(),
     )?;
     let mut value = settle(ctx, evaluation.value)?;
     if evaluation.is_completion_record {
@@ -123,6 +124,14 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
                 .map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
             None => Value::new_undefined(ctx.clone()),
         };
+        // A lone function the expression form could not parse (a `;` and
+        // a comment after it) is still the entry point.
+        if let Some(function) = value
+            .as_function()
+            .filter(|f| eval::is_lone_function(ctx, &request.code, f))
+        {
+            value = settle(ctx, eval::call_entry(ctx, function, input, env)?)?;
+        }
     }
     result::serialise(ctx, value, request.max_result_bytes)
 }

@@ -25,6 +25,7 @@
 
 use std::ffi::CString;
 
+use rquickjs::function::This;
 use rquickjs::{Ctx, Function, Module, Object, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{CodeForm, ErrorKind, Phase};
@@ -120,14 +121,63 @@ fn c_filename(filename: &str) -> CString {
 }
 
 /// Parses `code` as a single parenthesised expression, without running it.
+///
+/// The `(` shares the first line with the code (QuickJS numbers lines from
+/// 1 at the least), so positions on line 1 are one column late;
+/// `failure::expression_columns` corrects the stacks the host sees.
 fn compile_expression<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
     let body = code
         .trim_end()
         .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
-    // The newline before `)` ends a trailing line comment; line_num 0 for the
-    // `(` line keeps the user's line numbers.
-    let wrapped = format!("(\n{body}\n)");
-    compile_raw(ctx, &wrapped, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 0)
+    // The newline before `)` ends a trailing line comment.
+    let wrapped = format!("({body}\n)");
+    let compiled = compile_raw(ctx, &wrapped, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 1)?;
+    crate::failure::expression_columns(true);
+    Ok(compiled)
+}
+
+/// True when `code` is nothing but `function`'s own source text, with only
+/// comments, whitespace and semicolons around it: a lone function expression
+/// that the expression form could not parse (`(x) => x + 1; // note`).
+pub fn is_lone_function<'js>(ctx: &Ctx<'js>, code: &str, function: &Function<'js>) -> bool {
+    let to_string: Option<Function> = ctx
+        .globals()
+        .get::<_, Value>("Function")
+        .ok()
+        .and_then(|f| f.as_object()?.get::<_, Value>("prototype").ok())
+        .and_then(|p| p.as_object()?.get("toString").ok());
+    let Some(source) = to_string.and_then(|t| t.call::<_, String>((This(function.clone()),)).ok()) else {
+        let _ = ctx.catch();
+        return false;
+    };
+    let start = skip_trivia(code, 0, false);
+    code[start..]
+        .strip_prefix(source.as_str())
+        .is_some_and(|rest| skip_trivia(rest, 0, true) == rest.len())
+}
+
+/// The offset of the first byte at or after `from` that is not whitespace, a
+/// comment or (with `semicolons`) a `;`.
+fn skip_trivia(text: &str, mut from: usize, semicolons: bool) -> usize {
+    let bytes = text.as_bytes();
+    while from < bytes.len() {
+        match bytes[from] {
+            b' ' | b'\t' | b'\n' | b'\r' => from += 1,
+            b';' if semicolons => from += 1,
+            b'/' if bytes.get(from + 1) == Some(&b'/') => {
+                from = text[from..].find('\n').map_or(bytes.len(), |end| from + end + 1);
+            }
+            b'/' if bytes.get(from + 1) == Some(&b'*') => match text[from + 2..].find("*/") {
+                Some(end) => from += 2 + end + 2,
+                None => return from,
+            },
+            _ if text[from..].starts_with(char::is_whitespace) => {
+                from += text[from..].chars().next().map_or(1, char::len_utf8);
+            }
+            _ => return from,
+        }
+    }
+    from
 }
 
 fn compile_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
@@ -195,7 +245,23 @@ fn compile_failure<'js>(ctx: &Ctx<'js>, exception: Value<'js>) -> Failure {
     Failure::from_exception(ctx, Phase::Compile, exception)
 }
 
-fn call_entry<'js>(
+/// What JS `typeof` says of `value`.
+pub fn js_typeof(value: &Value<'_>) -> &'static str {
+    use rquickjs::Type;
+    match value.type_of() {
+        Type::Uninitialized | Type::Undefined => "undefined",
+        Type::Null | Type::Array | Type::Object | Type::Promise | Type::Exception | Type::Module => "object",
+        Type::Bool => "boolean",
+        Type::Int | Type::Float => "number",
+        Type::String => "string",
+        Type::Symbol => "symbol",
+        Type::BigInt => "bigint",
+        Type::Function | Type::Constructor => "function",
+        _ => "object",
+    }
+}
+
+pub fn call_entry<'js>(
     ctx: &Ctx<'js>,
     function: &Function<'js>,
     input: Value<'js>,
@@ -232,7 +298,7 @@ fn evaluate_module<'js>(
             Some("TypeError"),
             &format!(
                 "the module's default export is a {}, not a function: export a function `(input, env) => result`",
-                default.type_name()
+                js_typeof(&default)
             ),
         )),
     }

@@ -1,5 +1,7 @@
 //! A run's failure, built from a JS exception or stated by the sandbox.
 
+use std::cell::Cell;
+
 use rquickjs::{Ctx, Object, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase};
@@ -46,7 +48,9 @@ impl Failure {
             Some(error) if is_error => {
                 let name = read_string(ctx, error, "name");
                 let message = read_string(ctx, error, "message").unwrap_or_default();
-                let stack = read_string(ctx, error, "stack").filter(|s| !s.is_empty());
+                let stack = read_string(ctx, error, "stack")
+                    .filter(|s| !s.is_empty())
+                    .map(correct_line_one);
                 Failure {
                     phase,
                     kind: ErrorKind::JsError,
@@ -85,6 +89,43 @@ impl Failure {
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+thread_local! {
+    /// Set when the code runs in the expression form, whose `(` prefix puts
+    /// every position on line 1 one column late.
+    static EXPRESSION_FORM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Records whether the code runs in the expression form.
+pub fn expression_columns(on: bool) {
+    EXPRESSION_FORM.with(|flag| flag.set(on));
+}
+
+/// Moves `file:1:N` positions back one column in the expression form.
+fn correct_line_one(stack: String) -> String {
+    if !EXPRESSION_FORM.with(Cell::get) {
+        return stack;
+    }
+    stack
+        .lines()
+        .map(|frame| match frame.rfind(":1:") {
+            Some(at) => {
+                let (head, tail) = frame.split_at(at + 3);
+                let digits = tail.chars().take_while(char::is_ascii_digit).count();
+                match tail[..digits].parse::<u32>() {
+                    Ok(column) if column > 1 => format!("{head}{}{}", column - 1, &tail[digits..]),
+                    _ => frame.to_owned(),
+                }
+            }
+            None => frame.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn classify(failure: &Failure) -> ErrorKind {

@@ -38,9 +38,15 @@ pub fn serialise<'js>(ctx: &Ctx<'js>, value: Value<'js>, max_bytes: u32) -> Resu
         Ok(None) => return Ok(None),
         Err(_) => {
             let failure = Failure::from_pending(ctx, Phase::Serialise);
-            // JSON.stringify throws TypeError for cycles and BigInts; anything
-            // else (a throwing toJSON, a getter) keeps its own kind.
-            return Err(if failure.name() == Some("TypeError") {
+            // JSON.stringify's own TypeErrors (a cycle, a BigInt) mean the
+            // value is not JSON; anything else (a throwing toJSON or getter)
+            // keeps its own kind.
+            let own_error = failure.name() == Some("TypeError")
+                && matches!(
+                    failure.message(),
+                    "circular reference" | "BigInt are forbidden in JSON.stringify"
+                );
+            return Err(if own_error {
                 failure.with_kind(ErrorKind::Unserialisable)
             } else {
                 failure

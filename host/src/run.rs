@@ -100,8 +100,21 @@ impl Engine {
     }
 
     async fn run_prepared(&self, request: &RunRequest, guest_request: GuestRequest) -> Outcome {
-        let limits = &request.limits;
         let started = Instant::now();
+        let (called, store) = self.execute(request, guest_request, started).await;
+        self.conclude(request, called, store, started)
+    }
+
+    /// Builds a fresh Store, instantiates the snapshot and calls the guest
+    /// under the request's limits. The Store comes back still holding the
+    /// instance.
+    pub(crate) async fn execute(
+        &self,
+        request: &RunRequest,
+        guest_request: GuestRequest,
+        started: Instant,
+    ) -> (Called, Store<RunState>) {
+        let limits = &request.limits;
         let deadline = started + limits.wall_time;
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
         let mut store = Store::new(
@@ -109,8 +122,7 @@ impl Engine {
             RunState::new(limits.memory_bytes, console, deadline),
         );
         store.limiter(|state| &mut state.memory);
-        let metering = self.inner.config.fuel_metering;
-        if metering {
+        if self.inner.config.fuel_metering {
             // Cannot fail: the engine was built with fuel metering on.
             let _ = store.set_fuel(limits.fuel);
         }
@@ -122,7 +134,6 @@ impl Engine {
             }
             Ok(UpdateDeadline::Yield(1))
         });
-
         let called = {
             let pre = &self.inner.pre;
             let store = &mut store;
@@ -132,10 +143,20 @@ impl Engine {
             };
             tokio::time::timeout_at(deadline.into(), call).await
         };
+        (called, store)
+    }
 
-        let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let fuel_used = metering.then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
+    /// Tears the sandbox down and says what happened.
+    fn conclude(&self, request: &RunRequest, called: Called, store: Store<RunState>, started: Instant) -> Outcome {
+        let limits = &request.limits;
+        let fuel_used = self
+            .inner
+            .config
+            .fuel_metering
+            .then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
+        // Dropping the Store returns the instance's slot to the pool.
         let state = store.into_data();
+        let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let stats = Stats {
             wall_time_us,
             fuel_used,
@@ -153,7 +174,15 @@ impl Engine {
             stats,
         }
     }
+
+    /// Checks a request as [`run`](Engine::run) does; for the bench module.
+    pub(crate) fn prepare_for_bench(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
+        self.prepare(request)
+    }
 }
+
+/// What calling the guest gave: the tokio deadline, a trap, or its answer.
+pub(crate) type Called = Result<wasmtime::Result<Result<Option<String>, GuestError>>, tokio::time::error::Elapsed>;
 
 fn refused(error: RunError) -> Outcome {
     Outcome {
@@ -253,8 +282,12 @@ fn guest_error(request: &RunRequest, error: GuestError, memory_hit: bool) -> Run
         GuestErrorKind::OutputLimit => ErrorKind::OutputLimit,
         GuestErrorKind::InvalidInput => ErrorKind::InvalidInput,
     };
-    if kind == ErrorKind::MemoryLimit && memory_hit && error.name.is_none() {
-        return memory_error(request);
+    // QuickJS throws InternalError("out of memory"), or `null` when even that
+    // error cannot be allocated; either way the limiter refused a growth.
+    if memory_hit && (kind == ErrorKind::MemoryLimit || error.name.is_none()) {
+        let mut limit = memory_error(request);
+        limit.stack = error.stack.map(bounded);
+        return limit;
     }
     RunError {
         phase,

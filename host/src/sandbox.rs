@@ -14,7 +14,7 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub(crate) use isobox::sandbox::types::{
+pub(crate) use self::isobox::sandbox::types::{
     CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
@@ -65,9 +65,9 @@ impl WasiView for RunState {
     }
 }
 
-impl isobox::sandbox::console::Host for RunState {
-    fn write(&mut self, level: isobox::sandbox::console::Level, message: String) -> bool {
-        use isobox::sandbox::console::Level;
+impl self::isobox::sandbox::console::Host for RunState {
+    fn write(&mut self, level: self::isobox::sandbox::console::Level, message: String) -> bool {
+        use self::isobox::sandbox::console::Level;
         let level = match level {
             Level::Debug => LogLevel::Debug,
             Level::Info => LogLevel::Info,
@@ -79,7 +79,7 @@ impl isobox::sandbox::console::Host for RunState {
     }
 }
 
-impl isobox::sandbox::types::Host for RunState {}
+impl self::isobox::sandbox::types::Host for RunState {}
 
 /// Bounds the sandbox's linear memory and remembers its peak.
 pub(crate) struct MemoryLimiter {

@@ -60,10 +60,8 @@ pub(crate) async fn load(engine: &Engine, cache: Option<&Path>) -> Result<Compon
     }
     let snapshot = snapshot().await?;
     let component = Component::new(engine, &snapshot).map_err(|e| EngineError::Compile(describe(&e)))?;
-    if let Some(dir) = cache {
-        if let Ok(bytes) = component.serialize() {
-            let _ = write_cache_entry(dir, &file_name, &bytes);
-        }
+    if let (Some(dir), Ok(bytes)) = (cache, component.serialize()) {
+        let _ = write_cache_entry(dir, &file_name, &bytes);
     }
     Ok(component)
 }

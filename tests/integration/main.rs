@@ -1,3 +1,12 @@
 //! isobox's integration tests: one binary, one module per concern.
 
 mod common;
+
+mod bad_input;
+mod cli;
+mod concurrency;
+mod console;
+mod errors;
+mod forms;
+mod isolation;
+mod limits;

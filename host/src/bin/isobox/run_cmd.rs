@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// Print the whole outcome (value or error, logs, stats) as JSON.
     #[arg(long)]
     json: bool,
+    /// Run the code this many times, each in a brand-new sandbox, and print
+    /// one line per run and the timings.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    repeat: u32,
     /// Wall-clock limit in milliseconds [default: 5000].
     #[arg(long, value_name = "MS")]
     wall_time_ms: Option<u64>,
@@ -76,6 +80,9 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(engine) => engine,
         Err(error) => return exit::fail(exit::INTERNAL, &error.to_string()),
     };
+    if args.repeat > 1 {
+        return repeat(&engine, request, args.repeat, args.json).await;
+    }
     let outcome = engine.run(request).await;
     if args.json {
         match serde_json::to_string_pretty(&outcome) {
@@ -166,4 +173,34 @@ fn limits(args: &RunArgs) -> Result<Limits, String> {
             format!("{flag}: {e}")
         })?;
     Ok(limits)
+}
+
+/// `--repeat N`: the same request in N fresh sandboxes, one line each.
+async fn repeat(engine: &Engine, request: RunRequest, times: u32, json: bool) -> ExitCode {
+    let mut wall_times = Vec::with_capacity(times as usize);
+    let mut last = exit::OK;
+    for index in 1..=times {
+        let outcome = engine.run(request.clone()).await;
+        wall_times.push(outcome.stats.wall_time_us);
+        let line = if json {
+            serde_json::to_string(&outcome).unwrap_or_default()
+        } else {
+            match &outcome.result {
+                Ok(value) => format!("run {index}: {value}"),
+                Err(error) => format!("run {index}: error [{}]: {}", error.kind, error.message),
+            }
+        };
+        println!("{line}");
+        last = match &outcome.result {
+            Ok(_) => exit::OK,
+            Err(error) => exit::for_kind(error.kind),
+        };
+    }
+    if !json {
+        wall_times.sort_unstable();
+        let p50 = wall_times[wall_times.len() / 2];
+        let max = wall_times[wall_times.len() - 1];
+        eprintln!("{times} runs, each in a fresh sandbox: p50 {p50} us, max {max} us (instantiate, run, tear down)");
+    }
+    ExitCode::from(last)
 }

@@ -1,0 +1,8 @@
+// A code-mode snippet: a lone async function is called as fn(input, env).
+async (input, env) => {
+  console.log(`hello, ${input.name}`);
+  const words = input.text.split(/\s+/).filter(Boolean);
+  const counts = {};
+  for (const word of words) counts[word.toLowerCase()] = (counts[word.toLowerCase()] ?? 0) + 1;
+  return { words: words.length, top: Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 3) };
+}

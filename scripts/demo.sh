@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make demo`: what isobox does today, on the examples in examples/.
+set -uo pipefail
+isobox=${1:-target/release/isobox}
+cd "$(dirname "$0")/.."
+
+show() {
+  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  "$@"
+  printf '\033[2m(exit code %s)\033[0m\n' "$?"
+}
+
+echo "isobox: JavaScript in a fresh WebAssembly sandbox per run."
+echo "The first command snapshots and compiles the sandbox (about a second, once);"
+echo "later ones load the cached, precompiled snapshot."
+
+show "$isobox" run examples/hello.js --input '{"name":"demo","text":"the cat and the dog and the bird"}'
+show "$isobox" run examples/report.mjs --input '{"orders":[{"amount":12.5},{"amount":30},{"amount":7.5}]}'
+echo
+echo "Ten runs of a script that pollutes globals and built-ins, each in a brand-new sandbox:"
+show "$isobox" run examples/fresh.js --repeat 10
+echo
+echo "Limits are enforced by the host and reported precisely:"
+show "$isobox" run examples/spin.js --wall-time-ms 200 --fuel 1000000000000
+show "$isobox" run examples/spin.js --fuel 50000000
+show "$isobox" run examples/memory.js --memory-mib 16
+show "$isobox" run examples/recursion.js
+show "$isobox" run examples/broken.js
+echo
+echo "The whole outcome as JSON (value or error, logs, stats):"
+show "$isobox" run examples/hello.js --json --input '{"name":"json","text":"a b a"}'

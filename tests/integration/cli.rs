@@ -1,0 +1,244 @@
+//! The `isobox` binary, run as a user would.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("isobox-cli-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("creating a temp dir");
+        TempDir(path)
+    }
+
+    /// Writes `bytes` to `name` in the directory and returns its path.
+    fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).expect("writing a temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn isobox() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_isobox"))
+}
+
+/// Runs `isobox run FILE ARGS...` on `code`.
+fn run_code(code: &str, args: &[&str]) -> Output {
+    let dir = TempDir::new();
+    let file = dir.file("main.js", code);
+    isobox()
+        .arg("run")
+        .arg(&file)
+        .args(args)
+        .output()
+        .expect("running isobox")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+#[test]
+fn an_ok_run_prints_the_result_and_exits_0() {
+    let output = run_code("6 * 7", &[]);
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).trim(), "42");
+}
+
+#[test]
+fn input_is_passed_to_the_code() {
+    let output = run_code("(input) => ({ doubled: input.n * 2 })", &["--input", r#"{"n": 21}"#]);
+    assert_exit(&output, 0);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
+    assert_eq!(value, serde_json::json!({ "doubled": 42 }));
+}
+
+#[test]
+fn logs_go_to_stderr_with_their_level() {
+    let output = run_code("console.log('plain'); console.warn('careful'); 1", &[]);
+    assert_exit(&output, 0);
+    let err = stderr(&output);
+    assert!(err.contains("plain\n"), "stderr: {err}");
+    assert!(err.contains("[warn] careful"), "stderr: {err}");
+    assert_eq!(stdout(&output).trim(), "1");
+}
+
+#[test]
+fn json_prints_the_whole_outcome() {
+    let output = run_code("console.log('hi'); [1, 2]", &["--json"]);
+    assert_exit(&output, 0);
+    let outcome: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
+    assert_eq!(outcome["ok"], true);
+    assert_eq!(outcome["value"], serde_json::json!([1, 2]));
+    assert_eq!(outcome["logs"]["entries"][0]["message"], "hi");
+    assert!(outcome["stats"]["wall_time_us"].is_u64());
+    let parsed: isobox::Outcome = serde_json::from_value(outcome).expect("an Outcome");
+    assert_eq!(parsed.result, Ok(serde_json::json!([1, 2])));
+}
+
+#[test]
+fn json_prints_an_error_outcome_and_keeps_the_exit_code() {
+    let output = run_code("throw new RangeError('nope')", &["--json"]);
+    assert_exit(&output, 1);
+    let outcome: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
+    assert_eq!(outcome["ok"], false);
+    assert_eq!(outcome["error"]["kind"], "js-error");
+    assert_eq!(outcome["error"]["name"], "RangeError");
+}
+
+#[test]
+fn a_js_error_exits_1() {
+    let output = run_code("throw new Error('kaboom')", &[]);
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(err.contains("js-error"), "stderr: {err}");
+    assert!(err.contains("Error: kaboom"), "stderr: {err}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn a_wall_time_limit_exits_3() {
+    let output = run_code("while(true){}", &["--wall-time-ms", "100", "--fuel", "1000000000000"]);
+    assert_exit(&output, 3);
+    assert!(stderr(&output).contains("timeout"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn a_fuel_limit_exits_3() {
+    let output = run_code("while(true){}", &["--fuel", "1000000"]);
+    assert_exit(&output, 3);
+    assert!(stderr(&output).contains("cpu-limit"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let dir = TempDir::new();
+    let missing = dir.0.join("does-not-exist.js");
+    let output = isobox().arg("run").arg(&missing).output().expect("running isobox");
+    assert_exit(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains("does-not-exist.js"), "stderr: {err}");
+    assert!(err.contains("cannot read"), "stderr: {err}");
+}
+
+#[test]
+fn bad_input_json_exits_2() {
+    let output = run_code("1", &["--input", "{bad"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("--input"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn a_non_utf8_file_exits_2_naming_the_offset() {
+    let dir = TempDir::new();
+    let file = dir.file("bytes.js", b"12\xff3");
+    let output = isobox().arg("run").arg(&file).output().expect("running isobox");
+    assert_exit(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains("UTF-8"), "stderr: {err}");
+    assert!(err.contains("offset 2"), "stderr: {err}");
+}
+
+#[test]
+fn an_empty_file_exits_2() {
+    let output = run_code("", &[]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("empty"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn an_out_of_range_wall_time_exits_2_naming_the_flag() {
+    let output = run_code("1", &["--wall-time-ms", "0"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("--wall-time-ms"),
+        "stderr: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_out_of_range_memory_limit_exits_2_naming_the_flag() {
+    let output = run_code("1", &["--memory-mib", "1"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("--memory-mib"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn oversized_code_exits_2() {
+    let output = run_code("1 + 2 + 3 + 4 + 5 + 6", &["--max-code-bytes", "10"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("code_bytes"), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn an_unknown_flag_exits_2() {
+    let output = run_code("1", &["--no-such-flag"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("--no-such-flag"),
+        "stderr: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn code_from_stdin_runs() {
+    let mut child = isobox()
+        .args(["run", "-", "--input", "5"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning isobox");
+    child.stdin.take().unwrap().write_all(b"(input) => input * 3").unwrap();
+    let output = child.wait_with_output().expect("waiting for isobox");
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).trim(), "15");
+}
+
+#[test]
+fn a_syntax_error_prints_line_and_column() {
+    let output = run_code("let a = 1;\nlet b = 2;\nlet c = (;\n", &[]);
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(err.contains("syntax-error"), "stderr: {err}");
+    assert!(err.contains("line 3, column 10"), "stderr: {err}");
+}
+
+#[test]
+fn the_form_flag_forces_a_module() {
+    let output = run_code(
+        "export default (input) => input + 1",
+        &["--form", "module", "--input", "1"],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).trim(), "2");
+}

@@ -1,0 +1,124 @@
+//! Every run starts from the pristine snapshot: nothing one run changes is
+//! seen by the next.
+
+use std::time::Duration;
+
+use isobox::{ErrorKind, Limits};
+use serde_json::json;
+
+use crate::common::{err, ok, run, run_limited};
+
+/// Checks, in a fresh run, every global the pollution runs below change.
+const PRISTINE_CHECK: &str = r#"
+({
+  objectProto: Object.prototype.polluted === undefined && !('polluted' in {}),
+  arrayProto: [].evil === undefined && [1, 2].map((x) => x * 2).join() === '2,4',
+  newGlobal: typeof leaked === 'undefined' && !('leaked' in globalThis),
+  stringify: JSON.stringify({ a: [1] }) === '{"a":[1]}',
+  consoleLog: (console.log('probe'), console.log.toString().indexOf('hijacked') === -1),
+  random: Math.random() !== 4 && typeof Math.random() === 'number',
+  moduleLet: typeof counter === 'undefined',
+  varGlobal: typeof declaredVar === 'undefined',
+})
+"#;
+
+async fn assert_pristine() {
+    let outcome = run(PRISTINE_CHECK).await;
+    let messages: Vec<_> = outcome.logs.entries.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["probe"], "console.log is not captured as usual");
+    let value = ok(outcome);
+    let expected = json!({
+        "objectProto": true, "arrayProto": true, "newGlobal": true, "stringify": true,
+        "consoleLog": true, "random": true, "moduleLet": true, "varGlobal": true,
+    });
+    assert_eq!(value, expected, "a previous run's change is visible");
+}
+
+const POLLUTE: &str = r#"
+Object.prototype.polluted = 'yes';
+Array.prototype.evil = 'yes';
+Array.prototype.map = function () { return ['hijacked']; };
+globalThis.leaked = 1;
+JSON.stringify = function () { return '"hijacked"'; };
+console.log = function () { /* hijacked */ };
+Math.random = () => 4;
+let counter = 1;
+var declaredVar = 2;
+"#;
+
+#[tokio::test]
+async fn the_polluting_run_sees_its_own_changes() {
+    // Proves the pollution takes effect, so the pristine check is meaningful.
+    let code = format!(
+        "{POLLUTE}\n[({{}}).polluted, [].evil, typeof leaked, JSON.stringify(1), Math.random(), counter, [1].map(x => x)[0]]"
+    );
+    assert_eq!(
+        ok(run(&code).await),
+        json!(["yes", "yes", "number", "\"hijacked\"", 4, 1, "hijacked"])
+    );
+}
+
+#[tokio::test]
+async fn polluted_built_ins_and_globals_are_pristine_in_the_next_run() {
+    let code = format!("{POLLUTE}\n'polluted'");
+    assert_eq!(ok(run(&code).await), json!("polluted"));
+    assert_pristine().await;
+}
+
+#[tokio::test]
+async fn a_hijacked_console_log_does_not_affect_the_next_run() {
+    ok(run("console.log = () => {}; console.log('lost'); 1").await);
+    let outcome = run("console.log('kept'); 1").await;
+    assert_eq!(outcome.logs.entries.len(), 1);
+    assert_eq!(outcome.logs.entries[0].message, "kept");
+}
+
+#[tokio::test]
+async fn a_module_level_let_is_gone_in_the_next_run() {
+    assert_eq!(
+        ok(run("export let counter = 41;\nexport default () => ++counter;").await),
+        json!(42)
+    );
+    assert_eq!(ok(run("typeof counter").await), json!("undefined"));
+}
+
+#[tokio::test]
+async fn pollution_by_a_run_that_timed_out_does_not_survive() {
+    let limits = Limits {
+        wall_time: Duration::from_millis(100),
+        fuel: 1_000_000_000_000_000,
+        ..Limits::default()
+    };
+    let code = format!("{POLLUTE}\nwhile (true) {{}}");
+    assert_eq!(err(run_limited(&code, limits).await).kind, ErrorKind::Timeout);
+    assert_pristine().await;
+}
+
+#[tokio::test]
+async fn pollution_by_a_run_that_threw_does_not_survive() {
+    let code = format!("{POLLUTE}\nthrow new Error('after polluting')");
+    assert_eq!(err(run(&code).await).kind, ErrorKind::JsError);
+    assert_pristine().await;
+}
+
+#[tokio::test]
+async fn math_random_is_reseeded_per_run() {
+    let first = ok(run("[Math.random(), Math.random()]").await);
+    let second = ok(run("[Math.random(), Math.random()]").await);
+    assert_ne!(first, second, "two runs drew the same random numbers");
+    assert_ne!(first[0], second[0], "two runs' first Math.random() values are equal");
+    for value in [&first[0], &first[1], &second[0], &second[1]] {
+        let x = value.as_f64().expect("a number");
+        assert!((0.0..1.0).contains(&x), "Math.random() gave {x}");
+    }
+}
+
+#[tokio::test]
+async fn math_random_first_values_differ_across_many_runs() {
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..10 {
+        let value = ok(run("Math.random()").await);
+        seen.insert(value.to_string());
+    }
+    assert_eq!(seen.len(), 10, "first Math.random() repeated across runs: {seen:?}");
+}
