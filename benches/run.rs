@@ -30,6 +30,14 @@ fn main() {
     );
     let rss_engine = rss_bytes();
 
+    if std::env::var("ISOBOX_BENCH_PROFILE_INSTANTIATE").is_ok() {
+        runtime.block_on(async {
+            for _ in 0..300_000 {
+                engine.instantiate_only().await;
+            }
+        });
+        return;
+    }
     let request = RunRequest::new(TRIVIAL);
     runtime.block_on(async {
         for _ in 0..WARM_UP_RUNS {
