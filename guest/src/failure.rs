@@ -132,7 +132,7 @@ fn classify(failure: &Failure) -> ErrorKind {
     match (failure.name.as_deref(), failure.message.as_str()) {
         (Some("RangeError"), "Maximum call stack size exceeded") => ErrorKind::StackOverflow,
         (Some("InternalError"), "stack overflow") => ErrorKind::StackOverflow,
-        (Some("InternalError"), "out of memory") => ErrorKind::OutOfMemory,
+        (Some("InternalError"), message) if message.starts_with("out of memory") => ErrorKind::OutOfMemory,
         _ => ErrorKind::JsError,
     }
 }

@@ -12,7 +12,7 @@ use crate::ticker::EpochTicker;
 
 /// Native Wasm stack of a sandbox. QuickJS's own check (`Limits::stack_bytes`
 /// of shadow stack) fires long before deep JS recursion uses this much.
-const MAX_WASM_STACK: usize = 8 * 1024 * 1024;
+const MAX_WASM_STACK: usize = 16 * 1024 * 1024;
 /// Core instances, memories and tables one guest instance may use: the
 /// guest's component has a handful of each.
 const CORE_INSTANCES_PER_SANDBOX: u32 = 16;

@@ -85,6 +85,9 @@ pub struct LimitError {
 }
 
 impl Limits {
+    /// The largest [`stack_bytes`](Limits::stack_bytes) a run may ask for.
+    pub const MAX_STACK_BYTES: u32 = MAX_STACK_BYTES;
+
     /// Checks every limit against its range, with the default memory ceiling.
     pub fn validate(&self) -> Result<(), LimitError> {
         self.validate_with_memory_ceiling(crate::config::DEFAULT_MAX_MEMORY_BYTES)

@@ -452,3 +452,28 @@ async fn limits_at_the_edges_of_their_ranges_are_accepted() {
     let request = RunRequest::new("7").with_limits(limits);
     assert_eq!(ok(engine().run(request).await), json!(7));
 }
+
+/// Recursion in QuickJS's C code (the parser, JSON.parse) at the largest
+/// stack limit is still a catchable RangeError: the native Wasm stack is
+/// sized so QuickJS's own check fires first.
+#[tokio::test]
+async fn deep_c_recursion_at_the_largest_stack_limit_is_a_catchable_range_error() {
+    let limits = Limits {
+        stack_bytes: isobox::Limits::MAX_STACK_BYTES,
+        ..Limits::default()
+    };
+    for nested in [
+        r#"eval("(".repeat(1e5) + "1" + ")".repeat(1e5))"#,
+        r#"JSON.parse("[".repeat(1e5) + "]".repeat(1e5))"#,
+        r#"(function f() { return f() })()"#,
+    ] {
+        let code = format!("try {{ {nested}; 'no error' }} catch (e) {{ e.name + ': ' + e.message }}");
+        let value = ok(run_limited(&code, limits.clone()).await);
+        assert_eq!(
+            value,
+            json!("RangeError: Maximum call stack size exceeded"),
+            "for {nested}"
+        );
+    }
+    assert_engine_healthy().await;
+}
