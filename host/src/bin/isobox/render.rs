@@ -5,6 +5,9 @@ use std::io::Write;
 
 use isobox::{LogLevel, Outcome};
 
+/// Results up to this many bytes of JSON print on one line.
+const COMPACT_WIDTH: usize = 100;
+
 /// Logs to stderr with their level, the result (pretty JSON) to stdout, an
 /// error to stderr.
 pub fn print(outcome: &Outcome) {
@@ -21,7 +24,13 @@ pub fn print(outcome: &Outcome) {
     }
     match &outcome.result {
         Ok(value) => {
-            let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+            // One line when it is short, indented otherwise.
+            let compact = value.to_string();
+            let text = if compact.len() <= COMPACT_WIDTH {
+                compact
+            } else {
+                serde_json::to_string_pretty(value).unwrap_or(compact)
+            };
             println!("{text}");
         }
         Err(error) => {
