@@ -36,6 +36,14 @@ impl Engine {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, request: RunRequest) -> Outcome {
+        // The wall-clock limit needs tokio's timer: refuse to run without it.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return refused(RunError::new(
+                Phase::Input,
+                ErrorKind::Internal,
+                "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
+            ));
+        }
         let guest_request = match self.prepare(&request) {
             Ok(guest_request) => guest_request,
             Err(error) => return refused(error),

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod concurrency;
 mod console;
+mod engine;
 mod errors;
 mod forms;
 mod isolation;
