@@ -46,6 +46,10 @@ impl JsEngine {
         let context = Context::full(&runtime)?;
         context.with(|ctx| -> rquickjs::Result<()> {
             let installed = console::install(&ctx).and_then(|()| {
+                // `input` and `env` exist from the start, so a run only
+                // replaces their values instead of growing the global object.
+                ctx.globals().set("input", Value::new_null(ctx.clone()))?;
+                ctx.globals().set("env", Value::new_null(ctx.clone()))?;
                 let math: Object = ctx.globals().get("Math")?;
                 math.set(
                     "random",
@@ -61,6 +65,9 @@ impl JsEngine {
             }
             installed
         })?;
+        // Collect the garbage of initialisation now, so no run frees (and
+        // so dirties) snapshot pages on its behalf.
+        runtime.run_gc();
         Ok(JsEngine {
             _runtime: runtime,
             context,

@@ -169,6 +169,11 @@ fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {
         .pagemap_scan(wasmtime::Enabled::Auto);
 
     let mut wasm = wasmtime::Config::new();
+    // Profiling aid: `ISOBOX_PERFMAP=1` writes /tmp/perf-PID.map so `perf`
+    // names the guest's functions (the snapshot is cached separately).
+    if std::env::var_os("ISOBOX_PERFMAP").is_some() {
+        wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     wasm.epoch_interruption(true)
         .consume_fuel(config.fuel_metering)
         .max_wasm_stack(MAX_WASM_STACK)
