@@ -7,14 +7,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
+    /// `console.debug` (and `console.trace`).
     Debug,
+    /// `console.info` (and `console.count`).
     Info,
+    /// `console.log` (and `console.dir`).
     Log,
+    /// `console.warn`.
     Warn,
+    /// `console.error` (and a failed `console.assert`).
     Error,
 }
 
 impl LogLevel {
+    /// The level's lowercase name, as in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Debug => "debug",
@@ -29,13 +35,16 @@ impl LogLevel {
 /// One console line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
+    /// Which console method wrote the line.
     pub level: LogLevel,
+    /// The formatted line, without a trailing newline.
     pub message: String,
 }
 
 /// The console lines of a run, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Logs {
+    /// The kept lines, in the order they were written.
     pub entries: Vec<LogEntry>,
     /// True when the run wrote more than `log_lines` lines or `log_bytes`
     /// bytes: the last kept entry may be cut short and later ones are gone.

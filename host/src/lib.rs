@@ -21,6 +21,8 @@
 //! The pieces: [`Engine`] (built once by [`EngineBuilder`], cloned freely),
 //! [`RunRequest`] with its [`Limits`], and the [`Outcome`] of each run.
 
+#![warn(missing_docs)]
+
 #[doc(hidden)]
 pub mod bench;
 mod config;

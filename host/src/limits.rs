@@ -77,8 +77,11 @@ pub const MAX_STACK_BYTES: u32 = 768 * KIB as u32;
 pub struct LimitError {
     /// The limit's name, as in [`Limits`] (`wall_time_ms`, `memory_bytes` ...).
     pub name: &'static str,
+    /// The value given.
     pub value: u64,
+    /// The smallest value allowed.
     pub min: u64,
+    /// The largest value allowed.
     pub max: u64,
     /// Unit suffix for the message (" ms", " bytes", ...).
     pub unit: &'static str,
@@ -147,5 +150,52 @@ mod duration_ms {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         u64::deserialize(deserializer).map(Duration::from_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_within_range() {
+        assert_eq!(Limits::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_limit_is_checked_at_both_ends() {
+        let cases: [(&str, fn(&mut Limits, bool)); 4] = [
+            ("wall_time_ms", |l, high| {
+                l.wall_time = if high { Duration::from_secs(901) } else { Duration::ZERO }
+            }),
+            ("memory_bytes", |l, high| {
+                l.memory_bytes = if high { u64::MAX } else { MIN_MEMORY_BYTES - 1 }
+            }),
+            ("stack_bytes", |l, high| {
+                l.stack_bytes = if high { MAX_STACK_BYTES + 1 } else { 1024 }
+            }),
+            ("code_bytes", |l, high| l.code_bytes = if high { u32::MAX } else { 0 }),
+        ];
+        for (name, set) in cases {
+            for high in [false, true] {
+                let mut limits = Limits::default();
+                set(&mut limits, high);
+                let error = limits.validate().unwrap_err();
+                assert_eq!(error.name, name);
+                assert!(error.to_string().starts_with(&format!("limit `{name}` is")), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn limits_read_from_json_use_milliseconds_and_defaults() {
+        let limits: Limits = serde_json::from_str(r#"{"wall_time_ms": 250, "fuel": 5000000}"#).unwrap();
+        assert_eq!(limits.wall_time, Duration::from_millis(250));
+        assert_eq!(limits.fuel, 5_000_000);
+        assert_eq!(limits.memory_bytes, Limits::default().memory_bytes);
+        assert!(
+            serde_json::from_str::<Limits>(r#"{"wall_time": 1}"#).is_err(),
+            "unknown fields are refused"
+        );
     }
 }

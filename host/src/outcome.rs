@@ -14,11 +14,14 @@ use crate::console::Logs;
 pub struct Outcome {
     /// The JSON result (`undefined` becomes `null`), or why there is none.
     pub result: Result<serde_json::Value, RunError>,
+    /// The console lines the run wrote.
     pub logs: Logs,
+    /// Figures about the run.
     pub stats: Stats,
 }
 
 impl Outcome {
+    /// True when the run produced a result.
     pub fn is_ok(&self) -> bool {
         self.result.is_ok()
     }
@@ -139,11 +142,14 @@ impl std::fmt::Display for Phase {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{phase} error ({kind}): {}{message}", name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default())]
 pub struct RunError {
+    /// Where the run failed.
     pub phase: Phase,
+    /// What kind of failure it was.
     pub kind: ErrorKind,
     /// The JS error's `name` (`TypeError`), or `None` for a thrown non-Error
     /// value and for failures the host states.
     pub name: Option<String>,
+    /// What went wrong, bounded to 16 KiB.
     pub message: String,
     /// The JS stack, with the code's file name and `line:column` per frame.
     pub stack: Option<String>,
@@ -209,5 +215,89 @@ impl TryFrom<OutcomeJson> for Outcome {
             logs: json.logs,
             stats: json.stats,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn stats() -> Stats {
+        Stats {
+            wall_time_us: 12,
+            fuel_used: Some(34),
+            peak_memory_bytes: 56,
+        }
+    }
+
+    #[test]
+    fn an_ok_outcome_is_ok_true_with_a_value() {
+        let outcome = Outcome {
+            result: Ok(json!({ "a": 1 })),
+            logs: Logs::default(),
+            stats: stats(),
+        };
+        let text = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(
+            text,
+            json!({
+                "ok": true,
+                "value": { "a": 1 },
+                "logs": { "entries": [], "truncated": false },
+                "stats": { "wall_time_us": 12, "fuel_used": 34, "peak_memory_bytes": 56 }
+            })
+        );
+        assert_eq!(serde_json::from_value::<Outcome>(text).unwrap(), outcome);
+    }
+
+    #[test]
+    fn an_error_outcome_is_ok_false_with_kebab_case_kinds() {
+        let error = RunError::new(Phase::Run, ErrorKind::MemoryLimit, "full");
+        let outcome = Outcome {
+            result: Err(error),
+            logs: Logs::default(),
+            stats: stats(),
+        };
+        let text = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(text["ok"], json!(false));
+        assert_eq!(text["error"]["kind"], json!("memory-limit"));
+        assert_eq!(text["error"]["phase"], json!("run"));
+        assert!(text.get("value").is_none());
+        assert_eq!(serde_json::from_value::<Outcome>(text).unwrap(), outcome);
+    }
+
+    #[test]
+    fn an_outcome_with_both_or_neither_is_refused() {
+        let both = json!({ "ok": true, "value": 1, "error": { "phase": "run", "kind": "timeout", "name": null,
+            "message": "m", "stack": null, "line": null, "column": null },
+            "logs": { "entries": [], "truncated": false }, "stats": {} });
+        assert!(serde_json::from_value::<Outcome>(both).is_err());
+    }
+
+    #[test]
+    fn limit_kinds_are_the_limit_kinds() {
+        let limits: Vec<_> = [
+            ErrorKind::JsError,
+            ErrorKind::SyntaxError,
+            ErrorKind::Timeout,
+            ErrorKind::CpuLimit,
+            ErrorKind::MemoryLimit,
+            ErrorKind::StackOverflow,
+            ErrorKind::OutputLimit,
+            ErrorKind::Unserialisable,
+            ErrorKind::Unsettled,
+            ErrorKind::InvalidInput,
+            ErrorKind::Internal,
+        ]
+        .into_iter()
+        .filter(|kind| kind.is_limit())
+        .map(ErrorKind::as_str)
+        .collect();
+        assert_eq!(
+            limits,
+            ["timeout", "cpu-limit", "memory-limit", "stack-overflow", "output-limit"]
+        );
     }
 }

@@ -39,11 +39,13 @@ pub struct RunRequest {
     /// The name errors and stack traces show. Default `main.js`.
     #[serde(default = "default_filename")]
     pub filename: String,
+    /// How to read the code. Default [`CodeForm::Auto`].
     #[serde(default)]
     pub form: CodeForm,
     /// The caller's input, given to the code as `input` (`null` when absent).
     #[serde(default)]
     pub input: Option<serde_json::Value>,
+    /// The run's limits. Default [`Limits::default`].
     #[serde(default)]
     pub limits: Limits,
 }
@@ -55,8 +57,12 @@ fn default_filename() -> String {
 /// Code that could not be turned into a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
+    /// The bytes are not UTF-8; `offset` is where the first bad byte is.
     #[error("the code is not valid UTF-8: invalid bytes at offset {offset}")]
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
 }
 
 impl RunRequest {
@@ -85,21 +91,25 @@ impl RunRequest {
             })
     }
 
+    /// Sets the input the code receives as `input`.
     pub fn with_input(mut self, input: serde_json::Value) -> Self {
         self.input = Some(input);
         self
     }
 
+    /// Sets the file name errors and stack traces show.
     pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
         self.filename = filename.into();
         self
     }
 
+    /// Sets how the code is read.
     pub fn with_form(mut self, form: CodeForm) -> Self {
         self.form = form;
         self
     }
 
+    /// Sets the run's limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
