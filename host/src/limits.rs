@@ -164,7 +164,8 @@ mod tests {
 
     #[test]
     fn each_limit_is_checked_at_both_ends() {
-        let cases: [(&str, fn(&mut Limits, bool)); 4] = [
+        type Setter = fn(&mut Limits, bool);
+        let cases: [(&str, Setter); 4] = [
             ("wall_time_ms", |l, high| {
                 l.wall_time = if high { Duration::from_secs(901) } else { Duration::ZERO }
             }),
