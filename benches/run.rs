@@ -46,6 +46,7 @@ fn main() {
         }
     });
 
+    let faults_before = minor_faults();
     // Latency, end to end, in rounds: the spread between rounds shows how
     // noisy the machine is.
     let mut samples = Vec::with_capacity(LATENCY_RUNS);
@@ -74,6 +75,11 @@ fn main() {
         us(pct(0.999)),
         LATENCY_RUNS / LATENCY_ROUNDS,
         round_p50s.join(", ")
+    );
+
+    println!(
+        "minor page faults per run: {:.2}",
+        (minor_faults() - faults_before) as f64 / LATENCY_RUNS as f64
     );
 
     // Instantiation alone.
@@ -177,4 +183,12 @@ fn rss_bytes() -> u64 {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kib| kib * 1024)
+}
+
+/// Minor page faults of this process so far, from /proc/self/stat.
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; minflt is field 10.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after_name.split_whitespace().nth(7).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
