@@ -35,7 +35,7 @@ impl Engine {
     /// assert_eq!(outcome.error_kind(), Some(isobox::ErrorKind::CpuLimit));
     /// # Ok(()) }
     /// ```
-    pub async fn run(&self, request: RunRequest) -> Outcome {
+    pub async fn run(&self, mut request: RunRequest) -> Outcome {
         // The wall-clock limit needs tokio's timer: refuse to run without it.
         if tokio::runtime::Handle::try_current().is_err() {
             return refused(RunError::new(
@@ -44,7 +44,7 @@ impl Engine {
                 "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
             ));
         }
-        let guest_request = match self.prepare(&request) {
+        let guest_request = match self.prepare(&mut request) {
             Ok(guest_request) => guest_request,
             Err(error) => return refused(error),
         };
@@ -54,8 +54,9 @@ impl Engine {
         self.run_prepared(&request, guest_request).await
     }
 
-    /// Checks limits, code and input before any Wasm runs.
-    fn prepare(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
+    /// Checks limits, code and input before any Wasm runs, and moves the code
+    /// into the guest's request (the host keeps the limits and the name).
+    fn prepare(&self, request: &mut RunRequest) -> Result<GuestRequest, RunError> {
         let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
         let limits = &request.limits;
         limits
@@ -93,7 +94,7 @@ impl Engine {
             )));
         }
         Ok(GuestRequest {
-            code: request.code.clone(),
+            code: std::mem::take(&mut request.code),
             filename: request.filename.clone(),
             form: match request.form {
                 CodeForm::Auto => GuestCodeForm::Auto,
@@ -185,7 +186,7 @@ impl Engine {
 
     /// Checks a request as [`run`](Engine::run) does; for the bench module.
     pub(crate) fn prepare_for_bench(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
-        self.prepare(request)
+        self.prepare(&mut request.clone())
     }
 }
 
