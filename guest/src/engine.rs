@@ -7,7 +7,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, random, result};
+use crate::{console, eval, modules, random, result};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -43,6 +43,7 @@ impl JsEngine {
         // a stack top inside it, the limit would wrap below address 0 and
         // every call would overflow. `run` arms the per-run limit.
         runtime.set_max_stack_size(INIT_STACK_BYTES);
+        modules::install(&runtime);
         let context = Context::full(&runtime)?;
         context.with(|ctx| -> rquickjs::Result<()> {
             let installed = console::install(&ctx).and_then(|()| {
@@ -76,9 +77,10 @@ impl JsEngine {
 }
 
 /// Runs one request. The instance is not used again afterwards.
-pub fn run(request: RunRequest) -> Result<Option<String>, GuestError> {
+pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     initialise();
     random::seed(request.random_seed);
+    modules::set(std::mem::take(&mut request.modules));
     ENGINE.with(|slot| {
         let slot = slot.borrow();
         // `initialise` above filled the slot or trapped.

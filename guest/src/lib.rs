@@ -18,6 +18,7 @@ mod console;
 mod engine;
 mod eval;
 mod failure;
+mod modules;
 mod random;
 mod result;
 

@@ -1,5 +1,7 @@
 //! What a caller asks for: the code, how to read it, the input and limits.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Limits;
@@ -45,9 +47,67 @@ pub struct RunRequest {
     /// The caller's input, given to the code as `input` (`null` when absent).
     #[serde(default)]
     pub input: Option<serde_json::Value>,
+    /// Other modules the code may import with a relative specifier
+    /// (`import { f } from './lib/util.js'`), by name. The code is the main
+    /// module, named [`filename`](RunRequest::filename). Default none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub modules: BTreeMap<String, ModuleSource>,
     /// The run's limits. Default [`Limits::default`].
     #[serde(default)]
     pub limits: Limits,
+}
+
+/// A module in a request's module map.
+///
+/// As JSON, a plain string is a JS module (or JSON text when its name ends in
+/// `.json`); `{"js": "..."}`, `{"json": value}` and `{"text": "..."}` say the
+/// kind explicitly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ModuleSourceJson", into = "ModuleSourceTagged")]
+pub enum ModuleSource {
+    /// An ES module's source; JSON text when the module's name ends in `.json`.
+    Js(String),
+    /// A JSON value, imported as the module's default export.
+    Json(serde_json::Value),
+    /// Text, imported as a string default export.
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ModuleSourceJson {
+    Plain(String),
+    Tagged(ModuleSourceTagged),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum ModuleSourceTagged {
+    Js(String),
+    Json(serde_json::Value),
+    Text(String),
+}
+
+impl From<ModuleSourceJson> for ModuleSource {
+    fn from(json: ModuleSourceJson) -> Self {
+        match json {
+            ModuleSourceJson::Plain(source) | ModuleSourceJson::Tagged(ModuleSourceTagged::Js(source)) => {
+                ModuleSource::Js(source)
+            }
+            ModuleSourceJson::Tagged(ModuleSourceTagged::Json(value)) => ModuleSource::Json(value),
+            ModuleSourceJson::Tagged(ModuleSourceTagged::Text(text)) => ModuleSource::Text(text),
+        }
+    }
+}
+
+impl From<ModuleSource> for ModuleSourceTagged {
+    fn from(module: ModuleSource) -> Self {
+        match module {
+            ModuleSource::Js(source) => ModuleSourceTagged::Js(source),
+            ModuleSource::Json(value) => ModuleSourceTagged::Json(value),
+            ModuleSource::Text(text) => ModuleSourceTagged::Text(text),
+        }
+    }
 }
 
 fn default_filename() -> String {
@@ -73,6 +133,7 @@ impl RunRequest {
             filename: default_filename(),
             form: CodeForm::Auto,
             input: None,
+            modules: BTreeMap::new(),
             limits: Limits::default(),
         }
     }
@@ -94,6 +155,19 @@ impl RunRequest {
     /// Sets the input the code receives as `input`.
     pub fn with_input(mut self, input: serde_json::Value) -> Self {
         self.input = Some(input);
+        self
+    }
+
+    /// Adds a module the code may import as `./name`.
+    ///
+    /// ```
+    /// use isobox::{ModuleSource, RunRequest};
+    /// let request = RunRequest::new("import { twice } from './lib.js'; export default (n) => twice(n)")
+    ///     .with_module("lib.js", ModuleSource::Js("export const twice = (n) => n * 2".into()));
+    /// assert_eq!(request.modules.len(), 1);
+    /// ```
+    pub fn with_module(mut self, name: impl Into<String>, source: ModuleSource) -> Self {
+        self.modules.insert(name.into(), source);
         self
     }
 

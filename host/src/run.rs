@@ -58,7 +58,7 @@ impl Engine {
     /// into the guest's request (the host keeps the limits and the name).
     fn prepare(&self, request: &mut RunRequest) -> Result<GuestRequest, RunError> {
         let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
-        let limits = &request.limits;
+        let limits = &request.limits.clone();
         limits
             .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
             .map_err(|e| invalid(e.to_string()))?;
@@ -93,6 +93,8 @@ impl Engine {
                 limits.input_bytes
             )));
         }
+        let main_name = request.filename.clone();
+        let modules = crate::modules::take_modules(request, &main_name).map_err(invalid)?;
         Ok(GuestRequest {
             code: std::mem::take(&mut request.code),
             filename: request.filename.clone(),
@@ -105,6 +107,7 @@ impl Engine {
             max_stack_bytes: limits.stack_bytes,
             max_result_bytes: limits.result_bytes,
             random_seed: fresh_seed(),
+            modules,
         })
     }
 

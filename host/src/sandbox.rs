@@ -15,7 +15,8 @@ wasmtime::component::bindgen!({
 });
 
 pub(crate) use self::isobox::sandbox::types::{
-    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, Phase as GuestPhase, RunRequest as GuestRequest,
+    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, ModuleKind as GuestModuleKind, ModuleSource as GuestModule,
+    Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
 /// Everything one run keeps in its Store; dropped with it.

@@ -11,3 +11,4 @@ mod errors;
 mod forms;
 mod isolation;
 mod limits;
+mod modules;
