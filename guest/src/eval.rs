@@ -13,9 +13,10 @@
 //! 2. **A script body.** The code is parsed as a sloppy-mode script in which
 //!    top-level `await` works. The value of the last expression statement
 //!    (the script's completion value) is the result, awaited.
-//! 3. **An ES module.** The code is parsed as a module (strict). Its default
-//!    export must be a function; it is called as `fn(input, env)` and its
-//!    awaited return value is the result.
+//! 3. **An ES module.** The code is parsed as a module (strict). A default
+//!    export that is a function is called as `fn(input, env)` and its awaited
+//!    return value is the result; any other default export (an object, a
+//!    promise) is the result itself, awaited.
 //!
 //! If none parses, the syntax error reported is the module's when the code
 //! has an `import` or `export` statement, the script's otherwise.
@@ -245,22 +246,6 @@ fn compile_failure<'js>(ctx: &Ctx<'js>, exception: Value<'js>) -> Failure {
     Failure::from_exception(ctx, Phase::Compile, exception)
 }
 
-/// What JS `typeof` says of `value`.
-pub fn js_typeof(value: &Value<'_>) -> &'static str {
-    use rquickjs::Type;
-    match value.type_of() {
-        Type::Uninitialized | Type::Undefined => "undefined",
-        Type::Null | Type::Array | Type::Object | Type::Promise | Type::Exception | Type::Module => "object",
-        Type::Bool => "boolean",
-        Type::Int | Type::Float => "number",
-        Type::String => "string",
-        Type::Symbol => "symbol",
-        Type::BigInt => "bigint",
-        Type::Function | Type::Constructor => "function",
-        _ => "object",
-    }
-}
-
 pub fn call_entry<'js>(
     ctx: &Ctx<'js>,
     function: &Function<'js>,
@@ -290,16 +275,10 @@ fn evaluate_module<'js>(
             Phase::Run,
             ErrorKind::InvalidInput,
             Some("TypeError"),
-            "the module has no default export: write `export default async function (input, env) { ... }`",
+            "the module has no default export: write `export default async function (input, env) { ... }` \
+             (or export the result value itself)",
         )),
-        None => Err(Failure::new(
-            Phase::Run,
-            ErrorKind::InvalidInput,
-            Some("TypeError"),
-            &format!(
-                "the module's default export is a {}, not a function: export a function `(input, env) => result`",
-                js_typeof(&default)
-            ),
-        )),
+        // `export default { ... }` or any other value: the value is the result.
+        None => Ok(default),
     }
 }

@@ -28,6 +28,7 @@ pub mod bench;
 mod config;
 mod console;
 mod engine;
+mod fence;
 mod limits;
 mod modules;
 mod outcome;

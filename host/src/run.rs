@@ -62,6 +62,9 @@ impl Engine {
         limits
             .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
             .map_err(|e| invalid(e.to_string()))?;
+        if let Some(fenced) = crate::fence::strip_fence(&request.code) {
+            request.code = fenced;
+        }
         if request.code.trim().is_empty() {
             return Err(invalid(
                 "the code is empty: give a script, a function or a module".into(),
