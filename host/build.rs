@@ -81,8 +81,8 @@ fn main() {
     let status = command.status().expect("running cargo to build the guest");
     if !status.success() {
         panic!(
-            "building the sandbox guest for wasm32-wasip2 failed ({status}); \
-             run `make setup` (or scripts/setup.sh) to install clang-19, wasi-libc and the wasm32-wasip2 target"
+            "building the sandbox guest for wasm32-wasip2 failed ({status}): see the compiler output above; \
+             if clang-19, wasi-libc or the wasm32-wasip2 target is missing, run `make setup` (scripts/setup.sh)"
         );
     }
     let wasm = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");

@@ -7,7 +7,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, modules, random, result};
+use crate::{console, eval, modules, random, rejections, result};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -44,6 +44,7 @@ impl JsEngine {
         // every call would overflow. `run` arms the per-run limit.
         runtime.set_max_stack_size(INIT_STACK_BYTES);
         modules::install(&runtime);
+        rejections::install(&runtime);
         let context = Context::full(&runtime)?;
         context.with(|ctx| -> rquickjs::Result<()> {
             let installed = console::install(&ctx).and_then(|()| {
@@ -87,7 +88,9 @@ pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
         let engine = slot.as_ref().expect("engine initialised");
         engine.context.with(|ctx| {
             arm_stack_limit(&ctx, request.max_stack_bytes);
-            run_in(&ctx, &request).map_err(Failure::into_guest_error)
+            let outcome = run_in(&ctx, &request);
+            rejections::report(&ctx);
+            outcome.map_err(Failure::into_guest_error)
         })
     })
 }
@@ -151,6 +154,9 @@ pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Fail
     let Some(promise) = value.as_promise().cloned() else {
         return Ok(value);
     };
+    // The sandbox handles this promise: its rejection is the run's error,
+    // not an unhandled rejection.
+    mark_handled(ctx, &promise);
     loop {
         if let Some(outcome) = promise.result::<Value>() {
             return outcome.map_err(|_| Failure::from_pending(ctx, Phase::Run));
@@ -164,6 +170,17 @@ pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Fail
                  (a promise whose resolve is never called?)",
             ));
         }
+    }
+}
+
+/// Attaches a handler that does nothing, as `promise.catch(() => {})`.
+fn mark_handled<'js>(ctx: &Ctx<'js>, promise: &rquickjs::Promise<'js>) {
+    let handled = promise.catch().and_then(|catch| {
+        let ignore = Function::new(ctx.clone(), || ())?;
+        catch.call::<_, Value>((rquickjs::function::This(promise.clone()), ignore))
+    });
+    if handled.is_err() {
+        let _ = ctx.catch();
     }
 }
 

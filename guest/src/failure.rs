@@ -93,6 +93,18 @@ impl Failure {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// `Name: message` and the stack, as a console shows an error.
+    pub fn describe(&self) -> String {
+        let head = match &self.name {
+            Some(name) => format!("{name}: {}", self.message),
+            None => self.message.clone(),
+        };
+        match self.stack.as_deref().map(str::trim_end).filter(|s| !s.is_empty()) {
+            Some(stack) => format!("{head}\n{stack}"),
+            None => head,
+        }
+    }
 }
 
 thread_local! {

@@ -20,6 +20,7 @@ mod eval;
 mod failure;
 mod modules;
 mod random;
+mod rejections;
 mod result;
 
 mod bindings {

@@ -215,3 +215,44 @@ async fn a_promise_settled_by_later_jobs_is_awaited() {
     let code = "let resolve;\nconst p = new Promise((r) => { resolve = r });\nPromise.resolve().then(() => resolve('done'));\nawait p";
     assert_eq!(ok(run(code).await), json!("done"));
 }
+
+/// Unhandled rejections do not fail the run: each is reported as an error
+/// line in the logs.
+#[tokio::test]
+async fn an_unhandled_rejection_is_logged_and_the_run_still_succeeds() {
+    let outcome = run("Promise.reject(new TypeError('lost')); 1").await;
+    let errors: Vec<_> = outcome
+        .logs
+        .entries
+        .iter()
+        .filter(|e| e.level == isobox::LogLevel::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", outcome.logs);
+    assert!(
+        errors[0].message.starts_with("Uncaught (in promise) TypeError: lost"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0].message.contains("main.js:1"),
+        "the line has the stack: {}",
+        errors[0].message
+    );
+    assert_eq!(outcome.result.unwrap(), json!(1));
+}
+
+#[tokio::test]
+async fn a_rejection_handled_later_in_the_run_is_not_reported() {
+    let code = "async () => { const p = Promise.reject(new Error('late')); await null; p.catch(() => {}); return 3 }";
+    let outcome = run(code).await;
+    assert!(outcome.logs.entries.is_empty(), "{:?}", outcome.logs);
+    assert_eq!(outcome.result.unwrap(), json!(3));
+}
+
+#[tokio::test]
+async fn the_rejected_result_is_the_error_not_also_an_unhandled_rejection() {
+    let outcome = run("async () => { Promise.reject(42); throw new Error('main') }").await;
+    let lines: Vec<_> = outcome.logs.entries.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(lines, ["Uncaught (in promise) 42"]);
+    assert_eq!(outcome.result.unwrap_err().message, "main");
+}
