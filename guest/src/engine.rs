@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use rquickjs::allocator::RustAllocator;
 use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 
+use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
 use crate::{console, eval, modules, random, rejections, result};
@@ -120,14 +121,21 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
 
     let env = env.into_value();
-    let evaluation = eval::evaluate(
-        ctx,
-        &request.code,
-        &request.filename,
-        request.form,
-        input.clone(),
-        env.clone(),
-    )?;
+    let form = match &request.compiled {
+        Some(compiled) => eval::from_bytecode(ctx, compiled)?,
+        None => {
+            let form = eval::compile(ctx, &request.code, &request.filename, request.form)?;
+            // Offered before any of the code runs, so the bytes are the
+            // compiler's own, whatever the code later does.
+            if request.keep_compiled {
+                if let Some(compiled) = eval::to_bytecode(ctx, &form) {
+                    compile_cache::keep(&compiled);
+                }
+            }
+            form
+        }
+    };
+    let evaluation = eval::evaluate(ctx, form, input.clone(), env.clone())?;
     let mut value = settle(ctx, evaluation.value)?;
     if evaluation.is_completion_record {
         value = match value.as_object() {

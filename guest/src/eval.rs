@@ -27,17 +27,22 @@
 use std::ffi::CString;
 
 use rquickjs::function::This;
-use rquickjs::{Ctx, Function, Module, Object, Value, qjs};
+use rquickjs::{Ctx, Function, Object, Value, qjs};
 
-use crate::bindings::isobox::sandbox::types::{CodeForm, ErrorKind, Phase};
+use crate::bindings::isobox::sandbox::types::{CodeForm, Compiled, CompiledForm, ErrorKind, Phase};
 use crate::failure::Failure;
 
-/// The form the code was found to have.
-enum Form<'js> {
+/// The form the code was found to have, compiled but not yet run.
+pub enum Form<'js> {
     Expression(Value<'js>),
     Script(Value<'js>),
-    Module(Module<'js>),
+    Module(RawModule),
 }
+
+/// A compiled module, kept as QuickJS's raw value. Module values are owned by
+/// the runtime's module list and must never be freed through a `Value` (QuickJS
+/// aborts), so this type frees nothing; the instance is discarded after the run.
+pub struct RawModule(qjs::JSValue);
 
 /// What evaluating the code gave: a value, a promise, or (for a script body) a
 /// promise of the completion record `{ value }`.
@@ -47,25 +52,27 @@ pub struct Evaluation<'js> {
     pub is_completion_record: bool,
 }
 
-/// Compiles the code in the requested form and evaluates it. The value
-/// returned may be a promise; `engine` drives it to completion.
-pub fn evaluate<'js>(
-    ctx: &Ctx<'js>,
-    code: &str,
-    filename: &str,
-    form: CodeForm,
-    input: Value<'js>,
-    env: Value<'js>,
-) -> Result<Evaluation<'js>, Failure> {
+/// Compiles the code in the requested form; nothing of it runs.
+pub fn compile<'js>(ctx: &Ctx<'js>, code: &str, filename: &str, form: CodeForm) -> Result<Form<'js>, Failure> {
     let file = c_filename(filename);
-    let form = match form {
+    Ok(match form {
         CodeForm::Auto => choose_form(ctx, code, &file)?,
         CodeForm::Script => match compile_expression(ctx, code, &file) {
             Ok(function) => Form::Expression(function),
             Err(_) => Form::Script(compile_script(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?),
         },
-        CodeForm::Module => Form::Module(compile_module(ctx, code, filename).map_err(|e| compile_failure(ctx, e))?),
-    };
+        CodeForm::Module => Form::Module(compile_module(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?),
+    })
+}
+
+/// Runs compiled code: calls a lone function or a module's default export
+/// with `(input, env)`. The value returned may be a promise.
+pub fn evaluate<'js>(
+    ctx: &Ctx<'js>,
+    form: Form<'js>,
+    input: Value<'js>,
+    env: Value<'js>,
+) -> Result<Evaluation<'js>, Failure> {
     let value = match form {
         Form::Expression(compiled) => {
             let value = run_compiled(ctx, compiled)?;
@@ -89,6 +96,79 @@ pub fn evaluate<'js>(
     })
 }
 
+/// The compiled form as bytecode, for the host's cache.
+pub fn to_bytecode(ctx: &Ctx<'_>, form: &Form<'_>) -> Option<Compiled> {
+    let (kind, raw) = match form {
+        Form::Expression(f) => (CompiledForm::Expression, f.as_raw()),
+        Form::Script(f) => (CompiledForm::Script, f.as_raw()),
+        Form::Module(module) => (CompiledForm::Module, module.0),
+    };
+    let mut length = 0;
+    // SAFETY: `raw` is a live compiled function of this context; the buffer
+    // QuickJS returns is `length` bytes, copied and then freed with js_free.
+    unsafe {
+        let buffer = qjs::JS_WriteObject(
+            ctx.as_raw().as_ptr(),
+            &mut length,
+            raw,
+            qjs::JS_WRITE_OBJ_BYTECODE as i32,
+        );
+        if buffer.is_null() {
+            let _ = ctx.catch();
+            return None;
+        }
+        let bytecode = std::slice::from_raw_parts(buffer, length as usize).to_vec();
+        qjs::js_free(ctx.as_raw().as_ptr(), buffer.cast());
+        Some(Compiled { form: kind, bytecode })
+    }
+}
+
+/// Reads bytecode that `to_bytecode` wrote in an earlier run. The bytes must
+/// stay alive while the code runs: a module keeps pointing into them.
+pub fn from_bytecode<'js>(ctx: &Ctx<'js>, compiled: &Compiled) -> Result<Form<'js>, Failure> {
+    let failed = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Compile);
+    if compiled.form == CompiledForm::Module {
+        // SAFETY: the bytes are this engine's own bytecode, written by
+        // `to_bytecode` before any user code ran; QuickJS copies them.
+        // Reading does not resolve imports: QuickJS's own loader resolves
+        // them next, as this does.
+        unsafe {
+            let raw = qjs::JS_ReadObject(
+                ctx.as_raw().as_ptr(),
+                compiled.bytecode.as_ptr(),
+                compiled.bytecode.len() as _,
+                qjs::JS_READ_OBJ_BYTECODE as i32,
+            );
+            if qjs::JS_IsException(raw) || qjs::JS_VALUE_GET_TAG(raw) != qjs::JS_TAG_MODULE {
+                return Err(failed(ctx));
+            }
+            if qjs::JS_ResolveModule(ctx.as_raw().as_ptr(), raw) < 0 {
+                return Err(failed(ctx));
+            }
+            return Ok(Form::Module(RawModule(raw)));
+        }
+    }
+    // SAFETY: as above; the returned value is owned.
+    let value = unsafe {
+        let raw = qjs::JS_ReadObject(
+            ctx.as_raw().as_ptr(),
+            compiled.bytecode.as_ptr(),
+            compiled.bytecode.len() as _,
+            qjs::JS_READ_OBJ_BYTECODE as i32,
+        );
+        if qjs::JS_IsException(raw) {
+            return Err(failed(ctx));
+        }
+        Value::from_raw(ctx.clone(), raw)
+    };
+    if compiled.form == CompiledForm::Expression {
+        crate::failure::expression_columns(true);
+        Ok(Form::Expression(value))
+    } else {
+        Ok(Form::Script(value))
+    }
+}
+
 fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Failure> {
     if let Ok(compiled) = compile_expression(ctx, code, file) {
         return Ok(Form::Expression(compiled));
@@ -97,8 +177,7 @@ fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'
         Ok(compiled) => return Ok(Form::Script(compiled)),
         Err(error) => error,
     };
-    let name = file.to_string_lossy();
-    match compile_module(ctx, code, &name) {
+    match compile_module(ctx, code, file) {
         Ok(module) => Ok(Form::Module(module)),
         Err(module_error) if has_module_syntax(code) => Err(compile_failure(ctx, module_error)),
         Err(_) => Err(compile_failure(ctx, script_error)),
@@ -186,8 +265,31 @@ fn compile_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Val
     compile_raw(ctx, code, file, flags, 1)
 }
 
-fn compile_module<'js>(ctx: &Ctx<'js>, code: &str, name: &str) -> Result<Module<'js>, Value<'js>> {
-    Module::declare(ctx.clone(), name, code).map_err(|_| ctx.catch())
+fn compile_module<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<RawModule, Value<'js>> {
+    let flags = (qjs::JS_EVAL_TYPE_MODULE | qjs::JS_EVAL_FLAG_STRICT) as i32;
+    let mut buffer = Vec::with_capacity(code.len() + 1);
+    buffer.extend_from_slice(code.as_bytes());
+    buffer.push(0);
+    let mut options = qjs::JSEvalOptions {
+        version: qjs::JS_EVAL_OPTIONS_VERSION as i32,
+        eval_flags: flags | qjs::JS_EVAL_FLAG_COMPILE_ONLY as i32,
+        filename: file.as_ptr(),
+        line_num: 1,
+    };
+    // SAFETY: as in `compile_raw`; a module value is kept raw (see RawModule).
+    unsafe {
+        let raw = qjs::JS_Eval2(
+            ctx.as_raw().as_ptr(),
+            buffer.as_ptr().cast(),
+            code.len() as _,
+            &mut options,
+        );
+        if qjs::JS_IsException(raw) {
+            Err(ctx.catch())
+        } else {
+            Ok(RawModule(raw))
+        }
+    }
 }
 
 /// Compiles without running; returns the compiled function or the exception.
@@ -259,13 +361,30 @@ pub fn call_entry<'js>(
 
 fn evaluate_module<'js>(
     ctx: &Ctx<'js>,
-    module: Module<'js>,
+    module: RawModule,
     input: Value<'js>,
     env: Value<'js>,
 ) -> Result<Value<'js>, Failure> {
-    let (module, done) = module.eval().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
-    crate::engine::settle(ctx, done.into_value())?;
-    let namespace: Object = module.namespace().map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    let raw_ctx = ctx.as_raw().as_ptr();
+    // SAFETY: `module.0` is a live module of this context. JS_EvalFunction
+    // consumes the reference JS_DupValue adds and returns an owned promise;
+    // JS_GetModuleNamespace returns an owned object.
+    let (done, namespace) = unsafe {
+        let done = qjs::JS_EvalFunction(raw_ctx, qjs::JS_DupValue(raw_ctx, module.0));
+        if qjs::JS_IsException(done) {
+            return Err(Failure::from_pending(ctx, Phase::Run));
+        }
+        let done = Value::from_raw(ctx.clone(), done);
+        let namespace = qjs::JS_GetModuleNamespace(raw_ctx, qjs::JS_VALUE_GET_PTR(module.0).cast());
+        if qjs::JS_IsException(namespace) {
+            return Err(Failure::from_pending(ctx, Phase::Run));
+        }
+        (done, Value::from_raw(ctx.clone(), namespace))
+    };
+    crate::engine::settle(ctx, done)?;
+    let namespace = namespace
+        .into_object()
+        .ok_or_else(|| Failure::from_pending(ctx, Phase::Run))?;
     let default: Value = namespace
         .get("default")
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;

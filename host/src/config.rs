@@ -9,6 +9,9 @@ pub const DEFAULT_MAX_CONCURRENT_RUNS: u32 = 1000;
 /// Default bytes of each pooled linear memory kept resident between runs.
 pub const DEFAULT_MEMORY_KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
+/// Default capacity of the bytecode cache.
+pub const DEFAULT_BYTECODE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Where the precompiled snapshot is cached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CacheDir {
@@ -29,6 +32,7 @@ pub(crate) struct EngineConfig {
     pub memory_keep_resident: usize,
     pub fuel_metering: bool,
     pub cache_dir: CacheDir,
+    pub bytecode_cache_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -39,6 +43,7 @@ impl Default for EngineConfig {
             memory_keep_resident: DEFAULT_MEMORY_KEEP_RESIDENT,
             fuel_metering: true,
             cache_dir: CacheDir::Default,
+            bytecode_cache_bytes: DEFAULT_BYTECODE_CACHE_BYTES,
         }
     }
 }

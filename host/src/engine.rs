@@ -40,6 +40,8 @@ pub(crate) struct EngineInner {
     pub engine: wasmtime::Engine,
     pub pre: SandboxPre<RunState>,
     pub config: EngineConfig,
+    /// Compiled code by content hash; `None` when disabled.
+    pub bytecode: Option<crate::bytecode_cache::BytecodeCache>,
     /// One permit per pooled sandbox: runs past the pool wait for a slot.
     pub slots: tokio::sync::Semaphore,
     pub ticker: EpochTicker,
@@ -95,6 +97,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Bytes of QuickJS bytecode the engine keeps, so runs of code it has
+    /// seen (same source, file name and form) skip parsing. Default 64 MiB;
+    /// 0 turns the cache off.
+    pub fn bytecode_cache_bytes(mut self, bytes: usize) -> Self {
+        self.config.bytecode_cache_bytes = bytes;
+        self
+    }
+
     /// Where the compiled snapshot is cached. Default [`CacheDir::Default`].
     pub fn cache_dir(mut self, cache_dir: CacheDir) -> Self {
         self.config.cache_dir = cache_dir;
@@ -138,11 +148,14 @@ impl EngineBuilder {
         let ticker = EpochTicker::start(engine.clone())
             .map_err(|e| EngineError::Wasmtime(format!("starting the epoch thread: {e}")))?;
         let slots = tokio::sync::Semaphore::new(config.max_concurrent_runs as usize);
+        let bytecode = (config.bytecode_cache_bytes > 0)
+            .then(|| crate::bytecode_cache::BytecodeCache::new(config.bytecode_cache_bytes));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 engine,
                 pre,
                 config,
+                bytecode,
                 slots,
                 ticker,
             }),

@@ -10,7 +10,7 @@
 
 /// The code inside one surrounding fence, or `None` when `code` is not fenced.
 ///
-/// ```ignore
+/// ```text
 /// assert_eq!(strip_fence("```js\n1 + 1\n```").as_deref(), Some("\n1 + 1\n"));
 /// ```
 pub(crate) fn strip_fence(code: &str) -> Option<String> {

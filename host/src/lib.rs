@@ -25,6 +25,7 @@
 
 #[doc(hidden)]
 pub mod bench;
+mod bytecode_cache;
 mod config;
 mod console;
 mod engine;
@@ -38,6 +39,7 @@ mod sandbox;
 mod snapshot;
 mod ticker;
 
+pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;
 pub use console::{LogEntry, LogLevel, Logs};
 pub use engine::{Engine, EngineBuilder};

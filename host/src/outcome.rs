@@ -42,6 +42,9 @@ pub struct Stats {
     pub fuel_used: Option<u64>,
     /// The largest the sandbox's linear memory grew, in bytes.
     pub peak_memory_bytes: u64,
+    /// Whether the code came from the engine's bytecode cache.
+    #[serde(default)]
+    pub bytecode_cache: crate::CacheUse,
 }
 
 /// Where a run failed.
@@ -229,6 +232,7 @@ mod tests {
             wall_time_us: 12,
             fuel_used: Some(34),
             peak_memory_bytes: 56,
+            bytecode_cache: crate::CacheUse::Off,
         }
     }
 
@@ -246,7 +250,7 @@ mod tests {
                 "ok": true,
                 "value": { "a": 1 },
                 "logs": { "entries": [], "truncated": false },
-                "stats": { "wall_time_us": 12, "fuel_used": 34, "peak_memory_bytes": 56 }
+                "stats": { "wall_time_us": 12, "fuel_used": 34, "peak_memory_bytes": 56, "bytecode_cache": "off" }
             })
         );
         assert_eq!(serde_json::from_value::<Outcome>(text).unwrap(), outcome);

@@ -6,10 +6,11 @@ use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::Engine;
+use crate::bytecode_cache::{BytecodeCache, CacheUse};
 use crate::console::{LogCapture, Logs};
 use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 use crate::request::{CodeForm, RunRequest};
-use crate::sandbox::{GuestCodeForm, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
+use crate::sandbox::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
 
 /// Longest file name a request may give.
 const MAX_FILENAME_BYTES: usize = 256;
@@ -111,13 +112,35 @@ impl Engine {
             max_result_bytes: limits.result_bytes,
             random_seed: fresh_seed(),
             modules,
+            compiled: None,
+            keep_compiled: false,
         })
     }
 
-    async fn run_prepared(&self, request: &RunRequest, guest_request: GuestRequest) -> Outcome {
+    async fn run_prepared(&self, request: &RunRequest, mut guest_request: GuestRequest) -> Outcome {
         let started = Instant::now();
-        let (called, store) = self.execute(request, guest_request, started).await;
-        self.conclude(request, called, store, started)
+        let cache = self.inner.bytecode.as_ref();
+        let key = cache.map(|_| BytecodeCache::key(&guest_request));
+        let mut cache_use = CacheUse::Off;
+        if let (Some(cache), Some(key)) = (cache, key.as_ref()) {
+            match cache.get(key) {
+                Some(compiled) => {
+                    guest_request.compiled = Some(GuestCompiled::clone(&compiled));
+                    cache_use = CacheUse::Hit;
+                }
+                None => {
+                    guest_request.keep_compiled = true;
+                    cache_use = CacheUse::Miss;
+                }
+            }
+        }
+        let (called, mut store) = self.execute(request, guest_request, started).await;
+        if let (Some(cache), Some(key), Some(compiled)) = (cache, key, store.data_mut().compiled.take()) {
+            cache.insert(key, compiled);
+        }
+        let mut outcome = self.conclude(request, called, store, started);
+        outcome.stats.bytecode_cache = cache_use;
+        outcome
     }
 
     /// Builds a fresh Store, instantiates the snapshot and calls the guest
@@ -136,6 +159,7 @@ impl Engine {
             &self.inner.engine,
             RunState::new(limits.memory_bytes, console, deadline),
         );
+        store.data_mut().accept_compiled = guest_request.keep_compiled;
         store.limiter(|state| &mut state.memory);
         if self.inner.config.fuel_metering {
             // Cannot fail: the engine was built with fuel metering on.
@@ -176,6 +200,7 @@ impl Engine {
             wall_time_us,
             fuel_used,
             peak_memory_bytes: state.memory.peak as u64,
+            bytecode_cache: CacheUse::Off,
         };
         let result = match called {
             Err(_elapsed) => Err(timeout_error(request)),

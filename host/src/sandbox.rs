@@ -15,8 +15,8 @@ wasmtime::component::bindgen!({
 });
 
 pub(crate) use self::isobox::sandbox::types::{
-    CodeForm as GuestCodeForm, ErrorKind as GuestErrorKind, ModuleKind as GuestModuleKind, ModuleSource as GuestModule,
-    Phase as GuestPhase, RunRequest as GuestRequest,
+    CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind, ModuleKind as GuestModuleKind,
+    ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
 /// Everything one run keeps in its Store; dropped with it.
@@ -29,6 +29,10 @@ pub(crate) struct RunState {
     pub deadline: Instant,
     /// Set when the epoch callback stopped the run at the deadline.
     pub timed_out: bool,
+    /// Whether the run asked the guest for its compiled code.
+    pub accept_compiled: bool,
+    /// The guest's first offer of compiled code, when asked for.
+    pub compiled: Option<GuestCompiled>,
 }
 
 impl RunState {
@@ -42,6 +46,8 @@ impl RunState {
             console,
             deadline,
             timed_out: false,
+            accept_compiled: false,
+            compiled: None,
         }
     }
 }
@@ -81,6 +87,15 @@ impl self::isobox::sandbox::console::Host for RunState {
 }
 
 impl self::isobox::sandbox::types::Host for RunState {}
+
+impl self::isobox::sandbox::compile_cache::Host for RunState {
+    fn keep(&mut self, compiled: GuestCompiled) {
+        // Only the first offer, made before the code ran, is trusted.
+        if std::mem::take(&mut self.accept_compiled) {
+            self.compiled = Some(compiled);
+        }
+    }
+}
 
 /// Bounds the sandbox's linear memory and remembers its peak.
 pub(crate) struct MemoryLimiter {

@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod bytecode_cache;
 mod cli;
 mod concurrency;
 mod console;

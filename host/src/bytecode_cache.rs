@@ -1,0 +1,167 @@
+//! The engine's cache of compiled code: the same code (by content hash) is
+//! compiled to QuickJS bytecode once and later runs read the bytecode instead
+//! of parsing again. Each run still gets a fresh instance.
+//!
+//! The guest offers the bytecode through `compile-cache.keep` right after
+//! compiling and before any of the code runs, and the host keeps only that
+//! first offer, so what code does at run time cannot change what is cached.
+//! The cache lives in one [`Engine`](crate::Engine), whose guest and wasmtime
+//! are fixed, so bytecode never crosses engine versions. Entries are evicted
+//! least recently used first once their bytes pass the capacity.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::sandbox::{GuestCodeForm, GuestCompiled, GuestRequest};
+
+/// What the bytecode cache did for a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheUse {
+    /// The engine has no cache, or the run never reached compilation.
+    #[default]
+    Off,
+    /// The run read bytecode an earlier run compiled.
+    Hit,
+    /// The run compiled the code (and cached the bytecode if it parsed).
+    Miss,
+}
+
+pub(crate) type CacheKey = [u8; 32];
+
+pub(crate) struct BytecodeCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<CacheKey, Entry>,
+    bytes: usize,
+    clock: u64,
+}
+
+struct Entry {
+    compiled: Arc<GuestCompiled>,
+    last_used: u64,
+}
+
+impl BytecodeCache {
+    /// A cache holding at most `capacity` bytes of bytecode.
+    pub(crate) fn new(capacity: usize) -> Self {
+        BytecodeCache {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// The key of a request's main code: its form, file name and source.
+    pub(crate) fn key(request: &GuestRequest) -> CacheKey {
+        let mut digest = Sha256::new();
+        digest.update([match request.form {
+            GuestCodeForm::Auto => 0u8,
+            GuestCodeForm::Module => 1,
+            GuestCodeForm::Script => 2,
+        }]);
+        digest.update((request.filename.len() as u64).to_le_bytes());
+        digest.update(request.filename.as_bytes());
+        digest.update(request.code.as_bytes());
+        digest.finalize().into()
+    }
+
+    pub(crate) fn get(&self, key: &CacheKey) -> Option<Arc<GuestCompiled>> {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let now = inner.clock;
+        let entry = inner.entries.get_mut(key)?;
+        entry.last_used = now;
+        Some(Arc::clone(&entry.compiled))
+    }
+
+    /// Keeps `compiled` under `key`, evicting the least recently used entries
+    /// to stay within capacity. Bytecode larger than the capacity is not kept.
+    pub(crate) fn insert(&self, key: CacheKey, compiled: GuestCompiled) {
+        let size = compiled.bytecode.len();
+        if size > self.capacity {
+            return;
+        }
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let now = inner.clock;
+        if let Some(old) = inner.entries.insert(
+            key,
+            Entry {
+                compiled: Arc::new(compiled),
+                last_used: now,
+            },
+        ) {
+            inner.bytes -= old.compiled.bytecode.len();
+        }
+        inner.bytes += size;
+        while inner.bytes > self.capacity {
+            let Some(oldest) = inner.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| *k) else {
+                break;
+            };
+            if let Some(evicted) = inner.entries.remove(&oldest) {
+                inner.bytes -= evicted.compiled.bytecode.len();
+            }
+        }
+    }
+
+    /// Bytes of bytecode held.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent counts (every
+        // update above is complete before the guard drops), so poison is
+        // safe to ignore.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::isobox::sandbox::types::CompiledForm as GuestCompiledForm;
+
+    fn compiled(size: usize) -> GuestCompiled {
+        GuestCompiled {
+            form: GuestCompiledForm::Script,
+            bytecode: vec![7; size],
+        }
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first_and_bytes_stay_within_capacity() {
+        let cache = BytecodeCache::new(100);
+        cache.insert([1; 32], compiled(40));
+        cache.insert([2; 32], compiled(40));
+        assert!(cache.get(&[1; 32]).is_some(), "touch 1, so 2 is the oldest");
+        cache.insert([3; 32], compiled(40));
+        assert!(cache.get(&[2; 32]).is_none(), "2 was evicted");
+        assert!(cache.get(&[1; 32]).is_some() && cache.get(&[3; 32]).is_some());
+        assert_eq!(cache.bytes(), 80);
+    }
+
+    #[test]
+    fn bytecode_larger_than_the_cache_is_not_kept() {
+        let cache = BytecodeCache::new(10);
+        cache.insert([1; 32], compiled(11));
+        assert!(cache.get(&[1; 32]).is_none());
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn replacing_an_entry_counts_its_bytes_once() {
+        let cache = BytecodeCache::new(100);
+        cache.insert([1; 32], compiled(30));
+        cache.insert([1; 32], compiled(50));
+        assert_eq!(cache.bytes(), 50);
+    }
+}
