@@ -110,7 +110,12 @@ fn main() {
     let big = big_script(100 * 1024);
     for (label, cache_bytes) in [("without the bytecode cache", 0), ("with the bytecode cache", 64 << 20)] {
         let engine = runtime
-            .block_on(Engine::builder().max_concurrent_runs(4).bytecode_cache_bytes(cache_bytes).build())
+            .block_on(
+                Engine::builder()
+                    .max_concurrent_runs(4)
+                    .bytecode_cache_bytes(cache_bytes)
+                    .build(),
+            )
             .expect("engine");
         let request = RunRequest::new(big.clone());
         let mut times = Vec::with_capacity(BIG_RUNS);

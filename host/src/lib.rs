@@ -38,6 +38,7 @@ mod run;
 mod sandbox;
 mod snapshot;
 mod ticker;
+mod typescript;
 
 pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;
@@ -45,5 +46,5 @@ pub use console::{LogEntry, LogLevel, Logs};
 pub use engine::{Engine, EngineBuilder};
 pub use limits::{LimitError, Limits};
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
-pub use request::{CodeForm, ModuleSource, RequestError, RunRequest};
+pub use request::{CodeForm, Lang, ModuleSource, RequestError, RunRequest};
 pub use snapshot::EngineError;

@@ -1,5 +1,6 @@
 //! Checking a request's module map and turning it into the guest's form.
 
+use crate::outcome::{ErrorKind, Phase, RunError};
 use crate::request::{ModuleSource, RunRequest};
 use crate::sandbox::{GuestModule, GuestModuleKind};
 
@@ -11,12 +12,31 @@ pub(crate) const MAX_NAME_BYTES: usize = 256;
 /// The map's modules with normalised names, JSON checked and serialised.
 /// Takes the sources out of the request. Errors are messages for an
 /// `invalid-input` error.
-pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<Vec<GuestModule>, String> {
+pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<Vec<GuestModule>, RunError> {
+    check_and_take(request, main_name).map_err(|failure| match failure {
+        Failure::Invalid(message) => RunError::new(Phase::Input, ErrorKind::InvalidInput, message),
+        Failure::TypeScript(error) => error,
+    })
+}
+
+enum Failure {
+    Invalid(String),
+    TypeScript(RunError),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Invalid(message)
+    }
+}
+
+fn check_and_take(request: &mut RunRequest, main_name: &str) -> Result<Vec<GuestModule>, Failure> {
     if request.modules.len() > MAX_MODULES {
         return Err(format!(
             "the module map has {} modules, over the limit of {MAX_MODULES}",
             request.modules.len()
-        ));
+        )
+        .into());
     }
     let main = normalise_name(main_name).map_err(|why| format!("the main module's name {why}"))?;
     let mut total = request.code.len();
@@ -24,10 +44,10 @@ pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<
     for (name, source) in std::mem::take(&mut request.modules) {
         let normalised = normalise_name(&name).map_err(|why| format!("module name {name:?} {why}"))?;
         if normalised == main {
-            return Err(format!("module {name:?} has the main module's name"));
+            return Err(format!("module {name:?} has the main module's name").into());
         }
         if modules.iter().any(|m: &GuestModule| m.name == normalised) {
-            return Err(format!("two modules normalise to the same name {normalised:?}"));
+            return Err(format!("two modules normalise to the same name {normalised:?}").into());
         }
         let (kind, source) = match source {
             ModuleSource::Js(text) if normalised.ends_with(".json") => {
@@ -35,6 +55,10 @@ pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<
                     .map_err(|e| format!("module {name:?} is not valid JSON: {e}"))?;
                 (GuestModuleKind::Json, text)
             }
+            ModuleSource::Js(text) if request.lang.is_typescript(&normalised) || is_ts_name(&normalised) => (
+                GuestModuleKind::Js,
+                crate::run::strip_typescript(&text, &normalised).map_err(Failure::TypeScript)?,
+            ),
             ModuleSource::Js(text) => (GuestModuleKind::Js, text),
             ModuleSource::Json(value) => (GuestModuleKind::Json, value.to_string()),
             ModuleSource::Text(text) => (GuestModuleKind::Text, text),
@@ -44,7 +68,8 @@ pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<
             return Err(format!(
                 "the code and its modules are over the code_bytes limit of {} bytes",
                 request.limits.code_bytes
-            ));
+            )
+            .into());
         }
         modules.push(GuestModule {
             name: normalised,
@@ -53,6 +78,11 @@ pub(crate) fn take_modules(request: &mut RunRequest, main_name: &str) -> Result<
         });
     }
     Ok(modules)
+}
+
+/// A module name TypeScript is stripped from, whatever the main code is.
+fn is_ts_name(name: &str) -> bool {
+    crate::request::Lang::Auto.is_typescript(name)
 }
 
 /// `./lib/util.js` and `/lib/util.js` are `lib/util.js`. Refuses empty
@@ -89,13 +119,14 @@ mod tests {
     fn json_named_sources_are_checked_and_sizes_counted() {
         let mut request =
             RunRequest::new("export default () => 1").with_module("data.json", ModuleSource::Js("{ bad".into()));
-        let error = take_modules(&mut request, "main.js").unwrap_err();
+        let error = take_modules(&mut request, "main.js").unwrap_err().message;
         assert!(error.contains("not valid JSON"), "{error}");
 
         let mut request = RunRequest::new("x").with_module("./main.js", ModuleSource::Text("t".into()));
         assert!(
             take_modules(&mut request, "main.js")
                 .unwrap_err()
+                .message
                 .contains("main module's name")
         );
 
@@ -104,6 +135,7 @@ mod tests {
         assert!(
             take_modules(&mut request, "main.js")
                 .unwrap_err()
+                .message
                 .contains("code_bytes")
         );
     }

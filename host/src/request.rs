@@ -22,6 +22,31 @@ pub enum CodeForm {
     Script,
 }
 
+/// The language of the code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// TypeScript when the file name ends in `.ts`, `.mts` or `.cts`;
+    /// JavaScript otherwise.
+    #[default]
+    Auto,
+    /// JavaScript.
+    Js,
+    /// TypeScript: types are stripped on the host, keeping every position.
+    Ts,
+}
+
+impl Lang {
+    /// Whether code under `filename` is TypeScript.
+    pub(crate) fn is_typescript(self, filename: &str) -> bool {
+        match self {
+            Lang::Ts => true,
+            Lang::Js => false,
+            Lang::Auto => [".ts", ".mts", ".cts"].iter().any(|ext| filename.ends_with(ext)),
+        }
+    }
+}
+
 /// One run: code, input and limits. Build it with [`RunRequest::new`] and the
 /// `with_*` methods.
 ///
@@ -44,6 +69,9 @@ pub struct RunRequest {
     /// How to read the code. Default [`CodeForm::Auto`].
     #[serde(default)]
     pub form: CodeForm,
+    /// JavaScript or TypeScript. Default [`Lang::Auto`] (by file name).
+    #[serde(default)]
+    pub lang: Lang,
     /// The caller's input, given to the code as `input` (`null` when absent).
     #[serde(default)]
     pub input: Option<serde_json::Value>,
@@ -132,6 +160,7 @@ impl RunRequest {
             code: code.into(),
             filename: default_filename(),
             form: CodeForm::Auto,
+            lang: Lang::Auto,
             input: None,
             modules: BTreeMap::new(),
             limits: Limits::default(),
@@ -174,6 +203,12 @@ impl RunRequest {
     /// Sets the file name errors and stack traces show.
     pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
         self.filename = filename.into();
+        self
+    }
+
+    /// Sets the language of the code.
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
         self
     }
 

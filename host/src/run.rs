@@ -66,6 +66,12 @@ impl Engine {
         if let Some(fenced) = crate::fence::strip_fence(&request.code) {
             request.code = fenced;
         }
+        if [".tsx", ".jsx"].iter().any(|ext| request.filename.ends_with(ext)) {
+            return Err(invalid(format!(
+                "{}: JSX is not supported; compile it to JavaScript first",
+                request.filename
+            )));
+        }
         if request.code.trim().is_empty() {
             return Err(invalid(
                 "the code is empty: give a script, a function or a module".into(),
@@ -97,8 +103,11 @@ impl Engine {
                 limits.input_bytes
             )));
         }
+        if request.lang.is_typescript(&request.filename) {
+            request.code = strip_typescript(&request.code, &request.filename)?;
+        }
         let main_name = request.filename.clone();
-        let modules = crate::modules::take_modules(request, &main_name).map_err(invalid)?;
+        let modules = crate::modules::take_modules(request, &main_name)?;
         Ok(GuestRequest {
             code: std::mem::take(&mut request.code),
             filename: request.filename.clone(),
@@ -223,6 +232,19 @@ impl Engine {
 
 /// What calling the guest gave: the tokio deadline, a trap, or its answer.
 pub(crate) type Called = Result<wasmtime::Result<Result<Option<String>, GuestError>>, tokio::time::error::Elapsed>;
+
+/// TypeScript stripped to JavaScript, or a compile error where it failed.
+pub(crate) fn strip_typescript(source: &str, filename: &str) -> Result<String, RunError> {
+    crate::typescript::strip(source, filename).map_err(|error| RunError {
+        phase: Phase::Compile,
+        kind: ErrorKind::SyntaxError,
+        name: Some("SyntaxError".into()),
+        message: bounded(format!("{filename}: {}", error.message)),
+        stack: None,
+        line: error.line,
+        column: error.column,
+    })
+}
 
 fn refused(error: RunError) -> Outcome {
     Outcome {

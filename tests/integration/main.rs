@@ -13,3 +13,4 @@ mod forms;
 mod isolation;
 mod limits;
 mod modules;
+mod typescript;

@@ -20,6 +20,9 @@ pub struct RunArgs {
     /// How to read the code.
     #[arg(long, value_enum, default_value_t = Form::Auto)]
     form: Form,
+    /// The language: `auto` is TypeScript for .ts/.mts/.cts files.
+    #[arg(long, value_enum, default_value_t = LangArg::Auto)]
+    lang: LangArg,
     /// Print the whole outcome (value or error, logs, stats) as JSON.
     #[arg(long)]
     json: bool,
@@ -57,6 +60,13 @@ pub struct RunArgs {
     /// Do not read or write the compiled-snapshot cache.
     #[arg(long)]
     no_cache: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Auto,
+    Js,
+    Ts,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +131,11 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         Form::Auto => CodeForm::Auto,
         Form::Module => CodeForm::Module,
         Form::Script => CodeForm::Script,
+    };
+    request.lang = match args.lang {
+        LangArg::Auto => isobox::Lang::Auto,
+        LangArg::Js => isobox::Lang::Js,
+        LangArg::Ts => isobox::Lang::Ts,
     };
     if let Some(input) = &args.input {
         let value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
