@@ -48,3 +48,17 @@ pub use limits::{LimitError, Limits};
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 pub use request::{CodeForm, Lang, ModuleSource, RequestError, RunRequest};
 pub use snapshot::EngineError;
+
+/// Strips TypeScript types as runs do (positions kept), for tools and tests.
+///
+/// ```
+/// let js = isobox::strip_typescript("let a: number = 1;", "a.ts").unwrap();
+/// assert_eq!(js, "let a         = 1;");
+/// ```
+///
+/// # Errors
+/// A [`RunError`] (phase `compile`, kind `syntax-error`) with the line and
+/// column of a syntax error or of a construct that needs more than erasure.
+pub fn strip_typescript(source: &str, filename: &str) -> Result<String, RunError> {
+    run::strip_typescript(source, filename)
+}

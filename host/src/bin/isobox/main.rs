@@ -18,6 +18,12 @@ struct Cli {
 enum Command {
     /// Run a JS file (or `-` for stdin) in a brand-new sandbox.
     Run(run_cmd::RunArgs),
+    /// Print the JavaScript a TypeScript file runs as (types blanked out,
+    /// positions kept), or the error that refuses it.
+    Strip {
+        /// The TypeScript file, or `-` for stdin.
+        file: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,5 +34,36 @@ fn main() -> std::process::ExitCode {
     };
     match cli.command {
         Command::Run(args) => runtime.block_on(run_cmd::run(args)),
+        Command::Strip { file } => strip(&file),
+    }
+}
+
+/// `isobox strip FILE`.
+fn strip(file: &str) -> std::process::ExitCode {
+    use std::io::Read;
+    let (source, name) = if file == "-" {
+        let mut source = String::new();
+        if let Err(error) = std::io::stdin().read_to_string(&mut source) {
+            return exit::fail(exit::USAGE, &format!("cannot read stdin: {error}"));
+        }
+        (source, "stdin.ts".to_owned())
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(source) => (source, file.to_owned()),
+            Err(error) => return exit::fail(exit::USAGE, &format!("cannot read {file}: {error}")),
+        }
+    };
+    match isobox::strip_typescript(&source, &name) {
+        Ok(js) => {
+            print!("{js}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let position = match (error.line, error.column) {
+                (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
+                _ => String::new(),
+            };
+            exit::fail(exit::JS_ERROR, &format!("{}{position}", error.message))
+        }
     }
 }
