@@ -106,6 +106,26 @@ fn main() {
         println!("throughput, {threads} thread(s): {rate:.0} runs/s{goal}");
     }
 
+    // TypeScript stripping throughput on a 100 KB file.
+    let typescript = big_typescript(100 * 1024);
+    let mut strip_times = Vec::with_capacity(20);
+    for round in 0..25 {
+        let start = Instant::now();
+        let js = isobox::strip_typescript(&typescript, "bench.ts").expect("the bench TypeScript strips");
+        if round >= 5 {
+            strip_times.push(start.elapsed());
+        }
+        assert_eq!(js.len(), typescript.len(), "positions kept");
+    }
+    strip_times.sort_unstable();
+    let median = strip_times[strip_times.len() / 2];
+    println!(
+        "TypeScript stripping, {} KB file: median {:.2} ms, {:.1} MB/s",
+        typescript.len() / 1024,
+        median.as_secs_f64() * 1e3,
+        typescript.len() as f64 / median.as_secs_f64() / 1e6
+    );
+
     // A 100 KB script, compiled every run and read from the bytecode cache.
     let big = big_script(100 * 1024);
     for (label, cache_bytes) in [("without the bytecode cache", 0), ("with the bytecode cache", 64 << 20)] {
@@ -240,5 +260,30 @@ fn big_script(bytes: usize) -> String {
         index += 1;
     }
     code.push_str("f1(2, 3) + f2(4, 5)\n");
+    code
+}
+
+/// About `bytes` of varied TypeScript: interfaces, generics, classes with
+/// typed members, type-only imports, casts, overloads, typed arrows.
+fn big_typescript(bytes: usize) -> String {
+    let mut code = String::from("import type { Readable } from './types.ts';\n");
+    let mut index = 0;
+    while code.len() < bytes {
+        code.push_str(&format!(
+            "export interface Item{index}<T> {{ id: number; value: T; tags?: readonly string[] }}\n\
+             type Pair{index} = [left: number, right: string];\n\
+             export class Store{index}<T extends object> {{\n\
+               private items: Map<number, Item{index}<T>> = new Map();\n\
+               readonly name: string = 'store{index}';\n\
+               add(item: Item{index}<T>): this {{ this.items.set(item.id, item); return this; }}\n\
+               get(id: number): Item{index}<T> | undefined {{ return this.items.get(id)!; }}\n\
+             }}\n\
+             export function pick{index}(x: string): string;\n\
+             export function pick{index}(x: number): number;\n\
+             export function pick{index}(x: unknown): unknown {{ return x as unknown; }}\n\
+             export const total{index} = (pairs: Pair{index}[]): number => pairs.reduce((s: number, [l]) => s + l, 0) satisfies number;\n"
+        ));
+        index += 1;
+    }
     code
 }

@@ -1,4 +1,17 @@
-//! The code forms and how `CodeForm::Auto` normalises them.
+//! Code forms and the code-mode normalisation rules, one test (or more) each.
+//!
+//! The rules (also in the README and guest/src/eval.rs):
+//! 0. One surrounding markdown fence (```js ... ```, ~~~) is removed; the
+//!    opening line becomes blank so line numbers stay. Empty code (or an empty
+//!    fence) is refused as invalid-input.
+//! 1. An expression (trailing `;` removed) is the result; a lone function
+//!    (arrow, `async`, `function main(...)`) is called as fn(input, env).
+//! 2. Otherwise a sloppy script body with top-level await: the last
+//!    expression statement's value is the result. A lone function followed
+//!    by `;` and comments is still called.
+//! 3. Otherwise an ES module: a default-exported function is called as
+//!    fn(input, env); any other default export is the result; none is an
+//!    invalid-input error.
 
 use isobox::{CodeForm, ErrorKind, Phase, RunRequest};
 use serde_json::json;
