@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test demo bench fmt lint clean
+.PHONY: all setup build guest test demo bench fmt lint clean ts-differential
 
 all: build
 
@@ -31,6 +31,10 @@ demo: build
 ## bench: per-run latency, throughput, instantiation and resident memory
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
+
+## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
+ts-differential:
+	@bash scripts/ts-differential/run.sh
 
 fmt:
 	$(CARGO) fmt --all

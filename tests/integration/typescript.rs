@@ -127,3 +127,20 @@ async fn jsx_is_refused_clearly() {
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert!(error.message.contains("JSX"), "{}", error.message);
 }
+
+/// Strip-only keeps imports as written (like Node's type stripping, or
+/// `verbatimModuleSyntax`): a type imported without `import type` is still
+/// imported, and linking fails with an error naming it.
+#[tokio::test]
+async fn a_type_imported_without_import_type_fails_to_link_naming_it() {
+    let types = ModuleSource::Js("export type Shape = { w: number };".into());
+    let without = ts("import { Shape } from './types.ts';\nexport default (s: Shape) => s.w")
+        .with_module("types.ts", types.clone());
+    let error = err(engine().run(without).await);
+    assert!(error.message.contains("Shape"), "{error:?}");
+
+    let with = ts("import type { Shape } from './types.ts';\nexport default (s: Shape) => s.w")
+        .with_input(json!({ "w": 5 }))
+        .with_module("types.ts", types);
+    assert_eq!(ok(engine().run(with).await), json!(5));
+}
