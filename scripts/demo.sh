@@ -17,6 +17,10 @@ echo "later ones load the cached, precompiled snapshot."
 show "$isobox" run examples/hello.js --input '{"name":"demo","text":"the cat and the dog and the bird"}'
 show "$isobox" run examples/report.mjs --input '{"orders":[{"amount":12.5},{"amount":30},{"amount":7.5}]}'
 echo
+echo "TypeScript, stripped on the host with every position kept:"
+show "$isobox" run examples/typed.ts --input '{"orders":[{"id":"a","amount":5},{"id":"b","amount":9}]}'
+show "$isobox" run examples/enum.ts
+echo
 echo "Ten runs of a script that pollutes globals and built-ins, each in a brand-new sandbox:"
 show "$isobox" run examples/fresh.js --repeat 10
 echo
