@@ -267,29 +267,8 @@ fn compile_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Val
 
 fn compile_module<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<RawModule, Value<'js>> {
     let flags = (qjs::JS_EVAL_TYPE_MODULE | qjs::JS_EVAL_FLAG_STRICT) as i32;
-    let mut buffer = Vec::with_capacity(code.len() + 1);
-    buffer.extend_from_slice(code.as_bytes());
-    buffer.push(0);
-    let mut options = qjs::JSEvalOptions {
-        version: qjs::JS_EVAL_OPTIONS_VERSION as i32,
-        eval_flags: flags | qjs::JS_EVAL_FLAG_COMPILE_ONLY as i32,
-        filename: file.as_ptr(),
-        line_num: 1,
-    };
-    // SAFETY: as in `compile_raw`; a module value is kept raw (see RawModule).
-    unsafe {
-        let raw = qjs::JS_Eval2(
-            ctx.as_raw().as_ptr(),
-            buffer.as_ptr().cast(),
-            code.len() as _,
-            &mut options,
-        );
-        if qjs::JS_IsException(raw) {
-            Err(ctx.catch())
-        } else {
-            Ok(RawModule(raw))
-        }
-    }
+    // A module value is kept raw: see RawModule.
+    compile_to_raw(ctx, code, file, flags, 1).map(RawModule)
 }
 
 /// Compiles without running; returns the compiled function or the exception.
@@ -300,6 +279,19 @@ fn compile_raw<'js>(
     flags: i32,
     line_num: i32,
 ) -> Result<Value<'js>, Value<'js>> {
+    let raw = compile_to_raw(ctx, source, file, flags, line_num)?;
+    // SAFETY: the value is owned and of this context; `Value` takes it over.
+    Ok(unsafe { Value::from_raw(ctx.clone(), raw) })
+}
+
+/// JS_Eval2 with COMPILE_ONLY: the owned compiled value, or the exception.
+fn compile_to_raw<'js>(
+    ctx: &Ctx<'js>,
+    source: &str,
+    file: &CString,
+    flags: i32,
+    line_num: i32,
+) -> Result<qjs::JSValue, Value<'js>> {
     let mut buffer = Vec::with_capacity(source.len() + 1);
     buffer.extend_from_slice(source.as_bytes());
     buffer.push(0); // JS_Eval2 wants a NUL after the `source.len()` bytes.
@@ -310,8 +302,7 @@ fn compile_raw<'js>(
         line_num,
     };
     // SAFETY: `buffer` is NUL-terminated and outlives the call, `file` is a
-    // valid C string, and the context pointer comes from a live `Ctx`. The
-    // returned value is owned, so `Value::from_raw` takes it over.
+    // valid C string, and the context pointer comes from a live `Ctx`.
     unsafe {
         let raw = qjs::JS_Eval2(
             ctx.as_raw().as_ptr(),
@@ -322,7 +313,7 @@ fn compile_raw<'js>(
         if qjs::JS_IsException(raw) {
             Err(ctx.catch())
         } else {
-            Ok(Value::from_raw(ctx.clone(), raw))
+            Ok(raw)
         }
     }
 }
