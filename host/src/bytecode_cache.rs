@@ -1,6 +1,7 @@
 //! The engine's cache of compiled code: the same code (by content hash) is
 //! compiled to QuickJS bytecode once and later runs read the bytecode instead
-//! of parsing again. Each run still gets a fresh instance.
+//! of parsing again. Each run still gets a fresh instance. For TypeScript the
+//! entry also keeps the stripped JavaScript, so a hit skips stripping too.
 //!
 //! The guest offers the bytecode through `compile-cache.keep` right after
 //! compiling and before any of the code runs, and the host keeps only that
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::sandbox::{GuestCodeForm, GuestCompiled, GuestRequest};
+use crate::sandbox::{GuestCodeForm, GuestCompiled};
 
 /// What the bytecode cache did for a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +46,22 @@ struct Inner {
 }
 
 struct Entry {
-    compiled: Arc<GuestCompiled>,
+    cached: Cached,
     last_used: u64,
+}
+
+/// What the cache holds for one key.
+#[derive(Clone)]
+pub(crate) struct Cached {
+    pub compiled: Arc<GuestCompiled>,
+    /// The stripped JavaScript, for TypeScript sources.
+    pub js: Option<Arc<str>>,
+}
+
+impl Cached {
+    fn size(&self) -> usize {
+        self.compiled.bytecode.len() + self.js.as_ref().map_or(0, |js| js.len())
+    }
 }
 
 impl BytecodeCache {
@@ -58,47 +73,50 @@ impl BytecodeCache {
         }
     }
 
-    /// The key of a request's main code: its form, file name and source.
-    pub(crate) fn key(request: &GuestRequest) -> CacheKey {
+    /// The key of a request's main code: its form, file name, language and
+    /// source as the caller gave it (TypeScript before stripping).
+    pub(crate) fn key(form: GuestCodeForm, filename: &str, typescript: bool, source: &str) -> CacheKey {
         let mut digest = Sha256::new();
-        digest.update([match request.form {
-            GuestCodeForm::Auto => 0u8,
-            GuestCodeForm::Module => 1,
-            GuestCodeForm::Script => 2,
-        }]);
-        digest.update((request.filename.len() as u64).to_le_bytes());
-        digest.update(request.filename.as_bytes());
-        digest.update(request.code.as_bytes());
+        digest.update([
+            match form {
+                GuestCodeForm::Auto => 0u8,
+                GuestCodeForm::Module => 1,
+                GuestCodeForm::Script => 2,
+            },
+            u8::from(typescript),
+        ]);
+        digest.update((filename.len() as u64).to_le_bytes());
+        digest.update(filename.as_bytes());
+        digest.update(source.as_bytes());
         digest.finalize().into()
     }
 
-    pub(crate) fn get(&self, key: &CacheKey) -> Option<Arc<GuestCompiled>> {
+    pub(crate) fn get(&self, key: &CacheKey) -> Option<Cached> {
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
         let entry = inner.entries.get_mut(key)?;
         entry.last_used = now;
-        Some(Arc::clone(&entry.compiled))
+        Some(entry.cached.clone())
     }
 
-    /// Keeps `compiled` under `key`, evicting the least recently used entries
-    /// to stay within capacity. Bytecode larger than the capacity is not kept.
-    pub(crate) fn insert(&self, key: CacheKey, compiled: GuestCompiled) {
-        let size = compiled.bytecode.len();
+    /// Keeps `compiled` (and the stripped `js` of TypeScript) under `key`,
+    /// evicting the least recently used entries to stay within capacity. An
+    /// entry larger than the capacity is not kept.
+    pub(crate) fn insert(&self, key: CacheKey, compiled: GuestCompiled, js: Option<Arc<str>>) {
+        let cached = Cached {
+            compiled: Arc::new(compiled),
+            js,
+        };
+        let size = cached.size();
         if size > self.capacity {
             return;
         }
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
-        if let Some(old) = inner.entries.insert(
-            key,
-            Entry {
-                compiled: Arc::new(compiled),
-                last_used: now,
-            },
-        ) {
-            inner.bytes -= old.compiled.bytecode.len();
+        if let Some(old) = inner.entries.insert(key, Entry { cached, last_used: now }) {
+            inner.bytes -= old.cached.size();
         }
         inner.bytes += size;
         while inner.bytes > self.capacity {
@@ -106,12 +124,12 @@ impl BytecodeCache {
                 break;
             };
             if let Some(evicted) = inner.entries.remove(&oldest) {
-                inner.bytes -= evicted.compiled.bytecode.len();
+                inner.bytes -= evicted.cached.size();
             }
         }
     }
 
-    /// Bytes of bytecode held.
+    /// Bytes held (bytecode and stripped JavaScript).
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.lock().bytes
@@ -140,10 +158,10 @@ mod tests {
     #[test]
     fn the_least_recently_used_entry_goes_first_and_bytes_stay_within_capacity() {
         let cache = BytecodeCache::new(100);
-        cache.insert([1; 32], compiled(40));
-        cache.insert([2; 32], compiled(40));
+        cache.insert([1; 32], compiled(40), None);
+        cache.insert([2; 32], compiled(40), None);
         assert!(cache.get(&[1; 32]).is_some(), "touch 1, so 2 is the oldest");
-        cache.insert([3; 32], compiled(40));
+        cache.insert([3; 32], compiled(40), None);
         assert!(cache.get(&[2; 32]).is_none(), "2 was evicted");
         assert!(cache.get(&[1; 32]).is_some() && cache.get(&[3; 32]).is_some());
         assert_eq!(cache.bytes(), 80);
@@ -152,16 +170,16 @@ mod tests {
     #[test]
     fn bytecode_larger_than_the_cache_is_not_kept() {
         let cache = BytecodeCache::new(10);
-        cache.insert([1; 32], compiled(11));
+        cache.insert([1; 32], compiled(11), None);
         assert!(cache.get(&[1; 32]).is_none());
         assert_eq!(cache.bytes(), 0);
     }
 
     #[test]
-    fn replacing_an_entry_counts_its_bytes_once() {
+    fn replacing_an_entry_counts_its_bytes_once_with_the_stripped_javascript() {
         let cache = BytecodeCache::new(100);
-        cache.insert([1; 32], compiled(30));
-        cache.insert([1; 32], compiled(50));
+        cache.insert([1; 32], compiled(30), None);
+        cache.insert([1; 32], compiled(40), Some(Arc::from("0123456789")));
         assert_eq!(cache.bytes(), 50);
     }
 }

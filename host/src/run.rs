@@ -45,19 +45,20 @@ impl Engine {
                 "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
             ));
         }
-        let guest_request = match self.prepare(&mut request) {
-            Ok(guest_request) => guest_request,
+        let prepared = match self.prepare(&mut request) {
+            Ok(prepared) => prepared,
             Err(error) => return refused(error),
         };
         // The semaphore is never closed, so acquire cannot fail.
         let _slot = self.inner.slots.acquire().await;
         let _ticking = self.inner.ticker.enter();
-        self.run_prepared(&request, guest_request).await
+        self.run_prepared(&request, prepared).await
     }
 
-    /// Checks limits, code and input before any Wasm runs, and moves the code
+    /// Checks limits, code and input before any Wasm runs, looks the code up
+    /// in the bytecode cache, strips TypeScript on a miss, and moves the code
     /// into the guest's request (the host keeps the limits and the name).
-    fn prepare(&self, request: &mut RunRequest) -> Result<GuestRequest, RunError> {
+    fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
         let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
         let limits = &request.limits.clone();
         limits
@@ -103,52 +104,69 @@ impl Engine {
                 limits.input_bytes
             )));
         }
-        if request.lang.is_typescript(&request.filename) {
-            request.code = strip_typescript(&request.code, &request.filename)?;
-        }
         let main_name = request.filename.clone();
         let modules = crate::modules::take_modules(request, &main_name)?;
-        Ok(GuestRequest {
-            code: std::mem::take(&mut request.code),
+        let form = match request.form {
+            CodeForm::Auto => GuestCodeForm::Auto,
+            CodeForm::Module => GuestCodeForm::Module,
+            CodeForm::Script => GuestCodeForm::Script,
+        };
+        let typescript = request.lang.is_typescript(&request.filename);
+        let cache = self.inner.bytecode.as_ref();
+        let key = cache.map(|_| BytecodeCache::key(form, &request.filename, typescript, &request.code));
+        let mut plan = CachePlan {
+            key,
+            cache_use: CacheUse::Off,
+            stripped: None,
+        };
+        let (code, compiled) = match cache.zip(key.as_ref()).and_then(|(cache, key)| cache.get(key)) {
+            Some(hit) => {
+                plan.cache_use = CacheUse::Hit;
+                let code = match hit.js {
+                    Some(js) => js.to_string(),
+                    None => std::mem::take(&mut request.code),
+                };
+                (code, Some(GuestCompiled::clone(&hit.compiled)))
+            }
+            None => {
+                let code = if typescript {
+                    let js = strip_typescript(&request.code, &request.filename)?;
+                    plan.stripped = key.map(|_| std::sync::Arc::from(js.as_str()));
+                    js
+                } else {
+                    std::mem::take(&mut request.code)
+                };
+                if key.is_some() {
+                    plan.cache_use = CacheUse::Miss;
+                }
+                (code, None)
+            }
+        };
+        let guest = GuestRequest {
+            code,
             filename: request.filename.clone(),
-            form: match request.form {
-                CodeForm::Auto => GuestCodeForm::Auto,
-                CodeForm::Module => GuestCodeForm::Module,
-                CodeForm::Script => GuestCodeForm::Script,
-            },
+            form,
             input_json,
             max_stack_bytes: limits.stack_bytes,
             max_result_bytes: limits.result_bytes,
             random_seed: fresh_seed(),
             modules,
-            compiled: None,
-            keep_compiled: false,
-        })
+            keep_compiled: plan.cache_use == CacheUse::Miss,
+            compiled,
+        };
+        Ok(Prepared { guest, plan })
     }
 
-    async fn run_prepared(&self, request: &RunRequest, mut guest_request: GuestRequest) -> Outcome {
+    async fn run_prepared(&self, request: &RunRequest, prepared: Prepared) -> Outcome {
         let started = Instant::now();
-        let cache = self.inner.bytecode.as_ref();
-        let key = cache.map(|_| BytecodeCache::key(&guest_request));
-        let mut cache_use = CacheUse::Off;
-        if let (Some(cache), Some(key)) = (cache, key.as_ref()) {
-            match cache.get(key) {
-                Some(compiled) => {
-                    guest_request.compiled = Some(GuestCompiled::clone(&compiled));
-                    cache_use = CacheUse::Hit;
-                }
-                None => {
-                    guest_request.keep_compiled = true;
-                    cache_use = CacheUse::Miss;
-                }
-            }
-        }
-        let (called, mut store) = self.execute(request, guest_request, started).await;
-        if let (Some(cache), Some(key), Some(compiled)) = (cache, key, store.data_mut().compiled.take()) {
-            cache.insert(key, compiled);
+        let Prepared { guest, plan } = prepared;
+        let (called, mut store) = self.execute(request, guest, started).await;
+        let offered = store.data_mut().compiled.take();
+        if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
+            cache.insert(key, compiled, plan.stripped);
         }
         let mut outcome = self.conclude(request, called, store, started);
-        outcome.stats.bytecode_cache = cache_use;
+        outcome.stats.bytecode_cache = plan.cache_use;
         outcome
     }
 
@@ -226,8 +244,22 @@ impl Engine {
 
     /// Checks a request as [`run`](Engine::run) does; for the bench module.
     pub(crate) fn prepare_for_bench(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
-        self.prepare(&mut request.clone())
+        self.prepare(&mut request.clone()).map(|prepared| prepared.guest)
     }
+}
+
+/// A checked request, ready for a sandbox.
+pub(crate) struct Prepared {
+    pub guest: GuestRequest,
+    plan: CachePlan,
+}
+
+/// What the bytecode cache gave this run, and what to keep after it.
+struct CachePlan {
+    key: Option<crate::bytecode_cache::CacheKey>,
+    cache_use: CacheUse,
+    /// The stripped JavaScript of TypeScript code, kept with its bytecode.
+    stripped: Option<std::sync::Arc<str>>,
 }
 
 /// What calling the guest gave: the tokio deadline, a trap, or its answer.

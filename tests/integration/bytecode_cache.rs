@@ -105,3 +105,38 @@ async fn an_engine_without_a_cache_compiles_every_time() {
         assert_eq!(outcome.result.unwrap(), json!(2));
     }
 }
+
+#[tokio::test]
+async fn typescript_hits_skip_stripping_and_keep_positions() {
+    let code = unique(
+        "const f = (n: number): number => {\n  if (n > 1) throw new Error('big');\n  return n;\n};\nf(input as number)",
+        "cache-ts",
+    );
+    let request = |n: i64| {
+        RunRequest::new(code.clone())
+            .with_filename("main.ts")
+            .with_input(json!(n))
+    };
+    let first = engine().run(request(1)).await;
+    let second = engine().run(request(1)).await;
+    let third = engine().run(request(5)).await;
+    assert_eq!(
+        (first.stats.bytecode_cache, second.stats.bytecode_cache),
+        (CacheUse::Miss, CacheUse::Hit)
+    );
+    assert_eq!((first.result.unwrap(), second.result.unwrap()), (json!(1), json!(1)));
+    let error = third.result.unwrap_err();
+    assert!(
+        error.stack.unwrap_or_default().contains("main.ts:3:"),
+        "the TypeScript line (after the tag comment), from the cache"
+    );
+    // The same source as JavaScript is another entry (and would not parse).
+    let as_js = engine()
+        .run(
+            RunRequest::new(code.clone())
+                .with_filename("main.ts")
+                .with_lang(isobox::Lang::Js),
+        )
+        .await;
+    assert_eq!(as_js.stats.bytecode_cache, CacheUse::Miss);
+}
