@@ -8,7 +8,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, modules, random, rejections, result};
+use crate::{console, eval, modules, random, rejections, result, timers};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -48,17 +48,19 @@ impl JsEngine {
         rejections::install(&runtime);
         let context = Context::full(&runtime)?;
         context.with(|ctx| -> rquickjs::Result<()> {
-            let installed = console::install(&ctx).and_then(|()| {
-                // `input` and `env` exist from the start, so a run only
-                // replaces their values instead of growing the global object.
-                ctx.globals().set("input", Value::new_null(ctx.clone()))?;
-                ctx.globals().set("env", Value::new_null(ctx.clone()))?;
-                let math: Object = ctx.globals().get("Math")?;
-                math.set(
-                    "random",
-                    Function::new(ctx.clone(), random::next_f64)?.with_name("random")?,
-                )
-            });
+            let installed = console::install(&ctx)
+                .and_then(|()| timers::install(&ctx))
+                .and_then(|()| {
+                    // `input` and `env` exist from the start, so a run only
+                    // replaces their values instead of growing the global object.
+                    ctx.globals().set("input", Value::new_null(ctx.clone()))?;
+                    ctx.globals().set("env", Value::new_null(ctx.clone()))?;
+                    let math: Object = ctx.globals().get("Math")?;
+                    math.set(
+                        "random",
+                        Function::new(ctx.clone(), random::next_f64)?.with_name("random")?,
+                    )
+                });
             if let Err(rquickjs::Error::Exception) = installed {
                 let exception = ctx.catch();
                 let text = exception
@@ -169,15 +171,20 @@ pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Fail
         if let Some(outcome) = promise.result::<Value>() {
             return outcome.map_err(|_| Failure::from_pending(ctx, Phase::Run));
         }
-        if !run_one_job(ctx)? {
-            return Err(Failure::new(
-                Phase::Run,
-                ErrorKind::Unsettled,
-                None,
-                "the result promise never settled: no job is left that could settle it \
-                 (a promise whose resolve is never called?)",
-            ));
+        if run_one_job(ctx)? {
+            continue;
         }
+        if timers::pending() {
+            timers::wait_and_fire(ctx);
+            continue;
+        }
+        return Err(Failure::new(
+            Phase::Run,
+            ErrorKind::Unsettled,
+            None,
+            "the result promise never settled: no job or timer is left that could settle it \
+             (a promise whose resolve is never called?)",
+        ));
     }
 }
 

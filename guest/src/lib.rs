@@ -22,6 +22,7 @@ mod modules;
 mod random;
 mod rejections;
 mod result;
+mod timers;
 
 mod bindings {
     wit_bindgen::generate!({

@@ -62,3 +62,10 @@ pub fn report(ctx: &Ctx<'_>) {
         }
     }
 }
+
+/// Writes the pending exception as an `Uncaught ...` error line: a timer
+/// callback threw, and the run goes on.
+pub fn report_uncaught(ctx: &Ctx<'_>) {
+    let line = Failure::from_pending(ctx, Phase::Run).describe();
+    let _ = write(Level::Error, &format!("Uncaught {line}"));
+}

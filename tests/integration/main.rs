@@ -13,4 +13,5 @@ mod forms;
 mod isolation;
 mod limits;
 mod modules;
+mod timers;
 mod typescript;
