@@ -10,7 +10,7 @@ const PRELUDE: &str = include_str!("console.js");
 /// Defines `globalThis.console`. Runs at wizer time: it only defines
 /// functions and calls no host import.
 pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
-    let installer: Function = ctx.eval(PRELUDE)?;
+    let installer: Function = crate::engine::eval_prelude(ctx, "isobox:console", PRELUDE)?;
     let sink = Function::new(ctx.clone(), |level: u32, line: String| -> bool {
         write(level_from_index(level), &line)
     })?;

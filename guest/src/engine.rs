@@ -8,7 +8,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, modules, random, rejections, result, timers};
+use crate::{console, eval, modules, random, rejections, result, timers, web};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -50,6 +50,7 @@ impl JsEngine {
         context.with(|ctx| -> rquickjs::Result<()> {
             let installed = console::install(&ctx)
                 .and_then(|()| timers::install(&ctx))
+                .and_then(|()| web::install(&ctx))
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.
@@ -80,6 +81,13 @@ impl JsEngine {
     }
 }
 
+/// Evaluates built-in JS (at wizer time) under its own file name, so stack
+/// frames inside it read `isobox:web` rather than an anonymous script.
+pub fn eval_prelude<'js>(ctx: &Ctx<'js>, name: &str, source: &str) -> rquickjs::Result<Function<'js>> {
+    let value = eval::eval_named(ctx, source, name).map_err(|_| rquickjs::Error::Exception)?;
+    value.into_function().ok_or(rquickjs::Error::Exception)
+}
+
 /// Runs one request. The instance is not used again afterwards.
 pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     initialise();
@@ -91,6 +99,7 @@ pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
         let engine = slot.as_ref().expect("engine initialised");
         engine.context.with(|ctx| {
             arm_stack_limit(&ctx, request.max_stack_bytes);
+            web::start_run(&ctx);
             let outcome = run_in(&ctx, &request);
             rejections::report(&ctx);
             outcome.map_err(Failure::into_guest_error)

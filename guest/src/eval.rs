@@ -27,7 +27,7 @@
 use std::ffi::CString;
 
 use rquickjs::function::This;
-use rquickjs::{Ctx, Function, Object, Value, qjs};
+use rquickjs::{Ctx, Function, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{CodeForm, Compiled, CompiledForm, ErrorKind, Phase};
 use crate::failure::Failure;
@@ -314,6 +314,26 @@ fn compile_to_raw<'js>(
             Err(ctx.catch())
         } else {
             Ok(raw)
+        }
+    }
+}
+
+/// Compiles and runs a strict script under `name`; the exception stays
+/// pending on failure.
+pub fn eval_named<'js>(ctx: &Ctx<'js>, source: &str, name: &str) -> Result<Value<'js>, ()> {
+    let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_STRICT) as i32;
+    let compiled = compile_raw(ctx, source, &c_filename(name), flags, 1).map_err(|exception| {
+        ctx.throw(exception);
+    })?;
+    let raw = compiled.as_raw();
+    std::mem::forget(compiled);
+    // SAFETY: as in `run_compiled`.
+    unsafe {
+        let result = qjs::JS_EvalFunction(ctx.as_raw().as_ptr(), raw);
+        if qjs::JS_IsException(result) {
+            Err(())
+        } else {
+            Ok(Value::from_raw(ctx.clone(), result))
         }
     }
 }

@@ -23,6 +23,7 @@ mod random;
 mod rejections;
 mod result;
 mod timers;
+mod web;
 
 mod bindings {
     wit_bindgen::generate!({

@@ -20,7 +20,7 @@ thread_local! {
 
 /// Defines the timer globals. Runs at wizer time: no clock is read here.
 pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
-    let installer: Function = ctx.eval(PRELUDE)?;
+    let installer: Function = crate::engine::eval_prelude(ctx, "isobox:timers", PRELUDE)?;
     let schedule = Function::new(ctx.clone(), |id: u32, ms: f64| {
         let due = monotonic_clock::now().saturating_add((ms.max(0.0) as u64).saturating_mul(1_000_000));
         let order = SEQUENCE.with(|s| {

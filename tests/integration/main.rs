@@ -15,3 +15,4 @@ mod limits;
 mod modules;
 mod timers;
 mod typescript;
+mod web;

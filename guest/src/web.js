@@ -1,0 +1,115 @@
+// Small web platform APIs: DOMException, reportError, queueMicrotask, atob,
+// btoa, performance, crypto.getRandomValues and crypto.randomUUID. Evaluated
+// once, at wizer time. `fillRandom(u8)` fills a Uint8Array from the host's
+// random source; `now()` is milliseconds since the run started; `report(line)`
+// writes an error line to the console.
+(function installWeb(fillRandom, now, report) {
+  'use strict';
+  const define = (target, name, value) => Object.defineProperty(target, name, {
+    value, writable: true, enumerable: false, configurable: true,
+  });
+
+  const legacyCodes = {
+    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+    SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
+    QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+  };
+  class DOMException extends Error {
+    #name;
+    constructor(message = '', name = 'Error') {
+      super(String(message));
+      this.#name = String(name);
+    }
+    get name() { return this.#name; }
+    get code() { return legacyCodes[this.#name] || 0; }
+  }
+  define(globalThis, 'DOMException', DOMException);
+
+  const describe = (error) => {
+    if (error instanceof Error) {
+      const stack = typeof error.stack === 'string' ? error.stack.trimEnd() : '';
+      return `${error.name}: ${error.message}` + (stack ? '\n' + stack : '');
+    }
+    try { return String(error); } catch (_) { return 'a thrown value'; }
+  };
+  define(globalThis, 'reportError', function reportError(error) {
+    report('Uncaught ' + describe(error));
+  });
+
+  define(globalThis, 'queueMicrotask', function queueMicrotask(callback) {
+    if (typeof callback !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
+    Promise.resolve().then(() => {
+      try { callback(); } catch (error) { globalThis.reportError(error); }
+    });
+  });
+
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const invalid = (what) => new DOMException(what, 'InvalidCharacterError');
+  define(globalThis, 'btoa', function btoa(data) {
+    if (arguments.length === 0) throw new TypeError('btoa: 1 argument required');
+    const text = String(data);
+    let out = '';
+    for (let i = 0; i < text.length; i += 3) {
+      const codes = [text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)];
+      for (let j = 0; j < 3 && i + j < text.length; j++) {
+        if (codes[j] > 255) throw invalid('btoa: the string has characters outside Latin-1');
+      }
+      const [a, b = 0, c = 0] = codes.map((x) => (Number.isNaN(x) ? 0 : x));
+      out += alphabet[a >> 2] + alphabet[((a & 3) << 4) | (b >> 4)];
+      out += i + 1 < text.length ? alphabet[((b & 15) << 2) | (c >> 6)] : '=';
+      out += i + 2 < text.length ? alphabet[c & 63] : '=';
+    }
+    return out;
+  });
+  define(globalThis, 'atob', function atob(data) {
+    if (arguments.length === 0) throw new TypeError('atob: 1 argument required');
+    let text = String(data).replace(/[\t\n\f\r ]/g, '');
+    if (text.length % 4 === 0) text = text.replace(/==?$/, '');
+    if (text.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(text)) {
+      throw invalid('atob: the string is not correctly encoded base64');
+    }
+    let out = '';
+    let buffer = 0;
+    let bits = 0;
+    for (let i = 0; i < text.length; i++) {
+      buffer = (buffer << 6) | alphabet.indexOf(text[i]);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out += String.fromCharCode((buffer >> bits) & 255);
+      }
+    }
+    return out;
+  });
+
+  const performance = {};
+  define(performance, 'now', function now_() { return now(); });
+  define(performance, 'timeOrigin', 0);
+  define(globalThis, 'performance', performance);
+
+  const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
+    Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+  const crypto = {};
+  define(crypto, 'getRandomValues', function getRandomValues(array) {
+    if (!integerArrays.some((type) => array instanceof type)) {
+      throw new DOMException('getRandomValues: the argument must be an integer typed array', 'TypeMismatchError');
+    }
+    if (array.byteLength > 65536) {
+      throw new DOMException('getRandomValues: more than 65536 bytes asked for', 'QuotaExceededError');
+    }
+    fillRandom(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    return array;
+  });
+  define(crypto, 'randomUUID', function randomUUID() {
+    const bytes = new Uint8Array(16);
+    fillRandom(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  });
+  define(globalThis, 'crypto', crypto);
+  return performance;
+})
