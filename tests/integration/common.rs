@@ -69,3 +69,22 @@ pub async fn assert_engine_healthy() {
         "the engine is unhealthy after the previous run"
     );
 }
+
+/// Asserts the run logged exactly one error line, starting with `prefix`;
+/// returns it.
+pub fn assert_one_error_line(outcome: &Outcome, prefix: &str) -> String {
+    let errors: Vec<&str> = outcome
+        .logs
+        .entries
+        .iter()
+        .filter(|e| e.level == isobox::LogLevel::Error)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", outcome.logs);
+    assert!(
+        errors[0].starts_with(prefix),
+        "{} should start with {prefix}",
+        errors[0]
+    );
+    errors[0].to_owned()
+}

@@ -4,7 +4,7 @@
 use isobox::{ErrorKind, Phase, RunRequest};
 use serde_json::json;
 
-use crate::common::{engine, err, ok, run};
+use crate::common::{assert_one_error_line, engine, err, ok, run};
 
 #[tokio::test]
 async fn a_thrown_error_has_name_message_and_a_stack_with_file_and_line() {
@@ -221,23 +221,8 @@ async fn a_promise_settled_by_later_jobs_is_awaited() {
 #[tokio::test]
 async fn an_unhandled_rejection_is_logged_and_the_run_still_succeeds() {
     let outcome = run("Promise.reject(new TypeError('lost')); 1").await;
-    let errors: Vec<_> = outcome
-        .logs
-        .entries
-        .iter()
-        .filter(|e| e.level == isobox::LogLevel::Error)
-        .collect();
-    assert_eq!(errors.len(), 1, "{:?}", outcome.logs);
-    assert!(
-        errors[0].message.starts_with("Uncaught (in promise) TypeError: lost"),
-        "{}",
-        errors[0].message
-    );
-    assert!(
-        errors[0].message.contains("main.js:1"),
-        "the line has the stack: {}",
-        errors[0].message
-    );
+    let line = assert_one_error_line(&outcome, "Uncaught (in promise) TypeError: lost");
+    assert!(line.contains("main.js:1"), "the line has the stack: {}", line);
     assert_eq!(outcome.result.unwrap(), json!(1));
 }
 

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use isobox::{ErrorKind, Limits, LogLevel};
+use isobox::{ErrorKind, Limits};
 use serde_json::json;
 
-use crate::common::{err, ok, run, run_limited};
+use crate::common::{assert_one_error_line, err, ok, run, run_limited};
 
 #[tokio::test]
 async fn timers_fire_in_due_order_with_their_arguments() {
@@ -35,18 +35,7 @@ async fn a_timer_callback_that_throws_is_logged_and_the_run_goes_on() {
     let outcome = run("setTimeout(() => { throw new TypeError('in a timer'); }, 1);\n\
                        await new Promise((r) => setTimeout(r, 10)); 'still here'")
     .await;
-    let errors: Vec<_> = outcome
-        .logs
-        .entries
-        .iter()
-        .filter(|e| e.level == LogLevel::Error)
-        .collect();
-    assert_eq!(errors.len(), 1, "{:?}", outcome.logs);
-    assert!(
-        errors[0].message.starts_with("Uncaught TypeError: in a timer"),
-        "{}",
-        errors[0].message
-    );
+    assert_one_error_line(&outcome, "Uncaught TypeError: in a timer");
     assert_eq!(outcome.result.unwrap(), json!("still here"));
 }
 

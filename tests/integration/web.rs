@@ -2,10 +2,9 @@
 //! implementation), DOMException, queueMicrotask, reportError, performance,
 //! crypto.getRandomValues and crypto.randomUUID.
 
-use isobox::LogLevel;
 use serde_json::json;
 
-use crate::common::{ok, run};
+use crate::common::{assert_one_error_line, ok, run};
 
 #[tokio::test]
 async fn btoa_and_atob_match_nodes_results() {
@@ -42,18 +41,7 @@ async fn queue_microtask_runs_before_the_next_await_and_reports_throws() {
                        await null; await null; seen",
     )
     .await;
-    let errors: Vec<_> = outcome
-        .logs
-        .entries
-        .iter()
-        .filter(|e| e.level == LogLevel::Error)
-        .collect();
-    assert_eq!(errors.len(), 1, "{:?}", outcome.logs);
-    assert!(
-        errors[0].message.starts_with("Uncaught RangeError: in a microtask"),
-        "{}",
-        errors[0].message
-    );
+    assert_one_error_line(&outcome, "Uncaught RangeError: in a microtask");
     assert_eq!(outcome.result.unwrap(), json!(["sync", "micro"]));
 }
 
