@@ -3,7 +3,7 @@
 // once, at wizer time. `fillRandom(u8)` fills a Uint8Array from the host's
 // random source; `now()` is milliseconds since the run started; `report(line)`
 // writes an error line to the console.
-(function installWeb(fillRandom, now, report) {
+(function installWeb(fillRandom, now, report, utf8Encode, utf8Decode) {
   'use strict';
   const define = (target, name, value) => Object.defineProperty(target, name, {
     value, writable: true, enumerable: false, configurable: true,
@@ -111,5 +111,84 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   });
   define(globalThis, 'crypto', crypto);
+
+  // TextEncoder and TextDecoder, UTF-8 only (the only encoding TextEncoder
+  // has; TextDecoder refuses other labels with a RangeError).
+  const utf8Labels = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']);
+  const bytesOf = (input) => {
+    if (input === undefined) return new Uint8Array(0);
+    if (input instanceof ArrayBuffer) return new Uint8Array(input);
+    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    throw new TypeError('TextDecoder.decode: the input must be an ArrayBuffer or a view of one');
+  };
+  // The length of `bytes` without an incomplete sequence at its end.
+  const completeLength = (bytes) => {
+    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+      const byte = bytes[bytes.length - back];
+      if ((byte & 0xc0) === 0x80) continue;
+      const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+      return needed > back ? bytes.length - back : bytes.length;
+    }
+    return bytes.length;
+  };
+  // Lone surrogates become U+FFFD before encoding, as USVString conversion does.
+  const wellFormed = (text) => (typeof text.toWellFormed === 'function'
+    ? text.toWellFormed()
+    : text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+  class TextEncoder {
+    get encoding() { return 'utf-8'; }
+    encode(input = '') { return utf8Encode(wellFormed(String(input))); }
+    encodeInto(source, destination) {
+      if (!(destination instanceof Uint8Array)) throw new TypeError('TextEncoder.encodeInto: the destination must be a Uint8Array');
+      let read = 0;
+      let written = 0;
+      for (const char of wellFormed(String(source))) {
+        const bytes = utf8Encode(char);
+        if (written + bytes.length > destination.length) break;
+        destination.set(bytes, written);
+        written += bytes.length;
+        read += char.length;
+      }
+      return { read, written };
+    }
+  }
+  class TextDecoder {
+    #fatal;
+    #ignoreBOM;
+    #pending = null;
+    #started = false;
+    constructor(label = 'utf-8', options = undefined) {
+      if (!utf8Labels.has(String(label).trim().toLowerCase())) {
+        throw new RangeError(`TextDecoder: the encoding "${label}" is not supported (only utf-8 is)`);
+      }
+      this.#fatal = Boolean(options && options.fatal);
+      this.#ignoreBOM = Boolean(options && options.ignoreBOM);
+    }
+    get encoding() { return 'utf-8'; }
+    get fatal() { return this.#fatal; }
+    get ignoreBOM() { return this.#ignoreBOM; }
+    decode(input = undefined, options = undefined) {
+      let bytes = bytesOf(input);
+      if (this.#pending !== null) {
+        const joined = new Uint8Array(this.#pending.length + bytes.length);
+        joined.set(this.#pending);
+        joined.set(bytes, this.#pending.length);
+        bytes = joined;
+        this.#pending = null;
+      }
+      const stream = Boolean(options && options.stream);
+      const end = stream ? completeLength(bytes) : bytes.length;
+      if (end < bytes.length) this.#pending = bytes.slice(end);
+      let text = utf8Decode(bytes.subarray(0, end), this.#fatal);
+      if (!this.#started && text.length > 0) {
+        if (!this.#ignoreBOM && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        this.#started = true;
+      }
+      if (!stream) this.#started = false;
+      return text;
+    }
+  }
+  define(globalThis, 'TextEncoder', TextEncoder);
+  define(globalThis, 'TextDecoder', TextDecoder);
   return performance;
 })

@@ -79,3 +79,37 @@ async fn get_random_values_checks_its_argument() {
         json!(["TypeMismatchError", "TypeMismatchError", "QuotaExceededError", 65536])
     );
 }
+
+/// Expected values from Node's TextEncoder/TextDecoder, but for the label
+/// test: isobox decodes only UTF-8 and refuses other labels with RangeError.
+#[tokio::test]
+async fn text_encoder_and_decoder_match_node_for_utf8() {
+    let code = r#"
+        const e = new TextEncoder(); const d = new TextDecoder();
+        const out = [Array.from(e.encode("aé€😀")), Array.from(e.encode("\ud800x"))];
+        out.push([
+            d.decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x61, 0xC3])),
+            new TextDecoder("utf-8", { ignoreBOM: true }).decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x61])),
+            d.decode(new Uint8Array([0xF0, 0x9F, 0x98]), { stream: true }) + "|" + d.decode(new Uint8Array([0x80, 0x62])),
+            d.decode(new Uint8Array([0x61, 0x62]).buffer),
+        ]);
+        try { new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xFF])); } catch (err) { out.push(err.name); }
+        try { new TextDecoder("latin1"); } catch (err) { out.push(err.name); }
+        const u = new Uint8Array(4);
+        out.push(e.encodeInto("aé€", u), Array.from(u), e.encoding, d.encoding);
+        out"#;
+    assert_eq!(
+        ok(run(code).await),
+        json!([
+            [97, 195, 169, 226, 130, 172, 240, 159, 152, 128],
+            [239, 191, 189, 120],
+            ["a\u{FFFD}", "\u{FEFF}a", "|😀b", "ab"],
+            "TypeError",
+            "RangeError",
+            { "read": 2, "written": 3 },
+            [97, 195, 169, 0],
+            "utf-8",
+            "utf-8"
+        ])
+    );
+}
