@@ -99,7 +99,7 @@ pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
         let engine = slot.as_ref().expect("engine initialised");
         engine.context.with(|ctx| {
             arm_stack_limit(&ctx, request.max_stack_bytes);
-            web::start_run(&ctx);
+            web::start_run();
             let outcome = run_in(&ctx, &request);
             rejections::report(&ctx);
             outcome.map_err(Failure::into_guest_error)

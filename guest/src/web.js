@@ -1,9 +1,10 @@
 // Small web platform APIs: DOMException, reportError, queueMicrotask, atob,
 // btoa, performance, crypto.getRandomValues and crypto.randomUUID. Evaluated
 // once, at wizer time. `fillRandom(u8)` fills a Uint8Array from the host's
-// random source; `now()` is milliseconds since the run started; `report(line)`
-// writes an error line to the console.
-(function installWeb(fillRandom, now, report, utf8Encode, utf8Decode) {
+// random source; `now()` is milliseconds since the run started and
+// `origin()` the wall-clock time of that start; `report(line)` writes an error
+// line to the console.
+(function installWeb(fillRandom, now, report, utf8Encode, utf8Decode, origin) {
   'use strict';
   const define = (target, name, value) => Object.defineProperty(target, name, {
     value, writable: true, enumerable: false, configurable: true,
@@ -86,7 +87,7 @@
 
   const performance = {};
   define(performance, 'now', function now_() { return now(); });
-  define(performance, 'timeOrigin', 0);
+  Object.defineProperty(performance, 'timeOrigin', { get: () => origin(), enumerable: true, configurable: true });
   define(globalThis, 'performance', performance);
 
   const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,

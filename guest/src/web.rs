@@ -36,7 +36,14 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     })?;
     let encode = Function::new(ctx.clone(), utf8_encode)?;
     let decode = Function::new(ctx.clone(), utf8_decode)?;
-    let _performance: Object = installer.call((fill_random, now, report, encode, decode))?;
+    let origin = Function::new(ctx.clone(), || {
+        // The wall-clock time of the run's start, read only when asked for.
+        let wall = wall_clock::now();
+        let wall_ms = wall.seconds as f64 * 1e3 + f64::from(wall.nanoseconds) / 1e6;
+        let since_start_ms = monotonic_clock::now().saturating_sub(RUN_START.with(Cell::get)) as f64 / 1e6;
+        wall_ms - since_start_ms
+    })?;
+    let _performance: Object = installer.call((fill_random, now, report, encode, decode, origin))?;
     Ok(())
 }
 
@@ -60,13 +67,8 @@ fn utf8_decode<'js>(ctx: Ctx<'js>, bytes: TypedArray<'js, u8>, fatal: bool) -> r
     }
 }
 
-/// Starts the run's clock: `performance.now()` counts from here and
+/// Starts the run's clock: `performance.now()` counts from here, and
 /// `performance.timeOrigin` is the wall-clock time of it.
-pub fn start_run(ctx: &Ctx<'_>) {
+pub fn start_run() {
     RUN_START.with(|start| start.set(monotonic_clock::now()));
-    let origin = wall_clock::now();
-    let origin_ms = origin.seconds as f64 * 1e3 + f64::from(origin.nanoseconds) / 1e6;
-    if let Ok(performance) = ctx.globals().get::<_, Object>("performance") {
-        let _ = performance.set("timeOrigin", origin_ms);
-    }
 }

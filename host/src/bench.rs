@@ -28,24 +28,12 @@ impl Engine {
     /// Creates a Store and instantiates the snapshot, then drops both: the
     /// cost of a sandbox that runs nothing.
     pub async fn instantiate_only(&self) {
-        let request = RunRequest::new("0");
-        let deadline = Instant::now() + request.limits.wall_time;
-        let console = crate::console::LogCapture::new(0, 0);
-        let mut store = Store::new(
-            &self.inner.engine,
-            RunState::new(request.limits.memory_bytes, console, deadline),
-        );
-        store.limiter(|state| &mut state.memory);
-        if self.inner.config.fuel_metering {
-            let _ = store.set_fuel(request.limits.fuel);
-        }
-        // Far enough that the epoch never interrupts an instantiation.
-        store.set_epoch_deadline(u64::MAX / 2);
+        let limits = crate::Limits::default();
+        let mut store = self.new_store(&limits, Instant::now() + limits.wall_time);
         self.inner
             .pre
             .instantiate_async(&mut store)
             .await
             .expect("instantiating the snapshot");
-        drop(store);
     }
 }

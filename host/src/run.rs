@@ -60,7 +60,8 @@ impl Engine {
     /// into the guest's request (the host keeps the limits and the name).
     fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
         let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
-        let limits = &request.limits.clone();
+        // A copy: the request is changed below (code and modules move out).
+        let limits = request.limits.clone();
         limits
             .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
             .map_err(|e| invalid(e.to_string()))?;
@@ -179,14 +180,29 @@ impl Engine {
         guest_request: GuestRequest,
         started: Instant,
     ) -> (Called, Store<RunState>) {
-        let limits = &request.limits;
-        let deadline = started + limits.wall_time;
+        let deadline = started + request.limits.wall_time;
+        let mut store = self.new_store(&request.limits, deadline);
+        store.data_mut().accept_compiled = guest_request.keep_compiled;
+        let called = {
+            let pre = &self.inner.pre;
+            let store = &mut store;
+            let call = async move {
+                let sandbox = pre.instantiate_async(&mut *store).await?;
+                sandbox.call_run(&mut *store, &guest_request).await
+            };
+            tokio::time::timeout_at(deadline.into(), call).await
+        };
+        (called, store)
+    }
+
+    /// A fresh Store with every limit armed: the memory limiter, fuel (when
+    /// metered) and the epoch deadline that ends the run at `deadline`.
+    pub(crate) fn new_store(&self, limits: &crate::Limits, deadline: Instant) -> Store<RunState> {
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
         let mut store = Store::new(
             &self.inner.engine,
             RunState::new(limits.memory_bytes, console, deadline),
         );
-        store.data_mut().accept_compiled = guest_request.keep_compiled;
         store.limiter(|state| &mut state.memory);
         if self.inner.config.fuel_metering {
             // Cannot fail: the engine was built with fuel metering on.
@@ -200,16 +216,7 @@ impl Engine {
             }
             Ok(UpdateDeadline::Yield(1))
         });
-        let called = {
-            let pre = &self.inner.pre;
-            let store = &mut store;
-            let call = async move {
-                let sandbox = pre.instantiate_async(&mut *store).await?;
-                sandbox.call_run(&mut *store, &guest_request).await
-            };
-            tokio::time::timeout_at(deadline.into(), call).await
-        };
-        (called, store)
+        store
     }
 
     /// Tears the sandbox down and says what happened.
