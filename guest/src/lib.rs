@@ -17,7 +17,9 @@
 mod console;
 mod engine;
 mod eval;
+mod event_loop;
 mod failure;
+mod fetch;
 mod modules;
 mod random;
 mod rejections;

@@ -43,22 +43,23 @@ pub fn pending() -> bool {
     QUEUE.with(|queue| !queue.borrow().is_empty())
 }
 
-/// Waits until the earliest timer is due, then fires every due timer.
-/// A timer callback that throws is reported like an uncaught error and the
-/// run goes on, as in browsers.
-pub fn wait_and_fire(ctx: &Ctx<'_>) {
-    let Some(((due, _), _)) = QUEUE.with(|queue| queue.borrow().first_key_value().map(|(k, v)| (*k, *v))) else {
-        return;
-    };
-    if monotonic_clock::now() < due {
-        monotonic_clock::subscribe_instant(due).block();
-    }
+/// When the earliest timer is due (monotonic ns).
+pub fn next_due() -> Option<u64> {
+    QUEUE.with(|queue| queue.borrow().first_key_value().map(|((due, _), _)| *due))
+}
+
+/// Fires every timer that is due now. A timer callback that throws is
+/// reported like an uncaught error and the run goes on, as in browsers.
+pub fn fire_due(ctx: &Ctx<'_>) {
     let now = monotonic_clock::now();
     let due_ids: Vec<u32> = QUEUE.with(|queue| {
         let mut queue = queue.borrow_mut();
         let later = queue.split_off(&(now.saturating_add(1), 0));
         std::mem::replace(&mut *queue, later).into_values().collect()
     });
+    if due_ids.is_empty() {
+        return;
+    }
     let Some(fire) = FIRE
         .with(|slot| slot.borrow().clone())
         .and_then(|f| f.restore(ctx).ok())

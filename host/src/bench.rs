@@ -29,7 +29,11 @@ impl Engine {
     /// cost of a sandbox that runs nothing.
     pub async fn instantiate_only(&self) {
         let limits = crate::Limits::default();
-        let mut store = self.new_store(&limits, Instant::now() + limits.wall_time);
+        let mut store = self.new_store(
+            &limits,
+            Instant::now() + limits.wall_time,
+            crate::net::EgressRun::new(None),
+        );
         self.inner
             .pre
             .instantiate_async(&mut store)

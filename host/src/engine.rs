@@ -139,6 +139,8 @@ impl EngineBuilder {
         let component = snapshot::load(&engine, cache.as_deref()).await?;
         let mut linker = wasmtime::component::Linker::<RunState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         crate::sandbox::Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |s| s)
             .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         let instance_pre = linker

@@ -8,7 +8,8 @@ use crate::console::Logs;
 /// Everything that happened in one run.
 ///
 /// As JSON: `{"ok": true, "value": ..., "logs": ..., "stats": ...}` or
-/// `{"ok": false, "error": {...}, "logs": ..., "stats": ...}`.
+/// `{"ok": false, "error": {...}, "logs": ..., "stats": ...}`, with
+/// `"egress": [...]` when the code made requests.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "OutcomeJson", into = "OutcomeJson")]
 pub struct Outcome {
@@ -18,6 +19,9 @@ pub struct Outcome {
     pub logs: Logs,
     /// Figures about the run.
     pub stats: Stats,
+    /// Every request the code made through `fetch()`, in order, with the
+    /// egress decision (secrets redacted). Empty when it made none.
+    pub egress: Vec<crate::EgressRecord>,
 }
 
 impl Outcome {
@@ -186,6 +190,8 @@ struct OutcomeJson {
     error: Option<RunError>,
     logs: Logs,
     stats: Stats,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    egress: Vec<crate::EgressRecord>,
 }
 
 impl From<Outcome> for OutcomeJson {
@@ -200,6 +206,7 @@ impl From<Outcome> for OutcomeJson {
             error,
             logs: outcome.logs,
             stats: outcome.stats,
+            egress: outcome.egress,
         }
     }
 }
@@ -217,6 +224,7 @@ impl TryFrom<OutcomeJson> for Outcome {
             result,
             logs: json.logs,
             stats: json.stats,
+            egress: json.egress,
         })
     }
 }
@@ -242,6 +250,7 @@ mod tests {
             result: Ok(json!({ "a": 1 })),
             logs: Logs::default(),
             stats: stats(),
+            egress: Vec::new(),
         };
         let text = serde_json::to_value(&outcome).unwrap();
         assert_eq!(
@@ -263,6 +272,7 @@ mod tests {
             result: Err(error),
             logs: Logs::default(),
             stats: stats(),
+            egress: Vec::new(),
         };
         let text = serde_json::to_value(&outcome).unwrap();
         assert_eq!(text["ok"], json!(false));

@@ -58,7 +58,7 @@ impl Lang {
 ///     .with_form(CodeForm::Script);
 /// assert_eq!(request.filename, "double.js");
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
     /// The JavaScript source.
@@ -83,6 +83,10 @@ pub struct RunRequest {
     /// The run's limits. Default [`Limits::default`].
     #[serde(default)]
     pub limits: Limits,
+    /// What `fetch()` may reach. Default none: every request is refused.
+    /// Not part of the JSON form: a service picks the policy itself.
+    #[serde(skip)]
+    pub egress: Option<crate::Egress>,
 }
 
 /// A module in a request's module map.
@@ -164,6 +168,7 @@ impl RunRequest {
             input: None,
             modules: BTreeMap::new(),
             limits: Limits::default(),
+            egress: None,
         }
     }
 
@@ -221,6 +226,13 @@ impl RunRequest {
     /// Sets the run's limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Grants the run network access through `egress` (a policy, and
+    /// optionally a filter).
+    pub fn with_egress(mut self, egress: impl Into<crate::Egress>) -> Self {
+        self.egress = Some(egress.into());
         self
     }
 }

@@ -181,7 +181,8 @@ impl Engine {
         started: Instant,
     ) -> (Called, Store<RunState>) {
         let deadline = started + request.limits.wall_time;
-        let mut store = self.new_store(&request.limits, deadline);
+        let egress = crate::net::EgressRun::new(request.egress.clone());
+        let mut store = self.new_store(&request.limits, deadline, egress);
         store.data_mut().accept_compiled = guest_request.keep_compiled;
         let called = {
             let pre = &self.inner.pre;
@@ -197,11 +198,16 @@ impl Engine {
 
     /// A fresh Store with every limit armed: the memory limiter, fuel (when
     /// metered) and the epoch deadline that ends the run at `deadline`.
-    pub(crate) fn new_store(&self, limits: &crate::Limits, deadline: Instant) -> Store<RunState> {
+    pub(crate) fn new_store(
+        &self,
+        limits: &crate::Limits,
+        deadline: Instant,
+        egress: std::sync::Arc<crate::net::EgressRun>,
+    ) -> Store<RunState> {
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
         let mut store = Store::new(
             &self.inner.engine,
-            RunState::new(limits.memory_bytes, console, deadline),
+            RunState::new(limits.memory_bytes, console, deadline, egress),
         );
         store.limiter(|state| &mut state.memory);
         if self.inner.config.fuel_metering {
@@ -246,6 +252,7 @@ impl Engine {
             result,
             logs: state.console.finish(),
             stats,
+            egress: state.egress.records(),
         }
     }
 
@@ -290,6 +297,7 @@ fn refused(error: RunError) -> Outcome {
         result: Err(error),
         logs: Logs::default(),
         stats: Stats::default(),
+        egress: Vec::new(),
     }
 }
 

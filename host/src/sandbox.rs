@@ -5,8 +5,10 @@ use std::time::Instant;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::console::{LogCapture, LogLevel};
+use crate::net::{EgressHooks, EgressRun};
 
 wasmtime::component::bindgen!({
     world: "sandbox",
@@ -33,10 +35,15 @@ pub(crate) struct RunState {
     pub accept_compiled: bool,
     /// The guest's first offer of compiled code, when asked for.
     pub compiled: Option<GuestCompiled>,
+    http: WasiHttpCtx,
+    /// Every request of `fetch()` goes through these hooks.
+    http_hooks: EgressHooks,
+    /// The run's network grant, counters and audit trail.
+    pub egress: std::sync::Arc<EgressRun>,
 }
 
 impl RunState {
-    pub fn new(memory_limit: u64, console: LogCapture, deadline: Instant) -> Self {
+    pub fn new(memory_limit: u64, console: LogCapture, deadline: Instant, egress: std::sync::Arc<EgressRun>) -> Self {
         RunState {
             // Grants nothing: no preopened directories, no environment, no
             // arguments, no sockets; stdio goes nowhere.
@@ -48,6 +55,9 @@ impl RunState {
             timed_out: false,
             accept_compiled: false,
             compiled: None,
+            http: WasiHttpCtx::new(),
+            http_hooks: EgressHooks { run: egress.clone() },
+            egress,
         }
     }
 }
@@ -57,7 +67,7 @@ impl RunState {
     /// the host's, so a failing initialisation explains itself.
     pub fn for_snapshot() -> Self {
         let far = Instant::now() + std::time::Duration::from_secs(3600);
-        let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far);
+        let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far, EgressRun::new(None));
         state.wasi = WasiCtx::builder().inherit_stderr().build();
         state
     }
@@ -68,6 +78,16 @@ impl WasiView for RunState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for RunState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
         }
     }
 }

@@ -72,6 +72,8 @@ async fn snapshot() -> Result<Vec<u8>, EngineError> {
     let mut store = Store::new(&engine, RunState::for_snapshot());
     let mut linker: Linker<RunState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
     Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |state| state)
         .map_err(|e| EngineError::Snapshot(describe(&e)))?;
     let mut wizer = Wizer::new();

@@ -60,6 +60,14 @@ pub struct RunArgs {
     /// Do not read or write the compiled-snapshot cache.
     #[arg(long)]
     no_cache: bool,
+    /// Let fetch() reach HOST[:PORT] (repeatable): a name, `*.example.com`,
+    /// an IP or `[IPv6]`. Without this or --policy, every request is refused.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    allow_net: Vec<String>,
+    /// An egress policy file (TOML: allow/deny rules, credentials, direct
+    /// responses, limits); --allow-net adds to it.
+    #[arg(long, value_name = "FILE.toml")]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,7 +150,28 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         request.input = Some(value);
     }
     request.limits = limits(args)?;
+    if let Some(policy) = egress_policy(args)? {
+        request = request.with_egress(policy);
+    }
     Ok(request)
+}
+
+/// The policy from --policy and --allow-net; none when neither was given.
+fn egress_policy(args: &RunArgs) -> Result<Option<isobox::EgressPolicy>, String> {
+    let mut builder = match &args.policy {
+        Some(path) => {
+            isobox::egress::EgressPolicyBuilder::from_toml_file(path).map_err(|e| format!("--policy: {e}"))?
+        }
+        None if args.allow_net.is_empty() => return Ok(None),
+        None => isobox::EgressPolicy::builder(),
+    };
+    for spec in &args.allow_net {
+        builder = builder.allow_net(spec);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("--allow-net/--policy: {e}"))
 }
 
 fn limits(args: &RunArgs) -> Result<Limits, String> {

@@ -1,0 +1,395 @@
+//! fetch() over `wasi:http/outgoing-handler`. A request leaves the sandbox
+//! only through the host, whose egress filter decides what happens to it.
+//! Responses and bodies are waited for by the event loop
+//! ([`crate::event_loop`]) through `wasi:io` pollables, so a run that waits
+//! for the network costs no CPU.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use rquickjs::{Array, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{
+    ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    OutgoingRequest, Scheme,
+};
+use wasip2::io::poll::Pollable;
+use wasip2::io::streams::{InputStream, StreamError};
+
+const PRELUDE: &str = include_str!("fetch.js");
+
+/// The header through which the guest tells the host its redirect mode.
+const REDIRECT_HEADER: &str = "isobox-redirect";
+/// Headers the host adds to a response: the URL the guest may see, and
+/// whether a redirect was followed.
+const URL_HEADER: &str = "isobox-url";
+const REDIRECTED_HEADER: &str = "isobox-redirected";
+/// The most bytes read from a body stream at once.
+const READ_CHUNK: u64 = 64 * 1024;
+/// The most bytes `blocking-write-and-flush` accepts at once.
+const WRITE_CHUNK: usize = 4096;
+
+/// One request or body the event loop waits for.
+enum Waiting {
+    Response(FutureIncomingResponse),
+    Body(BodyRead),
+}
+
+struct BodyRead {
+    // Field order: the stream is a child of the body and is dropped first.
+    stream: InputStream,
+    _body: IncomingBody,
+    bytes: Vec<u8>,
+}
+
+/// What a wait produced for one request.
+enum Delivery<'js> {
+    Value(Value<'js>),
+    Error(String),
+}
+
+thread_local! {
+    static WAITING: RefCell<BTreeMap<u32, Waiting>> = const { RefCell::new(BTreeMap::new()) };
+    /// Response bodies that arrived and are not being read yet.
+    static UNREAD: RefCell<BTreeMap<u32, IncomingBody>> = const { RefCell::new(BTreeMap::new()) };
+    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+    /// The JS `deliver(id, kind, value)` from fetch.js.
+    static DELIVER: RefCell<Option<Persistent<Function<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Defines fetch, Headers, Request and Response. Runs at wizer time.
+pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let installer: Function = crate::engine::eval_prelude(ctx, "isobox:fetch", PRELUDE)?;
+    let native = Object::new(ctx.clone())?;
+    native.set("send", Function::new(ctx.clone(), send)?)?;
+    native.set("parseUrl", Function::new(ctx.clone(), parse_url)?)?;
+    native.set(
+        "readBody",
+        Function::new(ctx.clone(), |id: u32| {
+            if let Some(body) = UNREAD.with(|unread| unread.borrow_mut().remove(&id)) {
+                start_body_read(id, body);
+            }
+        })?,
+    )?;
+    native.set(
+        "cancel",
+        Function::new(ctx.clone(), |id: u32| {
+            // Dropping the resources tells the host to stop the request.
+            WAITING.with(|waiting| waiting.borrow_mut().remove(&id));
+            UNREAD.with(|unread| unread.borrow_mut().remove(&id));
+        })?,
+    )?;
+    let deliver: Function = installer.call((native,))?;
+    DELIVER.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, deliver)));
+    Ok(())
+}
+
+/// The absolute URL `text` normalised by the WHATWG parser, or null.
+fn parse_url(text: String) -> Option<String> {
+    url::Url::parse(&text).ok().map(String::from)
+}
+
+/// Starts a request; returns its id. Throws a TypeError for what no host
+/// could send (a bad URL, scheme, method or header).
+fn send<'js>(
+    ctx: Ctx<'js>,
+    method: String,
+    url: String,
+    headers: Vec<Vec<String>>,
+    body: Option<TypedArray<'js, u8>>,
+    redirect: String,
+) -> rquickjs::Result<u32> {
+    let type_error = |message: String| Exception::throw_type(&ctx, &message);
+    let parsed = url::Url::parse(&url).map_err(|_| type_error(format!("fetch: \"{url}\" is not an absolute URL")))?;
+    let scheme = match parsed.scheme() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => {
+            return Err(type_error(format!(
+                "fetch: the scheme \"{other}:\" is not supported (only http and https)"
+            )));
+        }
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(type_error(
+            "fetch: a URL with credentials (user:password@) cannot be fetched".into(),
+        ));
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| type_error(format!("fetch: \"{url}\" has no host")))?;
+    let authority = match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let path_with_query = match parsed.query() {
+        Some(query) => format!("{}?{query}", parsed.path()),
+        None => parsed.path().to_owned(),
+    };
+
+    let fields = Fields::new();
+    for pair in &headers {
+        let [name, value] = pair.as_slice() else { continue };
+        if name.eq_ignore_ascii_case(REDIRECT_HEADER) {
+            continue;
+        }
+        match fields.append(name, value.as_bytes()) {
+            // Forbidden headers (host, connection, ...) are dropped, as
+            // browsers drop them.
+            Ok(()) | Err(HeaderError::Forbidden) => {}
+            Err(_) => return Err(type_error(format!("fetch: the header \"{name}\" is not valid"))),
+        }
+    }
+    let _ = fields.append(REDIRECT_HEADER, redirect.as_bytes());
+
+    let request = OutgoingRequest::new(fields);
+    let method = match method.as_str() {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "OPTIONS" => Method::Options,
+        "PATCH" => Method::Patch,
+        other => Method::Other(other.to_owned()),
+    };
+    let bad = || type_error(format!("fetch: cannot send {url}"));
+    request.set_method(&method).map_err(|()| bad())?;
+    request.set_scheme(Some(&scheme)).map_err(|()| bad())?;
+    request.set_authority(Some(&authority)).map_err(|()| bad())?;
+    request
+        .set_path_with_query(Some(&path_with_query))
+        .map_err(|()| bad())?;
+    let outgoing_body = request.body().map_err(|()| bad())?;
+
+    let future = outgoing_handler::handle(request, None).map_err(|error| type_error(describe_error(&error)))?;
+    // The host reads the body while the request goes out: written after
+    // `handle`, so a body larger than the pipe's buffer cannot block it.
+    if let Some(bytes) = body {
+        // SAFETY: the slice is read before any JS runs again.
+        let bytes: &[u8] = unsafe { bytes.as_slice() };
+        write_body(&outgoing_body, bytes);
+    }
+    // A body the host refused (too large) shows up as the response's error.
+    let _ = OutgoingBody::finish(outgoing_body, None);
+
+    let id = NEXT_ID.with(|next| {
+        let mut next = next.borrow_mut();
+        let id = *next;
+        *next = next.wrapping_add(1).max(1);
+        id
+    });
+    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Response(future)));
+    Ok(id)
+}
+
+fn write_body(body: &OutgoingBody, bytes: &[u8]) {
+    let Ok(stream) = body.write() else { return };
+    for chunk in bytes.chunks(WRITE_CHUNK) {
+        if stream.blocking_write_and_flush(chunk).is_err() {
+            break;
+        }
+    }
+}
+
+fn start_body_read(id: u32, body: IncomingBody) {
+    let Ok(stream) = body.stream() else {
+        return;
+    };
+    let read = BodyRead {
+        stream,
+        _body: body,
+        bytes: Vec::new(),
+    };
+    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Body(read)));
+}
+
+/// True while a request or body read is outstanding.
+pub fn pending() -> bool {
+    WAITING.with(|waiting| !waiting.borrow().is_empty())
+}
+
+/// A pollable for every outstanding request or body, with its id.
+pub fn pollables() -> Vec<(u32, Pollable)> {
+    WAITING.with(|waiting| {
+        waiting
+            .borrow()
+            .iter()
+            .map(|(id, waiting)| {
+                let pollable = match waiting {
+                    Waiting::Response(future) => future.subscribe(),
+                    Waiting::Body(read) => read.stream.subscribe(),
+                };
+                (*id, pollable)
+            })
+            .collect()
+    })
+}
+
+/// Makes progress on the requests whose pollables are ready, and hands what
+/// completed to JS.
+pub fn dispatch(ctx: &Ctx<'_>, ready: &[u32]) {
+    for &id in ready {
+        let Some(delivery) = progress(ctx, id) else { continue };
+        let Some(deliver) = DELIVER
+            .with(|slot| slot.borrow().clone())
+            .and_then(|f| f.restore(ctx).ok())
+        else {
+            return;
+        };
+        let called = match delivery {
+            Delivery::Value(value) => deliver.call::<_, ()>((id, "value", value)),
+            Delivery::Error(message) => deliver.call::<_, ()>((id, "error", message)),
+        };
+        if called.is_err() {
+            crate::rejections::report_uncaught(ctx);
+        }
+    }
+}
+
+/// Advances request `id`; `Some` when it completed.
+fn progress<'js>(ctx: &Ctx<'js>, id: u32) -> Option<Delivery<'js>> {
+    let waiting = WAITING.with(|waiting| waiting.borrow_mut().remove(&id))?;
+    match waiting {
+        Waiting::Response(future) => match future.get() {
+            None => {
+                WAITING.with(|w| w.borrow_mut().insert(id, Waiting::Response(future)));
+                None
+            }
+            Some(Ok(Ok(response))) => Some(response_head(ctx, id, response)),
+            Some(Ok(Err(error))) => Some(Delivery::Error(describe_error(&error))),
+            Some(Err(())) => Some(Delivery::Error("fetch: the response was already taken".into())),
+        },
+        Waiting::Body(mut read) => loop {
+            match read.stream.read(READ_CHUNK) {
+                Ok(chunk) if chunk.is_empty() => {
+                    WAITING.with(|w| w.borrow_mut().insert(id, Waiting::Body(read)));
+                    return None;
+                }
+                Ok(chunk) => read.bytes.extend_from_slice(&chunk),
+                Err(StreamError::Closed) => {
+                    let bytes = std::mem::take(&mut read.bytes);
+                    return Some(match TypedArray::new(ctx.clone(), bytes) {
+                        Ok(array) => Delivery::Value(array.into_value()),
+                        Err(_) => Delivery::Error("fetch: out of memory reading the body".into()),
+                    });
+                }
+                Err(StreamError::LastOperationFailed(error)) => {
+                    let detail = wasip2::http::types::http_error_code(&error)
+                        .map(|code| describe_error(&code))
+                        .unwrap_or_else(|| format!("fetch: reading the body failed: {}", error.to_debug_string()));
+                    return Some(Delivery::Error(detail));
+                }
+            }
+        },
+    }
+}
+
+/// The response head as the `{ status, statusText, headers, url, redirected,
+/// hasBody }` object fetch.js expects; the body is kept for `readBody`.
+fn response_head<'js>(ctx: &Ctx<'js>, id: u32, response: IncomingResponse) -> Delivery<'js> {
+    let build = || -> rquickjs::Result<Value<'js>> {
+        let status = response.status();
+        let head = Object::new(ctx.clone())?;
+        let headers = Array::new(ctx.clone())?;
+        let mut url = String::new();
+        let mut redirected = false;
+        let mut index = 0;
+        for (name, value) in response.headers().entries() {
+            let value = String::from_utf8_lossy(&value).into_owned();
+            if name.eq_ignore_ascii_case(URL_HEADER) {
+                url = value;
+                continue;
+            }
+            if name.eq_ignore_ascii_case(REDIRECTED_HEADER) {
+                redirected = value == "1";
+                continue;
+            }
+            let pair = Array::new(ctx.clone())?;
+            pair.set(0, name)?;
+            pair.set(1, value)?;
+            headers.set(index, pair)?;
+            index += 1;
+        }
+        let body = response.consume().ok();
+        head.set("status", status)?;
+        head.set("statusText", reason_phrase(status))?;
+        head.set("headers", headers)?;
+        head.set("url", url)?;
+        head.set("redirected", redirected)?;
+        head.set("hasBody", body.is_some())?;
+        if let Some(body) = body {
+            UNREAD.with(|unread| unread.borrow_mut().insert(id, body));
+        }
+        Ok(head.into_value())
+    };
+    match build() {
+        Ok(value) => Delivery::Value(value),
+        Err(_) => {
+            let _ = ctx.catch();
+            Delivery::Error("fetch: out of memory reading the response".into())
+        }
+    }
+}
+
+/// The message of a `wasi:http` error, as the guest's TypeError says it.
+fn describe_error(error: &ErrorCode) -> String {
+    match error {
+        // The host's egress filter speaks through internal-error: its
+        // message is already written for the guest.
+        ErrorCode::InternalError(Some(message)) => format!("fetch failed: {message}"),
+        ErrorCode::HttpRequestDenied => "fetch failed: the request was denied by the host".into(),
+        ErrorCode::DnsError(_) => "fetch failed: the host name could not be resolved".into(),
+        ErrorCode::ConnectionRefused => "fetch failed: the connection was refused".into(),
+        ErrorCode::ConnectionTimeout => "fetch failed: connecting timed out".into(),
+        ErrorCode::HttpResponseTimeout => "fetch failed: the response timed out".into(),
+        ErrorCode::HttpRequestBodySize(_) => {
+            "fetch failed: the request body is larger than the egress policy allows".into()
+        }
+        ErrorCode::HttpResponseBodySize(_) => {
+            "fetch failed: the response body is larger than the egress policy allows".into()
+        }
+        ErrorCode::HttpRequestHeaderSectionSize(_) | ErrorCode::HttpRequestHeaderSize(_) => {
+            "fetch failed: the request headers are larger than the egress policy allows".into()
+        }
+        ErrorCode::HttpResponseHeaderSectionSize(_) => {
+            "fetch failed: the response headers are larger than the egress policy allows".into()
+        }
+        ErrorCode::TlsCertificateError => "fetch failed: the server's TLS certificate is not trusted".into(),
+        ErrorCode::TlsProtocolError => "fetch failed: the TLS handshake failed".into(),
+        other => format!("fetch failed: {other:?}"),
+    }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
