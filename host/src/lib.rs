@@ -28,6 +28,7 @@ pub mod bench;
 mod bytecode_cache;
 mod config;
 mod console;
+pub mod egress;
 mod engine;
 mod fence;
 mod limits;
