@@ -156,6 +156,9 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
                 .map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
             None => Value::new_undefined(ctx.clone()),
         };
+        // A script whose last statement is a promise (`fetch(u).then(...)`)
+        // gives what the promise settles to.
+        value = settle(ctx, value)?;
         // A lone function the expression form could not parse (a `;` and
         // a comment after it) is still the entry point.
         if let Some(function) = value

@@ -275,9 +275,10 @@ fn progress<'js>(ctx: &Ctx<'js>, id: u32) -> Option<Delivery<'js>> {
                     });
                 }
                 Err(StreamError::LastOperationFailed(error)) => {
-                    let detail = wasip2::http::types::http_error_code(&error)
-                        .map(|code| describe_error(&code))
-                        .unwrap_or_else(|| format!("fetch: reading the body failed: {}", error.to_debug_string()));
+                    let detail = match wasip2::http::types::http_error_code(&error) {
+                        Some(code) => describe_error(&code),
+                        None => describe_stream_error(&error.to_debug_string()),
+                    };
                     return Some(Delivery::Error(detail));
                 }
             }
@@ -358,6 +359,19 @@ fn describe_error(error: &ErrorCode) -> String {
         ErrorCode::TlsCertificateError => "fetch failed: the server's TLS certificate is not trusted".into(),
         ErrorCode::TlsProtocolError => "fetch failed: the TLS handshake failed".into(),
         other => format!("fetch failed: {other:?}"),
+    }
+}
+
+/// The message for a body stream that failed without an HTTP error code.
+fn describe_stream_error(debug: &str) -> String {
+    let lower = debug.to_ascii_lowercase();
+    if lower.contains("timeout") || lower.contains("timed out") {
+        "fetch failed: the response timed out".into()
+    } else if lower.contains("body size") {
+        "fetch failed: the response body is larger than the egress policy allows".into()
+    } else {
+        let detail: String = debug.chars().take(200).collect();
+        format!("fetch failed: reading the body failed: {detail}")
     }
 }
 

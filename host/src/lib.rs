@@ -66,3 +66,12 @@ pub use snapshot::EngineError;
 pub fn strip_typescript(source: &str, filename: &str) -> Result<String, RunError> {
     run::strip_typescript(source, filename)
 }
+
+/// TypeScript declarations of everything the sandbox's global scope offers
+/// (fetch, URL, timers, crypto, ...): what `isobox types` prints, and what an
+/// agent should be shown so the code it writes uses only what is there.
+///
+/// ```
+/// assert!(isobox::GLOBALS_TYPESCRIPT.contains("declare function fetch("));
+/// ```
+pub const GLOBALS_TYPESCRIPT: &str = include_str!("globals.d.ts");

@@ -24,6 +24,9 @@ enum Command {
         /// The TypeScript file, or `-` for stdin.
         file: String,
     },
+    /// Print TypeScript declarations of what code in the sandbox can use
+    /// (the globals: fetch, URL, timers, crypto ...), to show an agent.
+    Types,
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +38,10 @@ fn main() -> std::process::ExitCode {
     match cli.command {
         Command::Run(args) => runtime.block_on(run_cmd::run(args)),
         Command::Strip { file } => strip(&file),
+        Command::Types => {
+            print!("{}", isobox::GLOBALS_TYPESCRIPT);
+            std::process::ExitCode::SUCCESS
+        }
     }
 }
 
