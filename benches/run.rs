@@ -4,7 +4,12 @@
 //!   down): p50, p99, p99.9;
 //! - throughput with 1 and 2 worker threads;
 //! - instantiation alone;
-//! - resident memory: the pool at rest, and per in-flight sandbox.
+//! - resident memory: the pool at rest, and per in-flight sandbox;
+//! - one fetch() through the egress filter to a loopback server, next to a
+//!   direct hyper request (new connection each, as the sandbox makes).
+
+#[path = "../tests/integration/upstream.rs"]
+mod upstream;
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +43,10 @@ fn main() {
                 engine.instantiate_only().await;
             }
         });
+        return;
+    }
+    if std::env::var("ISOBOX_BENCH_ONLY").is_ok_and(|only| only == "fetch") {
+        fetch_cost(&engine, &runtime);
         return;
     }
     let request = RunRequest::new(TRIVIAL);
@@ -170,6 +179,7 @@ fn main() {
     let rss_held = rss_bytes();
     drop(held);
     let rss_after = rss_bytes();
+    fetch_cost(&engine, &runtime);
     println!(
         "resident memory: before engine {} MiB, engine built {} MiB, pool at rest after {} runs {} MiB",
         mib(rss_start),
@@ -182,6 +192,70 @@ fn main() {
          after releasing them {} MiB",
         (rss_held.saturating_sub(rss_rest)) as f64 / HELD_SANDBOXES as f64 / 1024.0,
         mib(rss_after)
+    );
+}
+
+/// The cost of one fetch through the filter, next to hyper alone.
+fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
+    const RUNS: usize = 1_000;
+    let server = upstream::Upstream::http();
+    let port = server.port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let direct = runtime.block_on(async {
+        let mut samples = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
+            let driver = tokio::spawn(connection);
+            let request = http::Request::get("/")
+                .header("host", format!("127.0.0.1:{port}"))
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .expect("request");
+            let response = sender.send_request(request).await.expect("response");
+            let body = http_body_util::BodyExt::collect(response.into_body()).await.expect("body");
+            assert_eq!(&body.to_bytes()[..], b"hello");
+            samples.push(start.elapsed());
+            drop(sender);
+            let _ = driver.await;
+        }
+        samples.sort_unstable();
+        samples[samples.len() / 2]
+    });
+    let policy = isobox::EgressPolicy::allow_net([format!("127.0.0.1:{port}")]).expect("policy");
+    let egress = isobox::Egress::new(policy);
+    let p50 = |code: String| {
+        let request = RunRequest::new(code).with_egress(egress.clone());
+        runtime.block_on(async {
+            let mut samples = Vec::with_capacity(RUNS);
+            for _ in 0..RUNS {
+                let start = Instant::now();
+                let outcome = engine.run(request.clone()).await;
+                samples.push(start.elapsed());
+                assert!(outcome.is_ok(), "the fetch bench run failed: {:?}", outcome.result);
+            }
+            samples.sort_unstable();
+            samples[samples.len() / 2]
+        })
+    };
+    let sample = runtime.block_on(engine.run(RunRequest::new(format!("(await fetch('{url}')).text()")).with_egress(egress.clone())));
+    let exchange = sample.egress.first().map_or(0, |r| r.duration_us);
+    let none = p50("await Promise.resolve(1)".into());
+    let one = p50(format!("(await fetch('{url}')).text()"));
+    let ten = p50(format!(
+        "let n = 0; for (let i = 0; i < 10; i++) n += (await (await fetch('{url}')).text()).length; n"
+    ));
+    println!(
+        "fetch through the egress filter to loopback (p50 of {RUNS}): run without fetch {} us, with 1 fetch {} us \
+         (+{} us), with 10 sequential fetches {} us ({} us each); direct hyper request, new connection: {} us; \
+         host-side exchange of a first fetch (audit trail): {exchange} us",
+        us(none),
+        us(one),
+        us(one.saturating_sub(none)),
+        us(ten),
+        us(ten.saturating_sub(none) / 10),
+        us(direct)
     );
 }
 

@@ -242,3 +242,62 @@ fn the_form_flag_forces_a_module() {
     assert_exit(&output, 0);
     assert_eq!(stdout(&output).trim(), "2");
 }
+
+#[test]
+fn allow_net_lets_fetch_reach_the_named_host_and_port_only() {
+    let server = crate::upstream::Upstream::http();
+    let port = server.port();
+    let code = format!(
+        "const ok = await (await fetch('http://127.0.0.1:{port}/')).text();
+         let other = null;
+         try {{ await fetch('http://127.0.0.1:{}/'); }} catch (e) {{ other = e.message; }}
+         [ok, other]",
+        port.wrapping_add(1)
+    );
+    let allow = format!("127.0.0.1:{port}");
+    let output = run_code(&code, &["--allow-net", &allow, "--json"]);
+    assert_exit(&output, 0);
+    let outcome: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON outcome");
+    assert_eq!(outcome["value"][0], "hello");
+    assert!(outcome["value"][1].as_str().unwrap().contains("no rule allows"), "{outcome}");
+    assert_eq!(outcome["egress"][0]["decision"], "allowed");
+    assert_eq!(outcome["egress"][1]["decision"], "denied");
+}
+
+#[test]
+fn a_policy_file_is_read_and_its_errors_name_the_place() {
+    let server = crate::upstream::Upstream::http();
+    let dir = TempDir::new();
+    let good = dir.file(
+        "policy.toml",
+        format!("[[allow]]\nhost = \"127.0.0.1\"\nports = [{}]\n", server.port()),
+    );
+    let code = format!("(await fetch('http://127.0.0.1:{}/')).text()", server.port());
+    let output = run_code(&code, &["--policy", good.to_str().unwrap()]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("hello"), "{}", stdout(&output));
+
+    let bad = dir.file("bad.toml", "[[allow]]\nhost = \"example.com\"\nport = 80\n");
+    let output = run_code("1", &["--policy", bad.to_str().unwrap()]);
+    assert_exit(&output, 2);
+    let message = stderr(&output);
+    assert!(message.contains("--policy"), "{message}");
+    assert!(message.contains("line 3"), "{message}");
+
+    let output = run_code("1", &["--allow-net", "exa mple.com"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("exa mple.com"), "{}", stderr(&output));
+
+    let output = run_code("1", &["--policy", "/nonexistent/policy.toml"]);
+    assert_exit(&output, 2);
+}
+
+#[test]
+fn types_prints_the_declarations_of_the_globals() {
+    let output = isobox().arg("types").output().expect("running isobox types");
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    for needle in ["declare function fetch(", "declare class URL ", "declare class AbortController", "declare const input"] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+}

@@ -113,3 +113,36 @@ async fn text_encoder_and_decoder_match_node_for_utf8() {
         ])
     );
 }
+
+/// Every global `isobox types` declares exists in the sandbox, with the
+/// declared kind (function or object).
+#[tokio::test]
+async fn every_declared_global_exists() {
+    let mut names = Vec::new();
+    for line in isobox::GLOBALS_TYPESCRIPT.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("declare") {
+            continue;
+        }
+        let kind = words.next().unwrap_or_default();
+        let name: String = words
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let expected = match kind {
+            "function" | "class" => "function",
+            "var" if name == "console" || name == "crypto" || name == "performance" => "object",
+            _ => continue,
+        };
+        names.push((name, expected));
+    }
+    assert!(names.len() > 25, "{names:?}");
+    let code = format!(
+        "({}).filter(([n, t]) => typeof globalThis[n] !== t).map(([n]) => n)",
+        serde_json::to_string(&names).unwrap()
+    );
+    let outcome = crate::common::run(&code).await;
+    assert_eq!(outcome.result.as_ref().ok(), Some(&serde_json::json!([])), "{:?}", outcome.result);
+}

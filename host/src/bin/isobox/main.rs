@@ -1,5 +1,21 @@
 //! The `isobox` command line: a thin layer over the library.
 
+/// `print!` that ends quietly when stdout is closed (`isobox run x | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that ends quietly when stdout is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod exit;
 mod render;
 mod run_cmd;
@@ -39,7 +55,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => runtime.block_on(run_cmd::run(args)),
         Command::Strip { file } => strip(&file),
         Command::Types => {
-            print!("{}", isobox::GLOBALS_TYPESCRIPT);
+            out!("{}", isobox::GLOBALS_TYPESCRIPT);
             std::process::ExitCode::SUCCESS
         }
     }
@@ -62,7 +78,7 @@ fn strip(file: &str) -> std::process::ExitCode {
     };
     match isobox::strip_typescript(&source, &name) {
         Ok(js) => {
-            print!("{js}");
+            out!("{js}");
             std::process::ExitCode::SUCCESS
         }
         Err(error) => {

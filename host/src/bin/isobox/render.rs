@@ -31,7 +31,7 @@ pub fn print(outcome: &Outcome) {
             } else {
                 serde_json::to_string_pretty(value).unwrap_or(compact)
             };
-            println!("{text}");
+            outln!("{text}");
         }
         Err(error) => {
             let name = error.name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default();

@@ -104,7 +104,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let outcome = engine.run(request).await;
     if args.json {
         match serde_json::to_string_pretty(&outcome) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot write the outcome: {error}")),
         }
     } else {
@@ -234,7 +234,7 @@ async fn repeat(engine: &Engine, request: RunRequest, times: u32, json: bool) ->
                 Err(error) => format!("run {index}: error [{}]: {}", error.kind, error.message),
             }
         };
-        println!("{line}");
+        outln!("{line}");
         last = match &outcome.result {
             Ok(_) => exit::OK,
             Err(error) => exit::for_kind(error.kind),
