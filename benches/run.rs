@@ -205,16 +205,21 @@ fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
         let mut samples = Vec::with_capacity(RUNS);
         for _ in 0..RUNS {
             let start = Instant::now();
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
-            let (mut sender, connection) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect");
+            let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .expect("handshake");
             let driver = tokio::spawn(connection);
             let request = http::Request::get("/")
                 .header("host", format!("127.0.0.1:{port}"))
                 .body(http_body_util::Empty::<bytes::Bytes>::new())
                 .expect("request");
             let response = sender.send_request(request).await.expect("response");
-            let body = http_body_util::BodyExt::collect(response.into_body()).await.expect("body");
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .expect("body");
             assert_eq!(&body.to_bytes()[..], b"hello");
             samples.push(start.elapsed());
             drop(sender);
@@ -239,7 +244,8 @@ fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
             samples[samples.len() / 2]
         })
     };
-    let sample = runtime.block_on(engine.run(RunRequest::new(format!("(await fetch('{url}')).text()")).with_egress(egress.clone())));
+    let sample = runtime
+        .block_on(engine.run(RunRequest::new(format!("(await fetch('{url}')).text()")).with_egress(egress.clone())));
     let exchange = sample.egress.first().map_or(0, |r| r.duration_us);
     let none = p50("await Promise.resolve(1)".into());
     let one = p50(format!("(await fetch('{url}')).text()"));

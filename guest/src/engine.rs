@@ -8,7 +8,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, event_loop, fetch, modules, random, rejections, result, timers, web};
+use crate::{bridge, console, eval, event_loop, fetch, modules, random, rejections, result, timers, web};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -52,6 +52,7 @@ impl JsEngine {
                 .and_then(|()| timers::install(&ctx))
                 .and_then(|()| web::install(&ctx))
                 .and_then(|()| fetch::install(&ctx))
+                .and_then(|()| bridge::install(&ctx))
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.
@@ -125,14 +126,13 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
         let _ = ctx.catch();
         Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the input is not valid JSON")
     })?;
-    let env = Object::new(ctx.clone()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    let env = bridge::make_env(ctx, &request.bindings).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
     let globals = ctx.globals();
     globals
         .set("input", input.clone())
         .and_then(|()| globals.set("env", env.clone()))
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
 
-    let env = env.into_value();
     let form = match &request.compiled {
         Some(compiled) => eval::from_bytecode(ctx, compiled)?,
         None => {

@@ -14,6 +14,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod bridge;
 mod console;
 mod engine;
 mod eval;
@@ -31,6 +32,7 @@ mod bindings {
     wit_bindgen::generate!({
         world: "sandbox",
         path: "../wit",
+        with: { "wasi:io/poll@0.2.12": wasip2::io::poll },
         generate_all,
     });
 }

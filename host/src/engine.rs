@@ -141,8 +141,7 @@ impl EngineBuilder {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
-        crate::sandbox::Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |s| s)
-            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        crate::sandbox::add_to_linker(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(|e| EngineError::Compile(format!("{e:#}")))?;

@@ -25,6 +25,7 @@
 
 #[doc(hidden)]
 pub mod bench;
+mod bridge;
 mod bytecode_cache;
 mod config;
 mod console;

@@ -153,6 +153,7 @@ impl Engine {
             random_seed: fresh_seed(),
             modules,
             keep_compiled: plan.cache_use == CacheUse::Miss,
+            bindings: Vec::new(),
             compiled,
         };
         Ok(Prepared { guest, plan })

@@ -14,17 +14,37 @@ wasmtime::component::bindgen!({
     world: "sandbox",
     path: "../wit",
     exports: { default: async },
+    imports: { "isobox:sandbox/bridge": trappable },
+    with: {
+        "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
+        "isobox:sandbox/bridge.pending-call": crate::bridge::PendingCall,
+    },
 });
+
+pub(crate) use self::isobox::sandbox::bridge::{
+    CallError as BridgeCallError, Host as BridgeHost, HostPendingCall, JsNode,
+};
 
 pub(crate) use self::isobox::sandbox::types::{
     CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind, ModuleKind as GuestModuleKind,
     ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
+/// Adds the sandbox world's own interfaces (console, compile cache, bridge)
+/// to `linker`; WASI (including `wasi:io/poll`) is added from wasmtime-wasi.
+pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<RunState>) -> wasmtime::Result<()> {
+    use wasmtime::component::HasSelf;
+    self::isobox::sandbox::types::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    self::isobox::sandbox::console::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    self::isobox::sandbox::compile_cache::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    self::isobox::sandbox::bridge::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    Ok(())
+}
+
 /// Everything one run keeps in its Store; dropped with it.
 pub(crate) struct RunState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub memory: MemoryLimiter,
     pub console: LogCapture,
     /// When the wall-clock limit expires.

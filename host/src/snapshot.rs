@@ -15,7 +15,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wizer::Wizer;
 
-use crate::sandbox::{RunState, Sandbox};
+use crate::sandbox::RunState;
 
 /// The guest component as built (not yet initialised).
 pub(crate) const GUEST_COMPONENT: &[u8] = include_bytes!(env!("ISOBOX_GUEST_WASM"));
@@ -74,8 +74,7 @@ async fn snapshot() -> Result<Vec<u8>, EngineError> {
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
         .map_err(|e| EngineError::Snapshot(describe(&e)))?;
-    Sandbox::add_to_linker::<_, wasmtime::component::HasSelf<RunState>>(&mut linker, |state| state)
-        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    crate::sandbox::add_to_linker(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
     let mut wizer = Wizer::new();
     wizer.init_func("wizer-initialize").keep_init_func(true);
     let (initialised, _) = wizer

@@ -259,7 +259,10 @@ fn allow_net_lets_fetch_reach_the_named_host_and_port_only() {
     assert_exit(&output, 0);
     let outcome: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON outcome");
     assert_eq!(outcome["value"][0], "hello");
-    assert!(outcome["value"][1].as_str().unwrap().contains("no rule allows"), "{outcome}");
+    assert!(
+        outcome["value"][1].as_str().unwrap().contains("no rule allows"),
+        "{outcome}"
+    );
     assert_eq!(outcome["egress"][0]["decision"], "allowed");
     assert_eq!(outcome["egress"][1]["decision"], "denied");
 }
@@ -297,7 +300,12 @@ fn types_prints_the_declarations_of_the_globals() {
     let output = isobox().arg("types").output().expect("running isobox types");
     assert_exit(&output, 0);
     let text = stdout(&output);
-    for needle in ["declare function fetch(", "declare class URL ", "declare class AbortController", "declare const input"] {
+    for needle in [
+        "declare function fetch(",
+        "declare class URL ",
+        "declare class AbortController",
+        "declare const input",
+    ] {
         assert!(text.contains(needle), "missing {needle}");
     }
 }

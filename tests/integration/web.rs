@@ -144,5 +144,10 @@ async fn every_declared_global_exists() {
         serde_json::to_string(&names).unwrap()
     );
     let outcome = crate::common::run(&code).await;
-    assert_eq!(outcome.result.as_ref().ok(), Some(&serde_json::json!([])), "{:?}", outcome.result);
+    assert_eq!(
+        outcome.result.as_ref().ok(),
+        Some(&serde_json::json!([])),
+        "{:?}",
+        outcome.result
+    );
 }
