@@ -28,7 +28,7 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace")
         .to_path_buf();
-    for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "Cargo.lock"] {
+    for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "plugins", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
@@ -43,6 +43,8 @@ fn main() {
     command
         .current_dir(&root)
         .args(["build", "--package", "isobox-guest", "--release", "--locked"])
+        // The example capability plugin and the tests' misbehaving one.
+        .args(["--package", "isobox-plugin-text", "--package", "isobox-plugin-faulty"])
         .args(["--target", "wasm32-wasip2", "--target-dir"])
         .arg(&target_dir);
     // The outer build's settings are for the host target, not the guest's.
@@ -88,5 +90,10 @@ fn main() {
     let wasm = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");
     assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
     println!("cargo:rustc-env=ISOBOX_GUEST_WASM={}", wasm.display());
+    // Where the plugins are, for the tests, the benches and the demo.
+    println!(
+        "cargo:rustc-env=ISOBOX_PLUGIN_DIR={}",
+        target_dir.join("wasm32-wasip2/release").display()
+    );
     println!("cargo:rustc-env=ISOBOX_GUEST_STACK_BYTES={GUEST_STACK_BYTES}");
 }
