@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test demo bench fmt lint clean ts-differential
+.PHONY: all setup build guest test demo bench fmt lint clean ts-differential check-types
 
 all: build
 
@@ -20,9 +20,16 @@ build: setup
 ## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
 guest: build
 
-## test: every test: unit, integration (one binary), CLI and doc tests
+## test: every test: unit, integration (one binary), CLI and doc tests, and
+## the declarations `isobox types` prints, checked by the TypeScript compiler
 test: setup
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
+	@bash scripts/check-types/run.sh $(ISOBOX)
+
+## check-types: `isobox types` through the real TypeScript compiler (npm)
+check-types: build
+	@bash scripts/check-types/run.sh $(ISOBOX)
 
 ## demo: the CLI on the built-in examples in examples/
 demo: build

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Type-checks what `isobox types` prints with the real TypeScript compiler
+# (pinned in package.json), together with code that uses it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+isobox=${1:?usage: run.sh PATH/TO/isobox}
+cd "$here"
+if [ ! -x node_modules/.bin/tsc ]; then
+  npm ci --silent --no-audit --no-fund
+fi
+mkdir -p out
+"$isobox" types > out/globals.d.ts
+node_modules/.bin/tsc -p tsconfig.json
+echo "isobox types: the declarations and their use type-check with TypeScript $(node_modules/.bin/tsc --version | cut -d' ' -f2)"
