@@ -31,5 +31,9 @@ show "$isobox" run examples/memory.js --memory-mib 16
 show "$isobox" run examples/recursion.js
 show "$isobox" run examples/broken.js
 echo
+echo "fetch() leaves only through the host's egress policy (deny by default):"
+show "$isobox" run examples/fetch.js
+show "$isobox" run examples/fetch.js --policy examples/policy.toml --json
+echo
 echo "The whole outcome as JSON (value or error, logs, stats):"
 show "$isobox" run examples/hello.js --json --input '{"name":"json","text":"a b a"}'
