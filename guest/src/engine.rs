@@ -8,7 +8,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{console, eval, modules, random, rejections, result, timers, web};
+use crate::{console, eval, modules, platform, random, rejections, result, timers, web};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -51,6 +51,7 @@ impl JsEngine {
             let installed = console::install(&ctx)
                 .and_then(|()| timers::install(&ctx))
                 .and_then(|()| web::install(&ctx))
+                .and_then(|()| platform::install(&ctx))
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.

@@ -14,15 +14,20 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod clone;
 mod console;
+mod encoding;
 mod engine;
 mod eval;
 mod failure;
 mod modules;
+mod platform;
 mod random;
 mod rejections;
 mod result;
+mod subtle;
 mod timers;
+mod url;
 mod web;
 
 mod bindings {

@@ -16,3 +16,4 @@ mod modules;
 mod timers;
 mod typescript;
 mod web;
+mod web_apis;
