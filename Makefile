@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test demo bench fmt lint clean ts-differential
+.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential
 
 all: build
 
@@ -20,9 +20,18 @@ build: setup
 ## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
 guest: build
 
-## test: every test: unit, integration (one binary), CLI and doc tests
+## test: every test: unit (host and guest), integration (one binary), CLI and doc tests, then the WPT run
 test: setup
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
+	@bash scripts/wpt/fetch.sh
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
+
+## wpt: Web Platform Tests in isobox (fetches Node's pinned WPT copy once into .cache/wpt);
+## pass counts per directory; fails on a failure not in tests/wpt/expected-failures.json
+wpt: setup
+	@bash scripts/wpt/fetch.sh
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
 
 ## demo: the CLI on the built-in examples in examples/
 demo: build
