@@ -85,7 +85,10 @@
   const cancel = (state) => {
     if (state.cancelable && !state.passive) state.canceled = true;
   };
-  const performanceNow = () => globalThis.performance.now();
+  // Taken now, so code replacing `performance` later cannot break events.
+  const performance = globalThis.performance;
+  const now = performance.now;
+  const performanceNow = () => Reflect.apply(now, performance, []);
   for (const [name, value] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
     idl.constant(Event, name, value);
   }
