@@ -179,11 +179,13 @@
         capture = Boolean(options.capture);
         once = Boolean(options.once);
         passive = Boolean(options.passive);
-        if ('signal' in options) {
-          signal = options.signal;
-          if (!abortHooks.isSignal(signal)) {
+        // A member whose value is undefined is absent, as in any dictionary.
+        const given = options.signal;
+        if (given !== undefined) {
+          if (!abortHooks.isSignal(given)) {
             throw new TypeError("addEventListener: 'signal' member of AddEventListenerOptions is not an AbortSignal");
           }
+          signal = given;
         }
       } else {
         capture = Boolean(options);

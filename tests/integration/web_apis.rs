@@ -197,6 +197,8 @@ async fn abort_controller_signals_with_a_reason_and_removes_signal_listeners() {
         const seen = [];
         const t = new EventTarget();
         t.addEventListener("ping", () => seen.push("ping"), { signal: c.signal });
+        t.addEventListener("ping", () => seen.push("no signal"), { signal: undefined, once: true });
+        let nullSignal; try { t.addEventListener("ping", () => {}, { signal: null }); } catch (e) { nullSignal = e.name; }
         c.signal.onabort = (e) => seen.push("onabort:" + e.type + ":" + e.isTrusted);
         c.signal.addEventListener("abort", () => seen.push("listener"), { once: true });
         t.dispatchEvent(new Event("ping"));
@@ -207,13 +209,14 @@ async fn abort_controller_signals_with_a_reason_and_removes_signal_listeners() {
         const plain = new AbortController(); plain.abort();
         const pre = AbortSignal.abort();
         let illegal; try { new AbortSignal(); } catch (e) { illegal = e.name; }
-        ({ seen, aborted: c.signal.aborted, reason: c.signal.reason, thrown,
+        ({ seen, nullSignal, aborted: c.signal.aborted, reason: c.signal.reason, thrown,
            plain: [plain.signal.reason.name, plain.signal.reason instanceof DOMException, plain.signal.reason.code],
            pre: [pre.aborted, pre.reason.name], illegal })"#;
     assert_eq!(
         ok(run(code).await),
         json!({
-            "seen": ["ping", "onabort:abort:true", "listener"],
+            "seen": ["ping", "no signal", "onabort:abort:true", "listener"],
+            "nullSignal": "TypeError",
             "aborted": true, "reason": "why", "thrown": "why",
             "plain": ["AbortError", true, 20],
             "pre": [true, "AbortError"],
