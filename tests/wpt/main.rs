@@ -8,7 +8,9 @@
 //! script: `prelude.js` (self, location, a fetch of WPT files), testharness.js,
 //! `report.js` (results as console lines), the `// META: script=` files and
 //! the test. Variants (`// META: variant=`) are not split: with an empty
-//! `location.search` every subtest of a file runs at once.
+//! `location.search` every subtest of a file runs at once. Files whose
+//! `// META: global=` names only window scopes are skipped, as are those
+//! `suite.txt` skips with a reason.
 //!
 //! A failing subtest that is not listed fails the run; listed subtests that
 //! now pass are reported. A file whose harness ends in error or timeout counts
@@ -114,10 +116,8 @@ fn main() -> ExitCode {
     };
     let elapsed = started.elapsed();
 
-    for skipped in &suite.skipped {
-        if options.verbose {
-            println!("skipped {}: {}", skipped.0, skipped.1);
-        }
+    for (file, reason) in &suite.skipped {
+        println!("skipped {file}: {reason}");
     }
     let verdict = report(&results, &expected, &options, elapsed, suite.skipped.len());
     if options.bless {
@@ -407,7 +407,7 @@ fn report(
         overall.percent()
     );
     println!(
-        "{skipped} files skipped (tests/wpt/suite.txt says why); {:.1} s",
+        "{skipped} files skipped (listed above); {:.1} s",
         elapsed.as_secs_f64()
     );
 

@@ -62,13 +62,24 @@ impl Suite {
                     let skip = skips
                         .iter()
                         .find(|(prefix, _)| file == *prefix || file.starts_with(&format!("{prefix}/")));
-                    match skip {
-                        Some((_, reason)) => skipped.push((file, reason.clone())),
-                        None => files.push(TestFile {
-                            path: file,
-                            group: group.clone(),
-                        }),
+                    if let Some((_, reason)) = skip {
+                        skipped.push((file, reason.clone()));
+                        continue;
                     }
+                    let source =
+                        std::fs::read_to_string(wpt.join(&file)).map_err(|e| format!("reading {file}: {e}"))?;
+                    let meta = Meta::parse(&source);
+                    if !meta.runs_outside_a_window() {
+                        skipped.push((
+                            file,
+                            format!("META global={} has no worker or shell scope", meta.globals.join(",")),
+                        ));
+                        continue;
+                    }
+                    files.push(TestFile {
+                        path: file,
+                        group: group.clone(),
+                    });
                 }
             }
         }
@@ -101,6 +112,8 @@ pub struct Meta {
     pub scripts: Vec<String>,
     /// `timeout=long`.
     pub long: bool,
+    /// `global=` scopes; absent means `window,dedicatedworker`.
+    pub globals: Vec<String>,
 }
 
 impl Meta {
@@ -119,10 +132,22 @@ impl Meta {
             match key.trim() {
                 "script" => meta.scripts.push(value.trim().to_owned()),
                 "timeout" => meta.long = value.trim() == "long",
+                "global" => meta.globals = value.split(',').map(|g| g.trim().to_owned()).collect(),
                 _ => {}
             }
         }
+        if meta.globals.is_empty() {
+            meta.globals = vec!["window".to_owned(), "dedicatedworker".to_owned()];
+        }
         meta
+    }
+
+    /// Whether the test is meant for a scope without a DOM (a worker, a
+    /// shadow realm or a bare shell), as isobox's global is.
+    pub fn runs_outside_a_window(&self) -> bool {
+        self.globals
+            .iter()
+            .any(|g| g.contains("worker") || g.starts_with("shadowrealm") || g == "jsshell")
     }
 }
 
