@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test demo bench fmt lint clean ts-differential check-types
+.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential check-types
 
 all: build
 
@@ -20,12 +20,22 @@ build: setup
 ## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
 guest: build
 
-## test: every test: unit, integration (one binary), CLI and doc tests, and
-## the declarations `isobox types` prints, checked by the TypeScript compiler
+## test: every test: unit (host and guest), integration (one binary), CLI and
+## doc tests, the WPT run, and the declarations `isobox types` prints, checked
+## by the TypeScript compiler
 test: setup
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
+	@bash scripts/wpt/fetch.sh
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
 	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
 	@bash scripts/check-types/run.sh $(ISOBOX)
+
+## wpt: Web Platform Tests in isobox (fetches Node's pinned WPT copy once into .cache/wpt);
+## pass counts per directory; fails on a failure not in tests/wpt/expected-failures.json
+wpt: setup
+	@bash scripts/wpt/fetch.sh
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
 
 ## check-types: `isobox types` through the real TypeScript compiler (npm)
 check-types: build

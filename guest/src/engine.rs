@@ -8,7 +8,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value, qjs};
 use crate::bindings::isobox::sandbox::compile_cache;
 use crate::bindings::isobox::sandbox::types::{ErrorKind, GuestError, Phase, RunRequest};
 use crate::failure::Failure;
-use crate::{bridge, console, eval, event_loop, fetch, modules, random, rejections, result, timers, web};
+use crate::{bridge, console, eval, event_loop, fetch, modules, platform, random, rejections, result, timers, web};
 
 struct JsEngine {
     // The runtime must outlive the context; both live as long as the instance.
@@ -51,6 +51,7 @@ impl JsEngine {
             let installed = console::install(&ctx)
                 .and_then(|()| timers::install(&ctx))
                 .and_then(|()| web::install(&ctx))
+                .and_then(|()| platform::install(&ctx))
                 .and_then(|()| fetch::install(&ctx))
                 .and_then(|()| bridge::install(&ctx))
                 .and_then(|()| {

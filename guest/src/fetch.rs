@@ -86,7 +86,7 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
 
 /// The absolute URL `text` normalised by the WHATWG parser, or null.
 fn parse_url(text: String) -> Option<String> {
-    url::Url::parse(&text).ok().map(String::from)
+    crate::url::parse_with_base(&text, None).map(|url| url.href())
 }
 
 /// Starts a request; returns its id. Throws a TypeError for what no host
@@ -100,31 +100,27 @@ fn send<'js>(
     redirect: String,
 ) -> rquickjs::Result<u32> {
     let type_error = |message: String| Exception::throw_type(&ctx, &message);
-    let parsed = url::Url::parse(&url).map_err(|_| type_error(format!("fetch: \"{url}\" is not an absolute URL")))?;
-    let scheme = match parsed.scheme() {
+    let parsed = crate::url::parse_with_base(&url, None)
+        .ok_or_else(|| type_error(format!("fetch: \"{url}\" is not an absolute URL")))?;
+    let scheme = match parsed.scheme.as_str() {
         "http" => Scheme::Http,
         "https" => Scheme::Https,
-        other => {
-            return Err(type_error(format!(
-                "fetch: the scheme \"{other}:\" is not supported (only http and https)"
-            )));
-        }
+        other => return Err(type_error(format!("fetch: the scheme \"{other}:\" is not supported (only http and https)"))),
     };
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(type_error(
-            "fetch: a URL with credentials (user:password@) cannot be fetched".into(),
-        ));
+    if parsed.includes_credentials() {
+        return Err(type_error("fetch: a URL with credentials (user:password@) cannot be fetched".into()));
     }
-    let host = parsed
-        .host_str()
-        .ok_or_else(|| type_error(format!("fetch: \"{url}\" has no host")))?;
-    let authority = match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
+    let host = match &parsed.host {
+        Some(host) if !matches!(host, crate::url::Host::Empty) => host.serialize(),
+        _ => return Err(type_error(format!("fetch: \"{url}\" has no host"))),
     };
-    let path_with_query = match parsed.query() {
-        Some(query) => format!("{}?{query}", parsed.path()),
-        None => parsed.path().to_owned(),
+    let authority = match parsed.port {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    };
+    let path_with_query = match &parsed.query {
+        Some(query) => format!("{}?{query}", parsed.pathname()),
+        None => parsed.pathname(),
     };
 
     let fields = Fields::new();

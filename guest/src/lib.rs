@@ -15,17 +15,22 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod bridge;
+mod clone;
 mod console;
+mod encoding;
 mod engine;
 mod eval;
 mod event_loop;
 mod failure;
 mod fetch;
 mod modules;
+mod platform;
 mod random;
 mod rejections;
 mod result;
+mod subtle;
 mod timers;
+mod url;
 mod web;
 
 mod bindings {

@@ -4,28 +4,53 @@
 // random source; `now()` is milliseconds since the run started and
 // `origin()` the wall-clock time of that start; `report(line)` writes an error
 // line to the console.
-(function installWeb(fillRandom, now, report, utf8Encode, utf8Decode, origin) {
+(function installWeb(fillRandom, now, report, origin) {
   'use strict';
   const define = (target, name, value) => Object.defineProperty(target, name, {
     value, writable: true, enumerable: false, configurable: true,
   });
 
+  // The legacy code of each name, and its constant's name.
   const legacyCodes = {
-    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
-    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
-    SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
-    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
-    QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+    IndexSizeError: [1, 'INDEX_SIZE_ERR'], DOMStringSizeError: [2, 'DOMSTRING_SIZE_ERR'],
+    HierarchyRequestError: [3, 'HIERARCHY_REQUEST_ERR'], WrongDocumentError: [4, 'WRONG_DOCUMENT_ERR'],
+    InvalidCharacterError: [5, 'INVALID_CHARACTER_ERR'], NoDataAllowedError: [6, 'NO_DATA_ALLOWED_ERR'],
+    NoModificationAllowedError: [7, 'NO_MODIFICATION_ALLOWED_ERR'], NotFoundError: [8, 'NOT_FOUND_ERR'],
+    NotSupportedError: [9, 'NOT_SUPPORTED_ERR'], InUseAttributeError: [10, 'INUSE_ATTRIBUTE_ERR'],
+    InvalidStateError: [11, 'INVALID_STATE_ERR'], SyntaxError: [12, 'SYNTAX_ERR'],
+    InvalidModificationError: [13, 'INVALID_MODIFICATION_ERR'], NamespaceError: [14, 'NAMESPACE_ERR'],
+    InvalidAccessError: [15, 'INVALID_ACCESS_ERR'], ValidationError: [16, 'VALIDATION_ERR'],
+    TypeMismatchError: [17, 'TYPE_MISMATCH_ERR'], SecurityError: [18, 'SECURITY_ERR'],
+    NetworkError: [19, 'NETWORK_ERR'], AbortError: [20, 'ABORT_ERR'], URLMismatchError: [21, 'URL_MISMATCH_ERR'],
+    QuotaExceededError: [22, 'QUOTA_EXCEEDED_ERR'], TimeoutError: [23, 'TIMEOUT_ERR'],
+    InvalidNodeTypeError: [24, 'INVALID_NODE_TYPE_ERR'], DataCloneError: [25, 'DATA_CLONE_ERR'],
   };
   class DOMException extends Error {
     #name;
+    #message;
     constructor(message = '', name = 'Error') {
-      super(String(message));
+      super();
+      this.#message = String(message);
       this.#name = String(name);
     }
     get name() { return this.#name; }
-    get code() { return legacyCodes[this.#name] || 0; }
+    get message() { return this.#message; }
+    get code() {
+      const legacy = Object.prototype.hasOwnProperty.call(legacyCodes, this.#name) ? legacyCodes[this.#name] : null;
+      return legacy === null ? 0 : legacy[0];
+    }
   }
+  for (const key of ['name', 'message', 'code']) {
+    Object.defineProperty(DOMException.prototype, key, {
+      ...Object.getOwnPropertyDescriptor(DOMException.prototype, key), enumerable: true,
+    });
+  }
+  for (const [code, constant] of Object.values(legacyCodes)) {
+    const descriptor = { value: code, writable: false, enumerable: true, configurable: false };
+    Object.defineProperty(DOMException, constant, descriptor);
+    Object.defineProperty(DOMException.prototype, constant, descriptor);
+  }
+  Object.defineProperty(DOMException.prototype, Symbol.toStringTag, { value: 'DOMException', configurable: true });
   define(globalThis, 'DOMException', DOMException);
 
   const describe = (error) => {
@@ -113,83 +138,5 @@
   });
   define(globalThis, 'crypto', crypto);
 
-  // TextEncoder and TextDecoder, UTF-8 only (the only encoding TextEncoder
-  // has; TextDecoder refuses other labels with a RangeError).
-  const utf8Labels = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']);
-  const bytesOf = (input) => {
-    if (input === undefined) return new Uint8Array(0);
-    if (input instanceof ArrayBuffer) return new Uint8Array(input);
-    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    throw new TypeError('TextDecoder.decode: the input must be an ArrayBuffer or a view of one');
-  };
-  // The length of `bytes` without an incomplete sequence at its end.
-  const completeLength = (bytes) => {
-    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
-      const byte = bytes[bytes.length - back];
-      if ((byte & 0xc0) === 0x80) continue;
-      const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-      return needed > back ? bytes.length - back : bytes.length;
-    }
-    return bytes.length;
-  };
-  // Lone surrogates become U+FFFD before encoding, as USVString conversion does.
-  const wellFormed = (text) => (typeof text.toWellFormed === 'function'
-    ? text.toWellFormed()
-    : text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
-  class TextEncoder {
-    get encoding() { return 'utf-8'; }
-    encode(input = '') { return utf8Encode(wellFormed(String(input))); }
-    encodeInto(source, destination) {
-      if (!(destination instanceof Uint8Array)) throw new TypeError('TextEncoder.encodeInto: the destination must be a Uint8Array');
-      let read = 0;
-      let written = 0;
-      for (const char of wellFormed(String(source))) {
-        const bytes = utf8Encode(char);
-        if (written + bytes.length > destination.length) break;
-        destination.set(bytes, written);
-        written += bytes.length;
-        read += char.length;
-      }
-      return { read, written };
-    }
-  }
-  class TextDecoder {
-    #fatal;
-    #ignoreBOM;
-    #pending = null;
-    #started = false;
-    constructor(label = 'utf-8', options = undefined) {
-      if (!utf8Labels.has(String(label).trim().toLowerCase())) {
-        throw new RangeError(`TextDecoder: the encoding "${label}" is not supported (only utf-8 is)`);
-      }
-      this.#fatal = Boolean(options && options.fatal);
-      this.#ignoreBOM = Boolean(options && options.ignoreBOM);
-    }
-    get encoding() { return 'utf-8'; }
-    get fatal() { return this.#fatal; }
-    get ignoreBOM() { return this.#ignoreBOM; }
-    decode(input = undefined, options = undefined) {
-      let bytes = bytesOf(input);
-      if (this.#pending !== null) {
-        const joined = new Uint8Array(this.#pending.length + bytes.length);
-        joined.set(this.#pending);
-        joined.set(bytes, this.#pending.length);
-        bytes = joined;
-        this.#pending = null;
-      }
-      const stream = Boolean(options && options.stream);
-      const end = stream ? completeLength(bytes) : bytes.length;
-      if (end < bytes.length) this.#pending = bytes.slice(end);
-      let text = utf8Decode(bytes.subarray(0, end), this.#fatal);
-      if (!this.#started && text.length > 0) {
-        if (!this.#ignoreBOM && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        this.#started = true;
-      }
-      if (!stream) this.#started = false;
-      return text;
-    }
-  }
-  define(globalThis, 'TextEncoder', TextEncoder);
-  define(globalThis, 'TextDecoder', TextDecoder);
   return performance;
 })

@@ -34,8 +34,6 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     let report = Function::new(ctx.clone(), |line: String| {
         let _ = write(Level::Error, &line);
     })?;
-    let encode = Function::new(ctx.clone(), utf8_encode)?;
-    let decode = Function::new(ctx.clone(), utf8_decode)?;
     let origin = Function::new(ctx.clone(), || {
         // The wall-clock time of the run's start, read only when asked for.
         let wall = wall_clock::now();
@@ -43,28 +41,8 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
         let since_start_ms = monotonic_clock::now().saturating_sub(RUN_START.with(Cell::get)) as f64 / 1e6;
         wall_ms - since_start_ms
     })?;
-    let _performance: Object = installer.call((fill_random, now, report, encode, decode, origin))?;
+    let _performance: Object = installer.call((fill_random, now, report, origin))?;
     Ok(())
-}
-
-/// UTF-8 bytes of a string (lone surrogates arrive as U+FFFD).
-fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> rquickjs::Result<TypedArray<'js, u8>> {
-    TypedArray::new(ctx, text.into_bytes())
-}
-
-/// Decodes UTF-8: invalid sequences become U+FFFD, one per maximal subpart,
-/// as the WHATWG decoder does; with `fatal` they throw a TypeError.
-fn utf8_decode<'js>(ctx: Ctx<'js>, bytes: TypedArray<'js, u8>, fatal: bool) -> rquickjs::Result<String> {
-    // SAFETY: the slice is read before any JS runs again, so the buffer
-    // cannot be detached or resized while it is borrowed.
-    let bytes: &[u8] = unsafe { bytes.as_slice() };
-    if fatal {
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| rquickjs::Exception::throw_type(&ctx, "TextDecoder: the data is not valid UTF-8"))
-    } else {
-        Ok(String::from_utf8_lossy(bytes).into_owned())
-    }
 }
 
 /// Starts the run's clock: `performance.now()` counts from here, and

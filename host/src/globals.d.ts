@@ -138,9 +138,9 @@ declare class TextEncoder {
   encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
 }
 declare class TextDecoder {
-  /** Only UTF-8. */
-  constructor(label?: 'utf-8' | 'utf8', options?: { fatal?: boolean; ignoreBOM?: boolean });
-  readonly encoding: 'utf-8';
+  /** Any WHATWG encoding label (utf-8, utf-16le, windows-1252, shift_jis ...). */
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: string;
   readonly fatal: boolean;
   readonly ignoreBOM: boolean;
   decode(input?: BufferSource, options?: { stream?: boolean }): string;

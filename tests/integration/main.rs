@@ -18,3 +18,4 @@ mod timers;
 mod typescript;
 mod upstream;
 mod web;
+mod web_apis;

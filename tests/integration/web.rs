@@ -80,8 +80,7 @@ async fn get_random_values_checks_its_argument() {
     );
 }
 
-/// Expected values from Node's TextEncoder/TextDecoder, but for the label
-/// test: isobox decodes only UTF-8 and refuses other labels with RangeError.
+/// Expected values from Node's TextEncoder/TextDecoder.
 #[tokio::test]
 async fn text_encoder_and_decoder_match_node_for_utf8() {
     let code = r#"
@@ -94,7 +93,7 @@ async fn text_encoder_and_decoder_match_node_for_utf8() {
             d.decode(new Uint8Array([0x61, 0x62]).buffer),
         ]);
         try { new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xFF])); } catch (err) { out.push(err.name); }
-        try { new TextDecoder("latin1"); } catch (err) { out.push(err.name); }
+        try { new TextDecoder("utf-7"); } catch (err) { out.push(err.name); }
         const u = new Uint8Array(4);
         out.push(e.encodeInto("aé€", u), Array.from(u), e.encoding, d.encoding);
         out"#;
@@ -138,7 +137,7 @@ async fn every_declared_global_exists() {
         };
         names.push((name, expected));
     }
-    assert!(names.len() > 25, "{names:?}");
+    assert!(names.len() >= 25, "{names:?}");
     let code = format!(
         "({}).filter(([n, t]) => typeof globalThis[n] !== t).map(([n]) => n)",
         serde_json::to_string(&names).unwrap()
