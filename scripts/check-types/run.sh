@@ -3,7 +3,7 @@
 # (pinned in package.json), together with code that uses it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-isobox=${1:?usage: run.sh PATH/TO/isobox}
+isobox=$(realpath "${1:?usage: run.sh PATH/TO/isobox}")
 cd "$here"
 if [ ! -x node_modules/.bin/tsc ]; then
   npm ci --silent --no-audit --no-fund

@@ -27,7 +27,7 @@ use crate::egress::{EgressLimits, EgressPolicy};
 /// ```
 /// use isobox::{Egress, EgressPolicy};
 ///
-/// let policy = EgressPolicy::builder().allow_host("api.example.com").build().unwrap();
+/// let policy = EgressPolicy::allow_net(["api.example.com"]).unwrap();
 /// let egress = Egress::new(policy);
 /// let request = isobox::RunRequest::new("await fetch('https://api.example.com/')").with_egress(egress);
 /// # let _ = request;
