@@ -26,6 +26,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod bytecode_cache;
+pub mod capability;
 mod config;
 mod console;
 pub mod egress;
