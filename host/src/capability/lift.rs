@@ -87,6 +87,7 @@ pub fn lift_args_with_limits(
         iface,
         nodes,
         used: vec![false; nodes.len()],
+        values: 0,
         path: Path::default(),
         limits,
     };
@@ -109,16 +110,29 @@ fn lift_params<'a>(lifter: &mut Lifter<'a>, function: &'a Function, args: &[u32]
     Ok(vals)
 }
 
-/// Node count and bytes, before anything is converted.
+/// Node count, bytes and references, before anything is converted. A tree
+/// refers to each node but the root at most once, so more references than
+/// nodes is refused here, before any container is allocated for them.
 fn check_tree(nodes: &[JsNode], limits: &TreeLimits) -> Result<(), Failure> {
     if nodes.len() > limits.max_nodes {
         return Err(Failure::TooLarge(limits.max_nodes, "nodes"));
     }
-    let mut bytes = 0usize;
+    let (mut bytes, mut references) = (0usize, 0usize);
     for node in nodes {
         bytes = bytes.saturating_add(node.payload_bytes());
         if bytes > limits.max_bytes {
             return Err(Failure::TooLarge(limits.max_bytes, "bytes"));
+        }
+        references += match node {
+            JsNode::Array(items) => items.len(),
+            JsNode::Object(entries) => entries.len(),
+            _ => 0,
+        };
+        if references >= nodes.len() {
+            return Err(Failure::Malformed(format!(
+                "more references ({references}) than nodes besides the root ({})",
+                nodes.len() - 1
+            )));
         }
     }
     Ok(())
@@ -161,6 +175,8 @@ struct Lifter<'a> {
     iface: &'a CapabilityInterface,
     nodes: &'a [JsNode],
     used: Vec<bool>,
+    /// `Val`s made so far, against `limits.max_values`.
+    values: usize,
     path: Path<'a>,
     limits: &'a TreeLimits,
 }
@@ -207,7 +223,20 @@ impl<'a> Lifter<'a> {
 
     fn lift(&mut self, ty: &'a WitType, index: u32) -> Result<Val, Failure> {
         let node = self.node(index)?;
+        self.count_values(1)?;
         self.lift_node(ty, node)
+    }
+
+    /// Counts `n` more `Val`s against the limit.
+    fn count_values(&mut self, n: usize) -> Result<(), Failure> {
+        self.values = self.values.saturating_add(n);
+        if self.values > self.limits.max_values {
+            return Err(Failure::TooLarge(
+                self.limits.max_values,
+                "values (a list<u8> makes one per byte)",
+            ));
+        }
+        Ok(())
     }
 
     fn lift_node(&mut self, ty: &'a WitType, node: &'a JsNode) -> Result<Val, Failure> {
@@ -349,6 +378,7 @@ impl<'a> Lifter<'a> {
                 if length.is_some_and(|n| n != bytes.len()) {
                     return Err(expected(self));
                 }
+                self.count_values(bytes.len())?;
                 Ok(wrap(bytes.iter().map(|&b| Val::U8(b)).collect()))
             }
             JsNode::Array(indices) => {

@@ -49,9 +49,11 @@
 //! # Guarding against the guest
 //!
 //! A node tree must be a tree: each index in range and used at most once
-//! (no cycles, no shared subtrees), at most [`TreeLimits`] nodes, bytes and
-//! nesting. Anything else is a typed [`BridgeError`], never a panic, and
-//! walking is bounded by the WIT type's depth, so no tree can exhaust the
+//! (no cycles, no shared subtrees), no more references than nodes, within
+//! [`TreeLimits`] (nodes, bytes, nesting, and the `Val`s it becomes: a
+//! `list<u8>` is one 40-byte `Val` per byte). Anything else is a typed
+//! [`BridgeError`], never a panic, and walking follows the WIT type, which
+//! nests at most [`MAX_TYPE_DEPTH`] levels, so no tree can exhaust the
 //! host's stack.
 
 mod error;

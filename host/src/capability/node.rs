@@ -35,18 +35,23 @@ pub enum JsNode {
 
 /// Bounds on a value tree, checked going in ([`lift_args`](super::lift_args))
 /// and coming out ([`lower_result`](super::lower_result)).
-///
-/// A `list<u8>` of n bytes becomes n [`wasmtime::component::Val`]s on the
-/// host (tens of bytes each), so `max_bytes` also bounds host memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TreeLimits {
-    /// Containers nested deeper than this are refused. Default 64.
+    /// Containers nested deeper than this are refused (the arguments array
+    /// is level 0). Default 64; WIT types nest at most
+    /// [`MAX_TYPE_DEPTH`](super::MAX_TYPE_DEPTH) levels anyway.
     pub max_depth: usize,
     /// Trees of more nodes are refused. Default 1,048,576.
     pub max_nodes: usize,
     /// Trees whose strings, object keys, BigInt digits and bytes add up to
     /// more are refused. Default 16 MiB.
     pub max_bytes: usize,
+    /// Arguments that would make more [`wasmtime::component::Val`]s are
+    /// refused. A `list<u8>` is one `Val` (40 bytes) per byte, so this bounds
+    /// the host memory a call's arguments take: a Uint8Array of n bytes
+    /// counts n. Default 2,097,152 (about 80 MiB of `Val`s; a 2 MiB
+    /// Uint8Array).
+    pub max_values: usize,
 }
 
 impl Default for TreeLimits {
@@ -55,6 +60,7 @@ impl Default for TreeLimits {
             max_depth: 64,
             max_nodes: 1 << 20,
             max_bytes: 16 << 20,
+            max_values: 2 << 20,
         }
     }
 }

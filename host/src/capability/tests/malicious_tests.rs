@@ -29,44 +29,63 @@ fn the_root_must_be_an_array() {
     );
 }
 
+// A node tree may hold no more references than nodes besides the root
+// (checked first), so these trees carry spare `null` nodes to reach the
+// checks made while walking.
+
 #[test]
 fn indices_out_of_range() {
     assert_eq!(
-        malformed("echoU8", &[JsNode::Array(vec![1])]),
-        "t.echoU8: malformed value tree: args[0]: node 1 does not exist"
+        malformed("echoU8", &[JsNode::Array(vec![5]), JsNode::Null]),
+        "t.echoU8: malformed value tree: args[0]: node 5 does not exist"
     );
     assert_eq!(
-        malformed("echoList", &[JsNode::Array(vec![1]), JsNode::Array(vec![u32::MAX])]),
+        malformed(
+            "echoList",
+            &[JsNode::Array(vec![1]), JsNode::Array(vec![u32::MAX]), JsNode::Null]
+        ),
         "t.echoList: malformed value tree: args[0][0]: node 4294967295 does not exist"
     );
 }
 
 #[test]
 fn cycles_and_shared_nodes() {
+    let used_twice = "is used twice (a cycle or a shared value)";
     // The root as its own argument.
     assert_eq!(
-        malformed("echoNested", &[JsNode::Array(vec![0])]),
-        "t.echoNested: malformed value tree: args[0]: node 0 is used twice (a cycle or a shared value)"
+        malformed("echoNested", &[JsNode::Array(vec![0]), JsNode::Null]),
+        format!("t.echoNested: malformed value tree: args[0]: node 0 {used_twice}")
     );
     // A list containing itself.
     assert_eq!(
-        malformed("echoNested", &[JsNode::Array(vec![1]), JsNode::Array(vec![1])]),
-        "t.echoNested: malformed value tree: args[0][0]: node 1 is used twice (a cycle or a shared value)"
+        malformed(
+            "echoNested",
+            &[JsNode::Array(vec![1]), JsNode::Array(vec![1]), JsNode::Null]
+        ),
+        format!("t.echoNested: malformed value tree: args[0][0]: node 1 {used_twice}")
     );
     // Two elements sharing one node (a DAG that would expand exponentially).
+    let shared = [
+        JsNode::Array(vec![1]),
+        JsNode::Array(vec![2, 2]),
+        JsNode::Number(1.0),
+        JsNode::Null,
+    ];
     assert_eq!(
-        malformed(
-            "echoList",
-            &[JsNode::Array(vec![1]), JsNode::Array(vec![2, 2]), JsNode::Number(1.0)]
-        ),
-        "t.echoList: malformed value tree: args[0][1]: node 2 is used twice (a cycle or a shared value)"
+        malformed("echoList", &shared),
+        format!("t.echoList: malformed value tree: args[0][1]: node 2 {used_twice}")
     );
     // Two arguments sharing one node.
-    let error = malformed(
-        "optionalTail",
-        &[JsNode::Array(vec![1, 2, 1]), JsNode::String("a".into()), JsNode::Null],
+    let shared = [
+        JsNode::Array(vec![1, 2, 1]),
+        JsNode::String("a".into()),
+        JsNode::Null,
+        JsNode::Null,
+    ];
+    assert_eq!(
+        malformed("optionalTail", &shared),
+        format!("t.optionalTail: malformed value tree: args[2]: node 1 {used_twice}")
     );
-    assert!(error.contains("args[2]: node 1 is used twice"), "{error}");
 }
 
 #[test]
@@ -318,4 +337,38 @@ fn random_trees_never_panic() {
     }
     // Some random trees are valid calls, so both paths were exercised.
     assert!(accepted > 100, "{accepted}");
+}
+
+#[test]
+fn more_references_than_nodes_are_refused_before_allocating() {
+    // One array naming node 1 ten million times: refused before a vector
+    // of ten million values is made.
+    let nodes = [JsNode::Array(vec![1]), JsNode::Array(vec![1; 10_000_000])];
+    assert_eq!(
+        malformed("echoNested", &nodes),
+        "t.echoNested: malformed value tree: more references (10000001) than nodes besides the root (1)"
+    );
+    // Unreferenced extra nodes are harmless.
+    let nodes = [JsNode::Array(vec![1]), JsNode::Number(1.0), JsNode::Null, JsNode::Null];
+    assert!(lift_args("t", values(), "echoU8", &nodes).is_ok());
+}
+
+#[test]
+fn bytes_count_as_the_values_they_become() {
+    let limits = TreeLimits {
+        max_values: 1000,
+        ..TreeLimits::default()
+    };
+    // The arguments array's element is one value, its bytes 999 more.
+    let ok = [JsNode::Array(vec![1]), JsNode::Bytes(vec![0; 999])];
+    assert!(lift_args_with_limits("t", values(), "echoBytes", &ok, &limits).is_ok());
+    let over = [JsNode::Array(vec![1]), JsNode::Bytes(vec![0; 1000])];
+    let error = lift_args_with_limits("t", values(), "echoBytes", &over, &limits).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "t.echoBytes: arguments too large: more than 1000 values (a list<u8> makes one per byte)"
+    );
+    // The default takes a 1 MiB Uint8Array.
+    let mib = [JsNode::Array(vec![1]), JsNode::Bytes(vec![7; 1 << 20])];
+    assert!(lift_args("t", values(), "echoBytes", &mib).is_ok());
 }
