@@ -76,13 +76,8 @@ fn list(names: &[String]) -> String {
 }
 
 /// Why a call could not cross the boundary, or the error it returned.
-///
-/// What the guest should throw: [`UnknownMethod`](Self::UnknownMethod),
-/// [`ArgumentCount`](Self::ArgumentCount) and
-/// [`TypeMismatch`](Self::TypeMismatch) are a JS `TypeError`;
-/// [`Call`](Self::Call) is the capability's own error, thrown as an `Error`
-/// carrying the WIT error value; the others are failures of the guest glue
-/// or of the implementation, not of the script.
+/// [`js_error_name`](Self::js_error_name) says what the guest should throw;
+/// the message is bounded and names `binding.method`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BridgeError {
     /// The interface has no function by that JavaScript (or WIT) name.
@@ -166,6 +161,24 @@ pub enum BridgeError {
     /// The function returned the `err` case of its `result<T, E>`.
     #[error("{0}")]
     Call(CallError),
+}
+
+impl BridgeError {
+    /// The JavaScript error the guest should throw for it: `TypeError` for a
+    /// call the script got wrong (unknown method, argument count or type, a
+    /// malformed tree), `RangeError` for arguments past the limits, `Error`
+    /// for the capability's own error ([`Call`](Self::Call)) and for an
+    /// implementation's bad or oversized result.
+    pub fn js_error_name(&self) -> &'static str {
+        match self {
+            BridgeError::UnknownMethod { .. }
+            | BridgeError::ArgumentCount { .. }
+            | BridgeError::TypeMismatch { .. }
+            | BridgeError::Malformed { .. } => "TypeError",
+            BridgeError::TooLarge { what: "arguments", .. } => "RangeError",
+            BridgeError::TooLarge { .. } | BridgeError::BadResult { .. } | BridgeError::Call(_) => "Error",
+        }
+    }
 }
 
 fn arity(min: usize, max: usize) -> String {

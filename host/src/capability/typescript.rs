@@ -263,7 +263,9 @@ fn ts_type(iface: &CapabilityInterface, ty: &WitType, qualifier: &str) -> (Strin
         WitType::F32 | WitType::F64 => plain("number"),
         WitType::U64 | WitType::S64 => ("number | bigint".to_owned(), true),
         WitType::Char | WitType::String => plain("string"),
-        WitType::List(element) if matches!(iface.resolve(element), WitType::U8) => plain("Uint8Array"),
+        WitType::List(element) | WitType::FixedList(element, _) if matches!(iface.resolve(element), WitType::U8) => {
+            plain("Uint8Array")
+        }
         WitType::List(element) => (array_of(iface, element, qualifier), false),
         WitType::FixedList(element, n) if *n <= 8 => {
             let item = ts_type(iface, element, qualifier).0;

@@ -82,7 +82,8 @@ export async function values(): Promise<void> {
   const rect: env.values.Shape = { tag: "rect", val: { x: 1, y: 2 } };
   const outcome: env.values.Outcome = { value: { ok: 1 }, bare: { err: null } };
   const perms: env.values.Perms = {};
-  await env.values.echoFixed([1, 2, 3, 4]);
+  const four: Uint8Array = await env.values.echoFixed(new Uint8Array(4));
+  const points: [env.values.Point, env.values.Point] = await env.values.echoFixedPoints([{ x: 1, y: 2 }, { x: 0, y: 0 }]);
   await env.values.optionalTail("a");
   await env.values.optionalTail("a", 1, "c");
   await env.values.echoNamed({});
@@ -90,12 +91,12 @@ export async function values(): Promise<void> {
   const color: "red" | "dark-green" | "blue" = await env.values.echoColor("dark-green");
   const pair: [string, number, boolean] = await env.values.echoTuple(["a", 1, true]);
   const results = await env.values.echoResults([{ ok: 1 }, { err: "no" }]);
-  console.log(big, shape, rect, outcome, perms, color, pair, results);
+  console.log(big, shape, rect, outcome, perms, color, pair, results, four, points);
 
   // @ts-expect-error: the payload is a number
   const circle: env.values.Shape = { tag: "circle", val: "1" };
-  // @ts-expect-error: exactly four elements
-  await env.values.echoFixed([1, 2, 3]);
+  // @ts-expect-error: exactly two points
+  await env.values.echoFixedPoints([{ x: 1, y: 2 }]);
   // @ts-expect-error: a u32 is a number, not a BigInt
   await env.values.echoU32(1n);
   // @ts-expect-error: a record needs its required fields

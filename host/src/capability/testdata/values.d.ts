@@ -35,7 +35,7 @@ declare namespace env {
       echoString(v: string): Promise<string>;
       echoBytes(v: Uint8Array): Promise<Uint8Array>;
       echoBytesAlias(v: Bytes): Promise<Bytes>;
-      echoFixed(v: [number, number, number, number]): Promise<[number, number, number, number]>;
+      echoFixed(v: Uint8Array): Promise<Uint8Array>;
       echoFixedPoints(v: [Point, Point]): Promise<[Point, Point]>;
       echoList(v: number[]): Promise<number[]>;
       echoNested(v: string[][]): Promise<string[][]>;
