@@ -116,3 +116,21 @@ fn binding_names() {
     assert!(!valid_binding_name("delete"));
     assert!(!valid_binding_name(""));
 }
+
+#[test]
+fn one_interface_under_two_bindings_keeps_two_namespaces() {
+    let shop = load("shop.wit", "shop");
+    let ts = typescript_env(&[("shop", &shop), ("archive", &shop)]);
+    assert_eq!(ts.matches("declare namespace env {").count(), 1, "{ts}");
+    assert_eq!(ts.matches("// A method marked @throws E").count(), 1, "{ts}");
+    assert!(
+        ts.contains("  namespace shop {\n") && ts.contains("  namespace archive {\n"),
+        "{ts}"
+    );
+    // The longer binding name makes qualified references cost more than an
+    // interface of methods inside the namespace.
+    assert!(ts.contains("getItem(sku: string): Promise<shop.Item | null>;"), "{ts}");
+    assert!(ts.contains("  const archive: archive.Api;\n"), "{ts}");
+    assert!(ts.contains("      getItem(sku: string): Promise<Item | null>;"), "{ts}");
+    assert_eq!(typescript_env(&[]), "declare namespace env {\n}\n");
+}
