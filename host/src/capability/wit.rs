@@ -382,7 +382,14 @@ impl<'a> Converter<'a> {
             return Ok((ty.clone(), *depth));
         }
         let def = &self.resolve.types[id];
-        let pushed = def.name.as_ref().map(|name| format!("{} `{name}`", keyword(&def.kind)));
+        // A `use`d type is named where it is defined, not twice.
+        let same_name_alias =
+            matches!(def.kind, TypeDefKind::Type(Type::Id(target)) if self.resolve.types[target].name == def.name);
+        let pushed = def
+            .name
+            .as_ref()
+            .filter(|_| !same_name_alias)
+            .map(|name| format!("{} `{name}`", keyword(&def.kind)));
         if let Some(entry) = &pushed {
             self.trail.push(entry.clone());
         }

@@ -318,3 +318,14 @@ fn docs_are_trimmed_and_kept() {
     let TypeKind::Record(fields) = &item.kind else { panic!() };
     assert_eq!(fields[0].docs.as_deref(), Some("Stock-keeping unit, unique."));
 }
+
+#[test]
+fn errors_in_used_types_name_where_they_are_defined() {
+    let message = unsupported(
+        "package a:b;\ninterface t {\n  record r { v: option<option<u8>> }\n}\ninterface i {\n  use t.{r};\n  f: func(x: r);\n}",
+    );
+    assert!(
+        message.starts_with("interface `a:b/i`, function `f`, parameter `x`, record `r`, field `v`: option<option<T>>"),
+        "{message}"
+    );
+}
