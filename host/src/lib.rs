@@ -27,6 +27,7 @@
 pub mod bench;
 mod bridge;
 mod bytecode_cache;
+pub mod capability;
 mod config;
 mod console;
 pub mod egress;
