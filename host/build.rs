@@ -28,7 +28,14 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace")
         .to_path_buf();
-    for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "plugins", "Cargo.lock"] {
+    for watched in [
+        "guest/src",
+        "guest/c",
+        "guest/Cargo.toml",
+        "wit",
+        "plugins",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 

@@ -105,10 +105,16 @@ fn send<'js>(
     let scheme = match parsed.scheme.as_str() {
         "http" => Scheme::Http,
         "https" => Scheme::Https,
-        other => return Err(type_error(format!("fetch: the scheme \"{other}:\" is not supported (only http and https)"))),
+        other => {
+            return Err(type_error(format!(
+                "fetch: the scheme \"{other}:\" is not supported (only http and https)"
+            )));
+        }
     };
     if parsed.includes_credentials() {
-        return Err(type_error("fetch: a URL with credentials (user:password@) cannot be fetched".into()));
+        return Err(type_error(
+            "fetch: a URL with credentials (user:password@) cannot be fetched".into(),
+        ));
     }
     let host = match &parsed.host {
         Some(host) if !matches!(host, crate::url::Host::Empty) => host.serialize(),

@@ -33,6 +33,10 @@ impl Engine {
             &limits,
             Instant::now() + limits.wall_time,
             crate::net::EgressRun::new(None),
+            crate::bridge::RunBridge::new(
+                &[],
+                crate::bridge::plugin_limits(&limits, Instant::now() + limits.wall_time, false),
+            ),
         );
         self.inner
             .pre

@@ -44,6 +44,10 @@ mod snapshot;
 mod ticker;
 mod typescript;
 
+pub use bridge::{
+    CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, KvStore, NativeCapability,
+    NativeFunctions, TodoStore,
+};
 pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;
 pub use console::{LogEntry, LogLevel, Logs};

@@ -22,6 +22,9 @@ pub struct Outcome {
     /// Every request the code made through `fetch()`, in order, with the
     /// egress decision (secrets redacted). Empty when it made none.
     pub egress: Vec<crate::EgressRecord>,
+    /// Every call the code made to a granted capability, in order of
+    /// completion. Empty when it made none.
+    pub calls: Vec<crate::CapabilityCall>,
 }
 
 impl Outcome {
@@ -192,6 +195,8 @@ struct OutcomeJson {
     stats: Stats,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     egress: Vec<crate::EgressRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    calls: Vec<crate::CapabilityCall>,
 }
 
 impl From<Outcome> for OutcomeJson {
@@ -207,6 +212,7 @@ impl From<Outcome> for OutcomeJson {
             logs: outcome.logs,
             stats: outcome.stats,
             egress: outcome.egress,
+            calls: outcome.calls,
         }
     }
 }
@@ -225,6 +231,7 @@ impl TryFrom<OutcomeJson> for Outcome {
             logs: json.logs,
             stats: json.stats,
             egress: json.egress,
+            calls: json.calls,
         })
     }
 }
@@ -251,6 +258,7 @@ mod tests {
             logs: Logs::default(),
             stats: stats(),
             egress: Vec::new(),
+            calls: Vec::new(),
         };
         let text = serde_json::to_value(&outcome).unwrap();
         assert_eq!(
@@ -273,6 +281,7 @@ mod tests {
             logs: Logs::default(),
             stats: stats(),
             egress: Vec::new(),
+            calls: Vec::new(),
         };
         let text = serde_json::to_value(&outcome).unwrap();
         assert_eq!(text["ok"], json!(false));

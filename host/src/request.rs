@@ -87,6 +87,10 @@ pub struct RunRequest {
     /// Not part of the JSON form: a service picks the policy itself.
     #[serde(skip)]
     pub egress: Option<crate::Egress>,
+    /// The capabilities the code may call, as `env.<name>`. Default none.
+    /// Not part of the JSON form: a service grants them itself.
+    #[serde(skip)]
+    pub grants: Vec<crate::Grant>,
 }
 
 /// A module in a request's module map.
@@ -169,6 +173,7 @@ impl RunRequest {
             modules: BTreeMap::new(),
             limits: Limits::default(),
             egress: None,
+            grants: Vec::new(),
         }
     }
 
@@ -226,6 +231,22 @@ impl RunRequest {
     /// Sets the run's limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Grants `capability` to the run as `env.<name>`, with no properties.
+    pub fn grant(self, name: &str, capability: crate::Capability) -> Self {
+        self.grant_with_props(name, capability, serde_json::Value::Null)
+    }
+
+    /// Grants `capability` as `env.<name>` with `props` (a tenant id, say)
+    /// that its implementation sees on every call of this run.
+    pub fn grant_with_props(mut self, name: &str, capability: crate::Capability, props: serde_json::Value) -> Self {
+        self.grants.push(crate::Grant {
+            name: name.to_owned(),
+            capability,
+            props: std::sync::Arc::new(props),
+        });
         self
     }
 

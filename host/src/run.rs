@@ -65,6 +65,18 @@ impl Engine {
         limits
             .validate_with_memory_ceiling(self.inner.config.max_memory_bytes)
             .map_err(|e| invalid(e.to_string()))?;
+        let mut names = std::collections::BTreeSet::new();
+        for grant in &request.grants {
+            if !crate::capability::valid_binding_name(&grant.name) {
+                return Err(invalid(format!(
+                    "\"{}\" cannot be a capability's name in env: use letters, digits and _",
+                    grant.name.chars().take(64).collect::<String>()
+                )));
+            }
+            if !names.insert(grant.name.as_str()) {
+                return Err(invalid(format!("two capabilities are granted as env.{}", grant.name)));
+            }
+        }
         if let Some(fenced) = crate::fence::strip_fence(&request.code) {
             request.code = fenced;
         }
@@ -153,7 +165,20 @@ impl Engine {
             random_seed: fresh_seed(),
             modules,
             keep_compiled: plan.cache_use == CacheUse::Miss,
-            bindings: Vec::new(),
+            bindings: request
+                .grants
+                .iter()
+                .map(|grant| crate::sandbox::GuestBinding {
+                    name: grant.name.clone(),
+                    methods: grant
+                        .capability
+                        .interface()
+                        .functions()
+                        .iter()
+                        .map(|f| f.js_name.clone())
+                        .collect(),
+                })
+                .collect(),
             compiled,
         };
         Ok(Prepared { guest, plan })
@@ -183,7 +208,11 @@ impl Engine {
     ) -> (Called, Store<RunState>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::net::EgressRun::new(request.egress.clone());
-        let mut store = self.new_store(&request.limits, deadline, egress);
+        let bridge = crate::bridge::RunBridge::new(
+            &request.grants,
+            crate::bridge::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
+        );
+        let mut store = self.new_store(&request.limits, deadline, egress, bridge);
         store.data_mut().accept_compiled = guest_request.keep_compiled;
         let called = {
             let pre = &self.inner.pre;
@@ -204,11 +233,12 @@ impl Engine {
         limits: &crate::Limits,
         deadline: Instant,
         egress: std::sync::Arc<crate::net::EgressRun>,
+        bridge: crate::bridge::RunBridge,
     ) -> Store<RunState> {
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
         let mut store = Store::new(
             &self.inner.engine,
-            RunState::new(limits.memory_bytes, console, deadline, egress),
+            RunState::new(limits.memory_bytes, console, deadline, egress, bridge),
         );
         store.limiter(|state| &mut state.memory);
         if self.inner.config.fuel_metering {
@@ -254,6 +284,7 @@ impl Engine {
             logs: state.console.finish(),
             stats,
             egress: state.egress.records(),
+            calls: state.bridge.calls(),
         }
     }
 
@@ -299,6 +330,7 @@ fn refused(error: RunError) -> Outcome {
         logs: Logs::default(),
         stats: Stats::default(),
         egress: Vec::new(),
+        calls: Vec::new(),
     }
 }
 

@@ -26,8 +26,8 @@ pub(crate) use self::isobox::sandbox::bridge::{
 };
 
 pub(crate) use self::isobox::sandbox::types::{
-    CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind, ModuleKind as GuestModuleKind,
-    ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
+    Binding as GuestBinding, CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind,
+    ModuleKind as GuestModuleKind, ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
 };
 
 /// Adds the sandbox world's own interfaces (console, compile cache, bridge)
@@ -60,10 +60,18 @@ pub(crate) struct RunState {
     http_hooks: EgressHooks,
     /// The run's network grant, counters and audit trail.
     pub egress: std::sync::Arc<EgressRun>,
+    /// The capabilities granted to the run, and its calls.
+    pub bridge: crate::bridge::RunBridge,
 }
 
 impl RunState {
-    pub fn new(memory_limit: u64, console: LogCapture, deadline: Instant, egress: std::sync::Arc<EgressRun>) -> Self {
+    pub fn new(
+        memory_limit: u64,
+        console: LogCapture,
+        deadline: Instant,
+        egress: std::sync::Arc<EgressRun>,
+        bridge: crate::bridge::RunBridge,
+    ) -> Self {
         RunState {
             // Grants nothing: no preopened directories, no environment, no
             // arguments, no sockets; stdio goes nowhere.
@@ -78,6 +86,7 @@ impl RunState {
             http: WasiHttpCtx::new(),
             http_hooks: EgressHooks { run: egress.clone() },
             egress,
+            bridge,
         }
     }
 }
@@ -87,7 +96,9 @@ impl RunState {
     /// the host's, so a failing initialisation explains itself.
     pub fn for_snapshot() -> Self {
         let far = Instant::now() + std::time::Duration::from_secs(3600);
-        let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far, EgressRun::new(None));
+        let bridge =
+            crate::bridge::RunBridge::new(&[], crate::bridge::plugin_limits(&crate::Limits::default(), far, false));
+        let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far, EgressRun::new(None), bridge);
         state.wasi = WasiCtx::builder().inherit_stderr().build();
         state
     }

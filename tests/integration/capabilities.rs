@@ -51,7 +51,10 @@ async fn kv_round_trips_and_is_scoped_per_tenant() {
     let outcome = engine()
         .run(RunRequest::new(write).grant_with_props("kv", kv.clone(), json!({ "tenant": "acme" })))
         .await;
-    assert_eq!(value(&outcome), &json!(["hello", null, ["g2", "greeting"], true, false]));
+    assert_eq!(
+        value(&outcome),
+        &json!(["hello", null, ["g2", "greeting"], true, false])
+    );
     assert_eq!(store.get("acme", "greeting").as_deref(), Some("hello"));
 
     // Another run of the same tenant sees the key; another tenant does not.
@@ -68,12 +71,13 @@ async fn kv_round_trips_and_is_scoped_per_tenant() {
 
 #[tokio::test]
 async fn an_ungranted_capability_is_absent() {
-    let outcome = engine()
-        .run(RunRequest::new("[typeof env.kv, Object.keys(env)]"))
-        .await;
+    let outcome = engine().run(RunRequest::new("[typeof env.kv, Object.keys(env)]")).await;
     assert_eq!(value(&outcome), &json!(["undefined", []]));
     let granted = engine()
-        .run(RunRequest::new("[typeof env.kv, typeof env.kv.get, Object.keys(env), Object.isFrozen(env)]").grant("kv", Capability::kv(KvStore::new())))
+        .run(
+            RunRequest::new("[typeof env.kv, typeof env.kv.get, Object.keys(env), Object.isFrozen(env)]")
+                .grant("kv", Capability::kv(KvStore::new())),
+        )
         .await;
     assert_eq!(value(&granted), &json!(["object", "function", ["kv"], true]));
 }
@@ -99,10 +103,22 @@ async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
         assert!(message.starts_with("TypeError: "), "{messages:?}");
     }
     assert!(messages[0].contains("kv.put"), "{messages:?}");
-    assert!(messages[1].contains("kv.put") && messages[1].contains("args[0]"), "{messages:?}");
-    assert!(messages[2].contains("kv.list") && messages[2].contains("args[1]"), "{messages:?}");
-    assert!(messages[3].contains("todo.add") && messages[3].contains("priority"), "{messages:?}");
-    assert!(messages[4].contains("todo.complete") && messages[4].contains("args[0]"), "{messages:?}");
+    assert!(
+        messages[1].contains("kv.put") && messages[1].contains("args[0]"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].contains("kv.list") && messages[2].contains("args[1]"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[3].contains("todo.add") && messages[3].contains("priority"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[4].contains("todo.complete") && messages[4].contains("args[0]"),
+        "{messages:?}"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +166,8 @@ async fn calls_run_concurrently_and_are_listed_in_the_outcome() {
         slow,
     )
     .expect("the slow capability");
-    let code = "const t = Date.now(); const all = await Promise.all([300, 300, 300, 300].map((ms) => env.clock.wait(ms)));
+    let code =
+        "const t = Date.now(); const all = await Promise.all([300, 300, 300, 300].map((ms) => env.clock.wait(ms)));
                 ({ all, ms: Date.now() - t })";
     let outcome = engine()
         .run(RunRequest::new(code).grant("clock", capability.clone()))
@@ -159,7 +176,12 @@ async fn calls_run_concurrently_and_are_listed_in_the_outcome() {
     assert_eq!(v["all"], json!([300, 300, 300, 300]));
     assert!(v["ms"].as_u64().unwrap() < 1000, "the calls did not overlap: {v}");
     assert_eq!(outcome.calls.len(), 4);
-    assert!(outcome.calls.iter().all(|c| c.binding == "clock" && c.method == "wait" && c.ok));
+    assert!(
+        outcome
+            .calls
+            .iter()
+            .all(|c| c.binding == "clock" && c.method == "wait" && c.ok)
+    );
     assert!(outcome.calls.iter().all(|c| c.duration_us >= 300_000));
 
     // The wall-clock limit covers time spent in host calls.
@@ -193,7 +215,10 @@ async fn a_component_plugin_serves_calls_with_the_grant_props() {
     assert_eq!(v["stats"]["top"][0], json!({ "word": "the", "count": 3 }));
     assert_eq!(v["stats"]["top"].as_array().unwrap().len(), 2);
     assert_eq!(v["slug"], "hello-world-2026");
-    assert_eq!(v["refused"][1], json!("\"!!!\" has no ASCII letters or digits to make a slug of"));
+    assert_eq!(
+        v["refused"][1],
+        json!("\"!!!\" has no ASCII letters or digits to make a slug of")
+    );
     assert_eq!(v["tenant"], "acme");
 }
 
@@ -228,7 +253,12 @@ async fn a_plugin_that_loops_or_hogs_memory_is_stopped_by_the_run_limits() {
                 .with_limits(limits.clone()),
         )
         .await;
-    assert_eq!(outcome.error_kind(), Some(isobox::ErrorKind::Timeout), "{:?}", outcome.result);
+    assert_eq!(
+        outcome.error_kind(),
+        Some(isobox::ErrorKind::Timeout),
+        "{:?}",
+        outcome.result
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 
     let small = Limits {
@@ -242,7 +272,11 @@ async fn a_plugin_that_loops_or_hogs_memory_is_stopped_by_the_run_limits() {
                 .with_limits(small),
         )
         .await;
-    assert!(value(&outcome).as_str().unwrap().contains("memory limit"), "{:?}", outcome.result);
+    assert!(
+        value(&outcome).as_str().unwrap().contains("memory limit"),
+        "{:?}",
+        outcome.result
+    );
 }
 
 #[test]
@@ -250,11 +284,15 @@ fn bad_plugin_files_and_bad_wit_are_clear_errors() {
     let wit = include_str!("../../plugins/text/wit/text.wit");
     let not_wasm = std::env::temp_dir().join(format!("isobox-not-a-plugin-{}.wasm", std::process::id()));
     std::fs::write(&not_wasm, b"not wasm at all").unwrap();
-    let error = Capability::from_component_file(&engine(), &not_wasm, wit, "analyze").err().expect("refused");
+    let error = Capability::from_component_file(&engine(), &not_wasm, wit, "analyze")
+        .err()
+        .expect("refused");
     assert!(error.to_string().contains("not a usable Wasm component"), "{error}");
     let _ = std::fs::remove_file(&not_wasm);
 
-    let error = Capability::from_component_file(&engine(), &plugin("text"), wit, "nope").err().expect("refused");
+    let error = Capability::from_component_file(&engine(), &plugin("text"), wit, "nope")
+        .err()
+        .expect("refused");
     assert!(error.to_string().contains("nope"), "{error}");
 
     let faulty_wit = include_str!("../../plugins/faulty/wit/faulty.wit");

@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod bytecode_cache;
+mod capabilities;
 mod cli;
 mod concurrency;
 mod console;

@@ -406,10 +406,7 @@ fn report(
         overall.total,
         overall.percent()
     );
-    println!(
-        "{skipped} files skipped (listed above); {:.1} s",
-        elapsed.as_secs_f64()
-    );
+    println!("{skipped} files skipped (listed above); {:.1} s", elapsed.as_secs_f64());
 
     if !now_passing.is_empty() {
         println!(

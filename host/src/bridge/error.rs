@@ -23,7 +23,10 @@ impl CapabilityError {
             message.truncate(end);
             message.push_str("...");
         }
-        CapabilityError { message, trapped: false }
+        CapabilityError {
+            message,
+            trapped: false,
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use wasmtime::component::Val;
 
-use super::native::{CallContext, CallFuture, NativeCapability};
 use super::CapabilityError;
+use super::native::{CallContext, CallFuture, NativeCapability};
 
 /// The most keys one tenant may hold.
 const MAX_KEYS_PER_TENANT: usize = 10_000;
@@ -52,17 +52,28 @@ impl KvStore {
             None => return Err(CapabilityError::new("kv: missing the key")),
         };
         if key.len() > MAX_KEY_BYTES {
-            return Err(CapabilityError::new(format!("kv: a key may have at most {MAX_KEY_BYTES} bytes")));
+            return Err(CapabilityError::new(format!(
+                "kv: a key may have at most {MAX_KEY_BYTES} bytes"
+            )));
         }
         match function {
-            "get" => Ok(Some(Val::Option(keys.get(&key).map(|v| Box::new(Val::String(v.clone())))))),
+            "get" => Ok(Some(Val::Option(
+                keys.get(&key).map(|v| Box::new(Val::String(v.clone()))),
+            ))),
             "put" => {
-                let value = text(args.get(1).ok_or_else(|| CapabilityError::new("kv.put: missing the value"))?)?;
+                let value = text(
+                    args.get(1)
+                        .ok_or_else(|| CapabilityError::new("kv.put: missing the value"))?,
+                )?;
                 if value.len() > MAX_VALUE_BYTES {
-                    return Err(CapabilityError::new(format!("kv.put: a value may have at most {MAX_VALUE_BYTES} bytes")));
+                    return Err(CapabilityError::new(format!(
+                        "kv.put: a value may have at most {MAX_VALUE_BYTES} bytes"
+                    )));
                 }
                 if !keys.contains_key(&key) && keys.len() >= MAX_KEYS_PER_TENANT {
-                    return Err(CapabilityError::new(format!("kv.put: a tenant may keep at most {MAX_KEYS_PER_TENANT} keys")));
+                    return Err(CapabilityError::new(format!(
+                        "kv.put: a tenant may keep at most {MAX_KEYS_PER_TENANT} keys"
+                    )));
                 }
                 keys.insert(key, value);
                 Ok(None)

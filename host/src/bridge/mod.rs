@@ -1,28 +1,38 @@
 //! The typed RPC bridge: `env.<binding>.<method>(...)` in the sandbox reaches
 //! a capability granted to the run. Values cross as a JS value tree and are
-//! checked against the capability's WIT types.
+//! checked against the capability's WIT types ([`crate::capability`]) both
+//! ways; implementations are native Rust ([`NativeCapability`]) or Wasm
+//! component plugins.
 
+mod capability;
+mod error;
+mod kv;
+mod native;
 mod pending;
+mod plugin;
+mod record;
+mod run;
+mod todo;
 
+pub use self::capability::{Capability, Grant};
+pub use self::error::CapabilityError;
+pub use self::kv::KvStore;
+pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
 pub use self::pending::PendingCall;
-use self::pending::call_error;
-use crate::sandbox::{BridgeHost, HostPendingCall, JsNode, RunState};
+pub use self::record::CapabilityCall;
+pub(crate) use self::run::{RunBridge, plugin_limits};
+pub use self::todo::TodoStore;
+
 use wasmtime::component::Resource;
 
+use crate::sandbox::{BridgeHost, HostPendingCall, JsNode, RunState};
+
 impl BridgeHost for RunState {
-    fn start(
-        &mut self,
-        binding: String,
-        method: String,
-        _args: Vec<JsNode>,
-    ) -> wasmtime::Result<Resource<PendingCall>> {
-        let outcome = Err(call_error(
-            "TypeError",
-            format!("env.{binding}.{method}: no capability named {binding} is granted to this run"),
-        ));
+    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<Resource<PendingCall>> {
+        let call = self.bridge.start(&binding, &method, args);
         // The table is full only when the guest floods it: the trap ends
         // the run.
-        Ok(self.table.push(PendingCall::finished(outcome))?)
+        Ok(self.table.push(call)?)
     }
 }
 

@@ -49,7 +49,8 @@ impl Plugin {
         interface: &str,
         functions: &[String],
     ) -> Result<Plugin, CapabilityError> {
-        let bytes = std::fs::read(path).map_err(|e| CapabilityError::new(format!("cannot read {}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| CapabilityError::new(format!("cannot read {}: {e}", path.display())))?;
         Self::from_bytes(engine, &bytes, &path.display().to_string(), interface, functions)
     }
 
@@ -62,9 +63,8 @@ impl Plugin {
         interface: &str,
         functions: &[String],
     ) -> Result<Plugin, CapabilityError> {
-        let component = Component::new(engine, bytes).map_err(|e| {
-            CapabilityError::new(format!("{name} is not a usable Wasm component: {}", first_line(&e)))
-        })?;
+        let component = Component::new(engine, bytes)
+            .map_err(|e| CapabilityError::new(format!("{name} is not a usable Wasm component: {}", first_line(&e))))?;
         let mut linker: Linker<PluginState> = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| CapabilityError::new(format!("linking WASI for {name}: {}", first_line(&e))))?;
@@ -94,10 +94,7 @@ impl Plugin {
             found.push((function.clone(), index));
         }
         Ok(Plugin {
-            inner: Arc::new(PluginInner {
-                pre,
-                functions: found,
-            }),
+            inner: Arc::new(PluginInner { pre, functions: found }),
         })
     }
 
@@ -110,7 +107,12 @@ impl Plugin {
         PluginInstance { sender, _task: task }
     }
 
-    async fn serve(self, props: Arc<serde_json::Value>, limits: PluginLimits, mut calls: mpsc::UnboundedReceiver<Call>) {
+    async fn serve(
+        self,
+        props: Arc<serde_json::Value>,
+        limits: PluginLimits,
+        mut calls: mpsc::UnboundedReceiver<Call>,
+    ) {
         let engine = self.inner.pre.engine().clone();
         let mut store = Store::new(
             &engine,
@@ -142,14 +144,15 @@ impl Plugin {
         };
         // A trap leaves a component instance unusable: later calls of the
         // run fail at once with the first failure's reason.
-        let mut dead = instance.err();
-        let instance = instance.ok();
+        let (instance, mut dead) = match instance {
+            Ok(instance) => (Some(instance), None),
+            Err(message) => (None, Some(message)),
+        };
         while let Some(call) = calls.recv().await {
             let result = match (&dead, &instance) {
-                (Some(reason), _) | (None, None) => Err(CapabilityError::new(
-                    dead.clone().map_or_else(|| "the plugin did not start".to_owned(), |r| format!("the plugin stopped earlier: {reason}")),
-                )),
                 (None, Some(instance)) => self.call(&mut store, instance, &call.function, &call.args).await,
+                (Some(reason), _) => Err(CapabilityError::new(format!("the plugin stopped earlier: {reason}"))),
+                (None, None) => Err(CapabilityError::new("the plugin did not start")),
             };
             if let Err(error) = &result {
                 if dead.is_none() && error.trapped {

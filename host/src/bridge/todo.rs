@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use wasmtime::component::Val;
 
-use super::native::{CallContext, CallFuture, NativeCapability};
 use super::CapabilityError;
+use super::native::{CallContext, CallFuture, NativeCapability};
 
 /// The most to-dos one tenant may keep.
 const MAX_TODOS: usize = 10_000;
@@ -30,7 +30,10 @@ impl Todo {
             ("title".into(), Val::String(self.title.clone())),
             ("priority".into(), Val::Enum(self.priority.clone())),
             ("labels".into(), Val::Flags(self.labels.clone())),
-            ("due".into(), Val::Option(self.due.clone().map(|d| Box::new(Val::String(d))))),
+            (
+                "due".into(),
+                Val::Option(self.due.clone().map(|d| Box::new(Val::String(d)))),
+            ),
             ("done".into(), Val::Bool(self.done)),
         ])
     }
@@ -89,7 +92,10 @@ impl TodoStore {
                     return Ok(Some(error("invalid", Val::String("the title is empty".into()))));
                 }
                 if todos.items.len() >= MAX_TODOS {
-                    return Ok(Some(error("invalid", Val::String(format!("at most {MAX_TODOS} to-dos")))));
+                    return Ok(Some(error(
+                        "invalid",
+                        Val::String(format!("at most {MAX_TODOS} to-dos")),
+                    )));
                 }
                 let priority = match field(item, "priority") {
                     Some(Val::Option(Some(p))) => match &**p {

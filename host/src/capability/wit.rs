@@ -48,6 +48,9 @@ impl WitPackage {
     pub fn parse_str(source_name: &str, source: &str) -> Result<Self, WitError> {
         check_size("source", source.len() as u64)?;
         let mut resolve = Resolve::default();
+        if source.contains(CONTEXT_PACKAGE) {
+            with_context(&mut resolve);
+        }
         let main = resolve
             .push_str(source_name, source)
             .map_err(|e| parse_error(&resolve, &e))?;
@@ -64,7 +67,22 @@ impl WitPackage {
     pub fn load(path: &Path) -> Result<Self, WitError> {
         check_size(&path.display().to_string(), source_bytes(path, 0)?)?;
         let mut resolve = Resolve::default();
-        let (main, _) = resolve.push_path(path).map_err(|e| parse_error(&resolve, &e))?;
+        let pushed = resolve.push_path(path);
+        let (main, _) = match pushed {
+            Ok(pushed) => pushed,
+            // A plugin's WIT that imports the context without carrying it in
+            // deps/: the host supplies it.
+            Err(error) if format!("{error:#}").contains(CONTEXT_PACKAGE) => {
+                let mut resolve_with = Resolve::default();
+                with_context(&mut resolve_with);
+                let pushed = resolve_with
+                    .push_path(path)
+                    .map_err(|e| parse_error(&resolve_with, &e))?;
+                resolve = resolve_with;
+                pushed
+            }
+            Err(error) => return Err(parse_error(&resolve, &error)),
+        };
         Ok(Self { resolve, main })
     }
 
@@ -159,6 +177,19 @@ impl CapabilityInterface {
     pub fn from_wit(source: &str, interface: &str) -> Result<Self, WitError> {
         WitPackage::parse_str("capability.wit", source)?.interface(interface)
     }
+}
+
+/// The package every plugin may import (`isobox:capability/context`).
+const CONTEXT_PACKAGE: &str = "isobox:capability";
+
+/// Adds `isobox:capability` (wit/capabilities/context.wit) to `resolve`.
+fn with_context(resolve: &mut Resolve) {
+    // The built-in WIT is valid: a failure would leave the user's WIT to
+    // report the missing package.
+    let _ = resolve.push_str(
+        "isobox-capability-context.wit",
+        include_str!("../../../wit/capabilities/context.wit"),
+    );
 }
 
 fn check_size(what: &str, bytes: u64) -> Result<(), WitError> {

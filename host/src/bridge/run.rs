@@ -1,0 +1,199 @@
+//! The bridge state of one run: its grants, plugin instances started on
+//! first use, and the calls made.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use wasmtime::component::Val;
+
+use super::CapabilityError;
+use super::capability::{Grant, Implementation};
+use super::native::CallContext;
+use super::pending::{CallOutcome, PendingCall, call_error};
+use super::plugin::{PluginInstance, PluginLimits};
+use super::record::CapabilityCall;
+use crate::capability::{self, BridgeError};
+use crate::sandbox::{BridgeCallError, JsNode as WireNode};
+
+struct Bound {
+    grant: Grant,
+    plugin: OnceLock<Arc<PluginInstance>>,
+}
+
+/// A run's grants and calls.
+pub(crate) struct RunBridge {
+    bound: BTreeMap<String, Arc<Bound>>,
+    limits: PluginLimits,
+    calls: Arc<Mutex<Vec<CapabilityCall>>>,
+}
+
+impl RunBridge {
+    pub fn new(grants: &[Grant], limits: PluginLimits) -> Self {
+        let bound = grants
+            .iter()
+            .map(|grant| {
+                let bound = Bound {
+                    grant: grant.clone(),
+                    plugin: OnceLock::new(),
+                };
+                (grant.name.clone(), Arc::new(bound))
+            })
+            .collect();
+        RunBridge {
+            bound,
+            limits,
+            calls: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The calls so far.
+    pub fn calls(&self) -> Vec<CapabilityCall> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record(calls: &Mutex<Vec<CapabilityCall>>, call: CapabilityCall) {
+        calls.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+    }
+
+    /// Starts `binding.method(args)`: checks the arguments against the WIT
+    /// now, runs the implementation in a task.
+    pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> PendingCall {
+        let started = Instant::now();
+        let fail = |error: BridgeCallError| {
+            Self::record(
+                &self.calls,
+                CapabilityCall {
+                    binding: binding.to_owned(),
+                    method: method.to_owned(),
+                    duration_us: micros(started),
+                    ok: false,
+                    error: Some(error.message.clone()),
+                },
+            );
+            PendingCall::finished(Err(error))
+        };
+        let Some(bound) = self.bound.get(binding).cloned() else {
+            return fail(call_error(
+                "TypeError",
+                format!("env.{binding}: no capability of that name is granted to this run"),
+            ));
+        };
+        let interface = &bound.grant.capability.inner.interface;
+        let nodes: Vec<capability::JsNode> = args.into_iter().map(from_wire).collect();
+        let values = match capability::lift_args(binding, interface, method, &nodes) {
+            Ok(values) => values,
+            Err(error) => return fail(bridge_error(&error)),
+        };
+        let Some(function) = interface.function(method).map(|f| f.wit_name.clone()) else {
+            return fail(call_error("TypeError", format!("{binding}.{method} is not a function")));
+        };
+        let calls = self.calls.clone();
+        let limits = self.limits;
+        let (binding, method) = (binding.to_owned(), method.to_owned());
+        let task = wasmtime_wasi::runtime::spawn(async move {
+            let context = CallContext {
+                binding: binding.clone(),
+                props: bound.grant.props.clone(),
+            };
+            let result = match &bound.grant.capability.inner.implementation {
+                Implementation::Native(native) => native.call(context, &function, values).await,
+                Implementation::Plugin(plugin) => {
+                    let instance = bound
+                        .plugin
+                        .get_or_init(|| Arc::new(plugin.start(bound.grant.props.clone(), limits)))
+                        .clone();
+                    instance.call(function, values).await
+                }
+            };
+            let outcome = finish(&binding, &method, &bound.grant.capability.inner.interface, result);
+            Self::record(
+                &calls,
+                CapabilityCall {
+                    binding,
+                    method,
+                    duration_us: micros(started),
+                    ok: outcome.is_ok(),
+                    error: outcome.as_ref().err().map(|e| e.message.clone()),
+                },
+            );
+            outcome
+        });
+        PendingCall::Running(task)
+    }
+}
+
+/// The guest's view of what an implementation returned.
+fn finish(
+    binding: &str,
+    method: &str,
+    interface: &crate::capability::CapabilityInterface,
+    result: Result<Option<Val>, CapabilityError>,
+) -> CallOutcome {
+    let value = match result {
+        Ok(value) => value,
+        Err(error) => {
+            return Err(call_error(
+                "CapabilityError",
+                format!("{binding}.{method} failed: {}", error.message),
+            ));
+        }
+    };
+    let results: Vec<Val> = value.into_iter().collect();
+    match capability::lower_result(binding, interface, method, &results) {
+        Ok(nodes) => Ok(nodes.into_iter().map(to_wire).collect()),
+        Err(error) => Err(bridge_error(&error)),
+    }
+}
+
+fn bridge_error(error: &BridgeError) -> BridgeCallError {
+    match error {
+        BridgeError::Call(call) => BridgeCallError {
+            name: "Error".into(),
+            message: call.message.clone(),
+            value: Some(call.value.iter().cloned().map(to_wire).collect()),
+        },
+        other => call_error(other.js_error_name(), other.to_string()),
+    }
+}
+
+fn micros(started: Instant) -> u64 {
+    started.elapsed().as_micros().try_into().unwrap_or(u64::MAX)
+}
+
+fn from_wire(node: WireNode) -> capability::JsNode {
+    match node {
+        WireNode::Undefined => capability::JsNode::Undefined,
+        WireNode::Null => capability::JsNode::Null,
+        WireNode::Boolean(b) => capability::JsNode::Boolean(b),
+        WireNode::Number(n) => capability::JsNode::Number(n),
+        WireNode::Bigint(text) => capability::JsNode::BigInt(text),
+        WireNode::Text(text) => capability::JsNode::String(text),
+        WireNode::Bytes(bytes) => capability::JsNode::Bytes(bytes),
+        WireNode::Array(items) => capability::JsNode::Array(items),
+        WireNode::Object(entries) => capability::JsNode::Object(entries),
+    }
+}
+
+fn to_wire(node: capability::JsNode) -> WireNode {
+    match node {
+        capability::JsNode::Undefined => WireNode::Undefined,
+        capability::JsNode::Null => WireNode::Null,
+        capability::JsNode::Boolean(b) => WireNode::Boolean(b),
+        capability::JsNode::Number(n) => WireNode::Number(n),
+        capability::JsNode::BigInt(text) => WireNode::Bigint(text),
+        capability::JsNode::String(text) => WireNode::Text(text),
+        capability::JsNode::Bytes(bytes) => WireNode::Bytes(bytes),
+        capability::JsNode::Array(items) => WireNode::Array(items),
+        capability::JsNode::Object(entries) => WireNode::Object(entries),
+    }
+}
+
+/// Plugin limits from the run's.
+pub(crate) fn plugin_limits(limits: &crate::Limits, deadline: Instant, fuel_metered: bool) -> PluginLimits {
+    PluginLimits {
+        deadline,
+        fuel: fuel_metered.then_some(limits.fuel),
+        memory_bytes: limits.memory_bytes,
+    }
+}
