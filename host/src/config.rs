@@ -29,6 +29,8 @@ pub enum CacheDir {
 pub(crate) struct EngineConfig {
     pub max_memory_bytes: u64,
     pub max_concurrent_runs: u32,
+    /// None until the builder settles it from `max_concurrent_runs`.
+    pub max_plugin_instances: Option<u32>,
     pub memory_keep_resident: usize,
     pub fuel_metering: bool,
     pub cache_dir: CacheDir,
@@ -40,6 +42,7 @@ impl Default for EngineConfig {
         EngineConfig {
             max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
             max_concurrent_runs: DEFAULT_MAX_CONCURRENT_RUNS,
+            max_plugin_instances: None,
             memory_keep_resident: DEFAULT_MEMORY_KEEP_RESIDENT,
             fuel_metering: true,
             cache_dir: CacheDir::Default,

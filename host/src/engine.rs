@@ -81,6 +81,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Capability plugin instances that may exist at once, beyond the
+    /// sandboxes (each run instantiates a plugin it calls once, on first
+    /// use). A plugin call that finds none free fails with a clear error.
+    /// Default: `max_concurrent_runs`, at least 16.
+    pub fn max_plugin_instances(mut self, instances: u32) -> Self {
+        self.config.max_plugin_instances = Some(instances);
+        self
+    }
+
     /// Bytes of each pooled linear memory left resident (zeroed in place,
     /// not returned to the kernel) after a run: faster runs for that much
     /// resident memory per warm slot. Default 4 MiB; 0 returns everything.
@@ -119,7 +128,10 @@ impl EngineBuilder {
     /// [`EngineError::Config`] for out-of-range settings; the other variants
     /// when wasmtime, wizer or compilation fail.
     pub async fn build(self) -> Result<Engine, EngineError> {
-        let config = self.config;
+        let mut config = self.config;
+        if config.max_plugin_instances.is_none() {
+            config.max_plugin_instances = Some(config.max_concurrent_runs.max(16));
+        }
         if config.max_concurrent_runs == 0 || config.max_concurrent_runs > 100_000 {
             return Err(EngineError::Config(format!(
                 "max_concurrent_runs is {}, outside 1..=100000",
@@ -165,7 +177,10 @@ impl EngineBuilder {
 }
 
 fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {
-    let runs = config.max_concurrent_runs;
+    // Capability plugins are component instances too, in the same pool.
+    let runs = config
+        .max_concurrent_runs
+        .saturating_add(config.max_plugin_instances.unwrap_or(0));
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(runs)
         .total_core_instances(runs.saturating_mul(CORE_INSTANCES_PER_SANDBOX))

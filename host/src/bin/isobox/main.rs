@@ -17,6 +17,7 @@ macro_rules! outln {
 }
 
 mod exit;
+mod grants;
 mod render;
 mod run_cmd;
 
@@ -41,8 +42,9 @@ enum Command {
         file: String,
     },
     /// Print TypeScript declarations of what code in the sandbox can use
-    /// (the globals: fetch, URL, timers, crypto ...), to show an agent.
-    Types,
+    /// (the globals: fetch, URL, timers, crypto ..., and `env` typed from the
+    /// granted capabilities), to show an agent.
+    Types(grants::GrantArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,10 +56,13 @@ fn main() -> std::process::ExitCode {
     match cli.command {
         Command::Run(args) => runtime.block_on(run_cmd::run(args)),
         Command::Strip { file } => strip(&file),
-        Command::Types => {
-            out!("{}", isobox::GLOBALS_TYPESCRIPT);
-            std::process::ExitCode::SUCCESS
-        }
+        Command::Types(grants) => match grants::typescript(&grants) {
+            Ok(text) => {
+                out!("{text}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(message) => exit::fail(exit::USAGE, &message),
+        },
     }
 }
 

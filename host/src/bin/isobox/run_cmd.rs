@@ -68,6 +68,8 @@ pub struct RunArgs {
     /// responses, limits); --allow-net adds to it.
     #[arg(long, value_name = "FILE.toml")]
     policy: Option<PathBuf>,
+    #[command(flatten)]
+    grants: crate::grants::GrantArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,6 +99,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let engine = match Engine::builder().max_concurrent_runs(1).cache_dir(cache).build().await {
         Ok(engine) => engine,
         Err(error) => return exit::fail(exit::INTERNAL, &error.to_string()),
+    };
+    let request = match args.grants.apply(&engine, request) {
+        Ok(request) => request,
+        Err(message) => return exit::fail(exit::USAGE, &message),
     };
     if args.repeat > 1 {
         return repeat(&engine, request, args.repeat, args.json).await;
