@@ -11,4 +11,9 @@ fi
 mkdir -p out
 "$isobox" types > out/globals.d.ts
 node_modules/.bin/tsc -p tsconfig.json
-echo "isobox types: the declarations and their use type-check with TypeScript $(node_modules/.bin/tsc --version | cut -d' ' -f2)"
+# With capabilities: the built-ins and the example plugin (its WIT only).
+root=$(cd "$here/../.." && pwd)
+"$isobox" types --grant kv --grant todo \
+  --plugin "text=$root/target/guest/wasm32-wasip2/release/isobox_plugin_text.wasm:$root/plugins/text/wit" > out/env.d.ts
+node_modules/.bin/tsc -p tsconfig.env.json
+echo "isobox types: the declarations (globals, and env with kv, todo and the text plugin) type-check with TypeScript $(node_modules/.bin/tsc --version | cut -d' ' -f2)"

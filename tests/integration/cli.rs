@@ -309,3 +309,66 @@ fn types_prints_the_declarations_of_the_globals() {
         assert!(text.contains(needle), "missing {needle}");
     }
 }
+
+fn text_plugin_arg() -> String {
+    format!(
+        "text={}/isobox_plugin_text.wasm:{}/../plugins/text/wit",
+        env!("ISOBOX_PLUGIN_DIR"),
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn grants_built_ins_and_plugins_with_props() {
+    let code = "await env.kv.put('k', await env.text.tenant()); [await env.kv.get('k'), Object.keys(env)]";
+    let plugin = text_plugin_arg();
+    let output = run_code(
+        code,
+        &["--grant", "kv", "--plugin", &plugin, "--props", "text={\"tenant\":\"acme\"}"],
+    );
+    assert_exit(&output, 0);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON result");
+    assert_eq!(value, serde_json::json!(["acme", ["kv", "text"]]));
+}
+
+#[test]
+fn bad_grants_are_usage_errors() {
+    for (args, needle) in [
+        (vec!["--grant", "sql"], "no built-in capability named \"sql\""),
+        (vec!["--plugin", "text=only-one-part"], "expected NAME=COMPONENT.wasm:WIT"),
+        (vec!["--plugin", "text=/nonexistent.wasm:/nonexistent.wit"], "--plugin text"),
+        (vec!["--grant", "kv", "--props", "kv=not json"], "not valid JSON"),
+        (vec!["--grant", "kv", "--props", "other={}"], "no capability of that name"),
+        (vec!["--grant", "my-store=kv"], "cannot be a capability's name"),
+    ] {
+        let output = run_code("1", &args);
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains(needle), "{args:?}: {}", stderr(&output));
+    }
+    let dir = TempDir::new();
+    let junk = dir.file("junk.wasm", b"\0asm but not really");
+    let arg = format!("text={}:{}/../plugins/text/wit", junk.display(), env!("CARGO_MANIFEST_DIR"));
+    let output = run_code("1", &["--plugin", &arg]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("not a usable Wasm component"), "{}", stderr(&output));
+    let bad_wit = dir.file("bad.wit", "package a:b; interface x { f: func( }");
+    let arg = format!("x={}/isobox_plugin_text.wasm:{}", env!("ISOBOX_PLUGIN_DIR"), bad_wit.display());
+    let output = run_code("1", &["--plugin", &arg]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("invalid WIT"), "{}", stderr(&output));
+}
+
+#[test]
+fn types_include_the_granted_capabilities() {
+    let plugin = text_plugin_arg();
+    let output = isobox()
+        .args(["types", "--grant", "kv", "--grant", "todo", "--plugin", &plugin])
+        .output()
+        .expect("running isobox types");
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(text.contains("declare namespace env"), "{text}");
+    assert!(text.contains("get(key: string): Promise<string | null>;"), "{text}");
+    assert!(text.contains("summarize(text: string, top: number): Promise<text.Stats>;"), "{text}");
+    assert!(!text.contains("declare const env"), "env is declared once");
+}

@@ -1,0 +1,22 @@
+// Code an agent might write against `isobox types --grant kv --grant todo
+// --plugin text=...`: it must type-check, and the mistakes below must not.
+await env.kv.put('greeting', 'hello');
+const greeting: string | null = await env.kv.get('greeting');
+const keys: string[] = await env.kv.list('g');
+const added = await env.todo.add({ title: 'write tests', priority: 'high', labels: { work: true } });
+const id: number | bigint = added.id;
+const open = await env.todo.list({ tag: 'open' });
+const high = await env.todo.list({ tag: 'by-priority', val: 'high' });
+const [openCount, doneCount]: [number, number] = await env.todo.counts();
+const stats = await env.text.summarize('the cat and the dog', 3);
+const top: string[] = stats.top.map((w) => w.word);
+// @ts-expect-error: kv values are strings
+await env.kv.put('n', 42);
+// @ts-expect-error: no such priority
+await env.todo.add({ title: 'x', priority: 'urgent' });
+// @ts-expect-error: no such flag
+await env.todo.add({ title: 'x', labels: { garden: true } });
+// @ts-expect-error: not a capability
+await env.sql.query('select 1');
+console.log(greeting, keys, id, open, high, openCount, doneCount, top);
+export {};
