@@ -6,7 +6,8 @@
 //! - instantiation alone;
 //! - resident memory: the pool at rest, and per in-flight sandbox;
 //! - one fetch() through the egress filter to a loopback server, next to a
-//!   direct hyper request (new connection each, as the sandbox makes).
+//!   direct hyper request (new connection each, as the sandbox makes);
+//! - one capability call with small arguments, and one carrying 1 MB.
 
 #[path = "../tests/integration/upstream.rs"]
 mod upstream;
@@ -45,9 +46,10 @@ fn main() {
         });
         return;
     }
-    if std::env::var("ISOBOX_BENCH_ONLY").is_ok_and(|only| only == "fetch") {
-        fetch_cost(&engine, &runtime);
-        return;
+    match std::env::var("ISOBOX_BENCH_ONLY").as_deref() {
+        Ok("fetch") => return fetch_cost(&engine, &runtime),
+        Ok("capability") => return capability_cost(&engine, &runtime),
+        _ => {}
     }
     let request = RunRequest::new(TRIVIAL);
     runtime.block_on(async {
@@ -180,6 +182,7 @@ fn main() {
     drop(held);
     let rss_after = rss_bytes();
     fetch_cost(&engine, &runtime);
+    capability_cost(&engine, &runtime);
     println!(
         "resident memory: before engine {} MiB, engine built {} MiB, pool at rest after {} runs {} MiB",
         mib(rss_start),
@@ -262,6 +265,57 @@ fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
         us(ten),
         us(ten.saturating_sub(none) / 10),
         us(direct)
+    );
+}
+
+/// The round trip of one capability call: JS to the host and back, with the
+/// arguments checked against the WIT both ways.
+fn capability_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
+    use isobox::{Capability, NativeFunctions};
+    use wasmtime::component::Val;
+    const CALLS: usize = 10_000;
+    let echo = NativeFunctions::new()
+        .function("ping", |_context, args| async move { Ok(args.into_iter().next()) })
+        .function("size", |_context, args| async move {
+            match args.first() {
+                Some(Val::List(bytes)) => Ok(Some(Val::U32(bytes.len() as u32))),
+                _ => Ok(Some(Val::U32(0))),
+            }
+        });
+    let capability = Capability::native(
+        "package bench:echo; interface echo { ping: func(n: u32) -> u32; size: func(bytes: list<u8>) -> u32; }",
+        "echo",
+        echo,
+    )
+    .expect("the bench capability");
+    let run = |code: String| {
+        let request = RunRequest::new(code).grant("echo", capability.clone());
+        runtime.block_on(async {
+            let start = Instant::now();
+            let outcome = engine.run(request).await;
+            assert!(outcome.is_ok(), "the capability bench run failed: {:?}", outcome.result);
+            (start.elapsed(), outcome.stats.wall_time_us)
+        })
+    };
+    let (base, _) = run(format!(
+        "let n = 0; for (let i = 0; i < {CALLS}; i++) n += await Promise.resolve(1); n"
+    ));
+    let (calls, _) = run(format!(
+        "let n = 0; for (let i = 0; i < {CALLS}; i++) n += await env.echo.ping(i); n"
+    ));
+    let per_call = calls.saturating_sub(base) / CALLS as u32;
+    let megabyte =
+        "const b = new Uint8Array(1 << 20); let t = 0; for (let i = 0; i < 20; i++) t += await env.echo.size(b); t";
+    let (big, _) = run(megabyte.to_owned());
+    let (big_base, _) = run(
+        "const b = new Uint8Array(1 << 20); let t = 0; for (let i = 0; i < 20; i++) t += await Promise.resolve(b.length); t"
+            .to_owned(),
+    );
+    println!(
+        "capability call round trip (JS -> host -> JS, WIT-checked, {CALLS} sequential calls in one run): {} us each \
+         [<= 5]; with 1 MB of bytes (list<u8>): {} us each",
+        us(per_call),
+        us(big.saturating_sub(big_base) / 20)
     );
 }
 

@@ -1,10 +1,10 @@
 // env: the capabilities granted to the run. Evaluated once, at wizer time.
-// `native.call(binding, method, args)` (guest/src/bridge.rs) starts a call on
-// the host and returns its id; the event loop calls the returned
-// `deliver(id, ok, value)` when it finishes. `makeEnv` builds a run's `env`.
+// `native.call(binding, method, args, resolve, reject)` (guest/src/bridge.rs)
+// starts a call on the host and settles the promise, at once when the host
+// finished it at once, else from the event loop. `makeEnv` builds a run's
+// `env`; `makeError` the error a failed call rejects with.
 (function installBridge(native) {
   'use strict';
-  const pending = new Map(); // call id -> { resolve, reject }
 
   const makeEnv = (bindings) => {
     const env = Object.create(null);
@@ -13,10 +13,7 @@
       for (const method of methods) {
         const call = {
           [method](...args) {
-            return new Promise((resolve, reject) => {
-              const id = native.call(name, method, args);
-              pending.set(id, { resolve, reject });
-            });
+            return new Promise((resolve, reject) => native.call(name, method, args, resolve, reject));
           },
         }[method];
         Object.defineProperty(binding, method, { value: call, enumerable: true });
@@ -24,14 +21,6 @@
       Object.defineProperty(env, name, { value: Object.freeze(binding), enumerable: true });
     }
     return Object.freeze(env);
-  };
-
-  const deliver = (id, ok, value) => {
-    const waiter = pending.get(id);
-    if (waiter === undefined) return;
-    pending.delete(id);
-    if (ok) waiter.resolve(value);
-    else waiter.reject(value);
   };
 
   // An error from the host: a JS error of the right name carrying the WIT
@@ -46,5 +35,5 @@
     return error;
   };
 
-  return { makeEnv, deliver, makeError };
+  return { makeEnv, makeError };
 })

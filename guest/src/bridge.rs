@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use rquickjs::{Array, ArrayBuffer, BigInt, Ctx, Exception, Function, Object, Persistent, TypedArray, Value};
 use wasip2::io::poll::Pollable;
 
-use crate::bindings::isobox::sandbox::bridge::{self, CallError, JsNode, PendingCall};
+use crate::bindings::isobox::sandbox::bridge::{self, CallError, JsNode, PendingCall, Started};
 use crate::bindings::isobox::sandbox::types::Binding;
 
 const PRELUDE: &str = include_str!("bridge.js");
@@ -19,10 +19,17 @@ const MAX_DEPTH: usize = 64;
 /// The most nodes in one call's arguments.
 const MAX_NODES: usize = 1_000_000;
 
+/// A call the event loop waits for, and the promise it settles.
+struct Waiting {
+    call: PendingCall,
+    resolve: Persistent<Function<'static>>,
+    reject: Persistent<Function<'static>>,
+}
+
 thread_local! {
-    static WAITING: RefCell<BTreeMap<u32, PendingCall>> = const { RefCell::new(BTreeMap::new()) };
+    static WAITING: RefCell<BTreeMap<u32, Waiting>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
-    /// `{ makeEnv, deliver, makeError }` from bridge.js.
+    /// `{ makeEnv, makeError }` from bridge.js.
     static JS: RefCell<Option<Persistent<Object<'static>>>> = const { RefCell::new(None) };
 }
 
@@ -58,20 +65,66 @@ pub fn make_env<'js>(ctx: &Ctx<'js>, bindings: &[Binding]) -> rquickjs::Result<V
     make.call((list,))
 }
 
-/// Starts a call; returns its id.
-fn start<'js>(ctx: Ctx<'js>, binding: String, method: String, args: Value<'js>) -> rquickjs::Result<u32> {
+/// Starts a call and settles its promise: now when the host finished it at
+/// once, else when the event loop sees it done.
+fn start<'js>(
+    ctx: Ctx<'js>,
+    binding: String,
+    method: String,
+    args: Value<'js>,
+    resolve: Function<'js>,
+    reject: Function<'js>,
+) -> rquickjs::Result<()> {
     let mut nodes = Vec::new();
     let mut path = Vec::new();
-    flatten(&ctx, &args, &mut nodes, &mut path, &format!("{binding}.{method}: args"))?;
-    let call = bridge::start(&binding, &method, &nodes);
-    let id = NEXT_ID.with(|next| {
-        let mut next = next.borrow_mut();
-        let id = *next;
-        *next = next.wrapping_add(1).max(1);
-        id
-    });
-    WAITING.with(|waiting| waiting.borrow_mut().insert(id, call));
-    Ok(id)
+    let mut at = Where {
+        call: (&binding, &method),
+        segments: Vec::new(),
+    };
+    flatten(&ctx, &args, &mut nodes, &mut path, &mut at)?;
+    match bridge::start(&binding, &method, &nodes) {
+        Started::Done(result) => settle(&ctx, result, &resolve, &reject),
+        Started::Pending(call) => {
+            let id = NEXT_ID.with(|next| {
+                let mut next = next.borrow_mut();
+                let id = *next;
+                *next = next.wrapping_add(1).max(1);
+                id
+            });
+            let waiting = Waiting {
+                call,
+                resolve: Persistent::save(&ctx, resolve),
+                reject: Persistent::save(&ctx, reject),
+            };
+            WAITING.with(|all| all.borrow_mut().insert(id, waiting));
+            Ok(())
+        }
+    }
+}
+
+/// Where in a call's arguments a value is, written only for an error:
+/// `kv.put: args[1].items[3]`.
+struct Where<'a> {
+    call: (&'a str, &'a str),
+    segments: Vec<Segment>,
+}
+
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+impl std::fmt::Display for Where<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}: args", self.call.0, self.call.1)?;
+        for segment in &self.segments {
+            match segment {
+                Segment::Index(i) => write!(f, "[{i}]")?,
+                Segment::Key(key) => write!(f, ".{key}")?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Appends `value` (and what it holds) to `nodes`; returns its index.
@@ -81,7 +134,7 @@ fn flatten<'js>(
     value: &Value<'js>,
     nodes: &mut Vec<JsNode>,
     path: &mut Vec<Value<'js>>,
-    at: &str,
+    at: &mut Where<'_>,
 ) -> rquickjs::Result<u32> {
     if nodes.len() >= MAX_NODES {
         return Err(Exception::throw_range(
@@ -148,7 +201,9 @@ fn flatten<'js>(
     let node = if let Some(array) = object.as_array() {
         let mut items = Vec::with_capacity(array.len());
         for (i, item) in array.iter::<Value>().enumerate() {
-            items.push(flatten(ctx, &item?, nodes, path, &format!("{at}[{i}]"))?);
+            at.segments.push(Segment::Index(i));
+            items.push(flatten(ctx, &item?, nodes, path, at)?);
+            at.segments.pop();
         }
         JsNode::Array(items)
     } else {
@@ -156,7 +211,9 @@ fn flatten<'js>(
         for key in object.keys::<String>() {
             let key = key?;
             let item: Value = object.get(key.as_str())?;
-            let child = flatten(ctx, &item, nodes, path, &format!("{at}.{key}"))?;
+            at.segments.push(Segment::Key(key.clone()));
+            let child = flatten(ctx, &item, nodes, path, at)?;
+            at.segments.pop();
             entries.push((key, child));
         }
         JsNode::Object(entries)
@@ -216,7 +273,7 @@ pub fn pollables() -> Vec<(u32, Pollable)> {
         waiting
             .borrow()
             .iter()
-            .map(|(id, call)| (*id, call.subscribe()))
+            .map(|(id, waiting)| (*id, waiting.call.subscribe()))
             .collect()
     })
 }
@@ -224,36 +281,44 @@ pub fn pollables() -> Vec<(u32, Pollable)> {
 /// Settles the promises of the calls that finished among `ready`.
 pub fn dispatch(ctx: &Ctx<'_>, ready: &[u32]) {
     for &id in ready {
-        let Some(call) = WAITING.with(|waiting| waiting.borrow_mut().remove(&id)) else {
+        let Some(waiting) = WAITING.with(|all| all.borrow_mut().remove(&id)) else {
             continue;
         };
-        let Some(result) = call.take() else {
-            WAITING.with(|waiting| waiting.borrow_mut().insert(id, call));
+        let Some(result) = waiting.call.take() else {
+            WAITING.with(|all| all.borrow_mut().insert(id, waiting));
             continue;
         };
+        let Waiting { call, resolve, reject } = waiting;
         drop(call);
-        if deliver(ctx, id, result).is_err() {
+        let (Ok(resolve), Ok(reject)) = (resolve.restore(ctx), reject.restore(ctx)) else {
+            continue;
+        };
+        if settle(ctx, result, &resolve, &reject).is_err() {
             crate::rejections::report_uncaught(ctx);
         }
     }
 }
 
-fn deliver(ctx: &Ctx<'_>, id: u32, result: Result<Vec<JsNode>, CallError>) -> rquickjs::Result<()> {
-    let js = js(ctx)?;
-    let deliver: Function = js.get("deliver")?;
+/// Resolves with the result, or rejects with the error it describes.
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    result: Result<Vec<JsNode>, CallError>,
+    resolve: &Function<'js>,
+    reject: &Function<'js>,
+) -> rquickjs::Result<()> {
     match result {
         Ok(nodes) => {
             let value = unflatten(ctx, &nodes, 0, 0)?;
-            deliver.call((id, true, value))
+            resolve.call((value,))
         }
         Err(error) => {
-            let make: Function = js.get("makeError")?;
+            let make: Function = js(ctx)?.get("makeError")?;
             let (has_value, value) = match &error.value {
                 Some(nodes) => (true, unflatten(ctx, nodes, 0, 0)?),
                 None => (false, Value::new_undefined(ctx.clone())),
             };
             let thrown: Value = make.call((error.name.as_str(), error.message.as_str(), has_value, value))?;
-            deliver.call((id, false, thrown))
+            reject.call((thrown,))
         }
     }
 }

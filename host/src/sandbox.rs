@@ -22,7 +22,7 @@ wasmtime::component::bindgen!({
 });
 
 pub(crate) use self::isobox::sandbox::bridge::{
-    CallError as BridgeCallError, Host as BridgeHost, HostPendingCall, JsNode,
+    CallError as BridgeCallError, Host as BridgeHost, HostPendingCall, JsNode, Started as GuestStarted,
 };
 
 pub(crate) use self::isobox::sandbox::types::{

@@ -324,7 +324,14 @@ fn grants_built_ins_and_plugins_with_props() {
     let plugin = text_plugin_arg();
     let output = run_code(
         code,
-        &["--grant", "kv", "--plugin", &plugin, "--props", "text={\"tenant\":\"acme\"}"],
+        &[
+            "--grant",
+            "kv",
+            "--plugin",
+            &plugin,
+            "--props",
+            "text={\"tenant\":\"acme\"}",
+        ],
     );
     assert_exit(&output, 0);
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON result");
@@ -335,10 +342,19 @@ fn grants_built_ins_and_plugins_with_props() {
 fn bad_grants_are_usage_errors() {
     for (args, needle) in [
         (vec!["--grant", "sql"], "no built-in capability named \"sql\""),
-        (vec!["--plugin", "text=only-one-part"], "expected NAME=COMPONENT.wasm:WIT"),
-        (vec!["--plugin", "text=/nonexistent.wasm:/nonexistent.wit"], "--plugin text"),
+        (
+            vec!["--plugin", "text=only-one-part"],
+            "expected NAME=COMPONENT.wasm:WIT",
+        ),
+        (
+            vec!["--plugin", "text=/nonexistent.wasm:/nonexistent.wit"],
+            "--plugin text",
+        ),
         (vec!["--grant", "kv", "--props", "kv=not json"], "not valid JSON"),
-        (vec!["--grant", "kv", "--props", "other={}"], "no capability of that name"),
+        (
+            vec!["--grant", "kv", "--props", "other={}"],
+            "no capability of that name",
+        ),
         (vec!["--grant", "my-store=kv"], "cannot be a capability's name"),
     ] {
         let output = run_code("1", &args);
@@ -347,12 +363,24 @@ fn bad_grants_are_usage_errors() {
     }
     let dir = TempDir::new();
     let junk = dir.file("junk.wasm", b"\0asm but not really");
-    let arg = format!("text={}:{}/../plugins/text/wit", junk.display(), env!("CARGO_MANIFEST_DIR"));
+    let arg = format!(
+        "text={}:{}/../plugins/text/wit",
+        junk.display(),
+        env!("CARGO_MANIFEST_DIR")
+    );
     let output = run_code("1", &["--plugin", &arg]);
     assert_exit(&output, 2);
-    assert!(stderr(&output).contains("not a usable Wasm component"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not a usable Wasm component"),
+        "{}",
+        stderr(&output)
+    );
     let bad_wit = dir.file("bad.wit", "package a:b; interface x { f: func( }");
-    let arg = format!("x={}/isobox_plugin_text.wasm:{}", env!("ISOBOX_PLUGIN_DIR"), bad_wit.display());
+    let arg = format!(
+        "x={}/isobox_plugin_text.wasm:{}",
+        env!("ISOBOX_PLUGIN_DIR"),
+        bad_wit.display()
+    );
     let output = run_code("1", &["--plugin", &arg]);
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("invalid WIT"), "{}", stderr(&output));
@@ -369,6 +397,9 @@ fn types_include_the_granted_capabilities() {
     let text = stdout(&output);
     assert!(text.contains("declare namespace env"), "{text}");
     assert!(text.contains("get(key: string): Promise<string | null>;"), "{text}");
-    assert!(text.contains("summarize(text: string, top: number): Promise<text.Stats>;"), "{text}");
+    assert!(
+        text.contains("summarize(text: string, top: number): Promise<text.Stats>;"),
+        "{text}"
+    );
     assert!(!text.contains("declare const env"), "env is declared once");
 }

@@ -20,19 +20,21 @@ pub use self::kv::KvStore;
 pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
 pub use self::pending::PendingCall;
 pub use self::record::CapabilityCall;
-pub(crate) use self::run::{RunBridge, plugin_limits};
+pub(crate) use self::run::{RunBridge, Started, plugin_limits};
 pub use self::todo::TodoStore;
 
 use wasmtime::component::Resource;
 
-use crate::sandbox::{BridgeHost, HostPendingCall, JsNode, RunState};
+use crate::sandbox::{BridgeHost, GuestStarted, HostPendingCall, JsNode, RunState};
 
 impl BridgeHost for RunState {
-    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<Resource<PendingCall>> {
-        let call = self.bridge.start(&binding, &method, args);
-        // The table is full only when the guest floods it: the trap ends
-        // the run.
-        Ok(self.table.push(call)?)
+    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
+        Ok(match self.bridge.start(&binding, &method, args) {
+            Started::Done(outcome) => GuestStarted::Done(outcome),
+            // The table is full only when the guest floods it: the trap
+            // ends the run.
+            Started::Pending(call) => GuestStarted::Pending(self.table.push(call)?),
+        })
     }
 }
 

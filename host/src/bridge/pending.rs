@@ -17,11 +17,6 @@ pub enum PendingCall {
 }
 
 impl PendingCall {
-    /// A call that finished at once (refused before it started).
-    pub fn finished(outcome: CallOutcome) -> Self {
-        PendingCall::Done(Some(outcome))
-    }
-
     /// The result, once, if the call has finished.
     pub fn take(&mut self) -> Option<CallOutcome> {
         match self {

@@ -58,7 +58,7 @@ impl RunBridge {
 
     /// Starts `binding.method(args)`: checks the arguments against the WIT
     /// now, runs the implementation in a task.
-    pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> PendingCall {
+    pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> Started {
         let started = Instant::now();
         let fail = |error: BridgeCallError| {
             Self::record(
@@ -71,7 +71,7 @@ impl RunBridge {
                     error: Some(error.message.clone()),
                 },
             );
-            PendingCall::finished(Err(error))
+            Started::Done(Err(error))
         };
         let Some(bound) = self.bound.get(binding).cloned() else {
             return fail(call_error(
@@ -91,7 +91,7 @@ impl RunBridge {
         let calls = self.calls.clone();
         let limits = self.limits;
         let (binding, method) = (binding.to_owned(), method.to_owned());
-        let task = wasmtime_wasi::runtime::spawn(async move {
+        let work = async move {
             let context = CallContext {
                 binding: binding.clone(),
                 props: bound.grant.props.clone(),
@@ -118,9 +118,22 @@ impl RunBridge {
                 },
             );
             outcome
-        });
-        PendingCall::Running(task)
+        };
+        // Most native calls finish without waiting: poll once here, and
+        // only a call that must wait becomes a task the guest polls.
+        let mut work = Box::pin(work);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match work.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(outcome) => Started::Done(outcome),
+            std::task::Poll::Pending => Started::Pending(PendingCall::Running(wasmtime_wasi::runtime::spawn(work))),
+        }
     }
+}
+
+/// A call right after it started.
+pub(crate) enum Started {
+    Done(CallOutcome),
+    Pending(PendingCall),
 }
 
 /// The guest's view of what an implementation returned.
