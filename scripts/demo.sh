@@ -35,5 +35,13 @@ echo "fetch() leaves only through the host's egress policy (deny by default):"
 show "$isobox" run examples/fetch.js
 show "$isobox" run examples/fetch.js --policy examples/policy.toml --json
 echo
+echo "Capabilities, granted per run, called as env.<name>.<method>() and checked against their WIT:"
+plugin="text=target/guest/wasm32-wasip2/release/isobox_plugin_text.wasm:plugins/text/wit"
+show "$isobox" run examples/capabilities.js --grant kv --grant todo --plugin "$plugin" \
+  --props text='{"tenant":"acme"}' --input '{"text":"the cat sat on the mat with the hat"}'
+echo
+echo "What an agent is shown: TypeScript generated from the WIT of the grants (excerpt):"
+"$isobox" types --grant kv --plugin "$plugin" | sed -n '/declare namespace env/,$p'
+echo
 echo "The whole outcome as JSON (value or error, logs, stats):"
 show "$isobox" run examples/hello.js --json --input '{"name":"json","text":"a b a"}'
