@@ -284,26 +284,20 @@ fn bad_plugin_files_and_bad_wit_are_clear_errors() {
     let wit = include_str!("../../plugins/text/wit/text.wit");
     let not_wasm = std::env::temp_dir().join(format!("isobox-not-a-plugin-{}.wasm", std::process::id()));
     std::fs::write(&not_wasm, b"not wasm at all").unwrap();
-    let error = Capability::from_component_file(&engine(), &not_wasm, wit, "analyze")
-        .err()
-        .expect("refused");
+    let error = Capability::from_component_file(&engine(), &not_wasm, wit, "analyze").expect_err("refused");
     assert!(error.to_string().contains("not a usable Wasm component"), "{error}");
     let _ = std::fs::remove_file(&not_wasm);
 
-    let error = Capability::from_component_file(&engine(), &plugin("text"), wit, "nope")
-        .err()
-        .expect("refused");
+    let error = Capability::from_component_file(&engine(), &plugin("text"), wit, "nope").expect_err("refused");
     assert!(error.to_string().contains("nope"), "{error}");
 
     let faulty_wit = include_str!("../../plugins/faulty/wit/faulty.wit");
     let error = Capability::from_component_file(&engine(), &plugin("text"), faulty_wit, "faulty")
-        .err()
-        .expect("a component without the interface is refused");
+        .expect_err("a component without the interface is refused");
     assert!(error.to_string().contains("does not export"), "{error}");
 
     let error = Capability::native("package a:b; interface x { f: func( }", "x", NativeFunctions::new())
-        .err()
-        .expect("bad WIT is refused");
+        .expect_err("bad WIT is refused");
     assert!(!error.to_string().is_empty());
 }
 

@@ -544,17 +544,17 @@ async fn non_public_addresses_need_an_explicit_rule_in_every_spelling() {
 async fn a_name_that_resolves_to_a_private_address_is_refused_unless_allowed() {
     let server = Upstream::http();
     let port = server.port();
-    let rebinding = policy(&format!(
-        "[[allow]]\nhost = \"internal.test\"\n[[resolve]]\nhost = \"internal.test\"\naddresses = [\"127.0.0.1\"]\n"
-    ));
+    let rebinding = policy(
+        "[[allow]]\nhost = \"internal.test\"\n[[resolve]]\nhost = \"internal.test\"\naddresses = [\"127.0.0.1\"]\n",
+    );
     let (_, message) = fetch_error(&format!("http://internal.test:{port}/"), rebinding).await;
     assert!(
         message.contains("internal.test resolves to a non-public address"),
         "{message}"
     );
-    let allowed = policy(&format!(
-        "[[allow]]\nhost = \"internal.test\"\nallow_private = true\n[[resolve]]\nhost = \"internal.test\"\naddresses = [\"127.0.0.1\"]\n"
-    ));
+    let allowed = policy(
+        "[[allow]]\nhost = \"internal.test\"\nallow_private = true\n[[resolve]]\nhost = \"internal.test\"\naddresses = [\"127.0.0.1\"]\n",
+    );
     let code = format!("(await fetch('http://internal.test:{port}/echo')).json()");
     let outcome = run_with(&code, allowed).await;
     assert_eq!(value(&outcome)["headers"]["host"], format!("internal.test:{port}"));

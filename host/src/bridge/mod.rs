@@ -40,7 +40,7 @@ impl BridgeHost for RunState {
 
 impl HostPendingCall for RunState {
     fn subscribe(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Resource<wasmtime_wasi::p2::DynPollable>> {
-        Ok(wasmtime_wasi::p2::subscribe(&mut self.table, call)?)
+        wasmtime_wasi::p2::subscribe(&mut self.table, call)
     }
 
     fn take(

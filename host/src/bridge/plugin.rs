@@ -154,10 +154,11 @@ impl Plugin {
                 (Some(reason), _) => Err(CapabilityError::new(format!("the plugin stopped earlier: {reason}"))),
                 (None, None) => Err(CapabilityError::new("the plugin did not start")),
             };
-            if let Err(error) = &result {
-                if dead.is_none() && error.trapped {
-                    dead = Some(error.message.clone());
-                }
+            if let Err(error) = &result
+                && dead.is_none()
+                && error.trapped
+            {
+                dead = Some(error.message.clone());
             }
             let _ = call.reply.send(result);
         }

@@ -293,13 +293,14 @@ impl EgressRun {
             self.audit.push(record);
             return Err(Error::HttpResponseHeaderSectionSize(u32::try_from(header_bytes).ok()));
         }
-        if status.is_redirection() && mode != RedirectMode::Manual {
-            if let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) {
-                let location = location.to_owned();
-                record.duration_us = micros(started.elapsed());
-                self.audit.push(record);
-                return Ok(Hop::Redirect { status, location });
-            }
+        if status.is_redirection()
+            && mode != RedirectMode::Manual
+            && let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok())
+        {
+            let location = location.to_owned();
+            record.duration_us = micros(started.elapsed());
+            self.audit.push(record);
+            return Ok(Hop::Redirect { status, location });
         }
         strip_internal(response.headers_mut());
         let index = self.audit.push(record);

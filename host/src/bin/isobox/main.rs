@@ -34,7 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a JS file (or `-` for stdin) in a brand-new sandbox.
-    Run(run_cmd::RunArgs),
+    Run(Box<run_cmd::RunArgs>),
     /// Print the JavaScript a TypeScript file runs as (types blanked out,
     /// positions kept), or the error that refuses it.
     Strip {
@@ -54,7 +54,7 @@ fn main() -> std::process::ExitCode {
         Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot start the async runtime: {error}")),
     };
     match cli.command {
-        Command::Run(args) => runtime.block_on(run_cmd::run(args)),
+        Command::Run(args) => runtime.block_on(run_cmd::run(*args)),
         Command::Strip { file } => strip(&file),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
