@@ -67,7 +67,8 @@
 //! [`MAX_MCP_TOOLS`] tools; serde_json refuses nesting deeper than 128. Schemas
 //! are read at most [`MAX_SCHEMA_DEPTH`] levels deep and at most
 //! [`MAX_SCHEMA_NODES`] schemas per binding; past either, the rest is
-//! `unknown`. Docs are cut to [`MAX_SCHEMA_DOC_CHARS`]. `$ref` chains and cycles
+//! `unknown`. Docs are cut to [`MAX_SCHEMA_DOC_CHARS`], a `@default`
+//! value to 200 characters. `$ref` chains and cycles
 //! end in named types, and an alias that would refer to itself
 //! (`type A = A | null`) has `unknown` in that place. Nothing panics.
 

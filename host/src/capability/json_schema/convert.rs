@@ -475,7 +475,7 @@ fn doc(schema: &Value) -> Option<String> {
         .unwrap_or_default();
     if let Some(default) = schema.get("default") {
         let json = serde_json::to_string(default).unwrap_or_default();
-        push_tag(&mut text, &format!("@default {}", cut(&json, 80)));
+        push_tag(&mut text, &format!("@default {}", cut(&json, 200)));
     }
     if let Some(format) = schema.get("format").and_then(Value::as_str) {
         push_tag(&mut text, &format!("@format {}", cut(format, 40)));
