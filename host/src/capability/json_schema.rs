@@ -56,7 +56,8 @@
 //!
 //! An object shape that recurs (same properties, types and docs) is
 //! declared once as a named type when that is shorter than writing it
-//! again; so are the `$defs`. Titles, annotations, `minimum`, `pattern` and
+//! again (for bindings of up to 10,000 schemas); so are the `$defs`, and
+//! equal `$defs` of different tools (same name and body) are one type. Titles, annotations, `minimum`, `pattern` and
 //! other constraints are not shown. A description is dropped when it only
 //! repeats the property's name or the description of the type it refers
 //! to.
@@ -135,7 +136,7 @@ pub struct McpTool {
     /// Its method in `env.BINDING`: camelCase, or `name` itself (see the
     /// module docs).
     pub method: String,
-    /// Its description, if any.
+    /// Its description, or its title when it has none.
     pub description: Option<String>,
     /// Its `inputSchema` (`{}` when there was none).
     pub input_schema: Value,

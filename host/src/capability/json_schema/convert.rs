@@ -109,6 +109,9 @@ pub(super) struct Converted {
     pub named: Vec<Named>,
 }
 
+/// Past this many schemas, recurring shapes are not looked for.
+const HOIST_MAX_NODES: usize = 10_000;
+
 /// Names a named type may not take: types the declarations use inside the
 /// namespace.
 const RESERVED_NAMES: &[&str] = &["Promise", "Record"];
@@ -139,10 +142,14 @@ pub(super) fn convert(tools: &McpTools) -> Converted {
     }
     let mut converted = Converted {
         methods,
-        named: converter.named,
+        named: std::mem::take(&mut converter.named),
     };
     merge_equal_defs(&mut converted);
-    super::render::hoist(&mut converted);
+    // Looking for recurring shapes costs about nodes x depth per shape
+    // declared: bounded for what no real server comes near.
+    if converter.nodes <= HOIST_MAX_NODES {
+        super::render::hoist(&mut converted);
+    }
     break_alias_cycles(&mut converted.named);
     converted
 }

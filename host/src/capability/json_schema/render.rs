@@ -238,8 +238,11 @@ struct Seen<'a> {
 /// declarations shorter. A shape that is already a named type's body is
 /// written by that name elsewhere.
 pub(super) fn hoist(converted: &mut Converted) {
+    // Rendered lengths by shape: a shape's text depends only on the shape
+    // (names never change), so each is rendered once.
+    let mut lengths: HashMap<Object, i64> = HashMap::new();
     for _ in 0..MAX_HOISTS {
-        let Some((shape, existing, hint)) = best_shape(converted) else {
+        let Some((shape, existing, hint)) = best_shape(converted, &mut lengths) else {
             return;
         };
         let index = match existing {
@@ -279,7 +282,7 @@ pub(super) fn hoist(converted: &mut Converted) {
 
 /// The shape whose declaration saves the most characters, and the named
 /// type that already has it as its body, if one does.
-fn best_shape(converted: &Converted) -> Option<(Object, Option<usize>, String)> {
+fn best_shape(converted: &Converted, lengths: &mut HashMap<Object, i64>) -> Option<(Object, Option<usize>, String)> {
     let mut seen: HashMap<&Object, Seen<'_>> = HashMap::new();
     for method in &converted.methods {
         if let Args::Optional(ty) | Args::Required(ty) = &method.args {
@@ -316,7 +319,14 @@ fn best_shape(converted: &Converted) -> Option<(Object, Option<usize>, String)> 
         if uses == 0 || (uses < 2 && seen.named.is_none()) {
             continue;
         }
-        let length = render.object(object, "").len() as i64;
+        let length = match lengths.get(*object) {
+            Some(length) => *length,
+            None => {
+                let length = render.object(object, "").len() as i64;
+                lengths.insert((*object).clone(), length);
+                length
+            }
+        };
         let saving = match seen.named {
             Some(index) => uses * (length - converted.named[index].name.len() as i64 - 8),
             // Written `uses` times, or declared once (`interface Name `,

@@ -149,3 +149,23 @@ fn names_and_literals_are_escaped() {
         "    f(args: { \"a\\\"b\": \"*/ \\n \u{2028}\"; \"\"?: string; \"\\u0000\"?: string }): Promise<string>;\n"
     );
 }
+
+#[test]
+fn large_bindings_are_not_searched_for_recurring_shapes() {
+    let shape = json!({"type": "object", "properties": {
+        "first": {"type": "string", "description": "A long enough description to be worth naming."},
+        "second": {"type": "number"}
+    }, "required": ["first", "second"]});
+    let tool = |i: usize, padding: usize| {
+        let properties: serde_json::Map<String, Value> = std::iter::once(("shape".to_owned(), shape.clone()))
+            .chain((0..padding).map(|j| (format!("p{j}"), json!({"type": "string"}))))
+            .collect();
+        json!({"name": format!("t{i}"), "inputSchema": {"type": "object", "properties": properties}})
+    };
+    // Small: the shape is declared once.
+    let small = declare(json!({"tools": (0..3).map(|i| tool(i, 0)).collect::<Vec<_>>()}));
+    assert_eq!(small.matches("worth naming").count(), 1, "{small}");
+    // Past 10,000 schemas: written where it is used.
+    let large = declare(json!({"tools": (0..3).map(|i| tool(i, 4000)).collect::<Vec<_>>()}));
+    assert_eq!(large.matches("worth naming").count(), 3);
+}
