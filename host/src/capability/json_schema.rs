@@ -74,6 +74,7 @@
 //! (`type A = A | null`) has `unknown` in that place. Nothing panics.
 
 mod convert;
+mod named;
 mod render;
 
 use serde_json::Value;

@@ -114,7 +114,7 @@ const HOIST_MAX_NODES: usize = 10_000;
 
 /// Names a named type may not take: types the declarations use inside the
 /// namespace.
-const RESERVED_NAMES: &[&str] = &["Promise", "Record"];
+pub(super) const RESERVED_NAMES: &[&str] = &["Promise", "Record"];
 
 pub(super) fn convert(tools: &McpTools) -> Converted {
     let mut converter = Converter::default();
@@ -144,13 +144,13 @@ pub(super) fn convert(tools: &McpTools) -> Converted {
         methods,
         named: std::mem::take(&mut converter.named),
     };
-    merge_equal_defs(&mut converted);
+    super::named::merge_equal_defs(&mut converted);
     // Looking for recurring shapes costs about nodes x depth per shape
     // declared: bounded for what no real server comes near.
     if converter.nodes <= HOIST_MAX_NODES {
-        super::render::hoist(&mut converted);
+        super::named::hoist(&mut converted);
     }
-    break_alias_cycles(&mut converted.named);
+    super::named::break_alias_cycles(&mut converted.named);
     converted
 }
 
@@ -389,19 +389,6 @@ impl<'a> Converter<'a> {
     }
 }
 
-/// A free name among `named` for [`super::render::hoist`].
-pub(super) fn free_name(named: &[Named], name: &str) -> String {
-    let name = if name.is_empty() { "Type" } else { name };
-    let taken = |c: &str| named.iter().any(|n| n.name == c) || RESERVED_NAMES.contains(&c);
-    let mut candidate = name.to_owned();
-    let mut n = 1;
-    while taken(&candidate) {
-        n += 1;
-        candidate = format!("{name}{n}");
-    }
-    candidate
-}
-
 /// A JSON scalar as a literal type; `None` for arrays and objects.
 fn literal(value: &Value) -> Option<Ty> {
     match value {
@@ -439,7 +426,7 @@ pub(super) fn union(members: Vec<Ty>) -> Ty {
 
 /// `A & B`: `unknown` parts dropped (and `Record<string, unknown>` beside
 /// another object type), plain objects merged into one.
-fn intersection(parts: Vec<Ty>) -> Ty {
+pub(super) fn intersection(parts: Vec<Ty>) -> Ty {
     let mut parts: Vec<Ty> = parts.into_iter().filter(|p| *p != Ty::Unknown).collect();
     let any_record = Ty::Record(Box::new(Ty::Unknown));
     if parts.iter().any(|p| matches!(p, Ty::Object(_) | Ty::Named(_))) {
@@ -583,152 +570,4 @@ fn unescape_pointer(segment: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&decoded).replace("~1", "/").replace("~0", "~")
-}
-
-/// Replaces, in type aliases (named types that are not objects), each
-/// reference that would make the alias refer to itself outside an object
-/// or array (`type A = B | null; type B = A[] | A`), with `unknown`:
-/// TypeScript refuses those.
-fn break_alias_cycles(named: &mut [Named]) {
-    let is_alias = |ty: &Ty| !matches!(ty, Ty::Object(_));
-    // Edges: alias -> aliases it names at its top level.
-    let edges: Vec<Vec<usize>> = named
-        .iter()
-        .map(|n| {
-            let mut out = Vec::new();
-            if is_alias(&n.ty) {
-                top_level_refs(&n.ty, &mut out);
-            }
-            out.retain(|&j| j < named.len() && is_alias(&named[j].ty));
-            out
-        })
-        .collect();
-    // Iterative depth-first search; an edge to a node on the stack closes a
-    // cycle and is cut.
-    let mut state = vec![0u8; named.len()]; // 0 new, 1 on the stack, 2 done
-    let mut cut_edges: Vec<(usize, usize)> = Vec::new();
-    for start in 0..named.len() {
-        if state[start] != 0 {
-            continue;
-        }
-        let mut stack = vec![(start, 0usize)];
-        state[start] = 1;
-        while let Some((node, next)) = stack.last_mut() {
-            if let Some(&to) = edges[*node].get(*next) {
-                *next += 1;
-                match state[to] {
-                    0 => {
-                        state[to] = 1;
-                        stack.push((to, 0));
-                    }
-                    1 => cut_edges.push((*node, to)),
-                    _ => {}
-                }
-            } else {
-                state[*node] = 2;
-                stack.pop();
-            }
-        }
-    }
-    for (from, to) in cut_edges {
-        replace_top_level_ref(&mut named[from].ty, to);
-    }
-}
-
-fn top_level_refs(ty: &Ty, out: &mut Vec<usize>) {
-    match ty {
-        Ty::Named(index) => out.push(*index),
-        Ty::Union(items) | Ty::Intersection(items) => items.iter().for_each(|t| top_level_refs(t, out)),
-        Ty::Record(value) => top_level_refs(value, out),
-        _ => {}
-    }
-}
-
-fn replace_top_level_ref(ty: &mut Ty, target: usize) {
-    match ty {
-        Ty::Named(index) if *index == target => *ty = Ty::Unknown,
-        Ty::Union(items) => {
-            items.iter_mut().for_each(|t| replace_top_level_ref(t, target));
-            *ty = union(std::mem::take(items));
-        }
-        Ty::Intersection(items) => {
-            items.iter_mut().for_each(|t| replace_top_level_ref(t, target));
-            *ty = intersection(std::mem::take(items));
-        }
-        Ty::Record(value) => replace_top_level_ref(value, target),
-        _ => {}
-    }
-}
-
-/// Definitions with the same name (before numbering), doc and body (a
-/// reference to itself counting as equal) become one: servers often repeat
-/// their `$defs` in every tool.
-fn merge_equal_defs(converted: &mut Converted) {
-    const SELF: usize = usize::MAX;
-    for _ in 0..4 {
-        let mut first: HashMap<(&str, Option<&str>, Ty), usize> = HashMap::new();
-        let mut target: Vec<usize> = (0..converted.named.len()).collect();
-        let mut merged = false;
-        for (index, named) in converted.named.iter().enumerate() {
-            let mut body = named.ty.clone();
-            map_named(&mut body, &|i| if i == index { SELF } else { i });
-            match first.entry((named.stem.as_str(), named.doc.as_deref(), body)) {
-                std::collections::hash_map::Entry::Occupied(entry) => {
-                    target[index] = *entry.get();
-                    merged = true;
-                }
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(index);
-                }
-            }
-        }
-        if !merged {
-            return;
-        }
-        // New indices for the types that stay; the others point to theirs.
-        let mut new_index = vec![0; target.len()];
-        let mut kept = 0;
-        for (index, &to) in target.iter().enumerate() {
-            if to == index {
-                new_index[index] = kept;
-                kept += 1;
-            }
-        }
-        let remap = |i: usize| target.get(i).map_or(i, |&to| new_index[to]);
-        let named = std::mem::take(&mut converted.named);
-        converted.named = named
-            .into_iter()
-            .enumerate()
-            .filter(|(index, _)| target[*index] == *index)
-            .map(|(_, mut named)| {
-                map_named(&mut named.ty, &remap);
-                named
-            })
-            .collect();
-        for method in &mut converted.methods {
-            if let Args::Optional(ty) | Args::Required(ty) = &mut method.args {
-                map_named(ty, &remap);
-            }
-            if let Some(ty) = &mut method.result {
-                map_named(ty, &remap);
-            }
-        }
-    }
-}
-
-/// Rewrites every named-type index in `ty`.
-fn map_named(ty: &mut Ty, f: &impl Fn(usize) -> usize) {
-    match ty {
-        Ty::Named(index) => *index = f(*index),
-        Ty::Object(object) => object.props.iter_mut().for_each(|p| map_named(&mut p.ty, f)),
-        Ty::Array(item) | Ty::Record(item) => map_named(item, f),
-        Ty::Tuple(items, _, rest) => {
-            items.iter_mut().for_each(|t| map_named(t, f));
-            if let Some(rest) = rest {
-                map_named(rest, f);
-            }
-        }
-        Ty::Union(items) | Ty::Intersection(items) => items.iter_mut().for_each(|t| map_named(t, f)),
-        _ => {}
-    }
 }

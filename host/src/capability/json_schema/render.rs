@@ -1,17 +1,12 @@
 //! The type tree of [`convert`](super::convert) as TypeScript, in the
-//! layout of `capability/typescript.rs`; and [`hoist`], which declares a
-//! recurring object shape once when that is shorter.
+//! layout of `capability/typescript.rs`.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::convert::{Args, Converted, Hint, Method, Named, Object, Ty, free_name, pascal_case};
+use super::convert::{Args, Converted, Method, Named, Object, Ty};
 
 /// Objects wider than this are written one member a line.
 const WIDTH: usize = 100;
-
-/// The most shapes [`hoist`] declares.
-const MAX_HOISTS: usize = 32;
 
 /// One binding inside `declare namespace env`, in the shorter of the two
 /// forms `typescript.rs` uses: methods in the `const`'s type with named
@@ -223,183 +218,13 @@ fn push_docs(out: &mut String, indent: &str, text: &str) {
     let _ = writeln!(out, "{indent} */");
 }
 
-/// Where a recurring object shape was seen.
-struct Seen<'a> {
-    /// Inline occurrences.
-    count: usize,
-    /// The hint of each occurrence (the first few).
-    hints: Vec<&'a Hint>,
-    /// A named type whose body is this shape.
-    named: Option<usize>,
-}
-
-/// Declares object shapes that recur (the same properties, types and
-/// docs) once, as named types, greatest saving first, while that makes the
-/// declarations shorter. A shape that is already a named type's body is
-/// written by that name elsewhere.
-pub(super) fn hoist(converted: &mut Converted) {
-    // Rendered lengths by shape: a shape's text depends only on the shape
-    // (names never change), so each is rendered once.
-    let mut lengths: HashMap<Object, i64> = HashMap::new();
-    for _ in 0..MAX_HOISTS {
-        let Some((shape, existing, hint)) = best_shape(converted, &mut lengths) else {
-            return;
-        };
-        let index = match existing {
-            Some(index) => index,
-            None => {
-                let name = free_name(&converted.named, &hint);
-                converted.named.push(Named {
-                    stem: name.clone(),
-                    name,
-                    doc: None,
-                    ty: Ty::Object(shape.clone()),
-                });
-                converted.named.len() - 1
-            }
-        };
-        for method in &mut converted.methods {
-            match &mut method.args {
-                Args::None => {}
-                Args::Optional(ty) | Args::Required(ty) => replace(ty, &shape, index),
-            }
-            if let Some(ty) = &mut method.result {
-                replace(ty, &shape, index);
-            }
-        }
-        for named in &mut converted.named {
-            // A named type's own body stays: only what is inside it.
-            if let Ty::Object(object) = &mut named.ty {
-                for prop in &mut object.props {
-                    replace(&mut prop.ty, &shape, index);
-                }
-            } else {
-                replace(&mut named.ty, &shape, index);
-            }
-        }
-    }
-}
-
-/// The shape whose declaration saves the most characters, and the named
-/// type that already has it as its body, if one does.
-fn best_shape(converted: &Converted, lengths: &mut HashMap<Object, i64>) -> Option<(Object, Option<usize>, String)> {
-    let mut seen: HashMap<&Object, Seen<'_>> = HashMap::new();
-    for method in &converted.methods {
-        if let Args::Optional(ty) | Args::Required(ty) = &method.args {
-            count(ty, &mut seen);
-        }
-        if let Some(ty) = &method.result {
-            count(ty, &mut seen);
-        }
-    }
-    for (index, named) in converted.named.iter().enumerate() {
-        if let Ty::Object(object) = &named.ty {
-            seen.entry(object)
-                .or_insert(Seen {
-                    count: 0,
-                    hints: Vec::new(),
-                    named: None,
-                })
-                .named
-                .get_or_insert(index);
-            for prop in &object.props {
-                count(&prop.ty, &mut seen);
-            }
-        } else {
-            count(&named.ty, &mut seen);
-        }
-    }
-    let render = Render {
-        named: &converted.named,
+/// The length of `object` written at the start of a line, for
+/// [`hoist`](super::named::hoist).
+pub(super) fn object_length(named: &[Named], object: &Object) -> usize {
+    Render {
+        named,
         qualifier: String::new(),
-    };
-    let mut best: Option<(i64, &Object, Option<usize>, String)> = None;
-    for (object, seen) in &seen {
-        let uses = seen.count as i64;
-        if uses == 0 || (uses < 2 && seen.named.is_none()) {
-            continue;
-        }
-        let length = match lengths.get(*object) {
-            Some(length) => *length,
-            None => {
-                let length = render.object(object, "").len() as i64;
-                lengths.insert((*object).clone(), length);
-                length
-            }
-        };
-        let saving = match seen.named {
-            Some(index) => uses * (length - converted.named[index].name.len() as i64 - 8),
-            // Written `uses` times, or declared once (`interface Name `,
-            // a line) and named `uses` times.
-            None => {
-                let name = hint_for(object, &seen.hints).len().max(4) as i64 + 8;
-                (uses - 1) * length - uses * name - (name + 16)
-            }
-        };
-        if saving > 0 && best.as_ref().is_none_or(|(s, ..)| saving > *s) {
-            best = Some((saving, object, seen.named, hint_for(object, &seen.hints)));
-        }
     }
-    best.map(|(_, object, named, hint)| (object.clone(), named, hint))
-}
-
-/// The name for a shape declared once: the name its places agree on, else
-/// one from a place inside an object, else (a tool's argument in one place
-/// and another tool's result in the other) its only property's name.
-fn hint_for(object: &Object, hints: &[&Hint]) -> String {
-    let first = hints.first().map_or("", |h| h.name.as_str());
-    if hints.iter().all(|h| h.name == first) {
-        return first.to_owned();
-    }
-    if let Some(inner) = hints.iter().find(|h| !h.root) {
-        return inner.name.clone();
-    }
-    match object.props.as_slice() {
-        [only] => pascal_case(&only.name),
-        _ => first.to_owned(),
-    }
-}
-
-fn count<'a>(ty: &'a Ty, seen: &mut HashMap<&'a Object, Seen<'a>>) {
-    match ty {
-        Ty::Object(object) => {
-            let entry = seen.entry(object).or_insert(Seen {
-                count: 0,
-                hints: Vec::new(),
-                named: None,
-            });
-            entry.count += 1;
-            if entry.hints.len() < 8 {
-                entry.hints.push(&object.hint);
-            }
-            for prop in &object.props {
-                count(&prop.ty, seen);
-            }
-        }
-        Ty::Array(item) | Ty::Record(item) => count(item, seen),
-        Ty::Tuple(items, _, rest) => {
-            items.iter().for_each(|t| count(t, seen));
-            if let Some(rest) = rest {
-                count(rest, seen);
-            }
-        }
-        Ty::Union(items) | Ty::Intersection(items) => items.iter().for_each(|t| count(t, seen)),
-        _ => {}
-    }
-}
-
-fn replace(ty: &mut Ty, shape: &Object, index: usize) {
-    match ty {
-        Ty::Object(object) if object == shape => *ty = Ty::Named(index),
-        Ty::Object(object) => object.props.iter_mut().for_each(|p| replace(&mut p.ty, shape, index)),
-        Ty::Array(item) | Ty::Record(item) => replace(item, shape, index),
-        Ty::Tuple(items, _, rest) => {
-            items.iter_mut().for_each(|t| replace(t, shape, index));
-            if let Some(rest) = rest {
-                replace(rest, shape, index);
-            }
-        }
-        Ty::Union(items) | Ty::Intersection(items) => items.iter_mut().for_each(|t| replace(t, shape, index)),
-        _ => {}
-    }
+    .object(object, "")
+    .len()
 }
