@@ -157,7 +157,8 @@ pub(super) fn convert(tools: &McpTools) -> Converted {
 fn args(schema: &Value, input: Ty) -> Args {
     let explicit_rest = schema
         .get("additionalProperties")
-        .is_some_and(|a| a != &Value::Bool(false));
+        .is_some_and(|a| a != &Value::Bool(false))
+        || schema.get("patternProperties").is_some();
     match input {
         Ty::Record(value) if !explicit_rest && matches!(*value, Ty::Unknown | Ty::Never) => Args::None,
         Ty::Object(object) if object.props.iter().all(|p| p.optional) => Args::Optional(Ty::Object(object)),

@@ -253,6 +253,14 @@ fn arguments_and_results() {
         method(json!({})),
         "    f(args?: Record<string, unknown>): Promise<string>;\n"
     );
+    assert_eq!(
+        method(json!({"type": "object", "patternProperties": {"^x-": {"type": "string"}}})),
+        "    f(args?: Record<string, unknown>): Promise<string>;\n"
+    );
+    assert_eq!(
+        method(json!({"type": "object", "additionalProperties": {"type": "number"}})),
+        "    f(args?: Record<string, number>): Promise<string>;\n"
+    );
     // Every property optional: an optional argument.
     assert_eq!(
         method(json!({"type": "object", "properties": {"a": {"type": "string"}}})),
