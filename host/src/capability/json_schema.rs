@@ -30,10 +30,11 @@
 //!
 //! A tool name with `-`, `_` or `.` becomes camelCase (`create_entities` ->
 //! `createEntities`, `get-tiny-image` -> `getTinyImage`); any other name is
-//! kept as written. A name that is then not an ASCII identifier, or is
-//! `new` (a construct signature in a type literal), or collides with
-//! another tool's method, is the tool's own name in quotes
-//! (`"2fa check"(args: ...)`, called as `env.x["2fa check"](...)`).
+//! kept as written. When that is not an ASCII identifier, is `new` (a
+//! construct signature in a type literal) or is another tool's name or
+//! method, the method is the tool's own name, in quotes unless it is an
+//! identifier (`"2fa check"(args: ...)`, called as
+//! `env.x["2fa check"](...)`; `get_user` beside a tool named `getUser`).
 //! [`McpTools::by_method`] maps a method name back to its tool. Property
 //! names are kept as written, quoted when they are not identifiers.
 //!
