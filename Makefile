@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential check-types
+.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential check-types token-report
 
 all: build
 
@@ -52,6 +52,11 @@ bench: setup
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:
 	@bash scripts/ts-differential/run.sh
+
+## token-report: tokens of the TypeScript declarations `isobox types` prints against the
+## JSON tool definitions of real MCP servers (from npm) and of the built-ins (o200k_base)
+token-report: build
+	@bash scripts/token-report/run.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -403,3 +403,86 @@ fn types_include_the_granted_capabilities() {
     );
     assert!(!text.contains("declare const env"), "env is declared once");
 }
+
+#[test]
+fn types_declare_mcp_tools_beside_the_grants() {
+    let dir = TempDir::new();
+    let tools = dir.file(
+        "tools.json",
+        r#"{"tools": [{"name": "create_note", "description": "Saves a note.",
+            "inputSchema": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]},
+            "outputSchema": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}},
+           {"name": 7}]}"#,
+    );
+    let arg = format!("notes={}", tools.display());
+    let output = isobox()
+        .args(["types", "--grant", "kv", "--mcp-tools", &arg])
+        .output()
+        .expect("running isobox types");
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert_eq!(text.matches("declare namespace env {").count(), 1, "{text}");
+    assert!(text.contains("get(key: string): Promise<string | null>;"), "{text}");
+    assert!(
+        text.contains(
+            "  const notes: {\n    /** Saves a note. */\n    createNote(args: { title: string }): Promise<{ id: number }>;\n  };\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("// MCP tools resolve with"), "{text}");
+    assert!(!text.contains("declare const env"), "env is declared once");
+    // The entry without a name is left out, and said so.
+    assert!(
+        stderr(&output).contains("left out tools[1]: no name"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_mcp_tools_are_usage_errors() {
+    let dir = TempDir::new();
+    let good = dir.file("good.json", r#"{"tools": []}"#);
+    let not_json = dir.file("bad.json", "{\"tools\": [");
+    let no_tools = dir.file("none.json", "{\"items\": []}");
+    let good = good.display().to_string();
+    for (args, needle) in [
+        (
+            vec!["--mcp-tools".to_owned(), "notes".to_owned()],
+            "expected NAME=FILE.json".to_owned(),
+        ),
+        (
+            vec!["--mcp-tools".to_owned(), format!("my-notes={good}")],
+            "cannot be a name in env".to_owned(),
+        ),
+        (
+            vec![
+                "--grant".to_owned(),
+                "kv".to_owned(),
+                "--mcp-tools".to_owned(),
+                format!("kv={good}"),
+            ],
+            "env.kv is already declared".to_owned(),
+        ),
+        (
+            vec!["--mcp-tools".to_owned(), "notes=/nonexistent/tools.json".to_owned()],
+            "cannot read /nonexistent/tools.json".to_owned(),
+        ),
+        (
+            vec!["--mcp-tools".to_owned(), format!("notes={}", not_json.display())],
+            "not valid JSON".to_owned(),
+        ),
+        (
+            vec!["--mcp-tools".to_owned(), format!("notes={}", no_tools.display())],
+            "no \"tools\" array".to_owned(),
+        ),
+    ] {
+        let output = isobox()
+            .arg("types")
+            .args(&args)
+            .output()
+            .expect("running isobox types");
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains(&needle), "{args:?}: {}", stderr(&output));
+    }
+}

@@ -57,6 +57,7 @@
 //! host's stack.
 
 mod error;
+mod json_schema;
 mod lift;
 mod lower;
 mod model;
@@ -68,6 +69,10 @@ mod typescript;
 mod wit;
 
 pub use error::{BridgeError, CallError, WitError};
+pub use json_schema::{
+    MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MCP_RESULT_NOTE,
+    McpTool, McpTools, McpToolsError, mcp_typescript, mcp_typescript_env, typescript_env_with_mcp,
+};
 pub use lift::{lift_args, lift_args_with_limits};
 pub use lower::{lower_result, lower_result_with_limits};
 pub use model::{CapabilityInterface, Case, Field, Function, Param, TypeDef, TypeKind, WitType};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use isobox::capability::{CapabilityInterface, WitPackage};
+use isobox::capability::{CapabilityInterface, McpTools, WitPackage};
 use isobox::{Capability, Engine, KvStore, RunRequest, TodoStore};
 
 #[derive(Args, Default)]
@@ -21,6 +21,17 @@ pub struct GrantArgs {
     /// NAME=JSON (repeatable).
     #[arg(long, value_name = "NAME=JSON")]
     props: Vec<String>,
+}
+
+/// `isobox types`: the grants, and MCP tool lists to declare beside them.
+#[derive(Args)]
+pub struct TypesArgs {
+    #[command(flatten)]
+    grants: GrantArgs,
+    /// Declare an MCP server's tools as env.NAME: FILE is its tools/list
+    /// result as JSON (repeatable).
+    #[arg(long, value_name = "NAME=FILE.json")]
+    mcp_tools: Vec<String>,
 }
 
 /// What a grant refers to, before anything is loaded.
@@ -158,10 +169,31 @@ impl GrantArgs {
     }
 }
 
-/// What `isobox types` prints: the globals, and `env` typed from the grants.
-pub fn typescript(args: &GrantArgs) -> Result<String, String> {
-    let interfaces = args.interfaces()?;
-    if interfaces.is_empty() {
+/// What `isobox types` prints: the globals, and `env` typed from the grants
+/// and the MCP tool lists.
+pub fn typescript(args: &TypesArgs) -> Result<String, String> {
+    let interfaces = args.grants.interfaces()?;
+    let mut mcp: Vec<(String, McpTools)> = Vec::new();
+    for entry in &args.mcp_tools {
+        let (name, file) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--mcp-tools {entry}: expected NAME=FILE.json"))?;
+        if !isobox::capability::valid_binding_name(name) {
+            return Err(format!(
+                "--mcp-tools {entry}: \"{name}\" cannot be a name in env: use letters, digits and _"
+            ));
+        }
+        if interfaces.iter().any(|(n, _)| n == name) || mcp.iter().any(|(n, _)| n == name) {
+            return Err(format!("--mcp-tools {entry}: env.{name} is already declared"));
+        }
+        let text = std::fs::read_to_string(file).map_err(|e| format!("--mcp-tools {name}: cannot read {file}: {e}"))?;
+        let tools = McpTools::from_json(&text).map_err(|e| format!("--mcp-tools {name}: {e}"))?;
+        for skipped in tools.skipped() {
+            eprintln!("isobox: --mcp-tools {name}: left out {skipped}");
+        }
+        mcp.push((name.to_owned(), tools));
+    }
+    if interfaces.is_empty() && mcp.is_empty() {
         return Ok(isobox::GLOBALS_TYPESCRIPT.to_owned());
     }
     let globals: String = isobox::GLOBALS_TYPESCRIPT
@@ -175,5 +207,9 @@ pub fn typescript(args: &GrantArgs) -> Result<String, String> {
         .iter()
         .map(|(name, interface)| (name.as_str(), interface))
         .collect();
-    Ok(format!("{globals}\n{}", isobox::capability::typescript_env(&bindings)))
+    let mcp: Vec<(&str, &McpTools)> = mcp.iter().map(|(name, tools)| (name.as_str(), tools)).collect();
+    Ok(format!(
+        "{globals}\n{}",
+        isobox::capability::typescript_env_with_mcp(&bindings, &mcp)
+    ))
 }

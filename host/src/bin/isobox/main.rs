@@ -44,7 +44,7 @@ enum Command {
     /// Print TypeScript declarations of what code in the sandbox can use
     /// (the globals: fetch, URL, timers, crypto ..., and `env` typed from the
     /// granted capabilities), to show an agent.
-    Types(grants::GrantArgs),
+    Types(grants::TypesArgs),
 }
 
 fn main() -> std::process::ExitCode {
