@@ -38,6 +38,7 @@ fn init_logging(filter: Option<&str>) -> Result<(), String> {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_target(false),
         )
         .with(targets)
