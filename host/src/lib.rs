@@ -40,6 +40,7 @@ mod outcome;
 mod request;
 mod run;
 mod sandbox;
+pub mod serve;
 mod snapshot;
 mod ticker;
 mod typescript;

@@ -15,6 +15,7 @@ mod forms;
 mod isolation;
 mod limits;
 mod modules;
+mod serve;
 mod timers;
 mod typescript;
 mod upstream;

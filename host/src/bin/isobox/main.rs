@@ -20,6 +20,7 @@ mod exit;
 mod grants;
 mod render;
 mod run_cmd;
+mod serve_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -45,17 +46,26 @@ enum Command {
     /// (the globals: fetch, URL, timers, crypto ..., and `env` typed from the
     /// granted capabilities), to show an agent.
     Types(grants::TypesArgs),
+    /// Serve runs over HTTP: POST /v1/run, GET /healthz, /metrics and
+    /// /openapi.json, with tenants and API keys from a TOML config file.
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match &cli.command {
+        // The server uses every core; the other commands run one sandbox.
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot start the async runtime: {error}")),
     };
     match cli.command {
         Command::Run(args) => runtime.block_on(run_cmd::run(*args)),
         Command::Strip { file } => strip(&file),
+        Command::Serve(args) => runtime.block_on(serve_cmd::serve(args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");
