@@ -28,7 +28,7 @@ struct Waiting {
 
 thread_local! {
     static WAITING: RefCell<BTreeMap<u32, Waiting>> = const { RefCell::new(BTreeMap::new()) };
-    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
     /// `{ makeEnv, makeError }` from bridge.js.
     static JS: RefCell<Option<Persistent<Object<'static>>>> = const { RefCell::new(None) };
 }
@@ -85,12 +85,7 @@ fn start<'js>(
     match bridge::start(&binding, &method, &nodes) {
         Started::Done(result) => settle(&ctx, result, &resolve, &reject),
         Started::Pending(call) => {
-            let id = NEXT_ID.with(|next| {
-                let mut next = next.borrow_mut();
-                let id = *next;
-                *next = next.wrapping_add(1).max(1);
-                id
-            });
+            let id = crate::event_loop::next_id(&NEXT_ID);
             let waiting = Waiting {
                 call,
                 resolve: Persistent::save(&ctx, resolve),

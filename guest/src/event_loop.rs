@@ -17,6 +17,16 @@ enum Source {
     Bridge,
 }
 
+/// The next id from `counter`: an id for something the loop waits on
+/// (never 0).
+pub fn next_id(counter: &'static std::thread::LocalKey<std::cell::Cell<u32>>) -> u32 {
+    counter.with(|next| {
+        let id = next.get();
+        next.set(id.wrapping_add(1).max(1));
+        id
+    })
+}
+
 /// True while a timer, request, body or capability call could still settle
 /// something.
 pub fn has_work() -> bool {

@@ -52,7 +52,7 @@ thread_local! {
     static WAITING: RefCell<BTreeMap<u32, Waiting>> = const { RefCell::new(BTreeMap::new()) };
     /// Response bodies that arrived and are not being read yet.
     static UNREAD: RefCell<BTreeMap<u32, IncomingBody>> = const { RefCell::new(BTreeMap::new()) };
-    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
     /// The JS `deliver(id, kind, value)` from fetch.js.
     static DELIVER: RefCell<Option<Persistent<Function<'static>>>> = const { RefCell::new(None) };
 }
@@ -175,12 +175,7 @@ fn send<'js>(
     // A body the host refused (too large) shows up as the response's error.
     let _ = OutgoingBody::finish(outgoing_body, None);
 
-    let id = NEXT_ID.with(|next| {
-        let mut next = next.borrow_mut();
-        let id = *next;
-        *next = next.wrapping_add(1).max(1);
-        id
-    });
+    let id = crate::event_loop::next_id(&NEXT_ID);
     WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Response(future)));
     Ok(id)
 }
@@ -231,14 +226,17 @@ pub fn pollables() -> Vec<(u32, Pollable)> {
 /// Makes progress on the requests whose pollables are ready, and hands what
 /// completed to JS.
 pub fn dispatch(ctx: &Ctx<'_>, ready: &[u32]) {
+    if ready.is_empty() {
+        return;
+    }
+    let Some(deliver) = DELIVER
+        .with(|slot| slot.borrow().clone())
+        .and_then(|f| f.restore(ctx).ok())
+    else {
+        return;
+    };
     for &id in ready {
         let Some(delivery) = progress(ctx, id) else { continue };
-        let Some(deliver) = DELIVER
-            .with(|slot| slot.borrow().clone())
-            .and_then(|f| f.restore(ctx).ok())
-        else {
-            return;
-        };
         let called = match delivery {
             Delivery::Value(value) => deliver.call::<_, ()>((id, "value", value)),
             Delivery::Error(message) => deliver.call::<_, ()>((id, "error", message)),
@@ -365,6 +363,10 @@ fn describe_error(error: &ErrorCode) -> String {
 }
 
 /// The message for a body stream that failed without an HTTP error code.
+/// wasmtime-wasi-http 48 turns the host body's error into a plain stream
+/// error (its `http-error-code` finds no code in it), so only its text says
+/// what happened; the host's errors for these cases are its own
+/// (`net/body.rs`), so the words matched here are stable.
 fn describe_stream_error(debug: &str) -> String {
     let lower = debug.to_ascii_lowercase();
     if lower.contains("timeout") || lower.contains("timed out") {

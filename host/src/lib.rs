@@ -42,6 +42,7 @@ mod run;
 mod sandbox;
 pub mod serve;
 mod snapshot;
+mod text;
 mod ticker;
 mod typescript;
 

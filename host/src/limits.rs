@@ -125,7 +125,8 @@ impl Limits {
     }
 }
 
-fn check(name: &'static str, value: u64, min: u64, max: u64, unit: &'static str) -> Result<(), LimitError> {
+/// `Ok` when `value` is within `min..=max`, else the error that says so.
+pub(crate) fn check(name: &'static str, value: u64, min: u64, max: u64, unit: &'static str) -> Result<(), LimitError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {
@@ -139,7 +140,8 @@ fn check(name: &'static str, value: u64, min: u64, max: u64, unit: &'static str)
     }
 }
 
-mod duration_ms {
+/// Serde for a `Duration` written as whole milliseconds.
+pub(crate) mod duration_ms {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

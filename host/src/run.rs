@@ -467,13 +467,6 @@ fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json
 
 /// Cuts text to `MAX_ERROR_TEXT_BYTES` on a char boundary.
 fn bounded(mut text: String) -> String {
-    if text.len() > MAX_ERROR_TEXT_BYTES {
-        let mut end = MAX_ERROR_TEXT_BYTES;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push_str("… (truncated)");
-    }
+    crate::text::truncate(&mut text, MAX_ERROR_TEXT_BYTES, "… (truncated)");
     text
 }

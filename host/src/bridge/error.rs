@@ -15,14 +15,7 @@ impl CapabilityError {
     /// An error with `message` (bounded to 1 KiB).
     pub fn new(message: impl Into<String>) -> Self {
         let mut message = message.into();
-        if message.len() > 1024 {
-            let mut end = 1024;
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            message.truncate(end);
-            message.push_str("...");
-        }
+        crate::text::truncate(&mut message, 1024, "...");
         CapabilityError {
             message,
             trapped: false,

@@ -18,6 +18,7 @@ use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::CapabilityError;
+use crate::sandbox::MemoryLimiter;
 
 /// A compiled plugin, ready to be instantiated per run.
 #[derive(Clone)]
@@ -120,10 +121,7 @@ impl Plugin {
                 wasi: WasiCtx::builder().build(),
                 table: ResourceTable::new(),
                 props,
-                memory: PluginMemory {
-                    limit: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
-                    hit: false,
-                },
+                memory: MemoryLimiter::new(limits.memory_bytes),
             },
         );
         store.limiter(|state| &mut state.memory);
@@ -237,7 +235,7 @@ struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
     props: Arc<serde_json::Value>,
-    memory: PluginMemory,
+    memory: MemoryLimiter,
 }
 
 impl WasiView for PluginState {
@@ -246,24 +244,5 @@ impl WasiView for PluginState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
-    }
-}
-
-struct PluginMemory {
-    limit: usize,
-    hit: bool,
-}
-
-impl wasmtime::ResourceLimiter for PluginMemory {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.hit = true;
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
     }
 }

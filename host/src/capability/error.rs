@@ -214,14 +214,9 @@ impl fmt::Display for CallError {
 /// Cuts `text` to at most `max` bytes at a character boundary, marking the
 /// cut with `...`.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+    let mut text = text.to_owned();
+    crate::text::truncate(&mut text, max, "...");
+    text
 }
 
 #[cfg(test)]

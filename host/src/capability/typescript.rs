@@ -298,8 +298,13 @@ fn array_of(iface: &CapabilityInterface, element: &WitType, qualifier: &str) -> 
 /// `/** text */` on one line when it fits, else a block; `*/` in the text is
 /// escaped.
 fn push_docs(out: &mut String, indent: &str, text: &str) {
+    push_docs_within(out, indent, text, WIDTH);
+}
+
+/// As [`push_docs`], with one-line docs allowed up to `width` columns.
+pub(super) fn push_docs_within(out: &mut String, indent: &str, text: &str, width: usize) {
     let text = text.replace("*/", "*\\/");
-    if !text.contains('\n') && indent.len() + text.len() + 7 <= WIDTH {
+    if !text.contains('\n') && indent.len().saturating_add(text.len()).saturating_add(7) <= width {
         let _ = writeln!(out, "{indent}/** {text} */");
         return;
     }

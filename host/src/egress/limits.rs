@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::LimitError;
+use crate::limits::{check, duration_ms};
 
 /// Limits on the outgoing HTTP requests of one run. Every field has a
 /// default (see [`EgressLimits::default`]) and a range that
@@ -74,34 +75,6 @@ impl EgressLimits {
         let timeout_ms = u64::try_from(self.request_timeout.as_millis()).unwrap_or(u64::MAX);
         check("request_timeout_ms", timeout_ms, 1, 10 * 60 * 1000, " ms")?;
         Ok(())
-    }
-}
-
-fn check(name: &'static str, value: u64, min: u64, max: u64, unit: &'static str) -> Result<(), LimitError> {
-    if (min..=max).contains(&value) {
-        Ok(())
-    } else {
-        Err(LimitError {
-            name,
-            value,
-            min,
-            max,
-            unit,
-        })
-    }
-}
-
-mod duration_ms {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(u64::try_from(value.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        u64::deserialize(deserializer).map(Duration::from_millis)
     }
 }
 

@@ -406,20 +406,14 @@ fn redact(url: &url::Url) -> String {
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    bounded(url.as_str()).into_owned()
+    bounded(url.as_str())
 }
 
 /// At most 2 KiB of a guest- or filter-given text.
-fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 2048;
-    if text.len() <= MAX {
-        return text.into();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end]).into()
+fn bounded(text: &str) -> String {
+    let mut text = text.to_owned();
+    crate::text::truncate(&mut text, 2048, "...");
+    text
 }
 
 fn micros(duration: Duration) -> u64 {

@@ -202,20 +202,7 @@ fn member_name(name: &str, method: bool) -> String {
 /// `/** text */` on one line when the text is, else a block; `*/` in the
 /// text is escaped.
 fn push_docs(out: &mut String, indent: &str, text: &str) {
-    let text = text.replace("*/", "*\\/");
-    if !text.contains('\n') {
-        let _ = writeln!(out, "{indent}/** {text} */");
-        return;
-    }
-    let _ = writeln!(out, "{indent}/**");
-    for line in text.lines() {
-        if line.is_empty() {
-            let _ = writeln!(out, "{indent} *");
-        } else {
-            let _ = writeln!(out, "{indent} * {line}");
-        }
-    }
-    let _ = writeln!(out, "{indent} */");
+    crate::capability::typescript::push_docs_within(out, indent, text, usize::MAX);
 }
 
 /// The length of `object` written at the start of a line, for
