@@ -1,6 +1,9 @@
 //! The sandbox's console, captured by the host: levels, order, and caps on
 //! lines and bytes with an explicit truncation mark.
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A console level, as the JS method that wrote it.
@@ -51,12 +54,40 @@ pub struct Logs {
     pub truncated: bool,
 }
 
+/// A live view of a run's console: called with each line the run keeps, as
+/// the code writes it (lines past `log_lines` or `log_bytes` are not kept,
+/// so not passed on either; the line that crosses the byte cap arrives cut).
+/// It is called on the thread running the sandbox, so it must be quick:
+/// send the line on a channel rather than do I/O. Set it with
+/// [`RunRequest::on_log`](crate::RunRequest::on_log).
+///
+/// ```
+/// let sink = isobox::LogSink::new(|entry| eprintln!("{}: {}", entry.level.as_str(), entry.message));
+/// # let _ = sink;
+/// ```
+#[derive(Clone)]
+pub struct LogSink(Arc<dyn Fn(&LogEntry) + Send + Sync>);
+
+impl LogSink {
+    /// A sink calling `f` with each kept line.
+    pub fn new(f: impl Fn(&LogEntry) + Send + Sync + 'static) -> LogSink {
+        LogSink(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogSink")
+    }
+}
+
 /// Collects lines during a run, up to the limits.
 #[derive(Debug)]
 pub(crate) struct LogCapture {
     logs: Logs,
     bytes_left: usize,
     lines_left: usize,
+    sink: Option<LogSink>,
 }
 
 impl LogCapture {
@@ -65,7 +96,13 @@ impl LogCapture {
             logs: Logs::default(),
             bytes_left: max_bytes as usize,
             lines_left: max_lines as usize,
+            sink: None,
         }
+    }
+
+    /// Passes each kept line to `sink` too, as it is written.
+    pub(crate) fn set_sink(&mut self, sink: Option<LogSink>) {
+        self.sink = sink;
     }
 
     /// Keeps `message` if it fits; cuts the line that crosses the byte limit.
@@ -88,7 +125,11 @@ impl LogCapture {
         }
         self.bytes_left -= message.len();
         self.lines_left -= 1;
-        self.logs.entries.push(LogEntry { level, message });
+        let entry = LogEntry { level, message };
+        if let Some(sink) = &self.sink {
+            (sink.0)(&entry);
+        }
+        self.logs.entries.push(entry);
         !self.logs.truncated
     }
 
@@ -111,6 +152,29 @@ mod tests {
         assert_eq!(logs.entries.len(), 2);
         assert_eq!(logs.entries[1].level, LogLevel::Warn);
         assert!(logs.truncated);
+    }
+
+    #[test]
+    fn a_sink_sees_exactly_the_kept_lines() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut capture = LogCapture::new(5, 3);
+        let into = seen.clone();
+        capture.set_sink(Some(LogSink::new(move |entry| {
+            into.lock().unwrap().push(entry.message.clone())
+        })));
+        capture.write(LogLevel::Log, "ab".into());
+        capture.write(LogLevel::Log, "cdef".into());
+        capture.write(LogLevel::Log, "gone".into());
+        assert_eq!(*seen.lock().unwrap(), ["ab", "cde"]);
+        assert_eq!(
+            capture
+                .finish()
+                .entries
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>(),
+            ["ab", "cde"]
+        );
     }
 
     #[test]

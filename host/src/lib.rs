@@ -52,7 +52,7 @@ pub use bridge::{
 };
 pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;
-pub use console::{LogEntry, LogLevel, Logs};
+pub use console::{LogEntry, LogLevel, LogSink, Logs};
 pub use egress::EgressPolicy;
 pub use engine::{Engine, EngineBuilder};
 pub use limits::{LimitError, Limits};

@@ -91,6 +91,10 @@ pub struct RunRequest {
     /// Not part of the JSON form: a service grants them itself.
     #[serde(skip)]
     pub grants: Vec<crate::Grant>,
+    /// Sees each console line as the code writes it (within the log
+    /// caps), besides the outcome's logs. Default none.
+    #[serde(skip)]
+    pub log_sink: Option<crate::LogSink>,
 }
 
 /// A module in a request's module map.
@@ -174,6 +178,7 @@ impl RunRequest {
             limits: Limits::default(),
             egress: None,
             grants: Vec::new(),
+            log_sink: None,
         }
     }
 
@@ -247,6 +252,29 @@ impl RunRequest {
             capability,
             props: std::sync::Arc::new(props),
         });
+        self
+    }
+
+    /// Calls `f` with each console line as the code writes it, while the
+    /// run goes on (to stream logs); lines past the run's `log_lines` or
+    /// `log_bytes` are not passed on, as they are not kept. `f` runs on
+    /// the sandbox's thread: keep it quick (send on a channel).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isobox::EngineError> {
+    /// # let engine = isobox::Engine::builder().build().await?;
+    /// let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    /// let request = isobox::RunRequest::new("console.log('one'); console.warn('two'); 3")
+    ///     .on_log(move |entry| { let _ = send.send(entry.message.clone()); });
+    /// let outcome = engine.run(request).await;
+    /// assert_eq!(lines.recv().await.as_deref(), Some("one"));
+    /// assert_eq!(lines.recv().await.as_deref(), Some("two"));
+    /// assert_eq!(outcome.logs.entries.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn on_log(mut self, f: impl Fn(&crate::LogEntry) + Send + Sync + 'static) -> Self {
+        self.log_sink = Some(crate::LogSink::new(f));
         self
     }
 

@@ -214,6 +214,7 @@ impl Engine {
         );
         let mut store = self.new_store(&request.limits, deadline, egress, bridge);
         store.data_mut().accept_compiled = guest_request.keep_compiled;
+        store.data_mut().console.set_sink(request.log_sink.clone());
         let called = {
             let pre = &self.inner.pre;
             let store = &mut store;

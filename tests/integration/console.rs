@@ -168,3 +168,55 @@ async fn a_throwing_to_string_does_not_break_the_console() {
     let line = one_line("console.log({ toString() { throw 1 } }, Object.create(null)); 1").await;
     assert_eq!(line, "{ toString: [Function: toString] } [Object: null prototype] {}");
 }
+
+#[tokio::test]
+async fn a_log_sink_sees_each_line_while_the_run_goes_on() {
+    use isobox::{Capability, KvStore, RunRequest};
+    let kv = Capability::kv(KvStore::new());
+    let tenant = json!({ "tenant": "sink" });
+    let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    // The run waits (at most about 2 s) for a key only the test sets, and
+    // the test sets it only once the first line has reached it: the line
+    // was passed on while the run was still going.
+    let code = "console.log('waiting');
+        for (let i = 0; i < 400 && !(await env.kv.get('go')); i++) await new Promise((r) => setTimeout(r, 5));
+        console.warn('released');
+        await env.kv.get('go')";
+    let request = RunRequest::new(code)
+        .grant_with_props("kv", kv.clone(), tenant.clone())
+        .on_log(move |entry| {
+            let _ = send.send(entry.clone());
+        });
+    let running = tokio::spawn(async move { crate::common::engine().run(request).await });
+    let first = lines.recv().await.expect("a line before the run ends");
+    assert_eq!((first.level, first.message.as_str()), (LogLevel::Log, "waiting"));
+    let release = RunRequest::new("await env.kv.put('go', 'yes'); 0").grant_with_props("kv", kv, tenant);
+    ok(crate::common::engine().run(release).await);
+    let outcome = running.await.expect("the run");
+    assert_eq!(outcome.logs.entries.len(), 2);
+    assert_eq!(
+        ok(outcome),
+        json!("yes"),
+        "the run saw the key set after its first line"
+    );
+    let second = lines.recv().await.expect("the second line");
+    assert_eq!((second.level, second.message.as_str()), (LogLevel::Warn, "released"));
+    assert!(lines.recv().await.is_none(), "the sink is dropped with the run");
+}
+
+#[tokio::test]
+async fn a_log_sink_gets_nothing_past_the_log_caps() {
+    use isobox::{Limits, RunRequest};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let into = seen.clone();
+    let limits = Limits {
+        log_lines: 2,
+        ..Limits::default()
+    };
+    let request = RunRequest::new("for (let i = 0; i < 5; i++) console.log('line ' + i); 1")
+        .with_limits(limits)
+        .on_log(move |entry| into.lock().expect("lock").push(entry.message.clone()));
+    let outcome = crate::common::engine().run(request).await;
+    assert!(outcome.logs.truncated);
+    assert_eq!(*seen.lock().expect("lock"), ["line 0", "line 1"]);
+}
