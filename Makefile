@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential check-types token-report
+.PHONY: all setup build guest test wpt demo bench bench-serve fmt lint clean ts-differential check-types token-report
 
 all: build
 
@@ -45,9 +45,16 @@ check-types: build
 demo: build
 	@bash scripts/demo.sh $(ISOBOX)
 
-## bench: per-run latency, throughput, instantiation and resident memory
+## bench: per-run latency, throughput, instantiation and resident memory,
+## then `isobox serve` under load (bench-serve)
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
+	$(MAKE) bench-serve
+
+## bench-serve: `isobox serve` under wrk on loopback (installs wrk once): requests/s,
+## p50/p99 latency and non-2xx at concurrency 1, 16, 256; server RSS across the runs
+bench-serve: build
+	@bash scripts/bench-serve.sh $(ISOBOX)
 
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:

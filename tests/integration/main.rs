@@ -16,6 +16,8 @@ mod isolation;
 mod limits;
 mod modules;
 mod serve;
+mod serve_stream;
+mod serve_tenants;
 mod timers;
 mod typescript;
 mod upstream;

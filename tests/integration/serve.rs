@@ -15,32 +15,38 @@ use serde_json::{Value, json};
 use crate::common::engine;
 use crate::upstream::Upstream;
 
-const ACME: &str = "acme-secret-key";
-const BETA: &str = "beta-secret-key";
+pub(crate) const ACME: &str = "acme-secret-key";
+pub(crate) const BETA: &str = "beta-secret-key";
 
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
 /// One request on a fresh HTTP/1.1 connection.
-async fn call(addr: SocketAddr, method: &str, path: &str, key: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+pub(crate) async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Reply {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connecting");
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -64,11 +70,11 @@ async fn call(addr: SocketAddr, method: &str, path: &str, key: Option<&str>, bod
     Reply { status, headers, body }
 }
 
-async fn run(addr: SocketAddr, key: Option<&str>, body: Value) -> Reply {
+pub(crate) async fn run(addr: SocketAddr, key: Option<&str>, body: Value) -> Reply {
     call(addr, "POST", "/v1/run", key, Some(body.to_string().into_bytes())).await
 }
 
-fn config(extra_server: &str, upstream_port: u16) -> ServeConfig {
+pub(crate) fn config(extra_server: &str, upstream_port: u16) -> ServeConfig {
     let text = format!(
         "[server]\nmax_body_bytes = 102400\n{extra_server}\n\
          [policies.local]\n[[policies.local.allow]]\nhost = \"127.0.0.1\"\nports = [{upstream_port}]\n\
@@ -82,18 +88,18 @@ fn config(extra_server: &str, upstream_port: u16) -> ServeConfig {
         .unwrap_or_else(|e| panic!("test config: {e}"))
 }
 
-async fn start(extra_server: &str) -> (SocketAddr, ServerHandle) {
+pub(crate) async fn start(extra_server: &str) -> (SocketAddr, ServerHandle) {
     start_with(config(extra_server, 9)).await
 }
 
-async fn start_with(config: ServeConfig) -> (SocketAddr, ServerHandle) {
+pub(crate) async fn start_with(config: ServeConfig) -> (SocketAddr, ServerHandle) {
     Server::bind(config, engine(), "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("binding the server")
 }
 
 /// The value of an unlabelled or labelled sample in the metrics text.
-fn sample(metrics: &str, name: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics
         .lines()
         .find(|line| line.split_once(' ').is_some_and(|(n, _)| n == name))
@@ -101,7 +107,7 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
         .and_then(|(_, v)| v.parse().ok())
 }
 
-async fn wait_for_gauge(handle: &ServerHandle, name: &str, value: f64) {
+pub(crate) async fn wait_for_gauge(handle: &ServerHandle, name: &str, value: f64) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while sample(&handle.metrics().render(), name) != Some(value) {
         assert!(Instant::now() < deadline, "{name} never reached {value}");
@@ -109,7 +115,7 @@ async fn wait_for_gauge(handle: &ServerHandle, name: &str, value: f64) {
     }
 }
 
-const SLOW: &str = "await new Promise((r) => setTimeout(r, 600)); 'slow done'";
+pub(crate) const SLOW: &str = "await new Promise((r) => setTimeout(r, 600)); 'slow done'";
 
 #[tokio::test]
 async fn a_run_returns_its_outcome_with_a_request_id() {

@@ -91,6 +91,20 @@ impl EgressPolicyBuilder {
         self
     }
 
+    /// Puts `credentials` before those added so far (the first matching
+    /// credential for a header or parameter wins): a service's per-tenant
+    /// credentials over a shared policy's.
+    pub(crate) fn credentials_first(mut self, mut credentials: Vec<Credential>) -> Self {
+        credentials.append(&mut self.credentials);
+        self.credentials = credentials;
+        self
+    }
+
+    /// The credentials added so far, taken out of the builder.
+    pub(crate) fn take_credentials(&mut self) -> Vec<Credential> {
+        std::mem::take(&mut self.credentials)
+    }
+
     /// Fixes the addresses of `host` (for `port`, or every port), like
     /// curl's `--resolve`.
     pub fn resolve(mut self, host: &str, port: Option<u16>, addresses: impl IntoIterator<Item = IpAddr>) -> Self {

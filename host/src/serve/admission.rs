@@ -1,8 +1,10 @@
 //! Backpressure: at most `max_in_flight` runs at once and `max_queued`
-//! requests waiting for one; past both, the request is turned away.
+//! requests waiting for one, each at most `max_queue_wait`; past those, the
+//! request is turned away.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -13,6 +15,17 @@ pub(crate) struct Gate {
     slots: Arc<Semaphore>,
     queued: AtomicUsize,
     max_queued: usize,
+    max_wait: Duration,
+}
+
+/// What the gate says to a request.
+pub(crate) enum Admission {
+    /// A run slot, held until dropped.
+    Admitted(OwnedSemaphorePermit),
+    /// Every slot is taken and the queue is full.
+    QueueFull,
+    /// The request waited `max_queue_wait` without a slot coming free.
+    TimedOut,
 }
 
 /// Leaves the queue when dropped (also when the client goes away while
@@ -26,27 +39,32 @@ impl Drop for QueueSpot<'_> {
 }
 
 impl Gate {
-    pub fn new(max_in_flight: usize, max_queued: usize) -> Gate {
+    pub fn new(max_in_flight: usize, max_queued: usize, max_wait: Duration) -> Gate {
         Gate {
             slots: Arc::new(Semaphore::new(max_in_flight)),
             queued: AtomicUsize::new(0),
             max_queued,
+            max_wait,
         }
     }
 
-    /// A run slot, at once or after waiting in the queue; `None` when the
-    /// slots are taken and the queue is full.
-    pub async fn admit(&self, metrics: &Metrics) -> Option<OwnedSemaphorePermit> {
+    /// A run slot, at once or after waiting in the queue (at most
+    /// `max_wait`).
+    pub async fn admit(&self, metrics: &Metrics) -> Admission {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
-            return Some(permit);
+            return Admission::Admitted(permit);
         }
         let before = self.queued.fetch_add(1, Ordering::AcqRel);
         let _spot = QueueSpot(&self.queued);
         if before >= self.max_queued {
-            return None;
+            return Admission::QueueFull;
         }
         let _queued = metrics.enter_queue();
-        // The semaphore is never closed, so acquiring only fails if it were.
-        self.slots.clone().acquire_owned().await.ok()
+        match tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Admission::Admitted(permit),
+            // The semaphore is never closed, so acquiring cannot fail.
+            Ok(Err(_closed)) => Admission::QueueFull,
+            Err(_elapsed) => Admission::TimedOut,
+        }
     }
 }

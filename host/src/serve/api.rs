@@ -7,15 +7,17 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument as _;
 
 use crate::{Capability, CodeForm, Lang, ModuleSource, RunRequest};
 
-use super::admission::Gate;
+use super::admission::{Admission, Gate};
 use super::config::{ServeConfig, Tenant};
 use super::limits::LimitValues;
 use super::metrics::Metrics;
@@ -112,11 +114,19 @@ fn request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether the client asks for server-sent events.
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.contains("text/event-stream")))
+}
+
 /// `POST /v1/run`.
 pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
     let span = tracing::info_span!("request", request_id = %id, tenant = tracing::field::Empty);
-    let mut response = handle_run(&state, &id, request).instrument(span).await;
+    let mut response = handle_run(state.clone(), &id, request).instrument(span).await;
     state.metrics.response(response.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -124,7 +134,8 @@ pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) ->
     response
 }
 
-async fn handle_run(state: &AppState, id: &str, request: Request) -> Response {
+async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Response {
+    let streaming = wants_events(request.headers());
     let Some(tenant) = super::auth::authenticate(&state.config.tenants, request.headers()) else {
         tracing::info!(status = 401, "no valid API key");
         return ApiError::new(
@@ -169,27 +180,76 @@ async fn handle_run(state: &AppState, id: &str, request: Request) -> Response {
             .into_response(id, None);
         }
     };
-    let run_request = match build_request(state, tenant, body) {
+    let run_request = match build_request(&state, tenant, body) {
         Ok(request) => request,
         Err(error) => {
             tracing::info!(status = error.status.as_u16(), reason = %error.message, "request refused");
             return error.into_response(id, None);
         }
     };
-    let Some(permit) = state.gate.admit(&state.metrics).await else {
-        tracing::info!(status = 503, "overloaded");
-        return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "too many runs in flight and queued; retry later",
-        )
-        .into_response(id, Some(state.config.server.retry_after_secs));
+    let permit = match state.gate.admit(&state.metrics).await {
+        Admission::Admitted(permit) => permit,
+        Admission::QueueFull => {
+            tracing::info!(status = 503, "overloaded");
+            state.metrics.rejected("overloaded");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many runs in flight and queued; retry later",
+            )
+            .into_response(id, Some(state.config.server.retry_after_secs));
+        }
+        Admission::TimedOut => {
+            tracing::info!(status = 503, "no run slot within max_queue_wait_ms");
+            state.metrics.rejected("queue-timeout");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "queue-timeout",
+                format!(
+                    "no run slot came free within {} ms; retry later",
+                    state.config.server.max_queue_wait_ms
+                ),
+            )
+            .into_response(id, Some(state.config.server.retry_after_secs));
+        }
     };
+    if streaming {
+        return event_stream(state, id, run_request, permit);
+    }
+    let (status, json) = execute(&state, id, run_request, permit).await;
+    let mut response = Response::new(Body::from(json));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The run as server-sent events: its console lines as they come, then
+/// the outcome. The stream begins once the request is admitted; refusals
+/// before that are plain JSON errors.
+fn event_stream(state: Arc<AppState>, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> Response {
+    let (send, logs) = tokio::sync::mpsc::unbounded_channel();
+    let request = request.on_log(move |entry| {
+        let _ = send.send(entry.clone());
+    });
+    let id = id.to_owned();
+    let run = async move { execute(&state, &id, request, permit).await.1 }.instrument(tracing::Span::current());
+    let mut response = Response::new(Body::new(super::stream::EventStream::new(logs, Box::pin(run))));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Runs `request` in the slot `permit` holds; the outcome's JSON with its
+/// `request_id`.
+async fn execute(state: &AppState, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> (StatusCode, Bytes) {
     let started = Instant::now();
     let outcome = {
         let _running = state.metrics.enter_run();
         let span = tracing::info_span!("run");
-        state.engine.run(run_request).instrument(span).await
+        state.engine.run(request).instrument(span).await
     };
     drop(permit);
     let elapsed = started.elapsed();
@@ -201,21 +261,30 @@ async fn handle_run(state: &AppState, id: &str, request: Request) -> Response {
         calls = outcome.calls.len(),
         "run finished"
     );
-    let mut json = match serde_json::to_value(&outcome) {
-        Ok(json) => json,
+    match outcome_json(&outcome, id) {
+        Ok(json) => (StatusCode::OK, json),
         Err(error) => {
-            return ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the outcome could not be written: {error}"),
-            )
-            .into_response(id, None);
+            let body = json!({
+                "error": { "status": 500, "code": "internal", "message": format!("the outcome could not be written: {error}") },
+                "request_id": id,
+            });
+            (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from(body.to_string()))
         }
-    };
-    if let Value::Object(map) = &mut json {
-        map.insert("request_id".into(), Value::String(id.to_owned()));
     }
-    (StatusCode::OK, axum::Json(json)).into_response()
+}
+
+/// The outcome as a JSON object with `request_id` added last.
+fn outcome_json(outcome: &crate::Outcome, id: &str) -> Result<Bytes, serde_json::Error> {
+    let mut json = serde_json::to_vec(outcome)?;
+    // An outcome is always written as an object: `{...}`.
+    if json.last() != Some(&b'}') {
+        return Err(serde::ser::Error::custom("the outcome is not a JSON object"));
+    }
+    json.pop();
+    json.extend_from_slice(b",\"request_id\":");
+    serde_json::to_writer(&mut json, id)?;
+    json.push(b'}');
+    Ok(Bytes::from(json))
 }
 
 /// The run a request asks for, or why its tenant may not have it.
@@ -270,16 +339,26 @@ fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<Run
         }
         let capability = match name.as_str() {
             "kv" => state.kv.clone(),
-            _ => state.todo.clone(),
+            "todo" => state.todo.clone(),
+            plugin => state
+                .config
+                .plugins
+                .get(plugin)
+                .and_then(|p| p.capability.clone())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        format!("plugin \"{plugin}\" was not loaded"),
+                    )
+                })?,
         };
         request = request.grant_with_props(name, capability, json!({ "tenant": tenant.id }));
     }
     if let Some(policy) = &body.egress {
-        let egress = state
-            .config
-            .policies
+        let egress = tenant
+            .egress_by_name
             .get(policy)
-            .filter(|_| tenant.egress.contains(policy))
             .ok_or_else(|| ApiError::forbidden(format!("egress policy \"{policy}\" is not allowed for this tenant")))?;
         request = request.with_egress(egress.clone());
     }

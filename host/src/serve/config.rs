@@ -8,6 +8,7 @@
 //! max_body_bytes = 2097152    # request body (default 2 MiB)
 //! shutdown_grace_ms = 10000   # how long runs in flight may finish (default 10 s)
 //! retry_after_secs = 1        # the Retry-After of a 503 (default 1)
+//! max_queue_wait_ms = 5000    # longest wait for a run slot; then 503 queue-timeout
 //!
 //! [policies.github]           # an egress policy in its own file,
 //! file = "github.toml"        # relative to this file's directory
@@ -17,15 +18,29 @@
 //! host = "mock.example"
 //! body = "hi"
 //!
+//! [plugins.text]             # a Wasm component plugin, compiled once at start
+//! component = "isobox_plugin_text.wasm"   # relative to this file's directory
+//! wit = "text/wit"            # a .wit file, or a directory with deps/
+//! interface = "analyze"       # may be left out when the WIT has one interface
+//!
 //! [tenants.acme]
 //! key_sha256 = ["<hex sha256 of the API key>"]
 //! key_env = ["ACME_KEY"]      # or keys read from the environment at start
-//! capabilities = ["kv", "todo"]
+//! capabilities = ["kv", "todo", "text"]   # built-ins and plugins, by name
 //! egress = ["github"]
 //! [tenants.acme.max_limits]   # absent: the default limit is the ceiling
 //! wall_time_ms = 10000
 //! memory_bytes = 134217728
+//! [[tenants.acme.credential]] # as a policy's [[credential]]: added to every
+//! origin = "https://api.github.com"   # policy this tenant's runs use, before
+//! header = "authorization"    # the policy's own (so for a header both set,
+//! value_env = "ACME_GITHUB_TOKEN"     # the tenant's is sent); the code never
+//! prefix = "Bearer "          # sees the value
 //! ```
+//!
+//! Capabilities are granted with `props = {"tenant": "<tenant id>"}`; a
+//! plugin's component is compiled by [`ServeConfig::load_plugins`] (or by
+//! [`Server::bind`](super::Server::bind)).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -35,7 +50,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::egress::EgressPolicyBuilder;
-use crate::{Egress, Limits};
+use crate::{Capability, Egress, Limits};
 
 use super::limits::LimitValues;
 
@@ -49,6 +64,16 @@ pub struct ServeConfig {
     pub server: ServerSettings,
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) policies: BTreeMap<String, Egress>,
+    pub(crate) plugins: BTreeMap<String, PluginEntry>,
+}
+
+/// A plugin capability: where its files are, and once compiled, itself.
+#[derive(Clone)]
+pub(crate) struct PluginEntry {
+    component: PathBuf,
+    wit: PathBuf,
+    interface: Option<String>,
+    pub capability: Option<Capability>,
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -65,6 +90,9 @@ pub struct ServerSettings {
     pub shutdown_grace_ms: u64,
     /// The `Retry-After` header of a 503, in seconds. Default 1.
     pub retry_after_secs: u32,
+    /// The longest a request waits for a run slot; past it a 503 with
+    /// code `queue-timeout`. Default 5000 ms; at least 1.
+    pub max_queue_wait_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -75,6 +103,7 @@ impl Default for ServerSettings {
             max_body_bytes: 2 << 20,
             shutdown_grace_ms: 10_000,
             retry_after_secs: 1,
+            max_queue_wait_ms: 5000,
         }
     }
 }
@@ -83,6 +112,11 @@ impl ServerSettings {
     /// The shutdown grace period as a duration.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    /// The longest wait for a run slot, as a duration.
+    pub fn max_queue_wait(&self) -> Duration {
+        Duration::from_millis(self.max_queue_wait_ms)
     }
 }
 
@@ -98,6 +132,11 @@ pub struct Tenant {
     pub egress: BTreeSet<String>,
     /// The largest value of each limit it may ask for.
     pub max_limits: Limits,
+    /// The egress it may name, by policy name: the shared policy, or the
+    /// policy with this tenant's credentials added.
+    pub(crate) egress_by_name: BTreeMap<String, Egress>,
+    /// How many credentials of its own it has.
+    pub credentials: usize,
 }
 
 /// Why a configuration cannot be used. Messages never carry a key.
@@ -117,6 +156,14 @@ pub enum ConfigError {
     /// A value is wrong; the message names where.
     #[error("serve config: {0}")]
     Invalid(String),
+    /// A plugin cannot be loaded.
+    #[error("serve config: plugin {name}: {message}")]
+    Plugin {
+        /// The plugin's name in `[plugins]`.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -128,6 +175,17 @@ struct ConfigFile {
     policies: BTreeMap<String, toml::Table>,
     #[serde(default)]
     tenants: BTreeMap<String, TenantFile>,
+    #[serde(default)]
+    plugins: BTreeMap<String, PluginFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginFile {
+    component: PathBuf,
+    wit: PathBuf,
+    #[serde(default)]
+    interface: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +201,8 @@ struct TenantFile {
     egress: Vec<String>,
     #[serde(default)]
     max_limits: LimitValues,
+    #[serde(default)]
+    credential: Vec<toml::Table>,
 }
 
 /// The hex SHA-256 of an API key, as `key_sha256` takes it.
@@ -206,9 +266,21 @@ impl ServeConfig {
         if file.server.max_in_flight == 0 {
             return Err(ConfigError::Invalid("server.max_in_flight must be at least 1".into()));
         }
+        if file.server.max_queue_wait_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_queue_wait_ms must be at least 1".into(),
+            ));
+        }
+        let mut sources = BTreeMap::new();
         let mut policies = BTreeMap::new();
         for (name, table) in file.policies {
-            policies.insert(name.clone(), load_policy(&name, table, base)?);
+            let source = PolicySource::of(&name, table, base)?;
+            policies.insert(name.clone(), Egress::new(source.build(&name, Vec::new())?));
+            sources.insert(name, source);
+        }
+        let mut plugins = BTreeMap::new();
+        for (name, plugin) in file.plugins {
+            plugins.insert(name.clone(), check_plugin(&name, plugin, base)?);
         }
         let mut tenants = Vec::new();
         let mut seen = BTreeSet::new();
@@ -239,9 +311,15 @@ impl ServeConfig {
                 }
             }
             for capability in &tenant.capabilities {
-                if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) {
+                if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) && !plugins.contains_key(capability) {
+                    let known: Vec<&str> = BUILTIN_CAPABILITIES
+                        .iter()
+                        .copied()
+                        .chain(plugins.keys().map(String::as_str))
+                        .collect();
                     return Err(ConfigError::Invalid(format!(
-                        "tenant {id}: no built-in capability named \"{capability}\" (there are kv and todo)"
+                        "tenant {id}: no capability named \"{capability}\" (there are {}; plugins are declared in [plugins.NAME])",
+                        known.join(", ")
                     )));
                 }
             }
@@ -251,6 +329,19 @@ impl ServeConfig {
                         "tenant {id}: no egress policy named \"{policy}\" in [policies]"
                     )));
                 }
+            }
+            let credentials = tenant_credentials(&id, tenant.credential, &env)?;
+            let mut egress_by_name = BTreeMap::new();
+            for policy in &tenant.egress {
+                let egress = if credentials.is_empty() {
+                    policies[policy].clone()
+                } else {
+                    let built = sources[policy]
+                        .build(policy, credentials.clone())
+                        .map_err(|e| ConfigError::Invalid(format!("tenant {id}: {e}")))?;
+                    Egress::new(built)
+                };
+                egress_by_name.insert(policy.clone(), egress);
             }
             let max_limits = tenant.max_limits.over(&Limits::default());
             max_limits
@@ -262,13 +353,48 @@ impl ServeConfig {
                 capabilities: tenant.capabilities.into_iter().collect(),
                 egress: tenant.egress.into_iter().collect(),
                 max_limits,
+                egress_by_name,
+                credentials: credentials.len(),
             });
         }
         Ok(ServeConfig {
             server: file.server,
             tenants,
             policies,
+            plugins,
         })
+    }
+
+    /// Compiles every plugin not compiled yet for `engine` (the engine the
+    /// server runs with), once. [`Server::bind`](super::Server::bind) calls
+    /// it too; call it first to report a bad plugin before binding.
+    ///
+    /// # Errors
+    /// [`ConfigError::Plugin`]: the component cannot be read or compiled, its
+    /// WIT cannot be parsed, or it does not export the interface.
+    pub fn load_plugins(&mut self, engine: &crate::Engine) -> Result<(), ConfigError> {
+        for (name, plugin) in &mut self.plugins {
+            if plugin.capability.is_some() {
+                continue;
+            }
+            let capability = Capability::from_component_and_wit_files(
+                engine,
+                &plugin.component,
+                &plugin.wit,
+                plugin.interface.as_deref(),
+            )
+            .map_err(|e| ConfigError::Plugin {
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
+            plugin.capability = Some(capability);
+        }
+        Ok(())
+    }
+
+    /// The names of the plugin capabilities.
+    pub fn plugin_names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.keys().map(String::as_str)
     }
 
     /// The tenants, in id order.
@@ -282,30 +408,135 @@ impl ServeConfig {
     }
 }
 
-fn load_policy(name: &str, table: toml::Table, base: Option<&Path>) -> Result<Egress, ConfigError> {
-    let invalid = |e: crate::egress::PolicyError| ConfigError::Invalid(format!("policy {name}: {e}"));
-    let builder = match table.get("file") {
-        Some(file) if table.len() == 1 => {
-            let file = file
-                .as_str()
-                .ok_or_else(|| ConfigError::Invalid(format!("policy {name}: `file` must be a path")))?;
-            let path = match base {
-                Some(base) => base.join(file),
-                None => PathBuf::from(file),
-            };
-            EgressPolicyBuilder::from_toml_file(&path).map_err(invalid)?
-        }
-        Some(_) => {
-            return Err(ConfigError::Invalid(format!(
+/// Where a policy's settings are, kept to build it again with a tenant's
+/// credentials.
+enum PolicySource {
+    File(PathBuf),
+    Inline(String),
+}
+
+impl PolicySource {
+    fn of(name: &str, table: toml::Table, base: Option<&Path>) -> Result<PolicySource, ConfigError> {
+        match table.get("file") {
+            Some(file) if table.len() == 1 => {
+                let file = file
+                    .as_str()
+                    .ok_or_else(|| ConfigError::Invalid(format!("policy {name}: `file` must be a path")))?;
+                Ok(PolicySource::File(relative_to(base, Path::new(file))))
+            }
+            Some(_) => Err(ConfigError::Invalid(format!(
                 "policy {name}: give either `file` alone or the policy's own keys inline"
-            )));
+            ))),
+            None => toml::to_string(&table)
+                .map(PolicySource::Inline)
+                .map_err(|e| ConfigError::Invalid(format!("policy {name}: {e}"))),
         }
-        None => {
-            let text = toml::to_string(&table).map_err(|e| ConfigError::Invalid(format!("policy {name}: {e}")))?;
-            EgressPolicyBuilder::from_toml_str(&text).map_err(invalid)?
+    }
+
+    /// The policy, with `credentials` before its own.
+    fn build(
+        &self,
+        name: &str,
+        credentials: Vec<crate::egress::Credential>,
+    ) -> Result<crate::EgressPolicy, ConfigError> {
+        let invalid = |e: crate::egress::PolicyError| ConfigError::Invalid(format!("policy {name}: {e}"));
+        let builder = match self {
+            PolicySource::File(path) => EgressPolicyBuilder::from_toml_file(path),
+            PolicySource::Inline(text) => EgressPolicyBuilder::from_toml_str(text),
         }
+        .map_err(invalid)?;
+        builder.credentials_first(credentials).build().map_err(invalid)
+    }
+}
+
+fn relative_to(base: Option<&Path>, path: &Path) -> PathBuf {
+    match base {
+        Some(base) if path.is_relative() => base.join(path),
+        _ => path.to_owned(),
+    }
+}
+
+/// A tenant's `[[credential]]` tables, in the policy file's format, with
+/// `value_env` read through `env` now; each is checked as a policy would.
+fn tenant_credentials(
+    id: &str,
+    tables: Vec<toml::Table>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<crate::egress::Credential>, ConfigError> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut entries = Vec::with_capacity(tables.len());
+    for (index, mut table) in tables.into_iter().enumerate() {
+        if let Some(toml::Value::String(variable)) = table.get("value_env").cloned()
+            && !table.contains_key("value")
+        {
+            let value = env(&variable).filter(|v| !v.is_empty()).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "tenant {id}: credential #{}: the environment variable {variable} is not set",
+                    index + 1
+                ))
+            })?;
+            table.remove("value_env");
+            table.insert("value".into(), toml::Value::String(value));
+        }
+        entries.push(toml::Value::Table(table));
+    }
+    let mut file = toml::Table::new();
+    file.insert("credential".into(), toml::Value::Array(entries));
+    let invalid = |e: crate::egress::PolicyError| ConfigError::Invalid(format!("tenant {id}: {e}"));
+    // The text holds secrets: errors from it carry no source line.
+    let text = toml::to_string(&file).map_err(|e| ConfigError::Invalid(format!("tenant {id}: credential: {e}")))?;
+    let mut builder = EgressPolicyBuilder::from_toml_str(&text).map_err(invalid)?;
+    let credentials = builder.take_credentials();
+    // Checked alone too, so a tenant with no policy yet hears of a mistake.
+    EgressPolicyBuilder::new()
+        .credentials_first(credentials.clone())
+        .build()
+        .map_err(invalid)?;
+    Ok(credentials)
+}
+
+/// Checks a plugin's paths and WIT; the component is compiled later, with
+/// the engine ([`ServeConfig::load_plugins`]).
+fn check_plugin(name: &str, plugin: PluginFile, base: Option<&Path>) -> Result<PluginEntry, ConfigError> {
+    let error = |message: String| ConfigError::Plugin {
+        name: name.to_owned(),
+        message,
     };
-    Ok(Egress::new(builder.build().map_err(invalid)?))
+    if BUILTIN_CAPABILITIES.contains(&name) {
+        return Err(error(format!(
+            "\"{name}\" is a built-in capability's name: choose another"
+        )));
+    }
+    if !crate::capability::valid_binding_name(name) {
+        return Err(error(
+            "a plugin's name is its env.NAME: use letters, digits and _".into(),
+        ));
+    }
+    let component = relative_to(base, &plugin.component);
+    let wit = relative_to(base, &plugin.wit);
+    match std::fs::metadata(&component) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Err(error(format!("component {} is not a file", component.display()))),
+        Err(e) => return Err(error(format!("cannot read component {}: {e}", component.display()))),
+    }
+    let package = crate::capability::WitPackage::load(&wit).map_err(|e| error(format!("WIT: {e}")))?;
+    if let Some(interface) = &plugin.interface {
+        package.interface(interface).map_err(|e| error(format!("WIT: {e}")))?;
+    } else if package.interface_names().len() != 1 {
+        return Err(error(format!(
+            "WIT {} has interfaces {}: name one with `interface`",
+            wit.display(),
+            package.interface_names().join(", ")
+        )));
+    }
+    Ok(PluginEntry {
+        component,
+        wit,
+        interface: plugin.interface,
+        capability: None,
+    })
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub struct Metrics {
     responses: Mutex<BTreeMap<u16, u64>>,
     runs: Mutex<BTreeMap<&'static str, u64>>,
     egress: Mutex<BTreeMap<&'static str, u64>>,
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
@@ -66,6 +67,12 @@ impl Metrics {
             };
             bump(&self.egress, decision, 1);
         }
+    }
+
+    /// Counts a request turned away before running, by reason
+    /// (`overloaded`, `queue-timeout`).
+    pub(crate) fn rejected(&self, reason: &'static str) {
+        bump(&self.rejected, reason, 1);
     }
 
     /// One more sandbox in flight, until the guard drops.
@@ -120,6 +127,14 @@ impl Metrics {
         let _ = writeln!(out, "# HELP isobox_requests_queued Requests waiting for a run slot.");
         let _ = writeln!(out, "# TYPE isobox_requests_queued gauge");
         let _ = writeln!(out, "isobox_requests_queued {}", self.queued.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP isobox_requests_rejected_total Requests turned away before running: overloaded (queue full) or queue-timeout."
+        );
+        let _ = writeln!(out, "# TYPE isobox_requests_rejected_total counter");
+        for (reason, n) in self.rejected.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(out, "isobox_requests_rejected_total{{reason=\"{reason}\"}} {n}");
+        }
         let _ = writeln!(
             out,
             "# HELP isobox_egress_requests_total fetch() requests by egress decision."

@@ -1,6 +1,8 @@
 //! `isobox serve`: the sandbox as an HTTP service (axum on tokio).
 //!
-//! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`), `GET
+//! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`; with
+//! `Accept: text/event-stream` its console lines stream as server-sent
+//! events before the outcome), `GET
 //! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 //! Tenants, their keys, ceilings, capabilities and egress policies come from
 //! a [`ServeConfig`] (a TOML file, format in [`config`]).
@@ -23,6 +25,7 @@ mod auth;
 pub mod config;
 mod limits;
 mod metrics;
+mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,21 +61,30 @@ pub enum Finished {
 impl Server {
     /// Binds `addr` (port 0 picks a free one) and serves on the current
     /// tokio runtime until the handle shuts it down. Returns the bound
-    /// address.
+    /// address. Plugins not compiled yet are compiled first
+    /// ([`ServeConfig::load_plugins`]).
     ///
     /// # Errors
-    /// The listener's I/O error.
+    /// The listener's I/O error; a plugin that cannot be loaded, as an
+    /// error of kind `InvalidInput` wrapping the [`ConfigError`].
     pub async fn bind(
-        config: ServeConfig,
+        mut config: ServeConfig,
         engine: crate::Engine,
         addr: SocketAddr,
     ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+        config
+            .load_plugins(&engine)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
         let state = Arc::new(api::AppState {
-            gate: admission::Gate::new(config.server.max_in_flight, config.server.max_queued),
+            gate: admission::Gate::new(
+                config.server.max_in_flight,
+                config.server.max_queued,
+                config.server.max_queue_wait(),
+            ),
             config,
             engine,
             metrics: metrics.clone(),

@@ -72,7 +72,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     if let Err(message) = init_logging(args.log.as_deref()) {
         return exit::fail(exit::USAGE, &message);
     }
-    let config = match ServeConfig::from_toml_file(&args.config) {
+    let mut config = match ServeConfig::from_toml_file(&args.config) {
         Ok(config) => config,
         Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
     };
@@ -81,6 +81,9 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         Ok(engine) => engine,
         Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot build the engine: {error}")),
     };
+    if let Err(error) = config.load_plugins(&engine) {
+        return exit::fail(exit::USAGE, &error.to_string());
+    }
     let (addr, handle) = match Server::bind(config, engine, args.listen).await {
         Ok(bound) => bound,
         Err(error) => return exit::fail(exit::USAGE, &format!("cannot listen on {}: {error}", args.listen)),
