@@ -86,7 +86,7 @@ wrk -t"$threads" -c16 -d"${seconds}s" -s "$dir/run.lua" "$url/v1/run" >/dev/null
 rss_warm=$(rss_kib)
 runs_warm=$(runs_total)
 
-printf '\n%-12s %12s %10s %10s %10s %10s\n' concurrency "requests/s" "p50" "p99" "requests" "non-2xx"
+printf '\n%-12s %12s %10s %10s %10s %8s %12s\n' concurrency "requests/s" "p50" "p99" "requests" "non-2xx" "VmRSS after"
 for connections in 1 16 256; do
   out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$dir/run.lua" "$url/v1/run")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -95,7 +95,7 @@ for connections in 1 16 256; do
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   errors=$(awk '/Socket errors/ {print}' <<<"$out")
-  printf '%-12s %12s %10s %10s %10s %10s %s\n' "$connections" "$rps" "$p50" "$p99" "$requests" "${non2xx:-0}" "$errors"
+  printf '%-12s %12s %10s %10s %10s %8s %8s MiB %s\n' "$connections" "$rps" "$p50" "$p99" "$requests" "${non2xx:-0}" "$(($(rss_kib) / 1024))" "$errors"
 done
 check
 runs_end=$(runs_total)

@@ -49,10 +49,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::egress::EgressPolicyBuilder;
 use crate::{Capability, Egress, Limits};
 
 use super::limits::LimitValues;
+use super::plugins::{PluginEntry, PluginFile, check_plugin};
+use super::policies::{PolicySource, tenant_credentials};
 
 /// The built-in capabilities a tenant may be allowed.
 pub const BUILTIN_CAPABILITIES: [&str; 2] = ["kv", "todo"];
@@ -65,15 +66,6 @@ pub struct ServeConfig {
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) policies: BTreeMap<String, Egress>,
     pub(crate) plugins: BTreeMap<String, PluginEntry>,
-}
-
-/// A plugin capability: where its files are, and once compiled, itself.
-#[derive(Clone)]
-pub(crate) struct PluginEntry {
-    component: PathBuf,
-    wit: PathBuf,
-    interface: Option<String>,
-    pub capability: Option<Capability>,
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -177,15 +169,6 @@ struct ConfigFile {
     tenants: BTreeMap<String, TenantFile>,
     #[serde(default)]
     plugins: BTreeMap<String, PluginFile>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PluginFile {
-    component: PathBuf,
-    wit: PathBuf,
-    #[serde(default)]
-    interface: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -408,137 +391,6 @@ impl ServeConfig {
     }
 }
 
-/// Where a policy's settings are, kept to build it again with a tenant's
-/// credentials.
-enum PolicySource {
-    File(PathBuf),
-    Inline(String),
-}
-
-impl PolicySource {
-    fn of(name: &str, table: toml::Table, base: Option<&Path>) -> Result<PolicySource, ConfigError> {
-        match table.get("file") {
-            Some(file) if table.len() == 1 => {
-                let file = file
-                    .as_str()
-                    .ok_or_else(|| ConfigError::Invalid(format!("policy {name}: `file` must be a path")))?;
-                Ok(PolicySource::File(relative_to(base, Path::new(file))))
-            }
-            Some(_) => Err(ConfigError::Invalid(format!(
-                "policy {name}: give either `file` alone or the policy's own keys inline"
-            ))),
-            None => toml::to_string(&table)
-                .map(PolicySource::Inline)
-                .map_err(|e| ConfigError::Invalid(format!("policy {name}: {e}"))),
-        }
-    }
-
-    /// The policy, with `credentials` before its own.
-    fn build(
-        &self,
-        name: &str,
-        credentials: Vec<crate::egress::Credential>,
-    ) -> Result<crate::EgressPolicy, ConfigError> {
-        let invalid = |e: crate::egress::PolicyError| ConfigError::Invalid(format!("policy {name}: {e}"));
-        let builder = match self {
-            PolicySource::File(path) => EgressPolicyBuilder::from_toml_file(path),
-            PolicySource::Inline(text) => EgressPolicyBuilder::from_toml_str(text),
-        }
-        .map_err(invalid)?;
-        builder.credentials_first(credentials).build().map_err(invalid)
-    }
-}
-
-fn relative_to(base: Option<&Path>, path: &Path) -> PathBuf {
-    match base {
-        Some(base) if path.is_relative() => base.join(path),
-        _ => path.to_owned(),
-    }
-}
-
-/// A tenant's `[[credential]]` tables, in the policy file's format, with
-/// `value_env` read through `env` now; each is checked as a policy would.
-fn tenant_credentials(
-    id: &str,
-    tables: Vec<toml::Table>,
-    env: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<crate::egress::Credential>, ConfigError> {
-    if tables.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut entries = Vec::with_capacity(tables.len());
-    for (index, mut table) in tables.into_iter().enumerate() {
-        if let Some(toml::Value::String(variable)) = table.get("value_env").cloned()
-            && !table.contains_key("value")
-        {
-            let value = env(&variable).filter(|v| !v.is_empty()).ok_or_else(|| {
-                ConfigError::Invalid(format!(
-                    "tenant {id}: credential #{}: the environment variable {variable} is not set",
-                    index + 1
-                ))
-            })?;
-            table.remove("value_env");
-            table.insert("value".into(), toml::Value::String(value));
-        }
-        entries.push(toml::Value::Table(table));
-    }
-    let mut file = toml::Table::new();
-    file.insert("credential".into(), toml::Value::Array(entries));
-    let invalid = |e: crate::egress::PolicyError| ConfigError::Invalid(format!("tenant {id}: {e}"));
-    // The text holds secrets: errors from it carry no source line.
-    let text = toml::to_string(&file).map_err(|e| ConfigError::Invalid(format!("tenant {id}: credential: {e}")))?;
-    let mut builder = EgressPolicyBuilder::from_toml_str(&text).map_err(invalid)?;
-    let credentials = builder.take_credentials();
-    // Checked alone too, so a tenant with no policy yet hears of a mistake.
-    EgressPolicyBuilder::new()
-        .credentials_first(credentials.clone())
-        .build()
-        .map_err(invalid)?;
-    Ok(credentials)
-}
-
-/// Checks a plugin's paths and WIT; the component is compiled later, with
-/// the engine ([`ServeConfig::load_plugins`]).
-fn check_plugin(name: &str, plugin: PluginFile, base: Option<&Path>) -> Result<PluginEntry, ConfigError> {
-    let error = |message: String| ConfigError::Plugin {
-        name: name.to_owned(),
-        message,
-    };
-    if BUILTIN_CAPABILITIES.contains(&name) {
-        return Err(error(format!(
-            "\"{name}\" is a built-in capability's name: choose another"
-        )));
-    }
-    if !crate::capability::valid_binding_name(name) {
-        return Err(error(
-            "a plugin's name is its env.NAME: use letters, digits and _".into(),
-        ));
-    }
-    let component = relative_to(base, &plugin.component);
-    let wit = relative_to(base, &plugin.wit);
-    match std::fs::metadata(&component) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => return Err(error(format!("component {} is not a file", component.display()))),
-        Err(e) => return Err(error(format!("cannot read component {}: {e}", component.display()))),
-    }
-    let package = crate::capability::WitPackage::load(&wit).map_err(|e| error(format!("WIT: {e}")))?;
-    if let Some(interface) = &plugin.interface {
-        package.interface(interface).map_err(|e| error(format!("WIT: {e}")))?;
-    } else if package.interface_names().len() != 1 {
-        return Err(error(format!(
-            "WIT {} has interfaces {}: name one with `interface`",
-            wit.display(),
-            package.interface_names().join(", ")
-        )));
-    }
-    Ok(PluginEntry {
-        component,
-        wit,
-        interface: plugin.interface,
-        capability: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +434,19 @@ mod tests {
             ),
             ("[tenants.a]\nkey_env = [\"K\"]\ncolour = 1\n", "colour"),
             ("[policies.p]\nfile = \"x.toml\"\nextra = 1\n", "either `file`"),
+            ("[server]\nmax_queue_wait_ms = 0\n", "max_queue_wait_ms"),
+            (
+                "[plugins.p]\ncomponent = \"p.wasm\"\nwit = \"p.wit\"\ncolour = 1\n",
+                "colour",
+            ),
+            (
+                "[plugins.p]\ncomponent = \"missing.wasm\"\nwit = \"p.wit\"\n",
+                "plugin p: cannot read component",
+            ),
+            (
+                "[tenants.a]\nkey_env = [\"K\"]\n[[tenants.a.credential]]\norigin = \"https://x.example\"\nheader = \"h\"\nvalue_env = \"UNSET\"\n",
+                "credential #1: the environment variable UNSET is not set",
+            ),
         ];
         for (text, expected) in cases {
             let error = load(text).err().unwrap_or_else(|| panic!("{text} loaded")).to_string();

@@ -25,6 +25,8 @@ mod auth;
 pub mod config;
 mod limits;
 mod metrics;
+mod plugins;
+mod policies;
 mod stream;
 
 use std::net::SocketAddr;
@@ -100,6 +102,10 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut signal = stopped.clone();
+            // Answers go out at once: no Nagle delay behind a client's ACK.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = signal.wait_for(|stop| *stop).await;
                 tracing::info!("shutting down: no new connections; runs in flight may finish");
