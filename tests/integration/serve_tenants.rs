@@ -252,3 +252,30 @@ async fn a_request_that_waits_past_max_queue_wait_gets_503_queue_timeout() {
     assert_eq!(run(addr, Some(BETA), json!({ "code": "2" })).await.json()["value"], 2);
     handle.shutdown().await.expect("shutdown");
 }
+
+#[test]
+fn the_cli_refuses_to_start_with_a_plugin_that_does_not_compile() {
+    let dir = temp_dir("serve-cli-plugin");
+    std::fs::write(dir.join("garbage.wasm"), b"\0asm but not really").expect("garbage");
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[plugins.text]\ncomponent = \"garbage.wasm\"\nwit = {:?}\n[tenants.a]\nkey_env = [\"ISOBOX_TEST_KEY\"]\ncapabilities = [\"text\"]\n",
+            text_wit()
+        ),
+    )
+    .expect("config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("ISOBOX_TEST_KEY", "k")
+        .output()
+        .expect("running isobox serve");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("plugin text"), "{stderr}");
+    assert!(stderr.contains("not a usable Wasm component"), "{stderr}");
+    assert!(output.stdout.is_empty(), "it never listened");
+    let _ = std::fs::remove_dir_all(&dir);
+}
