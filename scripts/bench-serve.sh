@@ -67,6 +67,9 @@ url=$(sed -n 's/^isobox serve listening on //p' "$dir/out")
 [ -n "$url" ] || { echo "bench-serve: the server did not start"; cat "$dir/err"; exit 1; }
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+# The server's user + system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
 runs_total() {
   curl -s "$url/metrics" | awk '/^isobox_run_duration_seconds_count/ {print $2}'
 }
@@ -89,16 +92,20 @@ wrk -t"$threads" -c256 -d"${seconds}s" -s "$dir/run.lua" "$url/v1/run" >/dev/nul
 rss_warm=$(rss_kib)
 runs_warm=$(runs_total)
 
-printf '\n%-12s %12s %10s %10s %10s %8s %12s\n' concurrency "requests/s" "p50" "p99" "requests" "non-2xx" "VmRSS after"
+printf '\n%-12s %12s %10s %10s %10s %8s %12s %16s %12s\n' concurrency "requests/s" "p50" "p99" "requests" "non-2xx" "VmRSS after" "server CPU/req" "server cores"
 for connections in 1 16 256; do
+  before=$(cpu_ticks)
   out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$dir/run.lua" "$url/v1/run")
+  ticks=$(( $(cpu_ticks) - before ))
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   errors=$(awk '/Socket errors/ {print}' <<<"$out")
-  printf '%-12s %12s %10s %10s %10s %8s %8s MiB %s\n' "$connections" "$rps" "$p50" "$p99" "$requests" "${non2xx:-0}" "$(($(rss_kib) / 1024))" "$errors"
+  cpu_us=$(( ticks * 1000000 / hz / (requests > 0 ? requests : 1) ))
+  cores=$(awk -v t="$ticks" -v hz="$hz" -v s="$seconds" 'BEGIN {printf "%.2f", t / hz / s}')
+  printf '%-12s %12s %10s %10s %10s %8s %8s MiB %13s us %12s %s\n' "$connections" "$rps" "$p50" "$p99" "$requests" "${non2xx:-0}" "$(($(rss_kib) / 1024))" "$cpu_us" "$cores" "$errors"
 done
 # Past 100,000 runs after warm-up in any case, at concurrency 16.
 while [ $(( $(runs_total) - runs_warm )) -lt 100000 ]; do
@@ -111,4 +118,5 @@ rss_end=$(rss_kib)
 echo
 echo "runs: $runs_warm in warm-up, $((runs_end - runs_warm)) after it, $runs_end in all"
 echo "server VmRSS: start $((rss_start / 1024)) MiB, after warm-up $((rss_warm / 1024)) MiB, after $((runs_end - runs_warm)) more runs $((rss_end / 1024)) MiB"
-echo "(wrk with $threads thread(s) and the server share this machine's $(nproc) cores; server logs at warn)"
+echo "(wrk with $threads thread(s) and the server share this machine's $(nproc) cores, with whatever else runs;"
+echo " server cores: the server's CPU time over the round's length; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
