@@ -48,8 +48,8 @@ mod ticker;
 mod typescript;
 
 pub use bridge::{
-    CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, JsonCallFuture, JsonToolHandler, KvStore,
-    NativeCapability, NativeFunctions, TodoStore,
+    CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, JsonCallFuture, JsonToolHandler,
+    KvStore, NativeCapability, NativeFunctions, TodoStore,
 };
 pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;

@@ -36,21 +36,24 @@ fn tools() -> McpTools {
 /// returns.
 fn capability() -> Capability {
     let pair = Arc::new(tokio::sync::Barrier::new(2));
-    Capability::json_tools(tools(), move |context: CallContext, tool: String, args: Map<String, Value>| {
-        let pair = pair.clone();
-        async move {
-            match tool.as_str() {
-                "echo_args" => Ok(json!({ "args": args, "tenant": context.tenant() })),
-                "fail_tool" => Err(CapabilityError::tool("the tool says no")),
-                "break_down" => Err(CapabilityError::new("the connection dropped")),
-                "wait_pair" => {
-                    pair.wait().await;
-                    Ok(json!(args["n"]))
+    Capability::json_tools(
+        tools(),
+        move |context: CallContext, tool: String, args: Map<String, Value>| {
+            let pair = pair.clone();
+            async move {
+                match tool.as_str() {
+                    "echo_args" => Ok(json!({ "args": args, "tenant": context.tenant() })),
+                    "fail_tool" => Err(CapabilityError::tool("the tool says no")),
+                    "break_down" => Err(CapabilityError::new("the connection dropped")),
+                    "wait_pair" => {
+                        pair.wait().await;
+                        Ok(json!(args["n"]))
+                    }
+                    _ => std::future::pending().await,
                 }
-                _ => std::future::pending().await,
             }
-        }
-    })
+        },
+    )
 }
 
 #[tokio::test]
@@ -70,7 +73,12 @@ async fn arguments_and_results_cross_as_json() {
         ])
     );
     assert_eq!(outcome.calls.len(), 2);
-    assert!(outcome.calls.iter().all(|c| c.binding == "t" && c.method == "echoArgs" && c.ok));
+    assert!(
+        outcome
+            .calls
+            .iter()
+            .all(|c| c.binding == "t" && c.method == "echoArgs" && c.ok)
+    );
 }
 
 #[tokio::test]
@@ -147,7 +155,10 @@ async fn declarations_and_methods_come_from_the_tool_list() {
     );
     assert!(capability.interface().is_none());
     let ts = capability.typescript("t");
-    assert!(ts.contains("declare namespace env {") && ts.contains("echoArgs("), "{ts}");
+    assert!(
+        ts.contains("declare namespace env {") && ts.contains("echoArgs("),
+        "{ts}"
+    );
     let methods = engine()
         .run(RunRequest::new("async (input, env) => Object.keys(env.t)").grant("t", capability))
         .await;

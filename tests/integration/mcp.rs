@@ -91,7 +91,10 @@ async fn execute(client: &Client, code: &str) -> CallToolResult {
 
 /// The structured result of a successful execute, checked against its text.
 fn value(result: &CallToolResult) -> Value {
-    let structured = result.structured_content.clone().expect("execute returns structured content");
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("execute returns structured content");
     let from_text: Value = serde_json::from_str(&text(result)).expect("the text content is JSON");
     assert_eq!(structured, from_text);
     assert_eq!(result.is_error, Some(false), "{structured}");
@@ -124,12 +127,20 @@ async fn stdio_lists_the_tools_and_runs_code() {
     )
     .await;
     assert_eq!(value(&result), json!(42));
-    assert_eq!(result.structured_content.as_ref().unwrap()["logs"], json!(["hi", "warn: w"]));
+    assert_eq!(
+        result.structured_content.as_ref().unwrap()["logs"],
+        json!(["hi", "warn: w"])
+    );
 
     // TypeScript by default; lang: js refuses types.
     let typed = execute(&client, "const n: number = 20; n + 1").await;
     assert_eq!(value(&typed), json!(21));
-    let js = call(&client, "execute", json!({ "code": "const n: number = 1; n", "lang": "js" })).await;
+    let js = call(
+        &client,
+        "execute",
+        json!({ "code": "const n: number = 1; n", "lang": "js" }),
+    )
+    .await;
     assert_eq!(js.is_error, Some(true), "{}", text(&js));
     assert_eq!(js.structured_content.unwrap()["error"]["kind"], json!("syntax-error"));
 
@@ -214,7 +225,11 @@ async fn streamable_http_serves_the_same_tools() {
     let client = ().serve(StreamableHttpClientTransport::from_uri(url.as_str())).await.expect("MCP over HTTP");
     let tools = client.list_all_tools().await.expect("tools/list");
     assert_eq!(tools.len(), 3);
-    let result = execute(&client, "async (input, env) => { await env.kv.put('a', '1'); return [1, 2, 3].map(x => x * 2) }").await;
+    let result = execute(
+        &client,
+        "async (input, env) => { await env.kv.put('a', '1'); return [1, 2, 3].map(x => x * 2) }",
+    )
+    .await;
     assert_eq!(value(&result), json!([2, 4, 6]));
 
     // A second client (its own session) shares the engine and the grants.
@@ -279,7 +294,11 @@ async fn an_upstream_tool_error_rejects_and_can_be_caught() {
     let dir = scratch("memory-error");
     let file = dir.join("memory.jsonl");
     let upstream = memory_upstream();
-    let client = stdio_client(&["--grant", "kv", "--upstream", &upstream], &[("MEMORY_FILE_PATH", &file)]).await;
+    let client = stdio_client(
+        &["--grant", "kv", "--upstream", &upstream],
+        &[("MEMORY_FILE_PATH", &file)],
+    )
+    .await;
 
     let code = r#"
         async (input, env) => {
@@ -367,7 +386,13 @@ fn the_official_typescript_sdk_lists_and_executes() {
     assert_eq!(report["server"], json!("isobox"));
     assert_eq!(report["tools"], json!(["execute", "search", "describe"]));
     assert_eq!(report["execute"]["isError"], json!(false), "{report}");
-    assert_eq!(report["execute"]["structuredContent"]["value"], json!({ "sum": 6, "kv": "from the SDK" }));
+    assert_eq!(
+        report["execute"]["structuredContent"]["value"],
+        json!({ "sum": 6, "kv": "from the SDK" })
+    );
     assert_eq!(report["failed"]["isError"], json!(true), "{report}");
-    assert_eq!(report["failed"]["structuredContent"]["error"]["kind"], json!("js-error"));
+    assert_eq!(
+        report["failed"]["structuredContent"]["error"]["kind"],
+        json!("js-error")
+    );
 }

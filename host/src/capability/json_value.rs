@@ -203,10 +203,7 @@ impl<'a> Reader<'a> {
             JsNode::Null => Value::Null,
             JsNode::Boolean(b) => Value::Bool(*b),
             JsNode::Number(n) => number(*n).ok_or_else(|| {
-                self.mismatch(format!(
-                    "{} is not JSON: pass a finite number (or null)",
-                    js_number(*n)
-                ))
+                self.mismatch(format!("{} is not JSON: pass a finite number (or null)", js_number(*n)))
             })?,
             JsNode::String(text) => Value::String(text.clone()),
             JsNode::Undefined => {
@@ -216,9 +213,9 @@ impl<'a> Reader<'a> {
                 return Err(self.mismatch("a BigInt is not JSON: pass a number or a string".to_owned()));
             }
             JsNode::Bytes(_) => {
-                return Err(self.mismatch(
-                    "a Uint8Array is not JSON: pass an array of numbers or a base64 string".to_owned(),
-                ));
+                return Err(
+                    self.mismatch("a Uint8Array is not JSON: pass an array of numbers or a base64 string".to_owned())
+                );
             }
             JsNode::Object(entries) => Value::Object(self.object(entries)?),
             JsNode::Array(items) => {
@@ -435,14 +432,23 @@ mod tests {
         }
         nodes.push(JsNode::Null);
         let error = json_args("m", "t", &nodes, &limits).unwrap_err();
-        assert!(matches!(error, BridgeError::TooLarge { unit: "levels of nesting", .. }), "{error}");
+        assert!(
+            matches!(
+                error,
+                BridgeError::TooLarge {
+                    unit: "levels of nesting",
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 
     #[test]
     fn results_round_trip_and_are_bounded() {
         let value = json!({ "a": [1, 2.5, null, true, "x"], "b": { "c": {} } });
         let nodes = json_result("m", "t", &value, &TreeLimits::default()).unwrap();
-        assert_eq!(nodes.len(), 10);
+        assert_eq!(nodes.len(), 9);
         assert_eq!(nodes[0], JsNode::Object(vec![("a".into(), 1), ("b".into(), 7)]));
         let small = TreeLimits {
             max_nodes: 4,

@@ -98,7 +98,11 @@ impl Declarations {
         if let Some((_, text)) = self.bindings.iter().find(|(n, _)| n == binding) {
             return Ok(text.clone());
         }
-        if let Some(entry) = self.entries.iter().find(|e| e.name == name || e.name == format!("env.{name}")) {
+        if let Some(entry) = self
+            .entries
+            .iter()
+            .find(|e| e.name == name || e.name == format!("env.{name}"))
+        {
             return Ok(entry.text.clone());
         }
         let names: Vec<&str> = self.binding_names().collect();
@@ -106,7 +110,11 @@ impl Declarations {
             "nothing is named {:?}: describe takes no name (all of env), \"globals\", a binding ({}), \
              or a name search returned",
             head(name, 80),
-            if names.is_empty() { "none granted".to_owned() } else { names.join(", ") }
+            if names.is_empty() {
+                "none granted".to_owned()
+            } else {
+                names.join(", ")
+            }
         ))
     }
 
@@ -281,8 +289,9 @@ fn members(text: &str, depth: usize) -> Vec<Vec<&str>> {
             level = (level + open).saturating_sub(close);
         }
         // A declaration ends back at its depth with `;` or `}` (a type
-        // alias may go on over several `| ...` lines).
-        let ends = level == depth && !comment && (trimmed.ends_with(';') || trimmed.ends_with('}'));
+        // alias may go on over several `| { ... }` lines).
+        let continued = trimmed.starts_with('|') || trimmed.starts_with('&');
+        let ends = level == depth && !comment && (trimmed.ends_with(';') || (trimmed.ends_with('}') && !continued));
         let closes_outer = level < depth;
         if ends || closes_outer || (level == depth && trimmed.is_empty()) {
             let keep = std::mem::take(&mut current);
@@ -332,14 +341,33 @@ fn braces(line: &str) -> (usize, usize) {
 fn member_name(line: &str) -> Option<String> {
     let mut rest = line.trim();
     for keyword in [
-        "declare ", "export ", "readonly ", "const ", "let ", "var ", "function ", "class ", "interface ", "type ",
-        "namespace ", "abstract ",
+        "declare ",
+        "export ",
+        "readonly ",
+        "const ",
+        "let ",
+        "var ",
+        "function ",
+        "class ",
+        "interface ",
+        "type ",
+        "namespace ",
+        "abstract ",
     ] {
         if let Some(after) = rest.strip_prefix(keyword) {
             rest = after.trim_start();
         }
     }
-    for keyword in ["const ", "let ", "var ", "function ", "class ", "interface ", "type ", "namespace "] {
+    for keyword in [
+        "const ",
+        "let ",
+        "var ",
+        "function ",
+        "class ",
+        "interface ",
+        "type ",
+        "namespace ",
+    ] {
         if let Some(after) = rest.strip_prefix(keyword) {
             rest = after.trim_start();
         }
@@ -426,12 +454,26 @@ mod tests {
             .iter()
             .find(|e| e.name == "env.memory.createEntities")
             .unwrap();
-        assert!(create.text.starts_with("/** Create entities {in} the graph */\ncreateEntities(args: {"), "{}", create.text);
+        assert!(
+            create
+                .text
+                .starts_with("/** Create entities {in} the graph */\ncreateEntities(args: {"),
+            "{}",
+            create.text
+        );
         assert!(create.text.ends_with(";"), "{}", create.text);
         // A type alias over several lines is one entry.
-        let filter = declarations.entries.iter().find(|e| e.name == "env.todo.Filter").unwrap();
+        let filter = declarations
+            .entries
+            .iter()
+            .find(|e| e.name == "env.todo.Filter")
+            .unwrap();
         assert!(filter.text.starts_with("type Filter =\n"), "{}", filter.text);
-        assert!(filter.text.contains("| { tag: \"by-priority\"; val: Priority }"), "{}", filter.text);
+        assert!(
+            filter.text.contains("| { tag: \"by-priority\"; val: Priority }"),
+            "{}",
+            filter.text
+        );
         assert!(filter.text.ends_with(";"), "{}", filter.text);
     }
 
@@ -457,7 +499,10 @@ mod tests {
         assert!(all.contains("const kv: {") && all.contains("const memory: {"), "{all}");
         assert_eq!(all.matches("declare namespace env {").count(), 1, "{all}");
         let memory = declarations.describe(Some("memory")).unwrap();
-        assert!(memory.contains("readGraph(") && !memory.contains("const kv"), "{memory}");
+        assert!(
+            memory.contains("readGraph(") && !memory.contains("const kv"),
+            "{memory}"
+        );
         assert_eq!(declarations.describe(Some("env.memory")).unwrap(), memory);
         let one = declarations.describe(Some("env.memory.readGraph")).unwrap();
         assert!(one.starts_with("/** Read the whole graph */\nreadGraph("), "{one}");
@@ -478,7 +523,12 @@ mod tests {
     #[test]
     fn no_grants_still_declare_env() {
         let declarations = Declarations::new(&[]);
-        assert!(declarations.describe(None).unwrap().contains("declare namespace env {}"));
+        assert!(
+            declarations
+                .describe(None)
+                .unwrap()
+                .contains("declare namespace env {}")
+        );
         assert!(declarations.describe(Some("kv")).unwrap_err().contains("none granted"));
     }
 }

@@ -33,7 +33,11 @@ fn binding_list(bindings: &[&str]) -> String {
     if bindings.is_empty() {
         "none (env is empty)".to_owned()
     } else {
-        bindings.iter().map(|b| format!("env.{b}")).collect::<Vec<_>>().join(", ")
+        bindings
+            .iter()
+            .map(|b| format!("env.{b}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

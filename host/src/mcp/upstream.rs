@@ -245,12 +245,11 @@ impl Upstream {
             .map_err(|_| protocol("list its tools", timed_out()))?
             .map_err(|e| protocol("list its tools", bounded(e.to_string())))?;
         let list = serde_json::to_value(&listed).map_err(|e| protocol("list its tools", e.to_string()))?;
-        let tools = McpTools::from_value(&serde_json::json!({ "tools": list })).map_err(|source| {
-            UpstreamError::Tools {
+        let tools =
+            McpTools::from_value(&serde_json::json!({ "tools": list })).map_err(|source| UpstreamError::Tools {
                 name: name.clone(),
                 source,
-            }
-        })?;
+            })?;
         Ok(Upstream {
             name,
             tools,
