@@ -123,8 +123,10 @@ async fn calls_overlap_under_promise_all() {
     // Each wait_pair call returns only when the other is in flight too: a
     // bridge that ran them one after the other would hang to the timeout.
     let code = "async (input, env) => Promise.all([env.t.waitPair({ n: 1 }), env.t.waitPair({ n: 2 })])";
-    let mut limits = Limits::default();
-    limits.wall_time = Duration::from_secs(30);
+    let limits = Limits {
+        wall_time: Duration::from_secs(30),
+        ..Limits::default()
+    };
     let outcome = engine()
         .run(RunRequest::new(code).grant("t", capability()).with_limits(limits))
         .await;
@@ -133,8 +135,10 @@ async fn calls_overlap_under_promise_all() {
 
 #[tokio::test]
 async fn the_wall_clock_covers_calls_in_flight() {
-    let mut limits = Limits::default();
-    limits.wall_time = Duration::from_millis(300);
+    let limits = Limits {
+        wall_time: Duration::from_millis(300),
+        ..Limits::default()
+    };
     let outcome = engine()
         .run(
             RunRequest::new("async (input, env) => env.t.never({})")

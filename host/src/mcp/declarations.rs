@@ -279,9 +279,7 @@ fn members(text: &str, depth: usize) -> Vec<Vec<&str>> {
         } else if in_doc && trimmed.contains("*/") {
             in_doc = false;
         }
-        if level == depth && !trimmed.is_empty() {
-            current.push(line);
-        } else if level > depth {
+        if level > depth || (level == depth && !trimmed.is_empty()) {
             current.push(line);
         }
         if !comment {
