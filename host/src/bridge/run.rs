@@ -58,8 +58,9 @@ impl RunBridge {
         calls.lock().unwrap_or_else(|e| e.into_inner()).push(call);
     }
 
-    /// Starts `binding.method(args)`: checks the arguments against the WIT
-    /// now, runs the implementation in a task.
+    /// Starts `binding.method(args)`: checks the arguments now (against the
+    /// WIT, or as a JSON object for JSON tools), runs the implementation in
+    /// a task.
     pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> Started {
         let started = Instant::now();
         let fail = |error: BridgeCallError| {
