@@ -335,6 +335,85 @@ async fn an_upstream_tool_error_rejects_and_can_be_caught() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Whether process `pid` still runs (`kill -0`).
+fn alive(pid: &str) -> bool {
+    std::process::Command::new("kill")
+        .args(["-0", pid])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Starts `isobox mcp` with server-memory as an upstream that writes its
+/// pid to a file; returns the client, isobox's pid and the upstream's pid.
+async fn with_recorded_upstream(dir: &Path) -> (Client, u32, String) {
+    let pid_file = dir.join("upstream.pid");
+    let server = node_module("@modelcontextprotocol/server-memory/dist/index.js");
+    let upstream = format!(
+        "memory=sh -c 'echo $$ > \"{}\"; exec node \"{}\"'",
+        pid_file.display(),
+        server.display()
+    );
+    let mut command = tokio::process::Command::new(isobox());
+    command
+        .args(["mcp", "--upstream", &upstream])
+        .env("MEMORY_FILE_PATH", dir.join("memory.jsonl"))
+        .kill_on_drop(true);
+    let (transport, _) = TokioChildProcess::builder(command)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting isobox mcp");
+    let isobox_pid = transport.id().expect("isobox's pid");
+    let client = ().serve(transport).await.expect("the MCP handshake");
+    // The handshake comes after the upstream started and listed its tools.
+    let pid = std::fs::read_to_string(&pid_file).expect("the upstream wrote its pid");
+    let pid = pid.trim().to_owned();
+    assert!(alive(&pid), "the upstream {pid} runs while the server does");
+    let result = execute(
+        &client,
+        "async (i, env) => (await env.memory.readGraph()).entities.length",
+    )
+    .await;
+    assert_eq!(value(&result), json!(0));
+    (client, isobox_pid, pid)
+}
+
+/// Waits (up to a minute: not a timing check) for `pid` to be gone.
+async fn gone(pid: &str) -> bool {
+    for _ in 0..600 {
+        if !alive(pid) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstreams_end_with_the_server() {
+    // The client closes stdin.
+    let dir = scratch("upstream-stdin");
+    let (client, _, pid) = with_recorded_upstream(&dir).await;
+    client.cancel().await.expect("closing the client");
+    assert!(
+        gone(&pid).await,
+        "the upstream {pid} outlived isobox mcp (stdin closed)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // SIGTERM.
+    let dir = scratch("upstream-sigterm");
+    let (client, isobox_pid, pid) = with_recorded_upstream(&dir).await;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &isobox_pid.to_string()])
+        .status()
+        .expect("running kill");
+    assert!(status.success());
+    assert!(gone(&pid).await, "the upstream {pid} outlived isobox mcp (SIGTERM)");
+    drop(client);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_upstreams_are_usage_errors() {
     let run = |args: &[&str]| {

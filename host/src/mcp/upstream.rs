@@ -30,8 +30,8 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
+use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult};
+use rmcp::service::{Peer, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
@@ -192,11 +192,12 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// A running upstream MCP server and its tools.
+/// A running upstream MCP server and its tools. Dropping it ends the
+/// connection and the process; [`stop`](Self::stop) does so and waits.
 pub struct Upstream {
     name: String,
     tools: McpTools,
-    service: Arc<RunningService<RoleClient, ()>>,
+    service: RunningService<RoleClient, ()>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -250,11 +251,14 @@ impl Upstream {
                 name: name.clone(),
                 source,
             })?;
-        Ok(Upstream {
-            name,
-            tools,
-            service: Arc::new(service),
-        })
+        Ok(Upstream { name, tools, service })
+    }
+
+    /// Ends the connection and the process (stdin closed, then SIGTERM,
+    /// then SIGKILL if it lingers) and waits for it. Calls in flight, and
+    /// later calls of its capability, fail.
+    pub async fn stop(self) {
+        let _ = self.service.cancel().await;
     }
 
     /// The binding's name.
@@ -277,7 +281,7 @@ impl Upstream {
             .map(|t| t.name.clone())
             .collect();
         let caller = Caller {
-            service: self.service.clone(),
+            peer: self.service.peer().clone(),
             structured: Arc::new(structured),
         };
         Capability::json_tools(self.tools.clone(), caller)
@@ -286,21 +290,26 @@ impl Upstream {
 
 /// Sends the calls of one upstream's capability.
 struct Caller {
-    service: Arc<RunningService<RoleClient, ()>>,
+    peer: Peer<RoleClient>,
     structured: Arc<BTreeSet<String>>,
 }
 
 impl crate::JsonToolHandler for Caller {
     fn call(&self, _context: CallContext, tool: &str, args: Map<String, Value>) -> crate::JsonCallFuture {
-        let service = self.service.clone();
+        let peer = self.peer.clone();
         let structured = self.structured.contains(tool);
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(args);
         Box::pin(async move {
-            let result = service
-                .call_tool(params)
+            let response = peer
+                .call_tool_once(params)
                 .await
                 .map_err(|e| CapabilityError::new(format!("the upstream MCP server failed: {e}")))?;
-            tool_value(result, structured)
+            match response {
+                CallToolResponse::Complete(result) => tool_value(result, structured),
+                _ => Err(CapabilityError::new(
+                    "the upstream MCP server asked for input or started a task, which isobox does not support",
+                )),
+            }
         })
     }
 }

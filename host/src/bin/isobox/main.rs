@@ -74,7 +74,13 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => runtime.block_on(run_cmd::run(*args)),
         Command::Strip { file } => strip(&file),
         Command::Serve(args) => runtime.block_on(serve_cmd::serve(args)),
-        Command::Mcp(args) => runtime.block_on(mcp_cmd::mcp(*args)),
+        Command::Mcp(args) => {
+            let code = runtime.block_on(mcp_cmd::mcp(*args));
+            // A blocking read of stdin may still be in flight (after
+            // SIGTERM): exit without waiting for it.
+            runtime.shutdown_background();
+            code
+        }
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

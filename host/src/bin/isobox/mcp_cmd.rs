@@ -53,7 +53,7 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
         Ok(template) => template,
         Err(message) => return exit::fail(exit::USAGE, &message),
     };
-    // Kept until the server stops: dropping one kills its process.
+    // Stopped when the server stops (dropping one also ends its process).
     let mut upstreams = Vec::with_capacity(specs.len());
     for spec in &specs {
         match Upstream::start(spec).await {
@@ -69,10 +69,16 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
     }
     let server = CodeModeServer::new(engine, template);
     let result = match args.http {
-        None => server.serve_stdio().await.map_err(|e| e.to_string()),
+        // Until the client closes stdin, or ctrl-c or SIGTERM.
+        None => tokio::select! {
+            served = server.serve_stdio() => served.map_err(|e| e.to_string()),
+            () = shutdown_signal() => Ok(()),
+        },
         Some(addr) => serve_http(server, addr).await,
     };
-    drop(upstreams);
+    for upstream in upstreams {
+        upstream.stop().await;
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => exit::fail(exit::INTERNAL, &message),
