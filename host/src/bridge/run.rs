@@ -101,7 +101,7 @@ impl RunBridge {
                 },
             );
         };
-        let work: Pin<Box<dyn Future<Output = CallOutcome> + Send>> = match &*bound.grant.capability.inner {
+        let mut work: Pin<Box<dyn Future<Output = CallOutcome> + Send>> = match &*bound.grant.capability.inner {
             CapabilityInner::Wit { interface, .. } => {
                 let values = match capability::lift_args(&binding, interface, &method, &nodes) {
                     Ok(values) => values,
@@ -158,7 +158,6 @@ impl RunBridge {
         };
         // Most native calls finish without waiting: poll once here, and
         // only a call that must wait becomes a task the guest polls.
-        let mut work = work;
         let mut context = std::task::Context::from_waker(std::task::Waker::noop());
         match work.as_mut().poll(&mut context) {
             std::task::Poll::Ready(outcome) => Started::Done(outcome),
