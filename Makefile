@@ -22,8 +22,10 @@ guest: build
 
 ## test: every test: unit (host and guest), integration (one binary), CLI and
 ## doc tests, the WPT run, and the declarations `isobox types` prints, checked
-## by the TypeScript compiler
+## by the TypeScript compiler; the `isobox mcp` tests use npm packages that
+## tests/mcp/install.sh installs (pinned)
 test: setup
+	@bash tests/mcp/install.sh
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
 	@bash scripts/wpt/fetch.sh

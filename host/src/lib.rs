@@ -34,6 +34,7 @@ pub mod egress;
 mod engine;
 mod fence;
 mod limits;
+pub mod mcp;
 mod modules;
 mod net;
 mod outcome;
@@ -47,8 +48,8 @@ mod ticker;
 mod typescript;
 
 pub use bridge::{
-    CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, KvStore, NativeCapability,
-    NativeFunctions, TodoStore,
+    CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, JsonCallFuture, JsonToolHandler,
+    KvStore, NativeCapability, NativeFunctions, TodoStore,
 };
 pub use bytecode_cache::CacheUse;
 pub use config::CacheDir;

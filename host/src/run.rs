@@ -170,13 +170,7 @@ impl Engine {
                 .iter()
                 .map(|grant| crate::sandbox::GuestBinding {
                     name: grant.name.clone(),
-                    methods: grant
-                        .capability
-                        .interface()
-                        .functions()
-                        .iter()
-                        .map(|f| f.js_name.clone())
-                        .collect(),
+                    methods: grant.capability.methods(),
                 })
                 .collect(),
             compiled,

@@ -1,15 +1,18 @@
 //! A capability: a WIT interface plus an implementation, native Rust or a
-//! Wasm component plugin. Built once, granted to any number of runs.
+//! Wasm component plugin; or JSON-typed tools (MCP tools) and their
+//! handler. Built once, granted to any number of runs.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use super::json::{JsonToolHandler, JsonTools};
 use super::native::NativeCapability;
 use super::plugin::Plugin;
 use super::{CapabilityError, KvStore, TodoStore};
-use crate::capability::{CapabilityInterface, WitPackage};
+use crate::capability::{CapabilityInterface, McpTools, WitPackage};
 
-/// A WIT interface and what implements it. Cloning is cheap.
+/// A WIT interface and what implements it, or JSON-typed tools and their
+/// handler ([`json_tools`](Self::json_tools)). Cloning is cheap.
 ///
 /// ```
 /// use isobox::{Capability, KvStore, RunRequest};
@@ -24,9 +27,14 @@ pub struct Capability {
     pub(crate) inner: Arc<CapabilityInner>,
 }
 
-pub(crate) struct CapabilityInner {
-    pub interface: CapabilityInterface,
-    pub implementation: Implementation,
+pub(crate) enum CapabilityInner {
+    /// Typed by WIT: values are checked against the interface both ways.
+    Wit {
+        interface: CapabilityInterface,
+        implementation: Implementation,
+    },
+    /// Typed by JSON Schema: one JSON object in, a JSON value out.
+    Json(JsonTools),
 }
 
 pub(crate) enum Implementation {
@@ -41,7 +49,7 @@ impl Capability {
         let interface =
             CapabilityInterface::from_wit(wit, interface).map_err(|e| CapabilityError::new(e.to_string()))?;
         Ok(Capability {
-            inner: Arc::new(CapabilityInner {
+            inner: Arc::new(CapabilityInner::Wit {
                 interface,
                 implementation: Implementation::Native(Arc::new(implementation)),
             }),
@@ -98,7 +106,7 @@ impl Capability {
         let functions: Vec<String> = interface.functions().iter().map(|f| f.wit_name.clone()).collect();
         let plugin = Plugin::load(&engine.inner.engine, path, interface.id(), &functions)?;
         Ok(Capability {
-            inner: Arc::new(CapabilityInner {
+            inner: Arc::new(CapabilityInner::Wit {
                 interface,
                 implementation: Implementation::Plugin(plugin),
             }),
@@ -117,27 +125,98 @@ impl Capability {
         Self::native(TodoStore::WIT, "todos", store).expect("the built-in todo WIT is valid")
     }
 
-    /// The checked WIT interface.
-    pub fn interface(&self) -> &CapabilityInterface {
-        &self.inner.interface
+    /// Tools described by JSON Schema (an MCP server's `tools/list`), each
+    /// a method `env.BINDING.<method>(args)` (method names as
+    /// [`McpTools`] gives them) that sends `args`, one object, to `handler`
+    /// and resolves with the JSON value it returns. See
+    /// [`json_args`](crate::capability::json_args) for what crosses.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use isobox::capability::McpTools;
+    /// use isobox::{CallContext, Capability, CapabilityError, Engine, RunRequest};
+    /// use serde_json::{Map, Value};
+    ///
+    /// let tools = McpTools::from_json(r#"{"tools": [{"name": "add_numbers", "inputSchema": {"type": "object"}}]}"#)?;
+    /// let calc = Capability::json_tools(tools, |_: CallContext, tool: String, args: Map<String, Value>| async move {
+    ///     match (tool.as_str(), args["a"].as_f64(), args["b"].as_f64()) {
+    ///         ("add_numbers", Some(a), Some(b)) => Ok(serde_json::json!(a + b)),
+    ///         _ => Err(CapabilityError::tool("add_numbers takes { a: number, b: number }")),
+    ///     }
+    /// });
+    /// let engine = Engine::builder().build().await?;
+    /// let outcome = engine
+    ///     .run(RunRequest::new("await env.calc.addNumbers({ a: 2, b: 3 })").grant("calc", calc))
+    ///     .await;
+    /// assert_eq!(outcome.result.unwrap(), serde_json::json!(5));
+    /// # Ok(()) }
+    /// ```
+    pub fn json_tools(tools: McpTools, handler: impl JsonToolHandler) -> Self {
+        Capability {
+            inner: Arc::new(CapabilityInner::Json(JsonTools {
+                tools,
+                handler: Arc::new(handler),
+            })),
+        }
     }
 
-    /// TypeScript declarations of `env.<binding>`, generated from the WIT.
+    /// The checked WIT interface; `None` for [`json_tools`](Self::json_tools).
+    pub fn interface(&self) -> Option<&CapabilityInterface> {
+        match &*self.inner {
+            CapabilityInner::Wit { interface, .. } => Some(interface),
+            CapabilityInner::Json(_) => None,
+        }
+    }
+
+    /// The tools of a [`json_tools`](Self::json_tools) capability; `None`
+    /// for a WIT one.
+    pub fn json_tool_list(&self) -> Option<&McpTools> {
+        match &*self.inner {
+            CapabilityInner::Wit { .. } => None,
+            CapabilityInner::Json(json) => Some(&json.tools),
+        }
+    }
+
+    /// The JavaScript names of its methods, in declaration order.
+    pub fn methods(&self) -> Vec<String> {
+        match &*self.inner {
+            CapabilityInner::Wit { interface, .. } => interface.functions().iter().map(|f| f.js_name.clone()).collect(),
+            CapabilityInner::Json(json) => json.tools.tools().iter().map(|t| t.method.clone()).collect(),
+        }
+    }
+
+    /// TypeScript declarations of `env.<binding>`, generated from the WIT
+    /// or the tools' JSON Schemas.
     pub fn typescript(&self, binding: &str) -> String {
-        crate::capability::typescript(binding, &self.inner.interface)
+        match &*self.inner {
+            CapabilityInner::Wit { interface, .. } => crate::capability::typescript(binding, interface),
+            CapabilityInner::Json(json) => crate::capability::mcp_typescript_env(&[(binding, &json.tools)]),
+        }
     }
 }
 
 impl std::fmt::Debug for Capability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.inner.implementation {
-            Implementation::Native(_) => "native",
-            Implementation::Plugin(_) => "plugin",
-        };
-        f.debug_struct("Capability")
-            .field("interface", &self.inner.interface.id())
-            .field("implementation", &kind)
-            .finish()
+        match &*self.inner {
+            CapabilityInner::Wit {
+                interface,
+                implementation,
+            } => {
+                let kind = match implementation {
+                    Implementation::Native(_) => "native",
+                    Implementation::Plugin(_) => "plugin",
+                };
+                f.debug_struct("Capability")
+                    .field("interface", &interface.id())
+                    .field("implementation", &kind)
+                    .finish()
+            }
+            CapabilityInner::Json(json) => f
+                .debug_struct("Capability")
+                .field("json_tools", &json.tools.tools().len())
+                .finish(),
+        }
     }
 }
 

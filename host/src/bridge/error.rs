@@ -9,6 +9,8 @@ pub struct CapabilityError {
     pub message: String,
     /// Whether a plugin trapped (its instance is not used again in the run).
     pub(crate) trapped: bool,
+    /// Whether this is a JSON tool's own error ([`tool`](Self::tool)).
+    pub(crate) tool: bool,
 }
 
 impl CapabilityError {
@@ -19,6 +21,23 @@ impl CapabilityError {
         CapabilityError {
             message,
             trapped: false,
+            tool: false,
+        }
+    }
+
+    /// A JSON tool's own error (an MCP result with `isError: true`, say):
+    /// the call rejects with a plain `Error` whose message is `message`
+    /// (bounded to 1 KiB), where [`new`](Self::new) gives an `Error` named
+    /// `CapabilityError` saying the capability failed.
+    ///
+    /// ```
+    /// let error = isobox::CapabilityError::tool("Entity with name nobody not found");
+    /// assert_eq!(error.message, "Entity with name nobody not found");
+    /// ```
+    pub fn tool(message: impl Into<String>) -> Self {
+        CapabilityError {
+            tool: true,
+            ..Self::new(message)
         }
     }
 }

@@ -2,10 +2,12 @@
 //! a capability granted to the run. Values cross as a JS value tree and are
 //! checked against the capability's WIT types ([`crate::capability`]) both
 //! ways; implementations are native Rust ([`NativeCapability`]) or Wasm
-//! component plugins.
+//! component plugins. JSON-typed tools (MCP tools) cross as JSON instead
+//! ([`JsonToolHandler`]).
 
 mod capability;
 mod error;
+mod json;
 mod kv;
 mod native;
 mod pending;
@@ -16,6 +18,7 @@ mod todo;
 
 pub use self::capability::{Capability, Grant};
 pub use self::error::CapabilityError;
+pub use self::json::{JsonCallFuture, JsonToolHandler};
 pub use self::kv::KvStore;
 pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
 pub use self::pending::PendingCall;

@@ -2,18 +2,20 @@
 //! first use, and the calls made.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use wasmtime::component::Val;
 
 use super::CapabilityError;
-use super::capability::{Grant, Implementation};
+use super::capability::{CapabilityInner, Grant, Implementation};
 use super::native::CallContext;
 use super::pending::{CallOutcome, PendingCall, call_error};
 use super::plugin::{PluginInstance, PluginLimits};
 use super::record::CapabilityCall;
-use crate::capability::{self, BridgeError};
+use crate::capability::{self, BridgeError, TreeLimits};
 use crate::sandbox::{BridgeCallError, JsNode as WireNode};
 
 struct Bound {
@@ -56,8 +58,9 @@ impl RunBridge {
         calls.lock().unwrap_or_else(|e| e.into_inner()).push(call);
     }
 
-    /// Starts `binding.method(args)`: checks the arguments against the WIT
-    /// now, runs the implementation in a task.
+    /// Starts `binding.method(args)`: checks the arguments now (against the
+    /// WIT, or as a JSON object for JSON tools), runs the implementation in
+    /// a task.
     pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> Started {
         let started = Instant::now();
         let fail = |error: BridgeCallError| {
@@ -79,34 +82,14 @@ impl RunBridge {
                 format!("env.{binding}: no capability of that name is granted to this run"),
             ));
         };
-        let interface = &bound.grant.capability.inner.interface;
         let nodes: Vec<capability::JsNode> = args.into_iter().map(from_wire).collect();
-        let values = match capability::lift_args(binding, interface, method, &nodes) {
-            Ok(values) => values,
-            Err(error) => return fail(bridge_error(&error)),
-        };
-        let Some(function) = interface.function(method).map(|f| f.wit_name.clone()) else {
-            return fail(call_error("TypeError", format!("{binding}.{method} is not a function")));
+        let context = CallContext {
+            binding: binding.to_owned(),
+            props: bound.grant.props.clone(),
         };
         let calls = self.calls.clone();
-        let limits = self.limits;
         let (binding, method) = (binding.to_owned(), method.to_owned());
-        let work = async move {
-            let context = CallContext {
-                binding: binding.clone(),
-                props: bound.grant.props.clone(),
-            };
-            let result = match &bound.grant.capability.inner.implementation {
-                Implementation::Native(native) => native.call(context, &function, values).await,
-                Implementation::Plugin(plugin) => {
-                    let instance = bound
-                        .plugin
-                        .get_or_init(|| Arc::new(plugin.start(bound.grant.props.clone(), limits)))
-                        .clone();
-                    instance.call(function, values).await
-                }
-            };
-            let outcome = finish(&binding, &method, &bound.grant.capability.inner.interface, result);
+        let record = move |binding: String, method: String, outcome: &CallOutcome| {
             Self::record(
                 &calls,
                 CapabilityCall {
@@ -117,11 +100,64 @@ impl RunBridge {
                     error: outcome.as_ref().err().map(|e| e.message.clone()),
                 },
             );
-            outcome
+        };
+        let mut work: Pin<Box<dyn Future<Output = CallOutcome> + Send>> = match &*bound.grant.capability.inner {
+            CapabilityInner::Wit { interface, .. } => {
+                let values = match capability::lift_args(&binding, interface, &method, &nodes) {
+                    Ok(values) => values,
+                    Err(error) => return fail(bridge_error(&error)),
+                };
+                let Some(function) = interface.function(&method).map(|f| f.wit_name.clone()) else {
+                    return fail(call_error("TypeError", format!("{binding}.{method} is not a function")));
+                };
+                let limits = self.limits;
+                Box::pin(async move {
+                    let CapabilityInner::Wit {
+                        interface,
+                        implementation,
+                    } = &*bound.grant.capability.inner
+                    else {
+                        // Matched as a WIT capability above; a capability
+                        // never changes kind.
+                        return Err(call_error("Error", "internal error: the capability changed kind"));
+                    };
+                    let result = match implementation {
+                        Implementation::Native(native) => native.call(context, &function, values).await,
+                        Implementation::Plugin(plugin) => {
+                            let instance = bound
+                                .plugin
+                                .get_or_init(|| Arc::new(plugin.start(bound.grant.props.clone(), limits)))
+                                .clone();
+                            instance.call(function, values).await
+                        }
+                    };
+                    let outcome = finish(&binding, &method, interface, result);
+                    record(binding, method, &outcome);
+                    outcome
+                })
+            }
+            CapabilityInner::Json(json) => {
+                let Some(tool) = json.tools.by_method(&method).map(|t| t.name.clone()) else {
+                    return fail(call_error(
+                        "TypeError",
+                        format!("{binding}.{} is not a function", short(&method)),
+                    ));
+                };
+                let arguments = match capability::json_args(&binding, &method, &nodes, &TreeLimits::default()) {
+                    Ok(arguments) => arguments,
+                    Err(error) => return fail(bridge_error(&error)),
+                };
+                let handler = json.handler.clone();
+                Box::pin(async move {
+                    let result = handler.call(context, &tool, arguments).await;
+                    let outcome = finish_json(&binding, &method, result);
+                    record(binding, method, &outcome);
+                    outcome
+                })
+            }
         };
         // Most native calls finish without waiting: poll once here, and
         // only a call that must wait becomes a task the guest polls.
-        let mut work = Box::pin(work);
         let mut context = std::task::Context::from_waker(std::task::Waker::noop());
         match work.as_mut().poll(&mut context) {
             std::task::Poll::Ready(outcome) => Started::Done(outcome),
@@ -159,6 +195,21 @@ fn finish(
     }
 }
 
+/// The guest's view of what a JSON tool returned: the value, the tool's
+/// own error as a plain `Error`, or a failure of the implementation.
+fn finish_json(binding: &str, method: &str, result: Result<serde_json::Value, CapabilityError>) -> CallOutcome {
+    match result {
+        Ok(value) => capability::json_result(binding, method, &value, &TreeLimits::default())
+            .map(|nodes| nodes.into_iter().map(to_wire).collect())
+            .map_err(|error| bridge_error(&error)),
+        Err(error) if error.tool => Err(call_error("Error", error.message)),
+        Err(error) => Err(call_error(
+            "CapabilityError",
+            format!("{binding}.{method} failed: {}", error.message),
+        )),
+    }
+}
+
 fn bridge_error(error: &BridgeError) -> BridgeCallError {
     match error {
         BridgeError::Call(call) => BridgeCallError {
@@ -168,6 +219,13 @@ fn bridge_error(error: &BridgeError) -> BridgeCallError {
         },
         other => call_error(other.js_error_name(), other.to_string()),
     }
+}
+
+/// At most 64 bytes of a name the guest sent, for messages.
+fn short(name: &str) -> String {
+    let mut name = name.to_owned();
+    crate::text::truncate(&mut name, 64, "...");
+    name
 }
 
 fn micros(started: Instant) -> u64 {

@@ -113,7 +113,7 @@ fn lift_params<'a>(lifter: &mut Lifter<'a>, function: &'a Function, args: &[u32]
 /// Node count, bytes and references, before anything is converted. A tree
 /// refers to each node but the root at most once, so more references than
 /// nodes is refused here, before any container is allocated for them.
-fn check_tree(nodes: &[JsNode], limits: &TreeLimits) -> Result<(), Failure> {
+pub(crate) fn check_tree(nodes: &[JsNode], limits: &TreeLimits) -> Result<(), Failure> {
     if nodes.len() > limits.max_nodes {
         return Err(Failure::TooLarge(limits.max_nodes, "nodes"));
     }
@@ -146,7 +146,7 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    fn into_error(self, binding: &str, method: &str) -> BridgeError {
+    pub(crate) fn into_error(self, binding: &str, method: &str) -> BridgeError {
         let (binding, method) = (binding.to_owned(), method.to_owned());
         match self {
             Failure::Mismatch { path, message } => BridgeError::TypeMismatch {

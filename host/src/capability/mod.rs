@@ -12,6 +12,8 @@
 //!   declared result and gives the tree the guest resolves the promise with
 //!   (or, for the `err` of a `result`, [`BridgeError::Call`]).
 //! - [`typescript`] / [`typescript_env`] write the declarations.
+//! - [`json_args`] / [`json_result`] carry the calls of JSON-typed tools
+//!   (MCP tools, described by JSON Schema rather than WIT).
 //! - [`FromVal`], [`IntoVal`], [`FromArgs`]: typed `Val`s for Rust
 //!   implementations.
 //!
@@ -58,6 +60,7 @@
 
 mod error;
 mod json_schema;
+mod json_value;
 mod lift;
 mod lower;
 mod model;
@@ -73,6 +76,7 @@ pub use json_schema::{
     MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MCP_RESULT_NOTE,
     McpTool, McpTools, McpToolsError, mcp_typescript, mcp_typescript_env, typescript_env_with_mcp,
 };
+pub use json_value::{json_args, json_result};
 pub use lift::{lift_args, lift_args_with_limits};
 pub use lower::{lower_result, lower_result_with_limits};
 pub use model::{CapabilityInterface, Case, Field, Function, Param, TypeDef, TypeKind, WitType};

@@ -106,6 +106,11 @@ impl GrantArgs {
         Ok(props)
     }
 
+    /// The names the grants give in env.
+    pub fn names(&self) -> Result<Vec<String>, String> {
+        Ok(self.specs()?.into_iter().map(|s| s.name).collect())
+    }
+
     /// Adds the grants to `request`, loading plugins for `engine`.
     pub fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {
         let specs = self.specs()?;
@@ -134,8 +139,10 @@ impl GrantArgs {
         let mut interfaces = Vec::new();
         for spec in self.specs()? {
             let interface = match &spec.source {
-                Source::Builtin("kv") => Capability::kv(KvStore::new()).interface().clone(),
-                Source::Builtin(_) => Capability::todo(TodoStore::new()).interface().clone(),
+                Source::Builtin("kv") => CapabilityInterface::from_wit(KvStore::WIT, "store")
+                    .map_err(|e| format!("--grant {}: {e}", spec.name))?,
+                Source::Builtin(_) => CapabilityInterface::from_wit(TodoStore::WIT, "todos")
+                    .map_err(|e| format!("--grant {}: {e}", spec.name))?,
                 Source::Plugin { wit, interface, .. } => {
                     let package = WitPackage::load(wit).map_err(|e| format!("--plugin {}: {e}", spec.name))?;
                     let name = match interface {

@@ -18,8 +18,10 @@ macro_rules! outln {
 
 mod exit;
 mod grants;
+mod mcp_cmd;
 mod render;
 mod run_cmd;
+mod run_flags;
 mod serve_cmd;
 
 use clap::{Parser, Subcommand};
@@ -49,13 +51,19 @@ enum Command {
     /// Serve runs over HTTP: POST /v1/run, GET /healthz, /metrics and
     /// /openapi.json, with tenants and API keys from a TOML config file.
     Serve(serve_cmd::ServeArgs),
+    /// A Model Context Protocol server that gives an agent code mode: the
+    /// tools execute (run code in a fresh sandbox), search and describe (the
+    /// TypeScript of what the code can use), over stdio or, with --http,
+    /// streamable HTTP; --upstream turns other MCP servers' tools into
+    /// env.NAME.tool(args).
+    Mcp(Box<mcp_cmd::McpArgs>),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match &cli.command {
-        // The server uses every core; the other commands run one sandbox.
-        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        // The servers use every core; the other commands run one sandbox.
+        Command::Serve(_) | Command::Mcp(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
         _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
     };
     let runtime = match runtime {
@@ -66,6 +74,13 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => runtime.block_on(run_cmd::run(*args)),
         Command::Strip { file } => strip(&file),
         Command::Serve(args) => runtime.block_on(serve_cmd::serve(args)),
+        Command::Mcp(args) => {
+            let code = runtime.block_on(mcp_cmd::mcp(*args));
+            // A blocking read of stdin may still be in flight (after
+            // SIGTERM): exit without waiting for it.
+            runtime.shutdown_background();
+            code
+        }
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

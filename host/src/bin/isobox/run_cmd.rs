@@ -3,10 +3,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use isobox::{CacheDir, CodeForm, Engine, Limits, RunRequest};
+use isobox::{CodeForm, Engine, RunRequest};
 
 use crate::{exit, render};
 
@@ -30,44 +29,12 @@ pub struct RunArgs {
     /// one line per run and the timings.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     repeat: u32,
-    /// Wall-clock limit in milliseconds [default: 5000].
-    #[arg(long, value_name = "MS")]
-    wall_time_ms: Option<u64>,
-    /// Fuel (CPU) budget, about one unit per Wasm instruction [default: 10000000000].
-    #[arg(long, value_name = "UNITS")]
-    fuel: Option<u64>,
-    /// Memory limit in MiB [default: 64].
-    #[arg(long, value_name = "MIB")]
-    memory_mib: Option<u64>,
-    /// JS stack limit in KiB [default: 256].
-    #[arg(long, value_name = "KIB")]
-    stack_kib: Option<u32>,
-    /// Largest JSON result in bytes [default: 1048576].
-    #[arg(long, value_name = "BYTES")]
-    max_result_bytes: Option<u32>,
-    /// Console bytes kept [default: 65536].
-    #[arg(long, value_name = "BYTES")]
-    max_log_bytes: Option<u32>,
-    /// Console lines kept [default: 1000].
-    #[arg(long, value_name = "LINES")]
-    max_log_lines: Option<u32>,
-    /// Largest code in bytes [default: 1048576].
-    #[arg(long, value_name = "BYTES")]
-    max_code_bytes: Option<u32>,
-    /// Directory for the compiled-snapshot cache [default: ~/.cache/isobox].
-    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
-    cache_dir: Option<PathBuf>,
-    /// Do not read or write the compiled-snapshot cache.
-    #[arg(long)]
-    no_cache: bool,
-    /// Let fetch() reach HOST[:PORT] (repeatable): a name, `*.example.com`,
-    /// an IP or `[IPv6]`. Without this or --policy, every request is refused.
-    #[arg(long, value_name = "HOST[:PORT]")]
-    allow_net: Vec<String>,
-    /// An egress policy file (TOML: allow/deny rules, credentials, direct
-    /// responses, limits); --allow-net adds to it.
-    #[arg(long, value_name = "FILE.toml")]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    limits: crate::run_flags::LimitArgs,
+    #[command(flatten)]
+    cache: crate::run_flags::CacheArgs,
+    #[command(flatten)]
+    egress: crate::run_flags::EgressArgs,
     #[command(flatten)]
     grants: crate::grants::GrantArgs,
 }
@@ -91,12 +58,12 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(request) => request,
         Err(message) => return exit::fail(exit::USAGE, &message),
     };
-    let cache = match (&args.cache_dir, args.no_cache) {
-        (_, true) => CacheDir::Disabled,
-        (Some(dir), false) => CacheDir::At(dir.clone()),
-        (None, false) => CacheDir::Default,
-    };
-    let engine = match Engine::builder().max_concurrent_runs(1).cache_dir(cache).build().await {
+    let engine = match Engine::builder()
+        .max_concurrent_runs(1)
+        .cache_dir(args.cache.cache_dir())
+        .build()
+        .await
+    {
         Ok(engine) => engine,
         Err(error) => return exit::fail(exit::INTERNAL, &error.to_string()),
     };
@@ -155,74 +122,11 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         let value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
         request.input = Some(value);
     }
-    request.limits = limits(args)?;
-    if let Some(policy) = egress_policy(args)? {
+    request.limits = args.limits.limits()?;
+    if let Some(policy) = args.egress.policy()? {
         request = request.with_egress(policy);
     }
     Ok(request)
-}
-
-/// The policy from --policy and --allow-net; none when neither was given.
-fn egress_policy(args: &RunArgs) -> Result<Option<isobox::EgressPolicy>, String> {
-    let mut builder = match &args.policy {
-        Some(path) => {
-            isobox::egress::EgressPolicyBuilder::from_toml_file(path).map_err(|e| format!("--policy: {e}"))?
-        }
-        None if args.allow_net.is_empty() => return Ok(None),
-        None => isobox::EgressPolicy::builder(),
-    };
-    for spec in &args.allow_net {
-        builder = builder.allow_net(spec);
-    }
-    builder
-        .build()
-        .map(Some)
-        .map_err(|e| format!("--allow-net/--policy: {e}"))
-}
-
-fn limits(args: &RunArgs) -> Result<Limits, String> {
-    let mut limits = Limits::default();
-    if let Some(ms) = args.wall_time_ms {
-        limits.wall_time = Duration::from_millis(ms);
-    }
-    if let Some(fuel) = args.fuel {
-        limits.fuel = fuel;
-    }
-    if let Some(mib) = args.memory_mib {
-        limits.memory_bytes = mib.checked_mul(1024 * 1024).ok_or("--memory-mib is too large")?;
-    }
-    if let Some(kib) = args.stack_kib {
-        limits.stack_bytes = kib.checked_mul(1024).ok_or("--stack-kib is too large")?;
-    }
-    if let Some(bytes) = args.max_result_bytes {
-        limits.result_bytes = bytes;
-    }
-    if let Some(bytes) = args.max_log_bytes {
-        limits.log_bytes = bytes;
-    }
-    if let Some(lines) = args.max_log_lines {
-        limits.log_lines = lines;
-    }
-    if let Some(bytes) = args.max_code_bytes {
-        limits.code_bytes = bytes;
-    }
-    limits
-        .validate_with_memory_ceiling(isobox::Engine::DEFAULT_MAX_MEMORY_BYTES)
-        .map_err(|e| {
-            let flag = match e.name {
-                "wall_time_ms" => "--wall-time-ms",
-                "fuel" => "--fuel",
-                "memory_bytes" => "--memory-mib",
-                "stack_bytes" => "--stack-kib",
-                "result_bytes" => "--max-result-bytes",
-                "log_bytes" => "--max-log-bytes",
-                "log_lines" => "--max-log-lines",
-                "code_bytes" => "--max-code-bytes",
-                other => other,
-            };
-            format!("{flag}: {e}")
-        })?;
-    Ok(limits)
 }
 
 /// `--repeat N`: the same request in N fresh sandboxes, one line each.
