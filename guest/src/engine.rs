@@ -54,6 +54,7 @@ impl JsEngine {
                 .and_then(|()| platform::install(&ctx))
                 .and_then(|()| fetch::install(&ctx))
                 .and_then(|()| bridge::install(&ctx))
+                .and_then(|()| crate::worker::install(&ctx))
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.
@@ -148,6 +149,9 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
             form
         }
     };
+    if let Some(http) = &request.http {
+        return crate::worker::run(ctx, form, env, http, request.max_result_bytes);
+    }
     let evaluation = eval::evaluate(ctx, form, input.clone(), env.clone())?;
     let mut value = settle(ctx, evaluation.value)?;
     if evaluation.is_completion_record {

@@ -32,6 +32,7 @@ mod subtle;
 mod timers;
 mod url;
 mod web;
+mod worker;
 
 mod bindings {
     wit_bindgen::generate!({

@@ -45,6 +45,7 @@ mod snapshot;
 mod text;
 mod ticker;
 mod typescript;
+mod worker;
 
 pub use bridge::{
     CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, KvStore, NativeCapability,
@@ -60,6 +61,7 @@ pub use net::{Egress, EgressDecision, EgressFilter, EgressRecord, FilterFuture, 
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 pub use request::{CodeForm, Lang, ModuleSource, RequestError, RunRequest};
 pub use snapshot::EngineError;
+pub use worker::{HttpRequest, HttpResponse, WorkerOutcome};
 
 /// Strips TypeScript types as runs do (positions kept), for tools and tests.
 ///

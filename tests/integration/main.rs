@@ -21,3 +21,4 @@ mod typescript;
 mod upstream;
 mod web;
 mod web_apis;
+mod workers;
