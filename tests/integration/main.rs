@@ -16,6 +16,7 @@ mod isolation;
 mod limits;
 mod modules;
 mod serve;
+mod serve_workers;
 mod timers;
 mod typescript;
 mod upstream;

@@ -38,7 +38,7 @@ pub(crate) struct AppState {
 /// The body of `POST /v1/run`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RunBody {
+pub(super) struct RunBody {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
@@ -59,15 +59,38 @@ struct RunBody {
     egress: Option<String>,
 }
 
+impl RunBody {
+    /// A stored worker's run, granted what its config gives it.
+    pub(super) fn for_worker(
+        code: String,
+        filename: String,
+        limits: LimitValues,
+        capabilities: Vec<String>,
+        egress: Option<String>,
+    ) -> Self {
+        RunBody {
+            code: Some(code),
+            modules: BTreeMap::new(),
+            filename: Some(filename),
+            form: CodeForm::Module,
+            lang: Lang::Auto,
+            input: None,
+            limits,
+            capabilities,
+            egress,
+        }
+    }
+}
+
 /// An error response: `{"error": {"status", "code", "message"}, "request_id"}`.
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -79,7 +102,7 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    fn into_response(self, request_id: &str, retry_after: Option<u32>) -> Response {
+    pub(super) fn into_response(self, request_id: &str, retry_after: Option<u32>) -> Response {
         let body = json!({
             "error": { "status": self.status.as_u16(), "code": self.code, "message": self.message },
             "request_id": request_id,
@@ -100,7 +123,7 @@ impl ApiError {
 }
 
 /// A fresh request id: 16 hex digits from the OS's CSPRNG.
-fn request_id() -> String {
+pub(super) fn request_id() -> String {
     let mut bytes = [0u8; 8];
     // Falls back to the clock only if the OS refuses randomness.
     if getrandom::fill(&mut bytes).is_err() {
@@ -219,7 +242,7 @@ async fn handle_run(state: &AppState, id: &str, request: Request) -> Response {
 }
 
 /// The run a request asks for, or why its tenant may not have it.
-fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<RunRequest, ApiError> {
+pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<RunRequest, ApiError> {
     let filename = body.filename.unwrap_or_else(|| "main.js".to_owned());
     let mut modules = body.modules;
     let code = match body.code {

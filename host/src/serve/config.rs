@@ -49,6 +49,8 @@ pub struct ServeConfig {
     pub server: ServerSettings,
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) policies: BTreeMap<String, Egress>,
+    /// Stored workers (`[workers.NAME]`), by name.
+    pub(crate) workers: BTreeMap<String, super::workers::StoredWorker>,
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -98,6 +100,8 @@ pub struct Tenant {
     pub egress: BTreeSet<String>,
     /// The largest value of each limit it may ask for.
     pub max_limits: Limits,
+    /// The stored workers it may call (`workers = ["hello"]`).
+    pub workers: BTreeSet<String>,
 }
 
 /// Why a configuration cannot be used. Messages never carry a key.
@@ -128,6 +132,8 @@ struct ConfigFile {
     policies: BTreeMap<String, toml::Table>,
     #[serde(default)]
     tenants: BTreeMap<String, TenantFile>,
+    #[serde(default)]
+    workers: BTreeMap<String, super::workers::WorkerFile>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +149,8 @@ struct TenantFile {
     egress: Vec<String>,
     #[serde(default)]
     max_limits: LimitValues,
+    #[serde(default)]
+    workers: Vec<String>,
 }
 
 /// The hex SHA-256 of an API key, as `key_sha256` takes it.
@@ -210,6 +218,11 @@ impl ServeConfig {
         for (name, table) in file.policies {
             policies.insert(name.clone(), load_policy(&name, table, base)?);
         }
+        let mut workers = BTreeMap::new();
+        for (name, worker) in file.workers {
+            let stored = super::workers::load(&name, worker, base, &policies)?;
+            workers.insert(name, stored);
+        }
         let mut tenants = Vec::new();
         let mut seen = BTreeSet::new();
         for (id, tenant) in file.tenants {
@@ -252,6 +265,11 @@ impl ServeConfig {
                     )));
                 }
             }
+            if let Some(missing) = tenant.workers.iter().find(|w| !workers.contains_key(*w)) {
+                return Err(ConfigError::Invalid(format!(
+                    "tenant {id}: no worker named \"{missing}\" in [workers]"
+                )));
+            }
             let max_limits = tenant.max_limits.over(&Limits::default());
             max_limits
                 .validate_with_memory_ceiling(u64::MAX)
@@ -262,12 +280,14 @@ impl ServeConfig {
                 capabilities: tenant.capabilities.into_iter().collect(),
                 egress: tenant.egress.into_iter().collect(),
                 max_limits,
+                workers: tenant.workers.into_iter().collect(),
             });
         }
         Ok(ServeConfig {
             server: file.server,
             tenants,
             policies,
+            workers,
         })
     }
 

@@ -1,6 +1,8 @@
 //! `isobox serve`: the sandbox as an HTTP service (axum on tokio).
 //!
-//! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`), `GET
+//! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`),
+//! `ANY /v1/workers/{name}/{*path}` and `POST /v1/dispatch` (Workers-style
+//! handlers, see [`workers`](self::workers)), `GET
 //! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 //! Tenants, their keys, ceilings, capabilities and egress policies come from
 //! a [`ServeConfig`] (a TOML file, format in [`config`]).
@@ -23,12 +25,13 @@ mod auth;
 pub mod config;
 mod limits;
 mod metrics;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tokio::sync::watch;
 
 pub use api::OPENAPI_JSON;
@@ -81,6 +84,10 @@ impl Server {
         });
         let app = Router::new()
             .route("/v1/run", post(api::run))
+            .route("/v1/dispatch", post(workers::inline))
+            .route("/v1/workers/{name}", any(workers::stored))
+            .route("/v1/workers/{name}/", any(workers::stored))
+            .route("/v1/workers/{name}/{*path}", any(workers::stored))
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
