@@ -110,7 +110,7 @@ pub fn handle<'js>(
 
 /// The sandbox's worker run: load the module, handle `request`, and give
 /// the Response to the host.
-#[cfg(not(feature = "proxy"))]
+#[cfg_attr(feature = "proxy", allow(dead_code))]
 pub fn run<'js>(
     ctx: &Ctx<'js>,
     form: Form<'js>,

@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+mod app;
 #[doc(hidden)]
 pub mod bench;
 mod bridge;
@@ -47,6 +48,7 @@ mod ticker;
 mod typescript;
 mod worker;
 
+pub use app::{BuildError, BuiltApp, PROXY_IMPORTS, build_app};
 pub use bridge::{
     CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, KvStore, NativeCapability,
     NativeFunctions, TodoStore,

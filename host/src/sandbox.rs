@@ -109,6 +109,26 @@ impl RunState {
     }
 }
 
+impl RunState {
+    /// State for `isobox build`'s wizer run: the app's bundle on stdin, its
+    /// init report on `stdout`, console lines on the host's stderr, no
+    /// network, memory bounded by `memory_bytes`.
+    pub fn for_app_build(
+        bundle: Vec<u8>,
+        stdout: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
+        memory_bytes: u64,
+    ) -> Self {
+        let mut state = Self::for_snapshot();
+        state.memory = MemoryLimiter::new(memory_bytes);
+        state.wasi = WasiCtx::builder()
+            .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bundle))
+            .stdout(stdout)
+            .inherit_stderr()
+            .build();
+        state
+    }
+}
+
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {

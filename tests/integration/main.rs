@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod build_app;
 mod bytecode_cache;
 mod capabilities;
 mod cli;

@@ -16,6 +16,7 @@ macro_rules! outln {
     }};
 }
 
+mod build_cmd;
 mod exit;
 mod grants;
 mod render;
@@ -49,6 +50,10 @@ enum Command {
     /// Serve runs over HTTP: POST /v1/run, GET /healthz, /metrics and
     /// /openapi.json, with tenants and API keys from a TOML config file.
     Serve(serve_cmd::ServeArgs),
+    /// Build a Workers-style module (`export default { fetch(request, env,
+    /// ctx) }`) into a standalone wasi:http/proxy component, initialised
+    /// with the code already evaluated: `wasmtime serve app.wasm`.
+    Build(build_cmd::BuildArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -66,6 +71,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => runtime.block_on(run_cmd::run(*args)),
         Command::Strip { file } => strip(&file),
         Command::Serve(args) => runtime.block_on(serve_cmd::serve(args)),
+        Command::Build(args) => runtime.block_on(build_cmd::build(args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");
