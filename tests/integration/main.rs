@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod build_app;
+mod build_serve;
 mod bytecode_cache;
 mod capabilities;
 mod cli;

@@ -410,3 +410,43 @@ async fn each_request_starts_from_a_fresh_sandbox() {
         assert_eq!(done.response.text(), "1 1");
     }
 }
+
+#[test]
+fn the_dispatch_cli_prints_the_response() {
+    let dir = std::env::temp_dir().join(format!("isobox-dispatch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("worker.js");
+    std::fs::write(
+        &file,
+        "export default { async fetch(r) { console.log('seen', r.method); \
+         return new Response(`${r.method} ${new URL(r.url).pathname} ${r.headers.get('x-a')} ${await r.text()}`, \
+         { status: 201, headers: { 'x-b': 'c' } }); } }",
+    )
+    .expect("worker file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .arg("dispatch")
+        .arg(&file)
+        .args([
+            "--method", "PUT", "--path", "/items/1", "-H", "x-a: yes", "--body", "data",
+        ])
+        .output()
+        .expect("running isobox dispatch");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "PUT /items/1 yes data");
+    assert!(stderr.contains("seen PUT"), "{stderr}");
+    assert!(stderr.contains("HTTP 201"), "{stderr}");
+    assert!(stderr.contains("x-b: c"), "{stderr}");
+
+    std::fs::write(&file, "export default { fetch() { throw new Error('nope') } }").expect("worker file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["dispatch", "--json"])
+        .arg(&file)
+        .output()
+        .expect("running isobox dispatch");
+    assert_eq!(output.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["response"]["status"], 500);
+    assert_eq!(json["outcome"]["error"]["message"], "nope");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,6 +17,7 @@ macro_rules! outln {
 }
 
 mod build_cmd;
+mod dispatch_cmd;
 mod exit;
 mod grants;
 mod render;
@@ -54,6 +55,10 @@ enum Command {
     /// ctx) }`) into a standalone wasi:http/proxy component, initialised
     /// with the code already evaluated: `wasmtime serve app.wasm`.
     Build(build_cmd::BuildArgs),
+    /// Send one HTTP request to a Workers-style module (`export default {
+    /// fetch(request, env, ctx) }`) in a brand-new sandbox: the body to
+    /// stdout, status and headers to stderr. Takes every `run` flag.
+    Dispatch(Box<dispatch_cmd::DispatchArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +77,7 @@ fn main() -> std::process::ExitCode {
         Command::Strip { file } => strip(&file),
         Command::Serve(args) => runtime.block_on(serve_cmd::serve(args)),
         Command::Build(args) => runtime.block_on(build_cmd::build(args)),
+        Command::Dispatch(args) => runtime.block_on(dispatch_cmd::dispatch(*args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

@@ -122,6 +122,40 @@ pub async fn run(args: RunArgs) -> ExitCode {
     })
 }
 
+/// The engine and the request `args` ask for, as `run` builds them; for
+/// `isobox dispatch`, which reuses every flag of `isobox run`.
+pub(crate) async fn engine_and_request(args: &RunArgs) -> Result<(Engine, RunRequest), ExitCode> {
+    let request = build_request(args).map_err(|message| exit::fail(exit::USAGE, &message))?;
+    let cache = match (&args.cache_dir, args.no_cache) {
+        (_, true) => CacheDir::Disabled,
+        (Some(dir), false) => CacheDir::At(dir.clone()),
+        (None, false) => CacheDir::Default,
+    };
+    let engine = Engine::builder()
+        .max_concurrent_runs(1)
+        .cache_dir(cache)
+        .build()
+        .await
+        .map_err(|error| exit::fail(exit::INTERNAL, &error.to_string()))?;
+    let request = args
+        .grants
+        .apply(&engine, request)
+        .map_err(|message| exit::fail(exit::USAGE, &message))?;
+    Ok((engine, request))
+}
+
+impl RunArgs {
+    /// Whether `--json` was given.
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether `--input` was given.
+    pub(crate) fn has_input(&self) -> bool {
+        self.input.is_some()
+    }
+}
+
 fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
     let (bytes, filename) = if args.file == "-" {
         let mut bytes = Vec::new();
