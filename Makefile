@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test wpt demo bench fmt lint clean ts-differential check-types token-report
+.PHONY: all setup build guest test wpt demo bench bench-workers fmt lint clean ts-differential check-types token-report
 
 all: build
 
@@ -24,6 +24,7 @@ guest: build
 ## doc tests, the WPT run, and the declarations `isobox types` prints, checked
 ## by the TypeScript compiler
 test: setup
+	@bash scripts/install-wasmtime-cli.sh
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
 	@bash scripts/wpt/fetch.sh
@@ -48,6 +49,12 @@ demo: build
 ## bench: per-run latency, throughput, instantiation and resident memory
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
+	@$(MAKE) --no-print-directory bench-workers
+
+## bench-workers: requests/s, p50 and p99 of one trivial handler under wrk:
+## `wasmtime serve` of the `isobox build` output against `isobox serve`'s worker route
+bench-workers: build
+	@bash scripts/bench-workers.sh $(ISOBOX)
 
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:

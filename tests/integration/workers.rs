@@ -450,3 +450,21 @@ fn the_dispatch_cli_prints_the_response() {
     assert_eq!(json["outcome"]["error"]["message"], "nope");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_example_worker_answers() {
+    let code = include_str!("../../examples/worker.js");
+    let http = HttpRequest::new("POST", "http://localhost/greet?name=demo")
+        .with_header("accept-language", "fr-FR")
+        .with_body("a note");
+    let done = engine()
+        .dispatch(RunRequest::new(code).with_filename("worker.js"), http)
+        .await;
+    assert_eq!(
+        json_body(&done),
+        json!({ "greeting": "bonjour, demo", "note": "a note" })
+    );
+    assert_eq!(done.outcome.logs.entries[0].message, "greeted demo");
+    let missing = dispatch(code, HttpRequest::new("GET", "http://localhost/other")).await;
+    assert_eq!(missing.response.status, 404);
+}

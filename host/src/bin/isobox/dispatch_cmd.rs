@@ -81,8 +81,13 @@ pub async fn dispatch(args: DispatchArgs) -> ExitCode {
         for (name, value) in &done.response.headers {
             eprintln!("{name}: {value}");
         }
-        use std::io::Write as _;
-        let _ = std::io::stdout().lock().write_all(&done.response.body);
+        use std::io::{IsTerminal as _, Write as _};
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&done.response.body);
+        // A terminal's prompt should not run into the body.
+        if stdout.is_terminal() && !done.response.body.ends_with(b"\n") {
+            let _ = stdout.write_all(b"\n");
+        }
         if let Err(error) = &done.outcome.result {
             eprintln!("error [{} / {}]: {}", error.phase, error.kind, error.message);
         }
