@@ -119,10 +119,8 @@ pub(crate) fn load(
             )));
         }
     }
-    if let Some(policy) = &worker.egress {
-        if !policies.contains_key(policy) {
-            return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
-        }
+    if let Some(policy) = worker.egress.as_ref().filter(|p| !policies.contains_key(*p)) {
+        return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
     }
     let filename = worker
         .file
