@@ -2,7 +2,7 @@
 //!
 //! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`),
 //! `ANY /v1/workers/{name}/{*path}` and `POST /v1/dispatch` (Workers-style
-//! handlers, see [`workers`](self::workers)), `GET
+//! handlers, configured as `[workers.NAME]`), `GET
 //! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 //! Tenants, their keys, ceilings, capabilities and egress policies come from
 //! a [`ServeConfig`] (a TOML file, format in [`config`]).
