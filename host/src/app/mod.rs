@@ -82,7 +82,7 @@ pub struct BuiltApp {
 /// `fetch(request, env, ctx)`; `request.modules` and TypeScript as for a
 /// run) into a `wasi:http/proxy` component. The app's top level runs now,
 /// under `request.limits.wall_time` and `memory_bytes`, with no network;
-/// `console` output goes to stderr.
+/// `console` output goes to stderr. Must be called within a tokio runtime.
 ///
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")]
@@ -98,6 +98,11 @@ pub struct BuiltApp {
 /// clear message for a module without a `fetch` handler, the offending
 /// imports for a component a wasi:http host could not run.
 pub async fn build_app(mut request: RunRequest) -> Result<BuiltApp, BuildError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(BuildError::Snapshot(
+            "build_app must be called within a tokio runtime (it runs the snapshot on a task)".into(),
+        ));
+    }
     let bundle = bundle(&mut request).map_err(BuildError::Input)?;
     let component = initialise(&request, bundle).await?;
     let imports = imports::check(&component)?;
