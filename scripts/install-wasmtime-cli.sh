@@ -17,8 +17,12 @@ fi
 
 echo "install-wasmtime-cli: building wasmtime-cli $VERSION (serve only) into $ROOT"
 start=$(date +%s)
-cargo install --locked --quiet --root "$ROOT" wasmtime-cli --version "$VERSION" \
-  --no-default-features \
-  --features run,serve,cranelift,parallel-compilation,pooling-allocator
+# The build directory survives an interrupted install, so a retry resumes;
+# it is removed once the binary is in place. `serve` needs the
+# component-model-async feature in 48.0.8.
+cargo install --locked --quiet --root "$ROOT" --target-dir "$ROOT/build" \
+  wasmtime-cli --version "$VERSION" --no-default-features \
+  --features run,serve,component-model-async,cranelift,parallel-compilation,pooling-allocator
+rm -rf "$ROOT/build"
 echo "install-wasmtime-cli: done in $(( $(date +%s) - start )) s"
 "$BIN" --version
