@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD/.cache/wasmtime-cli"
 BIN="$ROOT/bin/wasmtime"
 
-if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "^wasmtime $VERSION "; then
+if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -Eq "^wasmtime ${VERSION//./\\.}( |$)"; then
   exit 0
 fi
 
