@@ -68,6 +68,15 @@ load() {
 pids+=($!)
 wasmtime_addr=$(address "$work/wasmtime.log" "Serving HTTP on http://")
 read -r w_rps w_p50 w_p99 w_err < <(load "http://$wasmtime_addr/")
+kill "${pids[0]}" 2>/dev/null || true
+
+# The same with the pooling allocator and resident memory, as isobox's engine uses.
+"$wasmtime" serve -O pooling-allocator=y -O pooling-memory-keep-resident=4194304 -O pooling-table-keep-resident=4194304 \
+  --addr 127.0.0.1:0 "$work/hello.wasm" > /dev/null 2> "$work/wasmtime-pooling.log" &
+pids+=($!)
+pooling_addr=$(address "$work/wasmtime-pooling.log" "Serving HTTP on http://")
+read -r p_rps p_p50 p_p99 p_err < <(load "http://$pooling_addr/")
+kill "${pids[1]}" 2>/dev/null || true
 
 cat > "$work/serve.toml" <<TOML
 [server]
@@ -87,7 +96,8 @@ read -r i_rps i_p50 i_p99 i_err < <(load "http://$isobox_addr/v1/workers/hello/"
 
 echo
 echo "One trivial handler, $duration of wrk -t$threads -c$connections on 127.0.0.1 ($(nproc) cores):"
-printf '%-44s %12s %10s %10s %8s\n' "server" "requests/s" "p50" "p99" "non-2xx"
-printf '%-44s %12s %10s %10s %8s\n' "wasmtime serve app.wasm (isobox build)" "$w_rps" "$w_p50" "$w_p99" "$w_err"
-printf '%-44s %12s %10s %10s %8s\n' "isobox serve /v1/workers/hello/" "$i_rps" "$i_p50" "$i_p99" "$i_err"
+printf '%-50s %12s %10s %10s %8s\n' "server" "requests/s" "p50" "p99" "non-2xx"
+printf '%-50s %12s %10s %10s %8s\n' "wasmtime serve app.wasm (isobox build)" "$w_rps" "$w_p50" "$w_p99" "$w_err"
+printf '%-50s %12s %10s %10s %8s\n' "  the same, -O pooling-allocator, 4 MiB resident" "$p_rps" "$p_p50" "$p_p99" "$p_err"
+printf '%-50s %12s %10s %10s %8s\n' "isobox serve /v1/workers/hello/" "$i_rps" "$i_p50" "$i_p99" "$i_err"
 echo "app.wasm: $size bytes"
