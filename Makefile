@@ -5,7 +5,7 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 
-.PHONY: all setup build guest test wpt demo bench bench-serve fmt lint clean ts-differential check-types token-report
+.PHONY: all setup build guest test wpt demo bench bench-serve bench-workers fmt lint clean ts-differential check-types token-report
 
 all: build
 
@@ -26,6 +26,7 @@ guest: build
 ## tests/mcp/install.sh installs (pinned)
 test: setup
 	@bash tests/mcp/install.sh
+	@bash scripts/install-wasmtime-cli.sh
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
 	@bash scripts/wpt/fetch.sh
@@ -48,15 +49,21 @@ demo: build
 	@bash scripts/demo.sh $(ISOBOX)
 
 ## bench: per-run latency, throughput, instantiation and resident memory,
-## then `isobox serve` under load (bench-serve)
+## then `isobox serve` under load (bench-serve) and workers (bench-workers)
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
-	$(MAKE) bench-serve
+	@$(MAKE) --no-print-directory bench-serve
+	@$(MAKE) --no-print-directory bench-workers
 
 ## bench-serve: `isobox serve` under wrk on loopback (installs wrk once): requests/s,
 ## p50/p99 latency and non-2xx at concurrency 1, 16, 256; server RSS across the runs
 bench-serve: build
 	@bash scripts/bench-serve.sh $(ISOBOX)
+
+## bench-workers: requests/s, p50 and p99 of one trivial handler under wrk:
+## `wasmtime serve` of the `isobox build` output against `isobox serve`'s worker route
+bench-workers: build
+	@bash scripts/bench-workers.sh $(ISOBOX)
 
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:

@@ -2,7 +2,14 @@
 //! directory, so `cargo build` and `cargo test` just work, and tells the crate
 //! where the component is (`ISOBOX_GUEST_WASM`).
 //!
-//! Setting `ISOBOX_GUEST_WASM` to an existing component skips the build.
+//! The same guest is built a second time with its `proxy` feature: the
+//! standalone app `isobox build` initialises (`ISOBOX_APP_WASM`, exporting
+//! `wasi:http/incoming-handler`). Both builds share one target directory, so
+//! QuickJS's C is compiled once; each result is copied out of cargo's output
+//! path, which the other build overwrites.
+//!
+//! Setting `ISOBOX_GUEST_WASM` and `ISOBOX_APP_WASM` to existing components
+//! skips the build.
 //! The guest needs clang-19, llvm-ar-19 and Debian's wasi-libc headers and the
 //! `wasm32-wasip2` Rust target; `scripts/setup.sh` (run by `make`) installs them.
 
@@ -15,12 +22,15 @@ const GUEST_STACK_BYTES: u32 = 1024 * 1024;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=ISOBOX_GUEST_WASM");
+    println!("cargo:rerun-if-env-changed=ISOBOX_APP_WASM");
     if let Ok(prebuilt) = env::var("ISOBOX_GUEST_WASM") {
-        if Path::new(&prebuilt).is_file() {
+        let app = env::var("ISOBOX_APP_WASM").unwrap_or_default();
+        if Path::new(&prebuilt).is_file() && Path::new(&app).is_file() {
             println!("cargo:rustc-env=ISOBOX_GUEST_WASM={prebuilt}");
+            println!("cargo:rustc-env=ISOBOX_APP_WASM={app}");
             return;
         }
-        panic!("ISOBOX_GUEST_WASM={prebuilt} is not a file");
+        panic!("ISOBOX_GUEST_WASM={prebuilt} and ISOBOX_APP_WASM={app} must both be files");
     }
 
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -46,14 +56,47 @@ fn main() {
     let stack_header = root.join("guest/c/quickjs-wasi-stack.h");
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
 
+    let built = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");
+    let sandbox = target_dir.join("isobox_guest_sandbox.wasm");
+    let app = target_dir.join("isobox_guest_app.wasm");
+    for (features, copy) in [("", &sandbox), ("isobox-guest/proxy", &app)] {
+        build_guest(&cargo, &root, &target_dir, &stack_header, features);
+        assert!(built.is_file(), "the guest build did not produce {}", built.display());
+        copy_if_changed(&built, copy);
+    }
+    println!("cargo:rustc-env=ISOBOX_GUEST_WASM={}", sandbox.display());
+    println!("cargo:rustc-env=ISOBOX_APP_WASM={}", app.display());
+    // Where the plugins are, for the tests, the benches and the demo.
+    println!(
+        "cargo:rustc-env=ISOBOX_PLUGIN_DIR={}",
+        target_dir.join("wasm32-wasip2/release").display()
+    );
+    println!("cargo:rustc-env=ISOBOX_GUEST_STACK_BYTES={GUEST_STACK_BYTES}");
+}
+
+/// Copies `from` to `to` unless `to` already holds the same bytes, so an
+/// unchanged guest does not make the host crate rebuild.
+fn copy_if_changed(from: &Path, to: &Path) {
+    let bytes = std::fs::read(from).unwrap_or_else(|e| panic!("reading {}: {e}", from.display()));
+    if std::fs::read(to).ok().as_deref() != Some(bytes.as_slice()) {
+        std::fs::write(to, &bytes).unwrap_or_else(|e| panic!("writing {}: {e}", to.display()));
+    }
+}
+
+/// One cargo build of the guest and the plugins for wasm32-wasip2.
+fn build_guest(cargo: &str, root: &Path, target_dir: &Path, stack_header: &Path, features: &str) {
     let mut command = Command::new(cargo);
     command
-        .current_dir(&root)
+        .current_dir(root)
         .args(["build", "--package", "isobox-guest", "--release", "--locked"])
-        // The example capability plugin and the tests' misbehaving one.
+        // The example capability plugin and the tests' misbehaving one, in
+        // both builds, so every dependency resolves the same way.
         .args(["--package", "isobox-plugin-text", "--package", "isobox-plugin-faulty"])
         .args(["--target", "wasm32-wasip2", "--target-dir"])
-        .arg(&target_dir);
+        .arg(target_dir);
+    if !features.is_empty() {
+        command.args(["--features", features]);
+    }
     // The outer build's settings are for the host target, not the guest's.
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
@@ -94,13 +137,4 @@ fn main() {
              if clang-19, wasi-libc or the wasm32-wasip2 target is missing, run `make setup` (scripts/setup.sh)"
         );
     }
-    let wasm = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");
-    assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
-    println!("cargo:rustc-env=ISOBOX_GUEST_WASM={}", wasm.display());
-    // Where the plugins are, for the tests, the benches and the demo.
-    println!(
-        "cargo:rustc-env=ISOBOX_PLUGIN_DIR={}",
-        target_dir.join("wasm32-wasip2/release").display()
-    );
-    println!("cargo:rustc-env=ISOBOX_GUEST_STACK_BYTES={GUEST_STACK_BYTES}");
 }

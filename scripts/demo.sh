@@ -43,5 +43,11 @@ echo
 echo "What an agent is shown: TypeScript generated from the WIT of the grants (excerpt):"
 "$isobox" types --grant kv --plugin "$plugin" | sed -n '/declare namespace env/,$p'
 echo
+echo "Workers-style HTTP handlers (export default { fetch(request, env, ctx) }), a fresh sandbox per request:"
+show "$isobox" dispatch examples/worker.js --method POST --path '/greet?name=demo' -H 'accept-language: fr' --body 'a note'
+echo
+echo "The same module as a standalone wasi:http/proxy component, initialised at build time (wasmtime serve target/worker.wasm):"
+show "$isobox" build examples/worker.js -o target/worker.wasm
+echo
 echo "The whole outcome as JSON (value or error, logs, stats):"
 show "$isobox" run examples/hello.js --json --input '{"name":"json","text":"a b a"}'

@@ -3,7 +3,13 @@
 
 use rquickjs::{Ctx, Function};
 
-use crate::bindings::isobox::sandbox::console::{Level, write};
+#[cfg(feature = "proxy")]
+pub use crate::app::log as write;
+pub use crate::bindings::isobox::sandbox::console::Level;
+/// Records one console line: the host's console import in the sandbox,
+/// stderr in a built app.
+#[cfg(not(feature = "proxy"))]
+pub use crate::bindings::isobox::sandbox::console::write;
 
 const PRELUDE: &str = include_str!("console.js");
 

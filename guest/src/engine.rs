@@ -54,6 +54,7 @@ impl JsEngine {
                 .and_then(|()| platform::install(&ctx))
                 .and_then(|()| fetch::install(&ctx))
                 .and_then(|()| bridge::install(&ctx))
+                .and_then(|()| crate::worker::install(&ctx))
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.
@@ -92,6 +93,7 @@ pub fn eval_prelude<'js>(ctx: &Ctx<'js>, name: &str, source: &str) -> rquickjs::
 }
 
 /// Runs one request. The instance is not used again afterwards.
+#[cfg_attr(feature = "proxy", allow(dead_code))]
 pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     initialise();
     random::seed(request.random_seed);
@@ -110,9 +112,22 @@ pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     })
 }
 
+/// Calls `f` with the instance's context (the engine is created first if
+/// need be): what a built app's init and requests run in.
+#[cfg(feature = "proxy")]
+pub fn with_context<R>(f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+    initialise();
+    ENGINE.with(|slot| {
+        let slot = slot.borrow();
+        // `initialise` above filled the slot or trapped.
+        let engine = slot.as_ref().expect("engine initialised");
+        engine.context.with(|ctx| f(&ctx))
+    })
+}
+
 /// Measures the stack from here: QuickJS throws a RangeError once a call
 /// would take it more than `max_bytes` below this point.
-fn arm_stack_limit(ctx: &Ctx<'_>, max_bytes: u32) {
+pub fn arm_stack_limit(ctx: &Ctx<'_>, max_bytes: u32) {
     // SAFETY: the runtime pointer comes from a live context; both calls only
     // write the runtime's stack fields.
     unsafe {
@@ -148,6 +163,9 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
             form
         }
     };
+    if let Some(http) = &request.http {
+        return crate::worker::run(ctx, form, env, http, request.max_result_bytes);
+    }
     let evaluation = eval::evaluate(ctx, form, input.clone(), env.clone())?;
     let mut value = settle(ctx, evaluation.value)?;
     if evaluation.is_completion_record {

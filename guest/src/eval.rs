@@ -376,6 +376,24 @@ fn evaluate_module<'js>(
     input: Value<'js>,
     env: Value<'js>,
 ) -> Result<Value<'js>, Failure> {
+    let default = module_default(ctx, module)?;
+    match default.as_function() {
+        Some(function) => call_entry(ctx, function, input, env),
+        None if default.is_undefined() => Err(Failure::new(
+            Phase::Run,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            "the module has no default export: write `export default async function (input, env) { ... }` \
+             (or export the result value itself)",
+        )),
+        // `export default { ... }` or any other value: the value is the result.
+        None => Ok(default),
+    }
+}
+
+/// Evaluates a module (top-level `await` settled) and gives its default
+/// export, `undefined` when it has none.
+pub fn module_default<'js>(ctx: &Ctx<'js>, module: RawModule) -> Result<Value<'js>, Failure> {
     let raw_ctx = ctx.as_raw().as_ptr();
     // SAFETY: `module.0` is a live module of this context. JS_EvalFunction
     // consumes the reference JS_DupValue adds and returns an owned promise;
@@ -396,19 +414,7 @@ fn evaluate_module<'js>(
     let namespace = namespace
         .into_object()
         .ok_or_else(|| Failure::from_pending(ctx, Phase::Run))?;
-    let default: Value = namespace
+    namespace
         .get("default")
-        .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
-    match default.as_function() {
-        Some(function) => call_entry(ctx, function, input, env),
-        None if default.is_undefined() => Err(Failure::new(
-            Phase::Run,
-            ErrorKind::InvalidInput,
-            Some("TypeError"),
-            "the module has no default export: write `export default async function (input, env) { ... }` \
-             (or export the result value itself)",
-        )),
-        // `export default { ... }` or any other value: the value is the result.
-        None => Ok(default),
-    }
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run))
 }

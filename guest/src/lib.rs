@@ -14,6 +14,10 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "proxy")]
+mod app;
+// A built app (`isobox build`, feature `proxy`) has no capabilities.
+#[cfg_attr(feature = "proxy", path = "bridge_off.rs")]
 mod bridge;
 mod clone;
 mod console;
@@ -32,7 +36,9 @@ mod subtle;
 mod timers;
 mod url;
 mod web;
+mod worker;
 
+#[cfg(not(feature = "proxy"))]
 mod bindings {
     wit_bindgen::generate!({
         world: "sandbox",
@@ -42,18 +48,42 @@ mod bindings {
     });
 }
 
-use bindings::isobox::sandbox::types::{GuestError, RunRequest};
+/// A built app's world: the same imports (none of them called), no `run`;
+/// `wasi:http/incoming-handler` is exported through the `wasip2` crate.
+#[cfg(feature = "proxy")]
+mod bindings {
+    wit_bindgen::generate!({
+        world: "app",
+        path: "../wit",
+        with: { "wasi:io/poll@0.2.12": wasip2::io::poll },
+        generate_all,
+    });
+}
 
 struct Sandbox;
 
+#[cfg(not(feature = "proxy"))]
 impl bindings::Guest for Sandbox {
     fn wizer_initialize() {
         engine::initialise();
     }
 
-    fn run(request: RunRequest) -> Result<Option<String>, GuestError> {
+    fn run(
+        request: bindings::isobox::sandbox::types::RunRequest,
+    ) -> Result<Option<String>, bindings::isobox::sandbox::types::GuestError> {
         engine::run(request)
     }
 }
 
+#[cfg(feature = "proxy")]
+impl bindings::Guest for Sandbox {
+    fn wizer_initialize() {
+        app::initialise();
+    }
+}
+
 bindings::export!(Sandbox with_types_in bindings);
+#[cfg(feature = "proxy")]
+use app::App;
+#[cfg(feature = "proxy")]
+wasip2::http::proxy::export!(App);

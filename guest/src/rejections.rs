@@ -8,8 +8,8 @@ use std::cell::RefCell;
 
 use rquickjs::{Ctx, Persistent, Runtime, Value, qjs};
 
-use crate::bindings::isobox::sandbox::console::{Level, write};
 use crate::bindings::isobox::sandbox::types::Phase;
+use crate::console::{Level, write};
 use crate::failure::Failure;
 
 struct Rejection {

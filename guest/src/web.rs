@@ -7,7 +7,7 @@ use std::cell::Cell;
 use rquickjs::{Ctx, Function, Object, TypedArray};
 use wasip2::clocks::{monotonic_clock, wall_clock};
 
-use crate::bindings::isobox::sandbox::console::{Level, write};
+use crate::console::{Level, write};
 
 const PRELUDE: &str = include_str!("web.js");
 

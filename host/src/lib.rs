@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+mod app;
 #[doc(hidden)]
 pub mod bench;
 mod bridge;
@@ -46,7 +47,9 @@ mod snapshot;
 mod text;
 mod ticker;
 mod typescript;
+mod worker;
 
+pub use app::{BuildError, BuiltApp, PROXY_IMPORTS, build_app};
 pub use bridge::{
     CallContext, CallFuture, Capability, CapabilityCall, CapabilityError, Grant, JsonCallFuture, JsonToolHandler,
     KvStore, NativeCapability, NativeFunctions, TodoStore,
@@ -61,6 +64,7 @@ pub use net::{Egress, EgressDecision, EgressFilter, EgressRecord, FilterFuture, 
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 pub use request::{CodeForm, Lang, ModuleSource, RequestError, RunRequest};
 pub use snapshot::EngineError;
+pub use worker::{HttpRequest, HttpResponse, WorkerOutcome};
 
 /// Strips TypeScript types as runs do (positions kept), for tools and tests.
 ///

@@ -52,13 +52,13 @@ impl Engine {
         // The semaphore is never closed, so acquire cannot fail.
         let _slot = self.inner.slots.acquire().await;
         let _ticking = self.inner.ticker.enter();
-        self.run_prepared(&request, prepared).await
+        self.run_prepared(&request, prepared).await.0
     }
 
     /// Checks limits, code and input before any Wasm runs, looks the code up
     /// in the bytecode cache, strips TypeScript on a miss, and moves the code
     /// into the guest's request (the host keeps the limits and the name).
-    fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
+    pub(crate) fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
         let invalid = |message: String| RunError::new(Phase::Input, ErrorKind::InvalidInput, message);
         // A copy: the request is changed below (code and modules move out).
         let limits = request.limits.clone();
@@ -174,21 +174,29 @@ impl Engine {
                 })
                 .collect(),
             compiled,
+            http: None,
         };
         Ok(Prepared { guest, plan })
     }
 
-    async fn run_prepared(&self, request: &RunRequest, prepared: Prepared) -> Outcome {
+    /// Runs a checked request; the second half is a worker's Response, when
+    /// the request carried an HTTP request and the handler answered.
+    pub(crate) async fn run_prepared(
+        &self,
+        request: &RunRequest,
+        prepared: Prepared,
+    ) -> (Outcome, Option<crate::sandbox::GuestHttpResponse>) {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
         let (called, mut store) = self.execute(request, guest, started).await;
         let offered = store.data_mut().compiled.take();
+        let response = store.data_mut().http_response.take();
         if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
             cache.insert(key, compiled, plan.stripped);
         }
         let mut outcome = self.conclude(request, called, store, started);
         outcome.stats.bytecode_cache = plan.cache_use;
-        outcome
+        (outcome, response)
     }
 
     /// Builds a fresh Store, instantiates the snapshot and calls the guest
@@ -319,7 +327,7 @@ pub(crate) fn strip_typescript(source: &str, filename: &str) -> Result<String, R
     })
 }
 
-fn refused(error: RunError) -> Outcome {
+pub(crate) fn refused(error: RunError) -> Outcome {
     Outcome {
         result: Err(error),
         logs: Logs::default(),

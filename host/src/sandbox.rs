@@ -29,6 +29,7 @@ pub(crate) use self::isobox::sandbox::types::{
     Binding as GuestBinding, CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind,
     ModuleKind as GuestModuleKind, ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
 };
+pub(crate) use self::isobox::sandbox::types::{HttpRequest as GuestHttpRequest, HttpResponse as GuestHttpResponse};
 
 /// Adds the sandbox world's own interfaces (console, compile cache, bridge)
 /// to `linker`; WASI (including `wasi:io/poll`) is added from wasmtime-wasi.
@@ -38,6 +39,7 @@ pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<RunState>) 
     self::isobox::sandbox::console::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     self::isobox::sandbox::compile_cache::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     self::isobox::sandbox::bridge::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    self::isobox::sandbox::worker::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     Ok(())
 }
 
@@ -62,6 +64,8 @@ pub(crate) struct RunState {
     pub egress: std::sync::Arc<EgressRun>,
     /// The capabilities granted to the run, and its calls.
     pub bridge: crate::bridge::RunBridge,
+    /// A worker's Response (the first the guest gave), for a dispatch.
+    pub http_response: Option<GuestHttpResponse>,
 }
 
 impl RunState {
@@ -87,6 +91,7 @@ impl RunState {
             http_hooks: EgressHooks { run: egress.clone() },
             egress,
             bridge,
+            http_response: None,
         }
     }
 }
@@ -100,6 +105,26 @@ impl RunState {
             crate::bridge::RunBridge::new(&[], crate::bridge::plugin_limits(&crate::Limits::default(), far, false));
         let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far, EgressRun::new(None), bridge);
         state.wasi = WasiCtx::builder().inherit_stderr().build();
+        state
+    }
+}
+
+impl RunState {
+    /// State for `isobox build`'s wizer run: the app's bundle on stdin, its
+    /// init report on `stdout`, console lines on the host's stderr, no
+    /// network, memory bounded by `memory_bytes`.
+    pub fn for_app_build(
+        bundle: Vec<u8>,
+        stdout: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
+        memory_bytes: u64,
+    ) -> Self {
+        let mut state = Self::for_snapshot();
+        state.memory = MemoryLimiter::new(memory_bytes);
+        state.wasi = WasiCtx::builder()
+            .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bundle))
+            .stdout(stdout)
+            .inherit_stderr()
+            .build();
         state
     }
 }
@@ -144,6 +169,14 @@ impl self::isobox::sandbox::compile_cache::Host for RunState {
         // Only the first offer, made before the code ran, is trusted.
         if std::mem::take(&mut self.accept_compiled) {
             self.compiled = Some(compiled);
+        }
+    }
+}
+
+impl self::isobox::sandbox::worker::Host for RunState {
+    fn respond(&mut self, response: GuestHttpResponse) {
+        if self.http_response.is_none() {
+            self.http_response = Some(response);
         }
     }
 }

@@ -3,6 +3,8 @@
 mod common;
 
 mod bad_input;
+mod build_app;
+mod build_serve;
 mod bytecode_cache;
 mod capabilities;
 mod cli;
@@ -20,8 +22,10 @@ mod modules;
 mod serve;
 mod serve_stream;
 mod serve_tenants;
+mod serve_workers;
 mod timers;
 mod typescript;
 mod upstream;
 mod web;
 mod web_apis;
+mod workers;

@@ -488,5 +488,15 @@ async fn the_cli_serves_from_a_config_file() {
 fn the_openapi_file_parses_and_names_every_route() {
     let spec: Value = serde_json::from_str(isobox::serve::OPENAPI_JSON).expect("openapi.json parses");
     let paths: Vec<&String> = spec["paths"].as_object().expect("paths").keys().collect();
-    assert_eq!(paths, ["/v1/run", "/healthz", "/metrics", "/openapi.json"]);
+    assert_eq!(
+        paths,
+        [
+            "/v1/run",
+            "/healthz",
+            "/metrics",
+            "/openapi.json",
+            "/v1/dispatch",
+            "/v1/workers/{name}/{path}"
+        ]
+    );
 }

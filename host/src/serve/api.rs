@@ -40,7 +40,7 @@ pub(crate) struct AppState {
 /// The body of `POST /v1/run`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RunBody {
+pub(super) struct RunBody {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
@@ -61,19 +61,45 @@ struct RunBody {
     egress: Option<String>,
 }
 
+impl RunBody {
+    /// A stored worker's run, granted what its config gives it.
+    pub(super) fn for_worker(
+        code: String,
+        filename: String,
+        limits: LimitValues,
+        capabilities: Vec<String>,
+        egress: Option<String>,
+    ) -> Self {
+        RunBody {
+            code: Some(code),
+            modules: BTreeMap::new(),
+            filename: Some(filename),
+            form: CodeForm::Module,
+            lang: Lang::Auto,
+            input: None,
+            limits,
+            capabilities,
+            egress,
+        }
+    }
+}
+
 /// An error response: `{"error": {"status", "code", "message"}, "request_id"}`.
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// The `Retry-After` of a 503, in seconds.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -81,7 +107,7 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    fn into_response(self, request_id: &str, retry_after: Option<u32>) -> Response {
+    pub(super) fn into_response(self, request_id: &str) -> Response {
         let body = json!({
             "error": { "status": self.status.as_u16(), "code": self.code, "message": self.message },
             "request_id": request_id,
@@ -92,7 +118,7 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(seconds) = retry_after {
+        if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -102,7 +128,7 @@ impl ApiError {
 }
 
 /// A fresh request id: 16 hex digits from the OS's CSPRNG.
-fn request_id() -> String {
+pub(super) fn request_id() -> String {
     let mut bytes = [0u8; 8];
     // Falls back to the clock only if the OS refuses randomness.
     if getrandom::fill(&mut bytes).is_err() {
@@ -143,7 +169,7 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
             "unauthorized",
             "a valid API key is required: Authorization: Bearer KEY",
         )
-        .into_response(id, None);
+        .into_response(id);
     };
     tracing::Span::current().record("tenant", tenant.id.as_str());
     let limit = state.config.server.max_body_bytes;
@@ -166,7 +192,7 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
                 )
             };
             tracing::info!(status = error.status.as_u16(), "body refused");
-            return error.into_response(id, None);
+            return error.into_response(id);
         }
     };
     let body: RunBody = match serde_json::from_slice(&bytes) {
@@ -177,41 +203,19 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
                 "bad-request",
                 format!("the body is not a run request: {error}"),
             )
-            .into_response(id, None);
+            .into_response(id);
         }
     };
     let run_request = match build_request(&state, tenant, body) {
         Ok(request) => request,
         Err(error) => {
             tracing::info!(status = error.status.as_u16(), reason = %error.message, "request refused");
-            return error.into_response(id, None);
+            return error.into_response(id);
         }
     };
-    let permit = match state.gate.admit(&state.metrics).await {
-        Admission::Admitted(permit) => permit,
-        Admission::QueueFull => {
-            tracing::info!(status = 503, "overloaded");
-            state.metrics.rejected("overloaded");
-            return ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
-                "too many runs in flight and queued; retry later",
-            )
-            .into_response(id, Some(state.config.server.retry_after_secs));
-        }
-        Admission::TimedOut => {
-            tracing::info!(status = 503, "no run slot within max_queue_wait_ms");
-            state.metrics.rejected("queue-timeout");
-            return ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "queue-timeout",
-                format!(
-                    "no run slot came free within {} ms; retry later",
-                    state.config.server.max_queue_wait_ms
-                ),
-            )
-            .into_response(id, Some(state.config.server.retry_after_secs));
-        }
+    let permit = match admit(&state).await {
+        Ok(permit) => permit,
+        Err(error) => return error.into_response(id),
     };
     if streaming {
         return event_stream(state, id, run_request, permit);
@@ -223,6 +227,31 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// A run slot for the request, or the 503 (with `Retry-After`) saying why
+/// there is none: every slot busy and the queue full, or no slot within
+/// `max_queue_wait_ms`.
+pub(super) async fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    let (code, message) = match state.gate.admit(&state.metrics).await {
+        Admission::Admitted(permit) => return Ok(permit),
+        Admission::QueueFull => (
+            "overloaded",
+            "too many runs in flight and queued; retry later".to_owned(),
+        ),
+        Admission::TimedOut => (
+            "queue-timeout",
+            format!(
+                "no run slot came free within {} ms; retry later",
+                state.config.server.max_queue_wait_ms
+            ),
+        ),
+    };
+    tracing::info!(status = 503, code, "no run slot");
+    state.metrics.rejected(code);
+    let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+    error.retry_after = Some(state.config.server.retry_after_secs);
+    Err(error)
 }
 
 /// The run as server-sent events: its console lines as they come, then
@@ -288,7 +317,7 @@ fn outcome_json(outcome: &crate::Outcome, id: &str) -> Result<Bytes, serde_json:
 }
 
 /// The run a request asks for, or why its tenant may not have it.
-fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<RunRequest, ApiError> {
+pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<RunRequest, ApiError> {
     let filename = body.filename.unwrap_or_else(|| "main.js".to_owned());
     let mut modules = body.modules;
     let code = match body.code {

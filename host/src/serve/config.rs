@@ -66,6 +66,8 @@ pub struct ServeConfig {
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) policies: BTreeMap<String, Egress>,
     pub(crate) plugins: BTreeMap<String, PluginEntry>,
+    /// Stored workers (`[workers.NAME]`), by name.
+    pub(crate) workers: BTreeMap<String, super::workers::StoredWorker>,
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -129,6 +131,8 @@ pub struct Tenant {
     pub(crate) egress_by_name: BTreeMap<String, Egress>,
     /// How many credentials of its own it has.
     pub credentials: usize,
+    /// The stored workers it may call (`workers = ["hello"]`).
+    pub workers: BTreeSet<String>,
 }
 
 /// Why a configuration cannot be used. Messages never carry a key.
@@ -169,6 +173,7 @@ struct ConfigFile {
     tenants: BTreeMap<String, TenantFile>,
     #[serde(default)]
     plugins: BTreeMap<String, PluginFile>,
+    workers: BTreeMap<String, super::workers::WorkerFile>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +191,7 @@ struct TenantFile {
     max_limits: LimitValues,
     #[serde(default)]
     credential: Vec<toml::Table>,
+    workers: Vec<String>,
 }
 
 /// The hex SHA-256 of an API key, as `key_sha256` takes it.
@@ -265,6 +271,11 @@ impl ServeConfig {
         for (name, plugin) in file.plugins {
             plugins.insert(name.clone(), check_plugin(&name, plugin, base)?);
         }
+        let mut workers = BTreeMap::new();
+        for (name, worker) in file.workers {
+            let stored = super::workers::load(&name, worker, base, &policies)?;
+            workers.insert(name, stored);
+        }
         let mut tenants = Vec::new();
         let mut seen = BTreeSet::new();
         for (id, tenant) in file.tenants {
@@ -326,6 +337,11 @@ impl ServeConfig {
                 };
                 egress_by_name.insert(policy.clone(), egress);
             }
+            if let Some(missing) = tenant.workers.iter().find(|w| !workers.contains_key(*w)) {
+                return Err(ConfigError::Invalid(format!(
+                    "tenant {id}: no worker named \"{missing}\" in [workers]"
+                )));
+            }
             let max_limits = tenant.max_limits.over(&Limits::default());
             max_limits
                 .validate_with_memory_ceiling(u64::MAX)
@@ -338,6 +354,7 @@ impl ServeConfig {
                 max_limits,
                 egress_by_name,
                 credentials: credentials.len(),
+                workers: tenant.workers.into_iter().collect(),
             });
         }
         Ok(ServeConfig {
@@ -345,6 +362,7 @@ impl ServeConfig {
             tenants,
             policies,
             plugins,
+            workers,
         })
     }
 

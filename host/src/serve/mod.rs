@@ -2,7 +2,9 @@
 //!
 //! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`; with
 //! `Accept: text/event-stream` its console lines stream as server-sent
-//! events before the outcome), `GET
+//! events before the outcome), `ANY /v1/workers/{name}/{*path}` and
+//! `POST /v1/dispatch` (Workers-style handlers, configured as
+//! `[workers.NAME]`), `GET
 //! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 //! Tenants, their keys, ceilings, capabilities and egress policies come from
 //! a [`ServeConfig`] (a TOML file, format in [`config`]).
@@ -28,12 +30,13 @@ mod metrics;
 mod plugins;
 mod policies;
 mod stream;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tokio::sync::watch;
 
 pub use api::OPENAPI_JSON;
@@ -95,6 +98,10 @@ impl Server {
         });
         let app = Router::new()
             .route("/v1/run", post(api::run))
+            .route("/v1/dispatch", post(workers::inline))
+            .route("/v1/workers/{name}", any(workers::stored))
+            .route("/v1/workers/{name}/", any(workers::stored))
+            .route("/v1/workers/{name}/{*path}", any(workers::stored))
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))

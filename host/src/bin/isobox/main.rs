@@ -16,6 +16,8 @@ macro_rules! outln {
     }};
 }
 
+mod build_cmd;
+mod dispatch_cmd;
 mod exit;
 mod grants;
 mod mcp_cmd;
@@ -57,6 +59,14 @@ enum Command {
     /// streamable HTTP; --upstream turns other MCP servers' tools into
     /// env.NAME.tool(args).
     Mcp(Box<mcp_cmd::McpArgs>),
+    /// Build a Workers-style module (`export default { fetch(request, env,
+    /// ctx) }`) into a standalone wasi:http/proxy component, initialised
+    /// with the code already evaluated: `wasmtime serve app.wasm`.
+    Build(build_cmd::BuildArgs),
+    /// Send one HTTP request to a Workers-style module (`export default {
+    /// fetch(request, env, ctx) }`) in a brand-new sandbox: the body to
+    /// stdout, status and headers to stderr. Takes every `run` flag.
+    Dispatch(Box<dispatch_cmd::DispatchArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +91,8 @@ fn main() -> std::process::ExitCode {
             runtime.shutdown_background();
             code
         }
+        Command::Build(args) => runtime.block_on(build_cmd::build(args)),
+        Command::Dispatch(args) => runtime.block_on(dispatch_cmd::dispatch(*args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

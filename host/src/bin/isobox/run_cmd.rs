@@ -40,7 +40,7 @@ pub struct RunArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum LangArg {
+pub enum LangArg {
     Auto,
     Js,
     Ts,
@@ -54,22 +54,9 @@ enum Form {
 }
 
 pub async fn run(args: RunArgs) -> ExitCode {
-    let request = match build_request(&args) {
-        Ok(request) => request,
-        Err(message) => return exit::fail(exit::USAGE, &message),
-    };
-    let engine = match Engine::builder()
-        .max_concurrent_runs(1)
-        .cache_dir(args.cache.cache_dir())
-        .build()
-        .await
-    {
-        Ok(engine) => engine,
-        Err(error) => return exit::fail(exit::INTERNAL, &error.to_string()),
-    };
-    let request = match args.grants.apply(&engine, request) {
-        Ok(request) => request,
-        Err(message) => return exit::fail(exit::USAGE, &message),
+    let (engine, request) = match engine_and_request(&args).await {
+        Ok(both) => both,
+        Err(code) => return code,
     };
     if args.repeat > 1 {
         return repeat(&engine, request, args.repeat, args.json).await;
@@ -87,6 +74,35 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(_) => exit::OK,
         Err(error) => exit::for_kind(error.kind),
     })
+}
+
+/// The engine and the request `args` ask for, as `run` builds them; for
+/// `isobox dispatch`, which reuses every flag of `isobox run`.
+pub(crate) async fn engine_and_request(args: &RunArgs) -> Result<(Engine, RunRequest), ExitCode> {
+    let request = build_request(args).map_err(|message| exit::fail(exit::USAGE, &message))?;
+    let engine = Engine::builder()
+        .max_concurrent_runs(1)
+        .cache_dir(args.cache.cache_dir())
+        .build()
+        .await
+        .map_err(|error| exit::fail(exit::INTERNAL, &error.to_string()))?;
+    let request = args
+        .grants
+        .apply(&engine, request)
+        .map_err(|message| exit::fail(exit::USAGE, &message))?;
+    Ok((engine, request))
+}
+
+impl RunArgs {
+    /// Whether `--json` was given.
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether `--input` was given.
+    pub(crate) fn has_input(&self) -> bool {
+        self.input.is_some()
+    }
 }
 
 fn build_request(args: &RunArgs) -> Result<RunRequest, String> {

@@ -1,0 +1,328 @@
+//! The standalone app that `isobox build` makes: the sandbox's engine
+//! exporting `wasi:http/incoming-handler`, so any wasi:http host
+//! (`wasmtime serve`, Spin, wasmCloud) runs it.
+//!
+//! # The build contract
+//!
+//! `wizer-initialize` runs once, under wizer, inside `isobox build`: it
+//! creates the engine, reads the app's bundle from stdin (JSON:
+//! `{"filename", "code", "modules": [{"name", "kind", "source"}]}`),
+//! evaluates the module (top-level `await` included) and keeps its default
+//! export, checked to have a `fetch` handler. It writes one JSON line to
+//! stdout: `{"ok": true}`, or `{"ok": false, ...}` with the error's phase,
+//! kind, name, message, stack, line and column. The snapshot then holds the
+//! initialised app, so a request starts from it.
+//!
+//! Each request (`handle`) reseeds Math.random from `wasi:random`, builds a
+//! Request from the incoming one (body read whole), calls the handler with an
+//! empty `env`, and writes its Response; a failure is a 500 with the error
+//! as text, and the error goes to stderr. Console lines go to stderr.
+//! Outbound `fetch` uses `wasi:http/outgoing-handler`, so the deploying host's
+//! own egress controls apply. No limit is enforced here: the host's are.
+
+use std::cell::RefCell;
+
+use rquickjs::{Ctx, Object, Persistent, Value};
+use wasip2::http::types::{
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam, Scheme,
+};
+use wasip2::io::streams::StreamError;
+
+use crate::bindings::isobox::sandbox::console::Level;
+use crate::bindings::isobox::sandbox::types::{
+    CodeForm, ErrorKind, HttpRequest, HttpResponse, ModuleKind, ModuleSource, Phase,
+};
+use crate::failure::Failure;
+
+/// The JS stack a request may use (the guest links 1 MiB of shadow stack).
+const STACK_BYTES: u32 = 256 * 1024;
+/// The largest request body read.
+const MAX_REQUEST_BODY: usize = 16 << 20;
+/// The largest response body written.
+const MAX_RESPONSE_BODY: u32 = 64 << 20;
+/// The most bytes `blocking-write-and-flush` accepts at once.
+const WRITE_CHUNK: usize = 4096;
+
+thread_local! {
+    /// The app's default export, kept from wizer time.
+    static APP: RefCell<Option<Persistent<Value<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Writes a console line to stderr.
+pub fn log(level: Level, message: &str) -> bool {
+    let prefix = match level {
+        Level::Debug => "debug: ",
+        Level::Info | Level::Log => "",
+        Level::Warn => "warn: ",
+        Level::Error => "error: ",
+    };
+    let stderr = wasip2::cli::stderr::get_stderr();
+    let line = format!("{prefix}{message}\n");
+    for chunk in line.as_bytes().chunks(WRITE_CHUNK) {
+        if stderr.blocking_write_and_flush(chunk).is_err() {
+            break;
+        }
+    }
+    true
+}
+
+/// `wizer-initialize`: the engine, then the app from stdin.
+pub fn initialise() {
+    crate::engine::initialise();
+    let loaded = crate::engine::with_context(|ctx| {
+        crate::engine::arm_stack_limit(ctx, STACK_BYTES);
+        let loaded = load(ctx);
+        crate::rejections::report(ctx);
+        loaded
+    });
+    let report = match loaded {
+        Ok(()) => "{\"ok\":true}".to_owned(),
+        Err(failure) => {
+            let error = failure.into_guest_error();
+            let text = |value: Option<&str>| value.map_or_else(|| "null".to_owned(), json_string);
+            let number = |value: Option<u32>| value.map_or_else(|| "null".to_owned(), |n| n.to_string());
+            format!(
+                "{{\"ok\":false,\"phase\":{},\"kind\":{},\"name\":{},\"message\":{},\"stack\":{},\"line\":{},\"column\":{}}}",
+                json_string(phase_name(error.phase)),
+                json_string(kind_name(error.kind)),
+                text(error.name.as_deref()),
+                json_string(&error.message),
+                text(error.stack.as_deref()),
+                number(error.line),
+                number(error.column),
+            )
+        }
+    };
+    let stdout = wasip2::cli::stdout::get_stdout();
+    for chunk in format!("{report}\n").as_bytes().chunks(WRITE_CHUNK) {
+        let _ = stdout.blocking_write_and_flush(chunk);
+    }
+}
+
+fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
+    let bad = |message: &str| Failure::new(Phase::Compile, ErrorKind::InvalidInput, None, message);
+    let bundle = read_all(wasip2::cli::stdin::get_stdin(), usize::MAX).map_err(|()| bad("cannot read the bundle"))?;
+    let bundle = String::from_utf8(bundle).map_err(|_| bad("the bundle is not UTF-8"))?;
+    let bundle = ctx.json_parse(bundle).map_err(|_| {
+        let _ = ctx.catch();
+        bad("the bundle is not JSON")
+    })?;
+    let bundle = bundle.into_object().ok_or_else(|| bad("the bundle is not an object"))?;
+    let field = |object: &Object<'_>, name: &str| -> Result<String, Failure> {
+        object.get::<_, String>(name).map_err(|_| {
+            let _ = ctx.catch();
+            bad("the bundle lacks a field")
+        })
+    };
+    let code = field(&bundle, "code")?;
+    let filename = field(&bundle, "filename")?;
+    let list: Vec<Object> = bundle.get("modules").map_err(|_| {
+        let _ = ctx.catch();
+        bad("the bundle's modules are not a list")
+    })?;
+    let mut modules = Vec::new();
+    for module in &list {
+        let kind = match field(module, "kind")?.as_str() {
+            "json" => ModuleKind::Json,
+            "text" => ModuleKind::Text,
+            _ => ModuleKind::Js,
+        };
+        modules.push(ModuleSource {
+            name: field(module, "name")?,
+            kind,
+            source: field(module, "source")?,
+        });
+    }
+    crate::modules::set(modules);
+    crate::web::start_run();
+    let form = crate::eval::compile(ctx, &code, &filename, CodeForm::Module)?;
+    let app = crate::worker::load(ctx, form)?;
+    APP.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, app)));
+    Ok(())
+}
+
+/// Reads a stream to its end; `Err` past `max` bytes or on a failure.
+fn read_all(stream: wasip2::io::streams::InputStream, max: usize) -> Result<Vec<u8>, ()> {
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                if bytes.len() + chunk.len() > max {
+                    return Err(());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) => return Ok(bytes),
+            Err(StreamError::LastOperationFailed(_)) => return Err(()),
+        }
+    }
+}
+
+/// `wasi:http/incoming-handler.handle`.
+pub struct App;
+
+impl wasip2::exports::http::incoming_handler::Guest for App {
+    fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        crate::random::seed(wasip2::random::random::get_random_u64());
+        crate::web::start_run();
+        let response = match read_request(&request) {
+            Ok(http) => {
+                drop(request);
+                answer(&http)
+            }
+            Err(response) => response,
+        };
+        send(out, response);
+    }
+}
+
+fn answer(http: &HttpRequest) -> HttpResponse {
+    let answered = crate::engine::with_context(|ctx| {
+        crate::engine::arm_stack_limit(ctx, STACK_BYTES);
+        let app = APP
+            .with(|slot| slot.borrow().clone())
+            .and_then(|app| app.restore(ctx).ok())
+            .ok_or_else(|| Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the app was not initialised"))?;
+        let env = Object::new(ctx.clone()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+        let answered = crate::worker::handle(ctx, app, http, env.into_value(), MAX_RESPONSE_BODY);
+        crate::rejections::report(ctx);
+        answered
+    });
+    answered.unwrap_or_else(|failure| {
+        let error = failure.into_guest_error();
+        let mut text = format!("error [{} / {}]: ", phase_name(error.phase), kind_name(error.kind));
+        if let Some(name) = &error.name {
+            text.push_str(name);
+            text.push_str(": ");
+        }
+        text.push_str(&error.message);
+        log(
+            Level::Error,
+            &format!("{text}{}", error.stack.map(|s| format!("\n{s}")).unwrap_or_default()),
+        );
+        plain(500, &text)
+    })
+}
+
+fn plain(status: u16, text: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        body: format!("{text}\n").into_bytes(),
+    }
+}
+
+/// The incoming request in the worker's form, or the response refusing it.
+fn read_request(request: &IncomingRequest) -> Result<HttpRequest, HttpResponse> {
+    let method = match request.method() {
+        Method::Get => "GET".to_owned(),
+        Method::Head => "HEAD".to_owned(),
+        Method::Post => "POST".to_owned(),
+        Method::Put => "PUT".to_owned(),
+        Method::Delete => "DELETE".to_owned(),
+        Method::Connect => "CONNECT".to_owned(),
+        Method::Options => "OPTIONS".to_owned(),
+        Method::Trace => "TRACE".to_owned(),
+        Method::Patch => "PATCH".to_owned(),
+        Method::Other(other) => other,
+    };
+    let scheme = match request.scheme() {
+        Some(Scheme::Https) => "https".to_owned(),
+        Some(Scheme::Other(other)) => other,
+        _ => "http".to_owned(),
+    };
+    let authority = request.authority().unwrap_or_else(|| "localhost".to_owned());
+    let path = request.path_with_query().unwrap_or_else(|| "/".to_owned());
+    let headers = request
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
+        .collect();
+    let body = match request.consume() {
+        Ok(body) => read_body(body)?,
+        Err(()) => Vec::new(),
+    };
+    Ok(HttpRequest {
+        method,
+        url: format!("{scheme}://{authority}{path}"),
+        headers,
+        body,
+    })
+}
+
+fn read_body(body: IncomingBody) -> Result<Vec<u8>, HttpResponse> {
+    let stream = body
+        .stream()
+        .map_err(|()| plain(400, "the request body could not be read"))?;
+    let bytes = read_all(stream, MAX_REQUEST_BODY).map_err(|()| {
+        plain(
+            413,
+            &format!("the request body is over {MAX_REQUEST_BODY} bytes or could not be read"),
+        )
+    })?;
+    drop(body);
+    Ok(bytes)
+}
+
+fn send(out: ResponseOutparam, response: HttpResponse) {
+    let headers = Fields::new();
+    for (name, value) in &response.headers {
+        // Headers the host forbids (connection, ...) are left out.
+        let _ = headers.append(name, value.as_bytes());
+    }
+    let outgoing = OutgoingResponse::new(headers);
+    let _ = outgoing.set_status_code(response.status);
+    let Ok(body) = outgoing.body() else {
+        ResponseOutparam::set(out, Ok(outgoing));
+        return;
+    };
+    ResponseOutparam::set(out, Ok(outgoing));
+    if let Ok(stream) = body.write() {
+        for chunk in response.body.chunks(WRITE_CHUNK) {
+            if stream.blocking_write_and_flush(chunk).is_err() {
+                break;
+            }
+        }
+    }
+    let _ = OutgoingBody::finish(body, None);
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Compile => "compile",
+        Phase::Run => "run",
+        Phase::Serialise => "serialise",
+    }
+}
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::JsError => "js-error",
+        ErrorKind::StackOverflow => "stack-overflow",
+        ErrorKind::OutOfMemory => "out-of-memory",
+        ErrorKind::Unsettled => "unsettled",
+        ErrorKind::Unserialisable => "unserialisable",
+        ErrorKind::OutputLimit => "output-limit",
+        ErrorKind::InvalidInput => "invalid-input",
+    }
+}
+
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

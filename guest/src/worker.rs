@@ -1,0 +1,125 @@
+//! Workers-style HTTP handlers: a module whose default export has
+//! `fetch(request, env, ctx)`. The JS side (worker.js) builds the Request,
+//! calls the handler, reads the Response's body and waits for
+//! `ctx.waitUntil`; this side hands the parts in and takes the answer out.
+//! The sandbox (`run` with an HTTP request) and the built app
+//! (`isobox build`, `wasi:http/incoming-handler`) share it.
+
+use std::cell::RefCell;
+
+use rquickjs::{Array, Ctx, Function, Object, Persistent, TypedArray, Value};
+
+use crate::bindings::isobox::sandbox::types::{ErrorKind, HttpRequest, HttpResponse, Phase};
+use crate::eval::Form;
+use crate::failure::Failure;
+
+const PRELUDE: &str = include_str!("worker.js");
+
+thread_local! {
+    /// `{ check, dispatch }` from worker.js.
+    static JS: RefCell<Option<Persistent<Object<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Installs the JS side. Runs at wizer time and calls no host import.
+pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let installer: Function = crate::engine::eval_prelude(ctx, "isobox:worker", PRELUDE)?;
+    let js: Object = installer.call(())?;
+    JS.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, js)));
+    Ok(())
+}
+
+fn js_function<'js>(ctx: &Ctx<'js>, name: &str) -> Result<Function<'js>, Failure> {
+    let internal = || Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the worker glue is missing");
+    let js = JS.with(|slot| slot.borrow().clone()).ok_or_else(internal)?;
+    let js = js.restore(ctx).map_err(|_| internal())?;
+    js.get(name).map_err(|_| Failure::from_pending(ctx, Phase::Run))
+}
+
+/// Evaluates the compiled worker module and gives its default export, checked
+/// to have a `fetch` handler.
+pub fn load<'js>(ctx: &Ctx<'js>, form: Form<'js>) -> Result<Value<'js>, Failure> {
+    let Form::Module(module) = form else {
+        return Err(Failure::new(
+            Phase::Compile,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            "a worker must be an ES module: write `export default { async fetch(request, env, ctx) { ... } }`",
+        ));
+    };
+    let app = crate::eval::module_default(ctx, module)?;
+    let check = js_function(ctx, "check")?;
+    check
+        .call::<_, Value>((app.clone(),))
+        // A missing handler is the code's shape, not a thrown error.
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run).with_kind(ErrorKind::InvalidInput))?;
+    Ok(app)
+}
+
+/// Calls `app.fetch` with `request` and `env`, drives the event loop until
+/// the Response (body read whole, `waitUntil` settled) is there, and returns
+/// it. A body over `max_body_bytes` is an `output-limit` failure.
+pub fn handle<'js>(
+    ctx: &Ctx<'js>,
+    app: Value<'js>,
+    request: &HttpRequest,
+    env: Value<'js>,
+    max_body_bytes: u32,
+) -> Result<HttpResponse, Failure> {
+    let pending = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Run);
+    let dispatch = js_function(ctx, "dispatch")?;
+    let headers = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
+    for (index, (name, value)) in request.headers.iter().enumerate() {
+        let pair = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
+        pair.set(0, name.as_str())
+            .and_then(|()| pair.set(1, value.as_str()))
+            .and_then(|()| headers.set(index, pair))
+            .map_err(|_| pending(ctx))?;
+    }
+    let body = TypedArray::<u8>::new(ctx.clone(), request.body.as_slice()).map_err(|_| pending(ctx))?;
+    let promise: Value = dispatch
+        .call((app, request.method.as_str(), request.url.as_str(), headers, body, env))
+        .map_err(|_| pending(ctx))?;
+    let answer = crate::engine::settle(ctx, promise)?;
+    let answer = answer.into_object().ok_or_else(|| pending(ctx))?;
+    let status: u16 = answer.get("status").map_err(|_| pending(ctx))?;
+    let list: Vec<Vec<String>> = answer.get("headers").map_err(|_| pending(ctx))?;
+    let body: TypedArray<u8> = answer.get("body").map_err(|_| pending(ctx))?;
+    // SAFETY: the slice is copied below before any JS runs again.
+    let body: &[u8] = unsafe { body.as_slice() };
+    if body.len() > max_body_bytes as usize {
+        return Err(Failure::new(
+            Phase::Serialise,
+            ErrorKind::OutputLimit,
+            None,
+            &format!(
+                "the response body is {} bytes, over the result_bytes limit of {max_body_bytes}",
+                body.len()
+            ),
+        ));
+    }
+    Ok(HttpResponse {
+        status,
+        headers: list
+            .into_iter()
+            .filter_map(|pair| <[String; 2]>::try_from(pair).ok())
+            .map(|[name, value]| (name, value))
+            .collect(),
+        body: body.to_vec(),
+    })
+}
+
+/// The sandbox's worker run: load the module, handle `request`, and give
+/// the Response to the host.
+#[cfg_attr(feature = "proxy", allow(dead_code))]
+pub fn run<'js>(
+    ctx: &Ctx<'js>,
+    form: Form<'js>,
+    env: Value<'js>,
+    request: &HttpRequest,
+    max_body_bytes: u32,
+) -> Result<Option<String>, Failure> {
+    let app = load(ctx, form)?;
+    let response = handle(ctx, app, request, env, max_body_bytes)?;
+    crate::bindings::isobox::sandbox::worker::respond(&response);
+    Ok(None)
+}
