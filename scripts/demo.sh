@@ -49,5 +49,13 @@ echo
 echo "The same module as a standalone wasi:http/proxy component, initialised at build time (wasmtime serve target/worker.wasm):"
 show "$isobox" build examples/worker.js -o target/worker.wasm
 echo
+echo "isobox serve: the same runs over HTTP, per tenant, with keys and ceilings (curl on loopback):"
+bash scripts/demo-serve.sh "$isobox"
+echo
+echo "isobox mcp: code mode for an agent over MCP (stdio JSON-RPC, as a client speaks it): one execute chains the calls:"
+printf '\n\033[1m$ %s\033[0m\n' "python3 scripts/demo-mcp.py (isobox mcp --grant kv)"
+python3 scripts/demo-mcp.py "$isobox"
+printf '\033[2m(exit code %s)\033[0m\n' "$?"
+echo
 echo "The whole outcome as JSON (value or error, logs, stats):"
 show "$isobox" run examples/hello.js --json --input '{"name":"json","text":"a b a"}'

@@ -173,6 +173,7 @@ struct ConfigFile {
     tenants: BTreeMap<String, TenantFile>,
     #[serde(default)]
     plugins: BTreeMap<String, PluginFile>,
+    #[serde(default)]
     workers: BTreeMap<String, super::workers::WorkerFile>,
 }
 
@@ -191,6 +192,7 @@ struct TenantFile {
     max_limits: LimitValues,
     #[serde(default)]
     credential: Vec<toml::Table>,
+    #[serde(default)]
     workers: Vec<String>,
 }
 
