@@ -152,48 +152,67 @@ fn wants_events(headers: &HeaderMap) -> bool {
 pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
     let span = tracing::info_span!("request", request_id = %id, tenant = tracing::field::Empty);
-    let mut response = handle_run(state.clone(), &id, request).instrument(span).await;
+    let response = handle_run(state.clone(), &id, request).instrument(span).await;
+    finish(&state, &id, response)
+}
+
+/// Counts the response in the metrics and tags it with `x-request-id`.
+pub(super) fn finish(state: &AppState, id: &str, mut response: Response) -> Response {
     state.metrics.response(response.status().as_u16());
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Ok(value) = HeaderValue::from_str(id) {
         response.headers_mut().insert("x-request-id", value);
     }
     response
 }
 
-async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Response {
-    let streaming = wants_events(request.headers());
-    let Some(tenant) = super::auth::authenticate(&state.config.tenants, request.headers()) else {
+/// The tenant whose key the request carries (recorded on the span), or a
+/// 401.
+pub(super) fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a Tenant, ApiError> {
+    let Some(tenant) = super::auth::authenticate(&state.config.tenants, headers) else {
         tracing::info!(status = 401, "no valid API key");
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "a valid API key is required: Authorization: Bearer KEY",
-        )
-        .into_response(id);
+        ));
     };
     tracing::Span::current().record("tenant", tenant.id.as_str());
+    Ok(tenant)
+}
+
+/// The request body, within `max_body_bytes` (413 past it, 400 when it
+/// cannot be read).
+pub(super) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.config.server.max_body_bytes;
-    let bytes = match axum::body::to_bytes(request.into_body(), limit).await {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+        let error = if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                format!("the request body is larger than {limit} bytes"),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "the request body could not be read",
+            )
+        };
+        tracing::info!(status = error.status.as_u16(), "body refused");
+        error
+    })
+}
+
+async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Response {
+    let streaming = wants_events(request.headers());
+    let tenant = match authenticate(&state, request.headers()) {
+        Ok(tenant) => tenant,
+        Err(error) => return error.into_response(id),
+    };
+    let bytes = match read_body(&state, request.into_body()).await {
         Ok(bytes) => bytes,
-        Err(error) => {
-            let too_large =
-                std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-            let error = if too_large {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too-large",
-                    format!("the request body is larger than {limit} bytes"),
-                )
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad-request",
-                    "the request body could not be read",
-                )
-            };
-            tracing::info!(status = error.status.as_u16(), "body refused");
-            return error.into_response(id);
-        }
+        Err(error) => return error.into_response(id),
     };
     let body: RunBody = match serde_json::from_slice(&bytes) {
         Ok(body) => body,

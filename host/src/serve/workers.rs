@@ -33,8 +33,8 @@ use tracing::Instrument as _;
 
 use crate::{HttpRequest, HttpResponse, RunRequest, WorkerOutcome};
 
-use super::api::{ApiError, AppState, RunBody, build_request, request_id};
-use super::config::{BUILTIN_CAPABILITIES, ConfigError, Tenant};
+use super::api::{ApiError, AppState, RunBody, authenticate, build_request, finish, read_body, request_id};
+use super::config::{BUILTIN_CAPABILITIES, ConfigError};
 use super::limits::LimitValues;
 
 /// The largest worker source file.
@@ -151,46 +151,6 @@ pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request)
     finish(&state, &id, response)
 }
 
-fn finish(state: &AppState, id: &str, mut response: Response) -> Response {
-    state.metrics.response(response.status().as_u16());
-    if let Ok(value) = HeaderValue::from_str(id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
-}
-
-fn authenticate<'a>(state: &'a AppState, request: &Request) -> Result<&'a Tenant, ApiError> {
-    let tenant = super::auth::authenticate(&state.config.tenants, request.headers()).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid API key is required: Authorization: Bearer KEY",
-        )
-    })?;
-    tracing::Span::current().record("tenant", tenant.id.as_str());
-    Ok(tenant)
-}
-
-async fn read_body(state: &AppState, body: Body) -> Result<bytes::Bytes, ApiError> {
-    let limit = state.config.server.max_body_bytes;
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
-        let too_large = std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                format!("the request body is larger than {limit} bytes"),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad-request",
-                "the request body could not be read",
-            )
-        }
-    })
-}
-
 async fn handle_stored(state: &AppState, id: &str, request: Request) -> Response {
     match forward(state, request).await {
         Ok(done) => worker_response(done),
@@ -201,7 +161,7 @@ async fn handle_stored(state: &AppState, id: &str, request: Request) -> Response
 /// Checks the caller and the worker, turns the HTTP request into the
 /// worker's, and dispatches it.
 async fn forward(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
-    let tenant = authenticate(state, &request)?;
+    let tenant = authenticate(state, request.headers())?;
     let rest = request
         .uri()
         .path()
@@ -378,7 +338,7 @@ async fn handle_inline(state: &AppState, id: &str, request: Request) -> Response
 }
 
 async fn inline_dispatch(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
-    let tenant = authenticate(state, &request)?;
+    let tenant = authenticate(state, request.headers())?;
     let bytes = read_body(state, request.into_body()).await?;
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
     let mut body: serde_json::Map<String, Value> =
