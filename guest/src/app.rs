@@ -79,14 +79,14 @@ pub fn initialise() {
         Ok(()) => "{\"ok\":true}".to_owned(),
         Err(failure) => {
             let error = failure.into_guest_error();
-            let text = |value: Option<&str>| value.map_or_else(|| "null".to_owned(), json_string);
+            let text = |value: Option<&str>| value.map_or_else(|| "null".to_owned(), crate::modules::string_literal);
             let number = |value: Option<u32>| value.map_or_else(|| "null".to_owned(), |n| n.to_string());
             format!(
                 "{{\"ok\":false,\"phase\":{},\"kind\":{},\"name\":{},\"message\":{},\"stack\":{},\"line\":{},\"column\":{}}}",
-                json_string(phase_name(error.phase)),
-                json_string(kind_name(error.kind)),
+                crate::modules::string_literal(phase_name(error.phase)),
+                crate::modules::string_literal(kind_name(error.kind)),
                 text(error.name.as_deref()),
-                json_string(&error.message),
+                crate::modules::string_literal(&error.message),
                 text(error.stack.as_deref()),
                 number(error.line),
                 number(error.column),
@@ -306,23 +306,4 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::OutputLimit => "output-limit",
         ErrorKind::InvalidInput => "invalid-input",
     }
-}
-
-/// `text` as a JSON string.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -122,8 +122,9 @@ impl Loader for MapLoader {
     }
 }
 
-/// `text` as a double-quoted JS string literal.
-fn string_literal(text: &str) -> String {
+/// `text` as a double-quoted JS string literal, which is also a JSON string
+/// (the app build reports its errors as JSON with it).
+pub(crate) fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
