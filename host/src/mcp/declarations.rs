@@ -337,26 +337,11 @@ fn braces(line: &str) -> (usize, usize) {
 /// `getUser`, `"2fa check"(...)` -> `2fa check`, `declare class URL {` ->
 /// `URL`, `type Entity = {` -> `Entity`.
 fn member_name(line: &str) -> Option<String> {
-    let mut rest = line.trim();
-    for keyword in [
+    const KEYWORDS: [&str; 12] = [
         "declare ",
         "export ",
         "readonly ",
-        "const ",
-        "let ",
-        "var ",
-        "function ",
-        "class ",
-        "interface ",
-        "type ",
-        "namespace ",
         "abstract ",
-    ] {
-        if let Some(after) = rest.strip_prefix(keyword) {
-            rest = after.trim_start();
-        }
-    }
-    for keyword in [
         "const ",
         "let ",
         "var ",
@@ -365,10 +350,11 @@ fn member_name(line: &str) -> Option<String> {
         "interface ",
         "type ",
         "namespace ",
-    ] {
-        if let Some(after) = rest.strip_prefix(keyword) {
-            rest = after.trim_start();
-        }
+    ];
+    let mut rest = line.trim();
+    // Modifiers and the declaration keyword, in whatever order they come.
+    while let Some(after) = KEYWORDS.iter().find_map(|keyword| rest.strip_prefix(keyword)) {
+        rest = after.trim_start();
     }
     if let Some(quoted) = rest.strip_prefix('"') {
         return quoted.split('"').next().map(str::to_owned);
