@@ -1,11 +1,14 @@
 # Every entry point of isobox. One optimised profile (release) serves the
-# tests, the demo and the benches, so wasmtime is built once.
+# tests, the demo and the benches, so wasmtime is built once; the load
+# benchmarks measure the binary to deploy, built with the `dist` profile
+# (fat LTO, one codegen unit; Cargo.toml).
 
 CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
+ISOBOX_DIST := target/dist/isobox
 
-.PHONY: all setup build guest test wpt demo bench bench-serve bench-workers fmt lint clean ts-differential check-types token-report
+.PHONY: all setup build dist guest test wpt demo bench bench-serve bench-workers fmt lint clean ts-differential check-types token-report
 
 all: build
 
@@ -16,6 +19,11 @@ setup:
 ## build: the guest component (through host/build.rs), the library and the CLI
 build: setup
 	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
+
+## dist: the binary to deploy, target/dist/isobox (fat LTO, one codegen unit: slower
+## to build, faster to serve)
+dist: setup
+	$(CARGO) build --profile dist $(CARGO_FLAGS) -p isobox --bin isobox
 
 ## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
 guest: build
@@ -55,15 +63,15 @@ bench: setup
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
 
-## bench-serve: `isobox serve` under wrk on loopback (installs wrk once): requests/s,
+## bench-serve: the dist build of `isobox serve` under wrk on loopback (installs wrk once): requests/s,
 ## p50/p99 latency and non-2xx at concurrency 1, 16, 256; server RSS across the runs
-bench-serve: build
-	@bash scripts/bench-serve.sh $(ISOBOX)
+bench-serve: dist
+	@bash scripts/bench-serve.sh $(ISOBOX_DIST)
 
 ## bench-workers: requests/s, p50 and p99 of one trivial handler under wrk:
 ## `wasmtime serve` of the `isobox build` output against `isobox serve`'s worker route
-bench-workers: build
-	@bash scripts/bench-workers.sh $(ISOBOX)
+bench-workers: dist
+	@bash scripts/bench-workers.sh $(ISOBOX_DIST)
 
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:

@@ -8,6 +8,11 @@
 //! - one fetch() through the egress filter to a loopback server, next to a
 //!   direct hyper request (new connection each, as the sandbox makes);
 //! - one capability call with small arguments, and one carrying 1 MB.
+//!
+//! `ISOBOX_BENCH_ONLY=concurrency` prints only runs/s with 1 and 16 runs in
+//! flight on multi-thread runtimes of 1 and 2 workers (the shape of
+//! `isobox serve` under load, without HTTP); `=fetch` and `=capability`
+//! only those figures.
 
 #[path = "../tests/integration/upstream.rs"]
 mod upstream;
@@ -49,6 +54,13 @@ fn main() {
     match std::env::var("ISOBOX_BENCH_ONLY").as_deref() {
         Ok("fetch") => return fetch_cost(&engine, &runtime),
         Ok("capability") => return capability_cost(&engine, &runtime),
+        Ok("concurrency") => {
+            for (workers, tasks) in [(1, 1), (1, 16), (2, 2), (2, 16)] {
+                let rate = throughput_tasks(&engine, workers, tasks);
+                println!("throughput, {workers} worker thread(s), {tasks} runs in flight: {rate:.0} runs/s");
+            }
+            return;
+        }
         _ => {}
     }
     let request = RunRequest::new(TRIVIAL);
@@ -342,6 +354,39 @@ fn throughput(engine: &Engine, threads: usize) -> f64 {
         })
         .collect();
     let runs: u64 = handles.into_iter().map(|h| h.join().expect("bench thread")).sum();
+    runs as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Runs per second with `tasks` runs in flight on a multi-thread runtime of
+/// `workers` threads (the shape of `isobox serve` under load).
+fn throughput_tasks(engine: &Engine, workers: usize, tasks: usize) -> f64 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let start = Instant::now();
+    let runs: u64 = runtime.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..tasks {
+            let engine = engine.clone();
+            set.spawn(async move {
+                let request = RunRequest::new(TRIVIAL);
+                let mut runs = 0u64;
+                while start.elapsed() < THROUGHPUT_TIME {
+                    let outcome = engine.run(request.clone()).await;
+                    debug_assert!(outcome.is_ok());
+                    runs += 1;
+                }
+                runs
+            });
+        }
+        let mut total = 0;
+        while let Some(runs) = set.join_next().await {
+            total += runs.expect("bench task");
+        }
+        total
+    });
     runs as f64 / start.elapsed().as_secs_f64()
 }
 

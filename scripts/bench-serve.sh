@@ -7,13 +7,16 @@
 #
 #   bash scripts/bench-serve.sh [path/to/isobox]
 #
+# The default binary is the one to deploy, target/dist/isobox (`make dist`:
+# fat LTO, one codegen unit), built here if missing.
+#
 # BENCH_SERVE_SECONDS (default 10) is the length of each measured round;
 # BENCH_SERVE_THREADS (default 1) wrk's threads. wrk and the server share
 # the machine's cores, so the figures are of both together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-isobox=${1:-target/release/isobox}
+isobox=${1:-target/dist/isobox}
 seconds=${BENCH_SERVE_SECONDS:-10}
 threads=${BENCH_SERVE_THREADS:-1}
 
@@ -28,7 +31,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 if [ ! -x "$isobox" ]; then
-  cargo build --release --locked -p isobox
+  cargo build --profile dist --locked -p isobox --bin isobox
 fi
 
 dir=$(mktemp -d)

@@ -3,10 +3,10 @@
 # Workers-style handler, served two ways on 127.0.0.1 and loaded by wrk:
 #   - `wasmtime serve app.wasm` (wasmtime-cli 48.0.8) of the `isobox build` output;
 #   - `isobox serve`'s stored-worker route, a fresh sandbox per request.
-# Figures, not pass/fail. Usage: bench-workers.sh [ISOBOX] (default target/release/isobox).
+# Figures, not pass/fail. Usage: bench-workers.sh [ISOBOX] (default target/dist/isobox, `make dist`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-isobox=${1:-target/release/isobox}
+isobox=${1:-target/dist/isobox}
 duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}

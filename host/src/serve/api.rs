@@ -127,17 +127,10 @@ impl ApiError {
     }
 }
 
-/// A fresh request id: 16 hex digits from the OS's CSPRNG.
+/// A fresh request id: 16 hex digits from a CSPRNG (the thread's ChaCha
+/// generator, seeded from the OS; no system call per request).
 pub(super) fn request_id() -> String {
-    let mut bytes = [0u8; 8];
-    // Falls back to the clock only if the OS refuses randomness.
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        bytes = (nanos as u64).to_le_bytes();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// Whether the client asks for server-sent events.
