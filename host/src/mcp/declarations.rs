@@ -63,9 +63,9 @@ impl Declarations {
             .collect();
         let mut entries = Vec::new();
         for (name, text) in &bindings {
-            entries.extend(binding_entries(name, text));
+            entries.extend(entries_at(text, 2, |member| format!("env.{name}.{member}")));
         }
-        entries.extend(global_entries(&globals));
+        entries.extend(entries_at(&globals, 0, |member| member));
         Declarations {
             env,
             bindings,
@@ -229,33 +229,19 @@ fn query_words(query: &str) -> Vec<String> {
     words
 }
 
-/// The entries of one binding's block, as `Capability::typescript` writes
-/// it: `declare namespace env {`, then `namespace NAME { types }` and
-/// `const NAME: { members };` at depth 1; entries are the lines at depth 2
-/// with their doc comments.
-fn binding_entries(binding: &str, text: &str) -> Vec<Entry> {
-    members(text, 2)
+/// The declarations at `depth` in `text` as entries with their doc
+/// comments, each named by `qualify(member name)`. A binding's block, as
+/// `Capability::typescript` writes it (`declare namespace env {`, then
+/// `namespace NAME { types }` and `const NAME: { members };` at depth 1),
+/// has its entries at depth 2; the globals' at depth 0.
+fn entries_at(text: &str, depth: usize, qualify: impl Fn(String) -> String) -> Vec<Entry> {
+    members(text, depth)
         .into_iter()
         .filter_map(|lines| {
             let head = lines.iter().find(|l| !is_comment(l))?;
             let name = member_name(head)?;
             Some(Entry {
-                name: format!("env.{binding}.{name}"),
-                text: dedent(&lines),
-            })
-        })
-        .collect()
-}
-
-/// The top-level declarations of the globals.
-fn global_entries(text: &str) -> Vec<Entry> {
-    members(text, 0)
-        .into_iter()
-        .filter_map(|lines| {
-            let head = lines.iter().find(|l| !is_comment(l))?;
-            let name = member_name(head)?;
-            Some(Entry {
-                name,
+                name: qualify(name),
                 text: dedent(&lines),
             })
         })

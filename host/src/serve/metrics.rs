@@ -90,16 +90,20 @@ impl Metrics {
     /// The text format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP isobox_http_responses_total HTTP responses by status.");
-        let _ = writeln!(out, "# TYPE isobox_http_responses_total counter");
-        for (status, n) in self.responses.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "isobox_http_responses_total{{status=\"{status}\"}} {n}");
-        }
-        let _ = writeln!(out, "# HELP isobox_runs_total Runs by outcome: ok or the error kind.");
-        let _ = writeln!(out, "# TYPE isobox_runs_total counter");
-        for (kind, n) in self.runs.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "isobox_runs_total{{outcome=\"{kind}\"}} {n}");
-        }
+        counters(
+            &mut out,
+            "isobox_http_responses_total",
+            "HTTP responses by status.",
+            "status",
+            &self.responses,
+        );
+        counters(
+            &mut out,
+            "isobox_runs_total",
+            "Runs by outcome: ok or the error kind.",
+            "outcome",
+            &self.runs,
+        );
         let _ = writeln!(
             out,
             "# HELP isobox_run_duration_seconds Time of a run, queueing excluded."
@@ -127,22 +131,36 @@ impl Metrics {
         let _ = writeln!(out, "# HELP isobox_requests_queued Requests waiting for a run slot.");
         let _ = writeln!(out, "# TYPE isobox_requests_queued gauge");
         let _ = writeln!(out, "isobox_requests_queued {}", self.queued.load(Ordering::Relaxed));
-        let _ = writeln!(
-            out,
-            "# HELP isobox_requests_rejected_total Requests turned away before running: overloaded (queue full) or queue-timeout."
+        counters(
+            &mut out,
+            "isobox_requests_rejected_total",
+            "Requests turned away before running: overloaded (queue full) or queue-timeout.",
+            "reason",
+            &self.rejected,
         );
-        let _ = writeln!(out, "# TYPE isobox_requests_rejected_total counter");
-        for (reason, n) in self.rejected.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "isobox_requests_rejected_total{{reason=\"{reason}\"}} {n}");
-        }
-        let _ = writeln!(
-            out,
-            "# HELP isobox_egress_requests_total fetch() requests by egress decision."
+        counters(
+            &mut out,
+            "isobox_egress_requests_total",
+            "fetch() requests by egress decision.",
+            "decision",
+            &self.egress,
         );
-        let _ = writeln!(out, "# TYPE isobox_egress_requests_total counter");
-        for (decision, n) in self.egress.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "isobox_egress_requests_total{{decision=\"{decision}\"}} {n}");
-        }
         out
+    }
+}
+
+/// One counter family in the Prometheus text format: its HELP and TYPE
+/// lines, then a sample per label value.
+fn counters<K: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    values: &Mutex<BTreeMap<K, u64>>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (value, n) in values.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
     }
 }

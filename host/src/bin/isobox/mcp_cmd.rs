@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Args;
+use isobox::RunRequest;
 use isobox::mcp::{CodeModeServer, HTTP_PATH, Upstream, UpstreamSpec};
-use isobox::{Engine, RunRequest};
 
 use crate::exit;
 
@@ -21,13 +21,7 @@ pub struct McpArgs {
     #[arg(long, value_name = "NAME='COMMAND ARGS'")]
     upstream: Vec<String>,
     #[command(flatten)]
-    grants: crate::grants::GrantArgs,
-    #[command(flatten)]
-    limits: crate::run_flags::LimitArgs,
-    #[command(flatten)]
-    cache: crate::run_flags::CacheArgs,
-    #[command(flatten)]
-    egress: crate::run_flags::EgressArgs,
+    sandbox: crate::run_flags::SandboxArgs,
 }
 
 pub async fn mcp(args: McpArgs) -> ExitCode {
@@ -35,23 +29,9 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
         Ok(specs) => specs,
         Err(message) => return exit::fail(exit::USAGE, &message),
     };
-    let mut template = RunRequest::new("");
-    template.limits = match args.limits.limits() {
-        Ok(limits) => limits,
-        Err(message) => return exit::fail(exit::USAGE, &message),
-    };
-    match args.egress.policy() {
-        Ok(Some(policy)) => template = template.with_egress(policy),
-        Ok(None) => {}
-        Err(message) => return exit::fail(exit::USAGE, &message),
-    }
-    let engine = match Engine::builder().cache_dir(args.cache.cache_dir()).build().await {
-        Ok(engine) => engine,
-        Err(error) => return exit::fail(exit::INTERNAL, &error.to_string()),
-    };
-    template = match args.grants.apply(&engine, template) {
-        Ok(template) => template,
-        Err(message) => return exit::fail(exit::USAGE, &message),
+    let (engine, mut template) = match args.sandbox.engine_and_request(RunRequest::new(""), None).await {
+        Ok(both) => both,
+        Err(code) => return code,
     };
     // Stopped when the server stops (dropping one also ends its process).
     let mut upstreams = Vec::with_capacity(specs.len());
@@ -87,7 +67,7 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
 
 /// The `--upstream` specs, checked against each other and the grants.
 fn upstream_specs(args: &McpArgs) -> Result<Vec<UpstreamSpec>, String> {
-    let mut names = args.grants.names()?;
+    let mut names = args.sandbox.grants.names()?;
     let mut specs = Vec::with_capacity(args.upstream.len());
     for text in &args.upstream {
         let spec = UpstreamSpec::parse(text).map_err(|e| e.to_string())?;

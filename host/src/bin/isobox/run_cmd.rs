@@ -30,13 +30,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     repeat: u32,
     #[command(flatten)]
-    limits: crate::run_flags::LimitArgs,
-    #[command(flatten)]
-    cache: crate::run_flags::CacheArgs,
-    #[command(flatten)]
-    egress: crate::run_flags::EgressArgs,
-    #[command(flatten)]
-    grants: crate::grants::GrantArgs,
+    sandbox: crate::run_flags::SandboxArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,17 +74,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
 /// `isobox dispatch`, which reuses every flag of `isobox run`.
 pub(crate) async fn engine_and_request(args: &RunArgs) -> Result<(Engine, RunRequest), ExitCode> {
     let request = build_request(args).map_err(|message| exit::fail(exit::USAGE, &message))?;
-    let engine = Engine::builder()
-        .max_concurrent_runs(1)
-        .cache_dir(args.cache.cache_dir())
-        .build()
-        .await
-        .map_err(|error| exit::fail(exit::INTERNAL, &error.to_string()))?;
-    let request = args
-        .grants
-        .apply(&engine, request)
-        .map_err(|message| exit::fail(exit::USAGE, &message))?;
-    Ok((engine, request))
+    args.sandbox.engine_and_request(request, Some(1)).await
 }
 
 impl RunArgs {
@@ -137,10 +121,6 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
     if let Some(input) = &args.input {
         let value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
         request.input = Some(value);
-    }
-    request.limits = args.limits.limits()?;
-    if let Some(policy) = args.egress.policy()? {
-        request = request.with_egress(policy);
     }
     Ok(request)
 }

@@ -1,11 +1,61 @@
 //! The flags every command that runs code shares (`isobox run`, `isobox
-//! mcp`): limits, the compiled-snapshot cache, and egress.
+//! dispatch`, `isobox mcp`): limits, the compiled-snapshot cache, egress and
+//! grants, and the one way they become an engine and a request.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use isobox::{CacheDir, Limits};
+use isobox::{CacheDir, Engine, Limits, RunRequest};
+
+use crate::exit;
+
+/// Every sandbox flag: limits, cache, egress and grants.
+#[derive(Args, Default)]
+pub struct SandboxArgs {
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
+    #[command(flatten)]
+    egress: EgressArgs,
+    #[command(flatten)]
+    pub grants: crate::grants::GrantArgs,
+}
+
+impl SandboxArgs {
+    /// `request` with the flags' limits and egress policy; the grants need
+    /// the engine ([`SandboxArgs::engine_and_request`]).
+    pub fn configure(&self, mut request: RunRequest) -> Result<RunRequest, String> {
+        request.limits = self.limits.limits()?;
+        if let Some(policy) = self.egress.policy()? {
+            request = request.with_egress(policy);
+        }
+        Ok(request)
+    }
+
+    /// The engine (with the flags' cache, and at most `max_runs` sandboxes
+    /// at once when given), and `request` configured with every flag,
+    /// grants included. Errors are printed; the exit code is returned.
+    pub async fn engine_and_request(
+        &self,
+        request: RunRequest,
+        max_runs: Option<u32>,
+    ) -> Result<(Engine, RunRequest), std::process::ExitCode> {
+        let usage = |message: String| exit::fail(exit::USAGE, &message);
+        let request = self.configure(request).map_err(usage)?;
+        let mut builder = Engine::builder().cache_dir(self.cache.cache_dir());
+        if let Some(runs) = max_runs {
+            builder = builder.max_concurrent_runs(runs);
+        }
+        let engine = builder
+            .build()
+            .await
+            .map_err(|error| exit::fail(exit::INTERNAL, &error.to_string()))?;
+        let request = self.grants.apply(&engine, request).map_err(usage)?;
+        Ok((engine, request))
+    }
+}
 
 #[derive(Args, Default)]
 pub struct LimitArgs {
