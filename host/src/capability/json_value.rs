@@ -33,7 +33,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::error::BridgeError;
-use super::lift::{Failure, check_tree};
+use super::lift::{Failure, TreeNodes, check_tree};
 use super::node::{JsNode, TreeLimits, js_number};
 use super::path::{Path, Segment};
 
@@ -93,12 +93,10 @@ pub fn json_args(
         });
     }
     let mut reader = Reader {
-        nodes,
-        used: vec![false; nodes.len()],
+        tree: TreeNodes::new(nodes),
         path: Path::default(),
         limits,
     };
-    reader.used[0] = true;
     let Some(&first) = args.first() else {
         return Ok(Map::new());
     };
@@ -152,24 +150,14 @@ pub fn json_result(
 }
 
 struct Reader<'a> {
-    nodes: &'a [JsNode],
-    used: Vec<bool>,
+    tree: TreeNodes<'a>,
     path: Path<'a>,
     limits: &'a TreeLimits,
 }
 
 impl<'a> Reader<'a> {
     fn node(&mut self, index: u32) -> Result<&'a JsNode, Failure> {
-        let nodes = self.nodes;
-        let Some(node) = nodes.get(index as usize) else {
-            return Err(Failure::Malformed(format!("node {index} does not exist")));
-        };
-        let used = &mut self.used[index as usize];
-        if *used {
-            return Err(Failure::Malformed(format!("node {index} is used twice")));
-        }
-        *used = true;
-        Ok(node)
+        self.tree.take(index, &self.path)
     }
 
     fn mismatch(&self, message: String) -> Failure {

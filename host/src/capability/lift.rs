@@ -85,13 +85,11 @@ pub fn lift_args_with_limits(
     }
     let mut lifter = Lifter {
         iface,
-        nodes,
-        used: vec![false; nodes.len()],
+        tree: TreeNodes::new(nodes),
         values: 0,
         path: Path::default(),
         limits,
     };
-    lifter.used[0] = true;
     lift_params(&mut lifter, function, args).map_err(fail)
 }
 
@@ -138,6 +136,41 @@ pub(crate) fn check_tree(nodes: &[JsNode], limits: &TreeLimits) -> Result<(), Fa
     Ok(())
 }
 
+/// The guest's value tree, each node taken at most once: a cycle or a
+/// shared subtree is refused, so a guest cannot make the host walk (or
+/// copy) a node twice. Node 0, the root, is taken from the start.
+pub(crate) struct TreeNodes<'a> {
+    nodes: &'a [JsNode],
+    used: Vec<bool>,
+}
+
+impl<'a> TreeNodes<'a> {
+    pub(crate) fn new(nodes: &'a [JsNode]) -> Self {
+        let mut used = vec![false; nodes.len()];
+        if let Some(root) = used.first_mut() {
+            *root = true;
+        }
+        TreeNodes { nodes, used }
+    }
+
+    /// The node at `index` (reached at `path`), which must exist and not
+    /// have been taken yet.
+    pub(crate) fn take(&mut self, index: u32, path: &Path<'_>) -> Result<&'a JsNode, Failure> {
+        let nodes = self.nodes;
+        let Some(node) = nodes.get(index as usize) else {
+            return Err(Failure::Malformed(format!("{path}: node {index} does not exist")));
+        };
+        let used = &mut self.used[index as usize];
+        if *used {
+            return Err(Failure::Malformed(format!(
+                "{path}: node {index} is used twice (a cycle or a shared value)"
+            )));
+        }
+        *used = true;
+        Ok(node)
+    }
+}
+
 /// Why lifting failed, before the binding and method are known.
 pub(crate) enum Failure {
     Mismatch { path: String, message: String },
@@ -173,8 +206,7 @@ impl Failure {
 
 struct Lifter<'a> {
     iface: &'a CapabilityInterface,
-    nodes: &'a [JsNode],
-    used: Vec<bool>,
+    tree: TreeNodes<'a>,
     /// `Val`s made so far, against `limits.max_values`.
     values: usize,
     path: Path<'a>,
@@ -184,22 +216,7 @@ struct Lifter<'a> {
 impl<'a> Lifter<'a> {
     /// The node at `index`, which must exist and not have been used yet.
     fn node(&mut self, index: u32) -> Result<&'a JsNode, Failure> {
-        let nodes = self.nodes;
-        let Some(node) = nodes.get(index as usize) else {
-            return Err(Failure::Malformed(format!(
-                "{}: node {index} does not exist",
-                self.path
-            )));
-        };
-        let used = &mut self.used[index as usize];
-        if *used {
-            return Err(Failure::Malformed(format!(
-                "{}: node {index} is used twice (a cycle or a shared value)",
-                self.path
-            )));
-        }
-        *used = true;
-        Ok(node)
+        self.tree.take(index, &self.path)
     }
 
     fn mismatch(&self, message: String) -> Failure {
