@@ -134,7 +134,7 @@ fn main() {
     let mut strip_times = Vec::with_capacity(20);
     for round in 0..25 {
         let start = Instant::now();
-        let js = isobox::strip_typescript(&typescript, "bench.ts").expect("the bench TypeScript strips");
+        let js = isobox::typescript::strip(&typescript, "bench.ts").expect("the bench TypeScript strips");
         if round >= 5 {
             strip_times.push(start.elapsed());
         }
@@ -243,8 +243,8 @@ fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
         samples.sort_unstable();
         samples[samples.len() / 2]
     });
-    let policy = isobox::EgressPolicy::allow_net([format!("127.0.0.1:{port}")]).expect("policy");
-    let egress = isobox::Egress::new(policy);
+    let policy = isobox::egress::EgressPolicy::allow_net([format!("127.0.0.1:{port}")]).expect("policy");
+    let egress = isobox::egress::Egress::new(policy);
     let p50 = |code: String| {
         let request = RunRequest::new(code).with_egress(egress.clone());
         runtime.block_on(async {
@@ -283,8 +283,9 @@ fn fetch_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
 /// The round trip of one capability call: JS to the host and back, with the
 /// arguments checked against the WIT both ways.
 fn capability_cost(engine: &Engine, runtime: &tokio::runtime::Runtime) {
-    use isobox::{Capability, NativeFunctions};
-    use wasmtime::component::Val;
+    use isobox::Capability;
+    use isobox::capability::NativeFunctions;
+    use isobox::capability::Val;
     const CALLS: usize = 10_000;
     let echo = NativeFunctions::new()
         .function("ping", |_context, args| async move { Ok(args.into_iter().next()) })

@@ -1,10 +1,11 @@
-//! `isobox::build_app`: a Workers-style module initialised into a
+//! `isobox::app::build_app`: a Workers-style module initialised into a
 //! `wasi:http/proxy` component, and the errors for code that cannot be one.
 //! (tests/integration/build_serve.rs serves the result with `wasmtime serve`.)
 
 use std::time::Duration;
 
-use isobox::{BuildError, ErrorKind, Lang, Limits, ModuleSource, PROXY_IMPORTS, RunError, RunRequest, build_app};
+use isobox::{ErrorKind, Lang, Limits, ModuleSource, RunError, RunRequest};
+use isobox::app::{BuildError, PROXY_IMPORTS, build_app};
 
 async fn app_error(request: RunRequest) -> RunError {
     match build_app(request).await {

@@ -65,7 +65,7 @@ export default {
 fn wasmtime() -> PathBuf {
     let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../.cache/wasmtime-cli/bin/wasmtime"
+        "/../../.cache/wasmtime-cli/bin/wasmtime"
     ));
     assert!(
         path.is_file(),

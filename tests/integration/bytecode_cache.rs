@@ -1,7 +1,8 @@
 //! The bytecode cache: the same code compiles once; later runs read the
 //! bytecode in a fresh sandbox and behave exactly the same.
 
-use isobox::{CacheUse, Engine, ErrorKind, ModuleSource, RunRequest};
+use isobox::{Engine, ErrorKind, ModuleSource, RunRequest};
+use isobox::cache::CacheUse;
 use serde_json::json;
 
 use crate::common::engine;

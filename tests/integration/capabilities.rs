@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use isobox::{Capability, CapabilityError, KvStore, Limits, NativeFunctions, Outcome, RunRequest, TodoStore};
+use isobox::{Capability, Limits, Outcome, RunRequest};
+use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore};
 use serde_json::{Value, json};
-use wasmtime::component::Val;
+use isobox::capability::Val;
 
 use crate::common::engine;
 
@@ -18,7 +19,7 @@ fn value(outcome: &Outcome) -> &Value {
 }
 
 fn plugin(name: &str) -> PathBuf {
-    PathBuf::from(env!("ISOBOX_PLUGIN_DIR")).join(format!("isobox_plugin_{name}.wasm"))
+    isobox_plugins::component(name)
 }
 
 fn text_plugin() -> Capability {

@@ -312,8 +312,8 @@ fn types_prints_the_declarations_of_the_globals() {
 
 fn text_plugin_arg() -> String {
     format!(
-        "text={}/isobox_plugin_text.wasm:{}/../plugins/text/wit",
-        env!("ISOBOX_PLUGIN_DIR"),
+        "text={}/isobox_plugin_text.wasm:{}/../../plugins/text/wit",
+        isobox_plugins::DIR,
         env!("CARGO_MANIFEST_DIR")
     )
 }
@@ -364,7 +364,7 @@ fn bad_grants_are_usage_errors() {
     let dir = TempDir::new();
     let junk = dir.file("junk.wasm", b"\0asm but not really");
     let arg = format!(
-        "text={}:{}/../plugins/text/wit",
+        "text={}:{}/../../plugins/text/wit",
         junk.display(),
         env!("CARGO_MANIFEST_DIR")
     );
@@ -378,7 +378,7 @@ fn bad_grants_are_usage_errors() {
     let bad_wit = dir.file("bad.wit", "package a:b; interface x { f: func( }");
     let arg = format!(
         "x={}/isobox_plugin_text.wasm:{}",
-        env!("ISOBOX_PLUGIN_DIR"),
+        isobox_plugins::DIR,
         bad_wit.display()
     );
     let output = run_code("1", &["--plugin", &arg]);

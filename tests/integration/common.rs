@@ -77,7 +77,7 @@ pub fn assert_one_error_line(outcome: &Outcome, prefix: &str) -> String {
         .logs
         .entries
         .iter()
-        .filter(|e| e.level == isobox::LogLevel::Error)
+        .filter(|e| e.level == isobox::console::LogLevel::Error)
         .map(|e| e.message.as_str())
         .collect();
     assert_eq!(errors.len(), 1, "{:?}", outcome.logs);

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use isobox::egress::{EgressPolicyBuilder, Rule};
-use isobox::{Egress, EgressDecision, EgressPolicy, FilterVerdict, Limits, Outcome, RunRequest};
+use isobox::{Limits, Outcome, RunRequest};
+use isobox::egress::{AuditDecision, Egress, EgressPolicy, FilterVerdict};
 use serde_json::{Value, json};
 
 use crate::common::engine;
@@ -67,7 +68,7 @@ async fn an_allowed_request_reaches_the_server_and_is_audited() {
     );
     assert_eq!(outcome.egress.len(), 1);
     let record = &outcome.egress[0];
-    assert_eq!(record.decision, EgressDecision::Allowed);
+    assert_eq!(record.decision, AuditDecision::Allowed);
     assert_eq!(record.method, "GET");
     assert_eq!(record.status, Some(200));
     assert!(record.response_bytes > 20, "{record:?}");
@@ -83,7 +84,7 @@ async fn without_a_policy_every_request_is_refused_and_says_why() {
     let message = v[1].as_str().unwrap();
     assert!(message.contains("blocked by the egress policy"), "{message}");
     assert!(message.contains("no network access"), "{message}");
-    assert_eq!(outcome.egress[0].decision, EgressDecision::Denied);
+    assert_eq!(outcome.egress[0].decision, AuditDecision::Denied);
 }
 
 #[tokio::test]
@@ -119,7 +120,7 @@ async fn a_deny_rule_wins_over_an_allow_rule() {
     let v = value(&outcome);
     assert_eq!(v["ok"], 200);
     assert!(v["denied"].as_str().unwrap().contains("no admin"), "{v}");
-    assert_eq!(outcome.egress[1].decision, EgressDecision::Denied);
+    assert_eq!(outcome.egress[1].decision, AuditDecision::Denied);
 }
 
 #[tokio::test]
@@ -206,7 +207,7 @@ async fn redirects_are_followed_and_each_hop_is_decided_again() {
     let denied_hop = outcome
         .egress
         .iter()
-        .find(|r| r.decision == EgressDecision::Denied)
+        .find(|r| r.decision == AuditDecision::Denied)
         .expect("the blocked hop is audited");
     assert!(denied_hop.redirect);
     assert_eq!(denied_hop.url, format!("http://127.0.0.1:{}/echo", blocked.port()));
@@ -343,7 +344,7 @@ async fn direct_responses_answer_without_network() {
     assert_eq!(v["status"], 201);
     assert_eq!(v["body"]["mocked"], true);
     assert_eq!(v["type"], "application/json");
-    assert_eq!(outcome.egress[0].decision, EgressDecision::Responded);
+    assert_eq!(outcome.egress[0].decision, AuditDecision::Responded);
 }
 
 #[tokio::test]
@@ -351,7 +352,7 @@ async fn a_filter_can_rewrite_block_and_answer() {
     let server = Upstream::http();
     let port = server.port();
     let egress =
-        Egress::new(loopback(port)).with_filter(move |mut request: isobox::OutboundRequest| match request.url.path() {
+        Egress::new(loopback(port)).with_filter(move |mut request: isobox::egress::OutboundRequest| match request.url.path() {
             "/blocked" => FilterVerdict::Block("not today".into()),
             "/answered" => FilterVerdict::Respond(http::Response::new(bytes::Bytes::from_static(b"from the filter"))),
             _ => {
@@ -384,7 +385,7 @@ async fn a_filter_cannot_open_what_the_policy_denies() {
     let port = server.port();
     let other = Upstream::http();
     let other_port = other.port();
-    let egress = Egress::new(loopback(port)).with_filter(move |mut request: isobox::OutboundRequest| {
+    let egress = Egress::new(loopback(port)).with_filter(move |mut request: isobox::egress::OutboundRequest| {
         let _ = request.url.set_port(Some(other_port));
         FilterVerdict::Continue(request)
     });

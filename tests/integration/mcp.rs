@@ -24,7 +24,7 @@ fn isobox() -> &'static str {
 
 /// tests/mcp, where the npm fixtures are.
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp")
 }
 
 /// A path inside tests/mcp/node_modules, which must have been installed.

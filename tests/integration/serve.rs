@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use hyper_util::rt::TokioIo;
-use isobox::serve::{Finished, ServeConfig, Server, ServerHandle, key_sha256_hex};
+use isobox_serve::{Finished, ServeConfig, Server, ServerHandle, key_sha256_hex};
 use serde_json::{Value, json};
 
 use crate::common::engine;
@@ -486,7 +486,7 @@ async fn the_cli_serves_from_a_config_file() {
 
 #[test]
 fn the_openapi_file_parses_and_names_every_route() {
-    let spec: Value = serde_json::from_str(isobox::serve::OPENAPI_JSON).expect("openapi.json parses");
+    let spec: Value = serde_json::from_str(isobox_serve::OPENAPI_JSON).expect("openapi.json parses");
     let paths: Vec<&String> = spec["paths"].as_object().expect("paths").keys().collect();
     assert_eq!(
         paths,

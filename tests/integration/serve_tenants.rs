@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use isobox::serve::{ServeConfig, key_sha256_hex};
+use isobox_serve::{ServeConfig, key_sha256_hex};
 use serde_json::json;
 
 use crate::common::engine;
@@ -123,11 +123,11 @@ fn bad_tenant_credentials_are_refused_at_start_without_the_value() {
 }
 
 fn plugin_file() -> PathBuf {
-    PathBuf::from(env!("ISOBOX_PLUGIN_DIR")).join("isobox_plugin_text.wasm")
+    isobox_plugins::component("text")
 }
 
 fn text_wit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/text/wit")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/text/wit")
 }
 
 /// A config file in `dir` declaring plugin `text` (its component copied

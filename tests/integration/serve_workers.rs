@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use hyper_util::rt::TokioIo;
-use isobox::serve::{ServeConfig, Server, ServerHandle, key_sha256_hex};
+use isobox_serve::{ServeConfig, Server, ServerHandle, key_sha256_hex};
 use serde_json::{Value, json};
 
 use crate::common::engine;

@@ -118,7 +118,7 @@ async fn text_encoder_and_decoder_match_node_for_utf8() {
 #[tokio::test]
 async fn every_declared_global_exists() {
     let mut names = Vec::new();
-    for line in isobox::GLOBALS_TYPESCRIPT.lines() {
+    for line in isobox::typescript::GLOBALS.lines() {
         let mut words = line.split_whitespace();
         if words.next() != Some("declare") {
             continue;

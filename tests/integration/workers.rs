@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use isobox::{Capability, EgressPolicy, ErrorKind, HttpRequest, KvStore, Limits, RunRequest, WorkerOutcome};
+use isobox::{Capability, ErrorKind, Limits, RunRequest};
+use isobox::capability::KvStore;
+use isobox::egress::EgressPolicy;
+use isobox::worker::{HttpRequest, WorkerOutcome};
 use serde_json::{Value, json};
 
 use crate::common::engine;
@@ -258,7 +261,7 @@ async fn the_handler_fetches_through_the_egress_policy() {
     let policy = EgressPolicy::from_toml_str(&format!("[[allow]]\nhost = \"127.0.0.1\"\nports = [{port}]\n")).unwrap();
     let done = engine()
         .dispatch(
-            RunRequest::new(code.clone()).with_egress(isobox::Egress::new(policy)),
+            RunRequest::new(code.clone()).with_egress(isobox::egress::Egress::new(policy)),
             HttpRequest::new("GET", "http://w.test/"),
         )
         .await;

@@ -1,0 +1,223 @@
+//! `--grant`, `--plugin` and `--props`: the capabilities a CLI run may call.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use isobox::capability::{CapabilityInterface, McpTools, WitPackage};
+use isobox::{Capability, Engine, RunRequest};
+use isobox::capability::{KvStore, TodoStore};
+
+#[derive(Args, Default)]
+pub struct GrantArgs {
+    /// Grant a built-in capability: `kv` or `todo`, or `NAME=kv` to call it
+    /// env.NAME (repeatable).
+    #[arg(long, value_name = "[NAME=]BUILTIN")]
+    grant: Vec<String>,
+    /// Grant a Wasm component plugin: NAME=COMPONENT.wasm:WIT[:INTERFACE],
+    /// WIT a .wit file or a directory with deps/ (repeatable).
+    #[arg(long, value_name = "NAME=COMPONENT:WIT[:INTERFACE]")]
+    plugin: Vec<String>,
+    /// Properties for a granted capability (a tenant id, say):
+    /// NAME=JSON (repeatable).
+    #[arg(long, value_name = "NAME=JSON")]
+    props: Vec<String>,
+}
+
+/// `isobox types`: the grants, and MCP tool lists to declare beside them.
+#[derive(Args)]
+pub struct TypesArgs {
+    #[command(flatten)]
+    grants: GrantArgs,
+    /// Declare an MCP server's tools as env.NAME: FILE is its tools/list
+    /// result as JSON (repeatable).
+    #[arg(long, value_name = "NAME=FILE.json")]
+    mcp_tools: Vec<String>,
+}
+
+/// What a grant refers to, before anything is loaded.
+enum Source {
+    Builtin(&'static str),
+    Plugin {
+        component: PathBuf,
+        wit: PathBuf,
+        interface: Option<String>,
+    },
+}
+
+struct Spec {
+    name: String,
+    source: Source,
+}
+
+impl GrantArgs {
+    fn specs(&self) -> Result<Vec<Spec>, String> {
+        let mut specs = Vec::new();
+        for grant in &self.grant {
+            let (name, builtin) = grant.split_once('=').unwrap_or((grant, grant));
+            let builtin = match builtin {
+                "kv" => "kv",
+                "todo" => "todo",
+                other => {
+                    return Err(format!(
+                        "--grant {grant}: no built-in capability named \"{other}\" (there are kv and todo; \
+                         use --plugin for a component)"
+                    ));
+                }
+            };
+            specs.push(Spec {
+                name: name.to_owned(),
+                source: Source::Builtin(builtin),
+            });
+        }
+        for plugin in &self.plugin {
+            let usage = || format!("--plugin {plugin}: expected NAME=COMPONENT.wasm:WIT[:INTERFACE]");
+            let (name, rest) = plugin.split_once('=').ok_or_else(usage)?;
+            let mut parts = rest.split(':');
+            let component = parts.next().filter(|p| !p.is_empty()).ok_or_else(usage)?;
+            let wit = parts.next().filter(|p| !p.is_empty()).ok_or_else(usage)?;
+            let interface = parts.next().map(str::to_owned);
+            if parts.next().is_some() {
+                return Err(usage());
+            }
+            specs.push(Spec {
+                name: name.to_owned(),
+                source: Source::Plugin {
+                    component: component.into(),
+                    wit: wit.into(),
+                    interface,
+                },
+            });
+        }
+        Ok(specs)
+    }
+
+    fn props(&self, names: &[&str]) -> Result<BTreeMap<String, serde_json::Value>, String> {
+        let mut props = BTreeMap::new();
+        for entry in &self.props {
+            let (name, json) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("--props {entry}: expected NAME=JSON"))?;
+            if !names.contains(&name) {
+                return Err(format!("--props {name}: no capability of that name is granted"));
+            }
+            let value = serde_json::from_str(json).map_err(|e| format!("--props {name}: not valid JSON: {e}"))?;
+            props.insert(name.to_owned(), value);
+        }
+        Ok(props)
+    }
+
+    /// The names the grants give in env.
+    pub fn names(&self) -> Result<Vec<String>, String> {
+        Ok(self.specs()?.into_iter().map(|s| s.name).collect())
+    }
+
+    /// Adds the grants to `request`, loading plugins for `engine`.
+    pub fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {
+        let specs = self.specs()?;
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let mut props = self.props(&names)?;
+        for spec in specs {
+            let capability = match &spec.source {
+                Source::Builtin("kv") => Capability::kv(KvStore::new()),
+                Source::Builtin(_) => Capability::todo(TodoStore::new()),
+                Source::Plugin {
+                    component,
+                    wit,
+                    interface,
+                } => Capability::from_component_and_wit_files(engine, component, wit, interface.as_deref())
+                    .map_err(|e| format!("--plugin {}: {e}", spec.name))?,
+            };
+            let value = props.remove(&spec.name).unwrap_or(serde_json::Value::Null);
+            request = request.grant_with_props(&spec.name, capability, value);
+        }
+        Ok(request)
+    }
+
+    /// The granted interfaces by name, for `isobox types` (no component is
+    /// loaded).
+    pub fn interfaces(&self) -> Result<Vec<(String, CapabilityInterface)>, String> {
+        let mut interfaces = Vec::new();
+        for spec in self.specs()? {
+            let interface = match &spec.source {
+                Source::Builtin("kv") => CapabilityInterface::from_wit(KvStore::WIT, "store")
+                    .map_err(|e| format!("--grant {}: {e}", spec.name))?,
+                Source::Builtin(_) => CapabilityInterface::from_wit(TodoStore::WIT, "todos")
+                    .map_err(|e| format!("--grant {}: {e}", spec.name))?,
+                Source::Plugin { wit, interface, .. } => {
+                    let package = WitPackage::load(wit).map_err(|e| format!("--plugin {}: {e}", spec.name))?;
+                    let name = match interface {
+                        Some(name) => name.clone(),
+                        None => match package.interface_names().as_slice() {
+                            [only] => only.clone(),
+                            names => {
+                                return Err(format!(
+                                    "--plugin {}: the WIT has {} interfaces ({}): name one",
+                                    spec.name,
+                                    names.len(),
+                                    names.join(", ")
+                                ));
+                            }
+                        },
+                    };
+                    package
+                        .interface(&name)
+                        .map_err(|e| format!("--plugin {}: {e}", spec.name))?
+                }
+            };
+            if !isobox::capability::valid_binding_name(&spec.name) {
+                return Err(format!(
+                    "\"{}\" cannot be a name in env: use letters, digits and _",
+                    spec.name
+                ));
+            }
+            interfaces.push((spec.name, interface));
+        }
+        Ok(interfaces)
+    }
+}
+
+/// What `isobox types` prints: the globals, and `env` typed from the grants
+/// and the MCP tool lists.
+pub fn typescript(args: &TypesArgs) -> Result<String, String> {
+    let interfaces = args.grants.interfaces()?;
+    let mut mcp: Vec<(String, McpTools)> = Vec::new();
+    for entry in &args.mcp_tools {
+        let (name, file) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--mcp-tools {entry}: expected NAME=FILE.json"))?;
+        if !isobox::capability::valid_binding_name(name) {
+            return Err(format!(
+                "--mcp-tools {entry}: \"{name}\" cannot be a name in env: use letters, digits and _"
+            ));
+        }
+        if interfaces.iter().any(|(n, _)| n == name) || mcp.iter().any(|(n, _)| n == name) {
+            return Err(format!("--mcp-tools {entry}: env.{name} is already declared"));
+        }
+        let text = std::fs::read_to_string(file).map_err(|e| format!("--mcp-tools {name}: cannot read {file}: {e}"))?;
+        let tools = McpTools::from_json(&text).map_err(|e| format!("--mcp-tools {name}: {e}"))?;
+        for skipped in tools.skipped() {
+            eprintln!("isobox: --mcp-tools {name}: left out {skipped}");
+        }
+        mcp.push((name.to_owned(), tools));
+    }
+    if interfaces.is_empty() && mcp.is_empty() {
+        return Ok(isobox::typescript::GLOBALS.to_owned());
+    }
+    let globals: String = isobox::typescript::GLOBALS
+        .lines()
+        .filter(|line| {
+            !line.starts_with("declare const env:") && !line.contains("/** Granted capabilities, by name. */")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let bindings: Vec<(&str, &CapabilityInterface)> = interfaces
+        .iter()
+        .map(|(name, interface)| (name.as_str(), interface))
+        .collect();
+    let mcp: Vec<(&str, &McpTools)> = mcp.iter().map(|(name, tools)| (name.as_str(), tools)).collect();
+    Ok(format!(
+        "{globals}\n{}",
+        isobox::capability::typescript_env_with_mcp(&bindings, &mcp)
+    ))
+}

@@ -1,0 +1,121 @@
+//! `isobox mcp`: the code-mode MCP server, over stdio or streamable HTTP.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Args;
+use isobox::RunRequest;
+use isobox_mcp::{CodeModeServer, HTTP_PATH, Upstream, UpstreamSpec};
+
+use crate::exit;
+
+#[derive(Args)]
+pub struct McpArgs {
+    /// Serve streamable HTTP on ADDR (e.g. 127.0.0.1:8090; port 0 picks
+    /// one) at /mcp instead of stdio; the bound address is printed to stderr.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Connect to another MCP server (started as `command args`, over its
+    /// stdio) and give its tools to the code as env.NAME.toolName(args)
+    /// (repeatable).
+    #[arg(long, value_name = "NAME='COMMAND ARGS'")]
+    upstream: Vec<String>,
+    #[command(flatten)]
+    sandbox: crate::run_flags::SandboxArgs,
+}
+
+pub async fn mcp(args: McpArgs) -> ExitCode {
+    let specs = match upstream_specs(&args) {
+        Ok(specs) => specs,
+        Err(message) => return exit::fail(exit::USAGE, &message),
+    };
+    let (engine, mut template) = match args.sandbox.engine_and_request(RunRequest::new(""), None).await {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
+    // Stopped when the server stops (dropping one also ends its process).
+    let mut upstreams = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        match Upstream::start(spec).await {
+            Ok(upstream) => {
+                for skipped in upstream.tools().skipped() {
+                    eprintln!("isobox: --upstream {}: left out {skipped}", spec.name);
+                }
+                template = template.grant(&spec.name, upstream.capability());
+                upstreams.push(upstream);
+            }
+            Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
+        }
+    }
+    let server = CodeModeServer::new(engine, template);
+    let result = match args.http {
+        // Until the client closes stdin, or ctrl-c or SIGTERM.
+        None => tokio::select! {
+            served = server.serve_stdio() => served.map_err(|e| e.to_string()),
+            () = shutdown_signal() => Ok(()),
+        },
+        Some(addr) => serve_http(server, addr).await,
+    };
+    for upstream in upstreams {
+        upstream.stop().await;
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => exit::fail(exit::INTERNAL, &message),
+    }
+}
+
+/// The `--upstream` specs, checked against each other and the grants.
+fn upstream_specs(args: &McpArgs) -> Result<Vec<UpstreamSpec>, String> {
+    let mut names = args.sandbox.grants.names()?;
+    let mut specs = Vec::with_capacity(args.upstream.len());
+    for text in &args.upstream {
+        let spec = UpstreamSpec::parse(text).map_err(|e| e.to_string())?;
+        if names.contains(&spec.name) {
+            return Err(format!(
+                "--upstream {}: env.{} is already granted; give the upstream another name",
+                spec.name, spec.name
+            ));
+        }
+        names.push(spec.name.clone());
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+async fn serve_http(server: CodeModeServer, addr: SocketAddr) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    eprintln!("isobox mcp: listening on http://{bound}{HTTP_PATH}");
+    server
+        .serve_http(listener, shutdown_signal())
+        .await
+        .map_err(|e| format!("serving http://{bound}{HTTP_PATH}: {e}"))
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,101 @@
+//! `isobox serve`: the HTTP service, configured by a TOML file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use isobox::Engine;
+use isobox_serve::{Finished, ServeConfig, Server};
+
+use crate::exit;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The config file: tenants, keys, ceilings, egress policies (see
+    /// `isobox_serve::config`).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The address to listen on (port 0 picks a free one; the address
+    /// bound is printed on stdout).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Log filter, as `info` or `isobox=debug,warn` [default: $RUST_LOG,
+    /// else info]. Logs go to stderr.
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+}
+
+fn init_logging(filter: Option<&str>) -> Result<(), String> {
+    let text = match filter {
+        Some(text) => text.to_owned(),
+        None => std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
+    };
+    let targets: tracing_subscriber::filter::Targets = text.parse().map_err(|e| format!("--log {text}: {e}"))?;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_target(false),
+        )
+        .with(targets)
+        .try_init()
+        .map_err(|e| format!("cannot start logging: {e}"))
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub async fn serve(args: ServeArgs) -> ExitCode {
+    if let Err(message) = init_logging(args.log.as_deref()) {
+        return exit::fail(exit::USAGE, &message);
+    }
+    let mut config = match ServeConfig::from_toml_file(&args.config) {
+        Ok(config) => config,
+        Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
+    };
+    let slots = u32::try_from(config.server.max_in_flight).unwrap_or(u32::MAX);
+    let engine = match Engine::builder().max_concurrent_runs(slots).build().await {
+        Ok(engine) => engine,
+        Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot build the engine: {error}")),
+    };
+    if let Err(error) = config.load_plugins(&engine) {
+        return exit::fail(exit::USAGE, &error.to_string());
+    }
+    let (addr, handle) = match Server::bind(config, engine, args.listen).await {
+        Ok(bound) => bound,
+        Err(error) => return exit::fail(exit::USAGE, &format!("cannot listen on {}: {error}", args.listen)),
+    };
+    outln!("isobox serve listening on http://{addr}");
+    stop_signal().await;
+    match handle.shutdown().await {
+        Ok(Finished::Drained) => ExitCode::SUCCESS,
+        Ok(Finished::DeadlinePassed) => exit::fail(
+            exit::INTERNAL,
+            "runs still in flight at the end of the grace period were dropped",
+        ),
+        Err(error) => exit::fail(exit::INTERNAL, &format!("the server failed: {error}")),
+    }
+}

@@ -1,0 +1,77 @@
+//! Capabilities: what a run's code may call as `env.<binding>.<method>(...)`.
+//!
+//! A [`Capability`] is granted to one run ([`crate::RunRequest::grant`]);
+//! its implementation is native Rust ([`NativeCapability`]), a Wasm
+//! component plugin ([`Capability::plugin`]), a JSON-typed tool set such as
+//! an MCP server's ([`JsonToolHandler`]), or a built-in ([`KvStore`],
+//! [`TodoStore`]). Values cross as a JS value tree and are checked against
+//! the capability's WIT types both ways (the type core, private, under
+//! `capability/types/`); JSON-typed tools cross as JSON checked against
+//! their JSON Schemas. [`typescript_env`] writes the declarations an agent
+//! is shown.
+
+mod types;
+
+mod grant;
+mod error;
+mod json;
+mod kv;
+mod native;
+mod pending;
+mod plugin;
+mod record;
+mod run;
+mod todo;
+
+pub use self::grant::{Capability, Grant};
+pub use self::error::CapabilityError;
+pub use self::json::{JsonCallFuture, JsonToolHandler};
+pub use self::kv::KvStore;
+pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
+pub use self::pending::PendingCall;
+pub use self::record::CapabilityCall;
+pub(crate) use self::run::{RunBridge, Started, plugin_limits};
+pub use self::todo::TodoStore;
+pub use self::types::{
+    BridgeError, CallError, CapabilityInterface, Case, Field, FromArgs, FromVal, Function, IntoVal, MAX_MCP_TOOLS,
+    MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MAX_TYPE_DEPTH, MAX_WIT_BYTES,
+    MCP_RESULT_NOTE, McpTool, McpTools, McpToolsError, Param, TreeLimits, TypeDef, TypeKind, ValError, WitError,
+    WitPackage, WitType, mcp_typescript, mcp_typescript_env, record_field, typescript, typescript_env,
+    typescript_env_with_mcp, valid_binding_name,
+};
+/// wasmtime's component value, what [`NativeCapability`] implementations
+/// take and return.
+pub use wasmtime::component::Val;
+
+use wasmtime::component::Resource;
+
+use crate::sandbox::{BridgeHost, GuestStarted, HostPendingCall, JsNode, RunState};
+
+impl BridgeHost for RunState {
+    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
+        Ok(match self.bridge.start(&binding, &method, args) {
+            Started::Done(outcome) => GuestStarted::Done(outcome),
+            // The table is full only when the guest floods it: the trap
+            // ends the run.
+            Started::Pending(call) => GuestStarted::Pending(self.table.push(call)?),
+        })
+    }
+}
+
+impl HostPendingCall for RunState {
+    fn subscribe(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Resource<wasmtime_wasi::p2::DynPollable>> {
+        wasmtime_wasi::p2::subscribe(&mut self.table, call)
+    }
+
+    fn take(
+        &mut self,
+        call: Resource<PendingCall>,
+    ) -> wasmtime::Result<Option<Result<Vec<JsNode>, crate::sandbox::BridgeCallError>>> {
+        Ok(self.table.get_mut(&call)?.take())
+    }
+
+    fn drop(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<()> {
+        self.table.delete(call)?;
+        Ok(())
+    }
+}

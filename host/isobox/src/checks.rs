@@ -1,0 +1,152 @@
+//! The checks a request passes before any Wasm runs, in one place for
+//! [`Engine::run`](crate::Engine::run), [`Engine::dispatch`](crate::Engine::dispatch)
+//! and `build_app`: limits in range, capability names, the code (fence
+//! removed, not JSX, not empty, within `code_bytes`), the file name, and the
+//! input within `input_bytes`. Pure: no Wasm, no I/O.
+
+use std::collections::BTreeSet;
+
+use crate::outcome::{ErrorKind, Phase, RunError};
+use crate::request::RunRequest;
+
+/// The longest file name a request may give, in bytes.
+pub(crate) const MAX_FILENAME_BYTES: usize = 256;
+
+/// What the request is for: the message for empty code says what to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A run or a dispatch.
+    Run,
+    /// An app to build (a Workers-style module).
+    #[cfg(feature = "app")]
+    App,
+}
+
+fn invalid(message: String) -> RunError {
+    RunError::new(Phase::Input, ErrorKind::InvalidInput, message)
+}
+
+/// Checks `request` (removing a markdown fence around its code) and gives
+/// its input as JSON text; `memory_ceiling` is the most memory a run may ask for.
+///
+/// # Errors
+/// An `input` / `invalid-input` [`RunError`] naming the first problem.
+pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpose: Purpose) -> Result<String, RunError> {
+    let limits = &request.limits;
+    limits
+        .validate_with_memory_ceiling(memory_ceiling)
+        .map_err(|e| invalid(e.to_string()))?;
+    let mut names = BTreeSet::new();
+    for grant in &request.grants {
+        if !crate::capability::valid_binding_name(&grant.name) {
+            return Err(invalid(format!(
+                "\"{}\" cannot be a capability's name in env: use letters, digits and _",
+                grant.name.chars().take(64).collect::<String>()
+            )));
+        }
+        if !names.insert(grant.name.as_str()) {
+            return Err(invalid(format!("two capabilities are granted as env.{}", grant.name)));
+        }
+    }
+    if request.filename.is_empty()
+        || request.filename.len() > MAX_FILENAME_BYTES
+        || request.filename.chars().any(char::is_control)
+    {
+        return Err(invalid(format!(
+            "the file name must be 1 to {MAX_FILENAME_BYTES} bytes with no control characters"
+        )));
+    }
+    if [".tsx", ".jsx"].iter().any(|ext| request.filename.ends_with(ext)) {
+        return Err(invalid(format!(
+            "{}: JSX is not supported; compile it to JavaScript first",
+            request.filename
+        )));
+    }
+    if let Some(fenced) = crate::fence::strip_fence(&request.code) {
+        request.code = fenced;
+    }
+    if request.code.trim().is_empty() {
+        return Err(invalid(match purpose {
+            Purpose::Run => "the code is empty: give a script, a function or a module".into(),
+            #[cfg(feature = "app")]
+            Purpose::App => "the app is empty: write `export default { async fetch(request) { ... } }`".into(),
+        }));
+    }
+    let limits = &request.limits;
+    if request.code.len() > limits.code_bytes as usize {
+        return Err(invalid(format!(
+            "the code is {} bytes, over the code_bytes limit of {}",
+            request.code.len(),
+            limits.code_bytes
+        )));
+    }
+    let input_json = match &request.input {
+        None => "null".to_owned(),
+        Some(value) => serde_json::to_string(value).map_err(|e| invalid(format!("the input is not JSON: {e}")))?,
+    };
+    if input_json.len() > limits.input_bytes as usize {
+        return Err(invalid(format!(
+            "the input is {} bytes of JSON, over the input_bytes limit of {}",
+            input_json.len(),
+            limits.input_bytes
+        )));
+    }
+    Ok(input_json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+
+    fn check(request: &mut RunRequest) -> Result<String, String> {
+        check_request(request, 512 << 20, Purpose::Run).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_good_request_passes_with_its_input_as_json() {
+        let mut request = RunRequest::new("1 + 1").with_input(serde_json::json!({ "a": [1, 2] }));
+        assert_eq!(check(&mut request).unwrap(), r#"{"a":[1,2]}"#);
+        assert_eq!(check(&mut RunRequest::new("1")).unwrap(), "null");
+    }
+
+    #[test]
+    fn a_fence_is_removed_before_the_checks() {
+        let mut request = RunRequest::new("```js\n1 + 1\n```");
+        check(&mut request).unwrap();
+        assert_eq!(request.code, "\n1 + 1\n");
+        assert!(check(&mut RunRequest::new("```js\n```")).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn each_check_names_what_is_wrong() {
+        let limits = Limits { code_bytes: 4, ..Limits::default() };
+        let cases: Vec<(RunRequest, &str)> = vec![
+            (RunRequest::new("   "), "the code is empty"),
+            (RunRequest::new("12345").with_limits(limits), "over the code_bytes limit of 4"),
+            (RunRequest::new("1").with_filename("a.tsx"), "JSX is not supported"),
+            (RunRequest::new("1").with_filename(""), "the file name must be"),
+            (RunRequest::new("1").with_filename("a\n.js"), "the file name must be"),
+            (RunRequest::new("1").with_filename("x".repeat(300)), "the file name must be"),
+            (
+                RunRequest::new("1").with_limits(Limits { fuel: 1, ..Limits::default() }),
+                "limit `fuel` is 1",
+            ),
+            (
+                RunRequest::new("1").with_limits(Limits { input_bytes: 3, ..Limits::default() }).with_input(serde_json::json!("long")),
+                "over the input_bytes limit of 3",
+            ),
+        ];
+        for (mut request, expected) in cases {
+            let message = check(&mut request).unwrap_err();
+            assert!(message.contains(expected), "{message:?} should say {expected:?}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "app")]
+    fn an_app_is_told_what_to_write() {
+        let error = check_request(&mut RunRequest::new(""), 512 << 20, Purpose::App).unwrap_err();
+        assert!(error.message.contains("export default"), "{}", error.message);
+    }
+}

@@ -1,0 +1,233 @@
+//! The engine: built once (wasmtime engine, compiled snapshot, instance
+//! pool), shared by cloning, and used by every run.
+
+use std::sync::Arc;
+
+use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::config::{CacheDir, EngineConfig};
+use crate::sandbox::{RunState, SandboxPre};
+use crate::snapshot::{self, EngineError};
+use crate::ticker::EpochTicker;
+
+/// Native Wasm stack of a sandbox. QuickJS's own check (`Limits::stack_bytes`
+/// of shadow stack) fires long before deep JS recursion uses this much.
+const MAX_WASM_STACK: usize = 16 * 1024 * 1024;
+/// Core instances, memories and tables one guest instance may use: the
+/// guest's component has a handful of each.
+const CORE_INSTANCES_PER_SANDBOX: u32 = 16;
+const MEMORIES_PER_SANDBOX: u32 = 2;
+const TABLES_PER_SANDBOX: u32 = 8;
+
+/// A shared, cloneable sandbox engine: the compiled snapshot and an instance
+/// pool. Build one per process with [`Engine::builder`]; every
+/// [`run`](Engine::run) gets a fresh instance and Store from it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), isobox::EngineError> {
+/// let engine = isobox::Engine::builder().build().await?;
+/// let outcome = engine.run(isobox::RunRequest::new("6 * 7")).await;
+/// assert_eq!(outcome.result.unwrap(), serde_json::json!(42));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+pub(crate) struct EngineInner {
+    pub engine: wasmtime::Engine,
+    pub pre: SandboxPre<RunState>,
+    pub config: EngineConfig,
+    /// Compiled code by content hash; `None` when disabled.
+    pub bytecode: Option<crate::bytecode_cache::BytecodeCache>,
+    /// One permit per pooled sandbox: runs past the pool wait for a slot.
+    pub slots: tokio::sync::Semaphore,
+    pub ticker: EpochTicker,
+}
+
+/// Settings for an [`Engine`]. Every default is stated on its method.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), isobox::EngineError> {
+/// let engine = isobox::Engine::builder()
+///     .max_concurrent_runs(64)
+///     .max_memory_bytes(128 * 1024 * 1024)
+///     .cache_dir(isobox::cache::CacheDir::Disabled)
+///     .build()
+///     .await?;
+/// # let _ = engine;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    config: EngineConfig,
+}
+
+impl EngineBuilder {
+    /// The largest memory limit any run may ask for; each pooled slot is sized
+    /// for it (virtual address space only). Default 512 MiB.
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.config.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Sandboxes that may exist at once; further runs wait for a free one.
+    /// Default 1000.
+    pub fn max_concurrent_runs(mut self, runs: u32) -> Self {
+        self.config.max_concurrent_runs = runs;
+        self
+    }
+
+    /// Capability plugin instances that may exist at once, beyond the
+    /// sandboxes (each run instantiates a plugin it calls once, on first
+    /// use). A plugin call that finds none free fails with a clear error.
+    /// Default: `max_concurrent_runs`, at least 16.
+    pub fn max_plugin_instances(mut self, instances: u32) -> Self {
+        self.config.max_plugin_instances = Some(instances);
+        self
+    }
+
+    /// Bytes of each pooled linear memory left resident (zeroed in place,
+    /// not returned to the kernel) after a run: faster runs for that much
+    /// resident memory per warm slot. Default 4 MiB; 0 returns everything.
+    pub fn memory_keep_resident(mut self, bytes: usize) -> Self {
+        self.config.memory_keep_resident = bytes;
+        self
+    }
+
+    /// Meter fuel so [`Limits::fuel`](crate::Limits::fuel) bounds CPU work
+    /// and stats report it. Default on; off makes CPU-bound code a little
+    /// faster and leaves only the wall-clock limit.
+    pub fn fuel_metering(mut self, enabled: bool) -> Self {
+        self.config.fuel_metering = enabled;
+        self
+    }
+
+    /// Bytes of QuickJS bytecode the engine keeps, so runs of code it has
+    /// seen (same source, file name and form) skip parsing. Default 64 MiB;
+    /// 0 turns the cache off.
+    pub fn bytecode_cache_bytes(mut self, bytes: usize) -> Self {
+        self.config.bytecode_cache_bytes = bytes;
+        self
+    }
+
+    /// Where the compiled snapshot is cached. Default [`CacheDir::Default`].
+    pub fn cache_dir(mut self, cache_dir: CacheDir) -> Self {
+        self.config.cache_dir = cache_dir;
+        self
+    }
+
+    /// Snapshots the guest (or loads the cached snapshot), compiles it and
+    /// sets up the instance pool. Takes about a second without a cache entry,
+    /// milliseconds with one.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] for out-of-range settings; the other variants
+    /// when wasmtime, wizer or compilation fail.
+    pub async fn build(self) -> Result<Engine, EngineError> {
+        let mut config = self.config;
+        if config.max_plugin_instances.is_none() {
+            config.max_plugin_instances = Some(config.max_concurrent_runs.max(16));
+        }
+        if config.max_concurrent_runs == 0 || config.max_concurrent_runs > 100_000 {
+            return Err(EngineError::Config(format!(
+                "max_concurrent_runs is {}, outside 1..=100000",
+                config.max_concurrent_runs
+            )));
+        }
+        let min_memory = crate::limits::MIN_MEMORY_BYTES;
+        if config.max_memory_bytes < min_memory || config.max_memory_bytes > 4 * 1024 * 1024 * 1024 {
+            return Err(EngineError::Config(format!(
+                "max_memory_bytes is {}, outside {min_memory}..=4294967296",
+                config.max_memory_bytes
+            )));
+        }
+        let engine =
+            wasmtime::Engine::new(&wasmtime_config(&config)).map_err(|e| EngineError::Wasmtime(format!("{e:#}")))?;
+        let cache = config.cache_dir.resolve();
+        let component = snapshot::load(&engine, cache.as_deref()).await?;
+        let mut linker = wasmtime::component::Linker::<RunState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        crate::sandbox::add_to_linker(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        let pre = SandboxPre::new(instance_pre).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        let ticker = EpochTicker::start(engine.clone())
+            .map_err(|e| EngineError::Wasmtime(format!("starting the epoch thread: {e}")))?;
+        let slots = tokio::sync::Semaphore::new(config.max_concurrent_runs as usize);
+        let bytecode = (config.bytecode_cache_bytes > 0)
+            .then(|| crate::bytecode_cache::BytecodeCache::new(config.bytecode_cache_bytes));
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                engine,
+                pre,
+                config,
+                bytecode,
+                slots,
+                ticker,
+            }),
+        })
+    }
+}
+
+fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {
+    // Capability plugins are component instances too, in the same pool.
+    let runs = config
+        .max_concurrent_runs
+        .saturating_add(config.max_plugin_instances.unwrap_or(0));
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(runs)
+        .total_core_instances(runs.saturating_mul(CORE_INSTANCES_PER_SANDBOX))
+        .total_memories(runs.saturating_mul(MEMORIES_PER_SANDBOX))
+        .total_tables(runs.saturating_mul(TABLES_PER_SANDBOX))
+        .total_stacks(runs)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_SANDBOX)
+        .max_memories_per_component(MEMORIES_PER_SANDBOX)
+        .max_tables_per_component(TABLES_PER_SANDBOX)
+        .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
+        .linear_memory_keep_resident(config.memory_keep_resident)
+        .table_keep_resident(config.memory_keep_resident)
+        // Reset only the pages a run dirtied (Linux 6.7+ PAGEMAP_SCAN)
+        // instead of every kept-resident byte.
+        .pagemap_scan(wasmtime::Enabled::Auto);
+
+    let mut wasm = wasmtime::Config::new();
+    // Profiling aid: `ISOBOX_PERFMAP=1` writes /tmp/perf-PID.map so `perf`
+    // names the guest's functions (the snapshot is cached separately).
+    if std::env::var_os("ISOBOX_PERFMAP").is_some() {
+        wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
+    wasm.epoch_interruption(true)
+        .consume_fuel(config.fuel_metering)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .async_stack_size(MAX_WASM_STACK + 1024 * 1024)
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    wasm
+}
+
+impl Engine {
+    /// The default ceiling for any run's memory limit (512 MiB).
+    pub const DEFAULT_MAX_MEMORY_BYTES: u64 = crate::config::DEFAULT_MAX_MEMORY_BYTES;
+
+    /// An [`EngineBuilder`] with every default.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The largest memory limit a run may ask for.
+    pub fn max_memory_bytes(&self) -> u64 {
+        self.inner.config.max_memory_bytes
+    }
+
+    /// Whether runs are metered in fuel.
+    pub fn fuel_metering(&self) -> bool {
+        self.inner.config.fuel_metering
+    }
+}

@@ -1,0 +1,398 @@
+//! One run: check the request, build a fresh Store and instance, call the
+//! guest under the limits, and say exactly what happened.
+
+use std::time::Instant;
+
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use crate::Engine;
+use crate::bytecode_cache::{BytecodeCache, CacheUse};
+use crate::checks::Purpose;
+use crate::console::{LogCapture, Logs};
+use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
+use crate::request::{CodeForm, RunRequest};
+use crate::sandbox::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
+
+/// Longest file name a request may give.
+/// Longest message or stack the host passes on from the guest.
+const MAX_ERROR_TEXT_BYTES: usize = 16 * 1024;
+
+impl Engine {
+    /// Runs `request` in a brand-new sandbox and reports what happened. Never
+    /// panics on anything the request or the code does; every failure is an
+    /// [`Outcome`] with a typed [`RunError`].
+    ///
+    /// Runs may be called from many tokio tasks at once; past
+    /// [`max_concurrent_runs`](crate::EngineBuilder::max_concurrent_runs) they
+    /// wait for a free sandbox. Must be called within a tokio runtime (the
+    /// wall-clock limit uses its timer).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isobox::EngineError> {
+    /// # let engine = isobox::Engine::builder().build().await?;
+    /// let limits = isobox::Limits { fuel: 1_000_000, ..Default::default() };
+    /// let outcome = engine.run(isobox::RunRequest::new("while (true) {}").with_limits(limits)).await;
+    /// assert_eq!(outcome.error_kind(), Some(isobox::ErrorKind::CpuLimit));
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, mut request: RunRequest) -> Outcome {
+        // The wall-clock limit needs tokio's timer: refuse to run without it.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return refused(RunError::new(
+                Phase::Input,
+                ErrorKind::Internal,
+                "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
+            ));
+        }
+        let prepared = match self.prepare(&mut request) {
+            Ok(prepared) => prepared,
+            Err(error) => return refused(error),
+        };
+        // The semaphore is never closed, so acquire cannot fail.
+        let _slot = self.inner.slots.acquire().await;
+        let _ticking = self.inner.ticker.enter();
+        self.run_prepared(&request, prepared).await.0
+    }
+
+    /// Checks limits, code and input before any Wasm runs, looks the code up
+    /// in the bytecode cache, strips TypeScript on a miss, and moves the code
+    /// into the guest's request (the host keeps the limits and the name).
+    pub(crate) fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
+        let input_json = crate::checks::check_request(request, self.inner.config.max_memory_bytes, Purpose::Run)?;
+        let main_name = request.filename.clone();
+        let modules = crate::modules::take_modules(request, &main_name)?;
+        let form = match request.form {
+            CodeForm::Auto => GuestCodeForm::Auto,
+            CodeForm::Module => GuestCodeForm::Module,
+            CodeForm::Script => GuestCodeForm::Script,
+        };
+        let typescript = request.lang.is_typescript(&request.filename);
+        let cache = self.inner.bytecode.as_ref();
+        let key = cache.map(|_| BytecodeCache::key(form, &request.filename, typescript, &request.code));
+        let mut plan = CachePlan {
+            key,
+            cache_use: CacheUse::Off,
+            stripped: None,
+        };
+        let (code, compiled) = match cache.zip(key.as_ref()).and_then(|(cache, key)| cache.get(key)) {
+            Some(hit) => {
+                plan.cache_use = CacheUse::Hit;
+                let code = match hit.js {
+                    Some(js) => js.to_string(),
+                    None => std::mem::take(&mut request.code),
+                };
+                (code, Some(GuestCompiled::clone(&hit.compiled)))
+            }
+            None => {
+                let code = if typescript {
+                    let js = crate::typescript::strip(&request.code, &request.filename)?;
+                    plan.stripped = key.map(|_| std::sync::Arc::from(js.as_str()));
+                    js
+                } else {
+                    std::mem::take(&mut request.code)
+                };
+                if key.is_some() {
+                    plan.cache_use = CacheUse::Miss;
+                }
+                (code, None)
+            }
+        };
+        let guest = GuestRequest {
+            code,
+            filename: request.filename.clone(),
+            form,
+            input_json,
+            max_stack_bytes: request.limits.stack_bytes,
+            max_result_bytes: request.limits.result_bytes,
+            random_seed: fresh_seed(),
+            modules,
+            keep_compiled: plan.cache_use == CacheUse::Miss,
+            bindings: request
+                .grants
+                .iter()
+                .map(|grant| crate::sandbox::GuestBinding {
+                    name: grant.name.clone(),
+                    methods: grant.capability.methods(),
+                })
+                .collect(),
+            compiled,
+            http: None,
+        };
+        Ok(Prepared { guest, plan })
+    }
+
+    /// Runs a checked request; the second half is a worker's Response, when
+    /// the request carried an HTTP request and the handler answered.
+    pub(crate) async fn run_prepared(
+        &self,
+        request: &RunRequest,
+        prepared: Prepared,
+    ) -> (Outcome, Option<crate::sandbox::GuestHttpResponse>) {
+        let started = Instant::now();
+        let Prepared { guest, plan } = prepared;
+        let (called, mut store) = self.execute(request, guest, started).await;
+        let offered = store.data_mut().compiled.take();
+        let response = store.data_mut().http_response.take();
+        if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
+            cache.insert(key, compiled, plan.stripped);
+        }
+        let mut outcome = self.conclude(request, called, store, started);
+        outcome.stats.bytecode_cache = plan.cache_use;
+        (outcome, response)
+    }
+
+    /// Builds a fresh Store, instantiates the snapshot and calls the guest
+    /// under the request's limits. The Store comes back still holding the
+    /// instance.
+    pub(crate) async fn execute(
+        &self,
+        request: &RunRequest,
+        guest_request: GuestRequest,
+        started: Instant,
+    ) -> (Called, Store<RunState>) {
+        let deadline = started + request.limits.wall_time;
+        let egress = crate::egress::EgressRun::new(request.egress.clone());
+        let bridge = crate::capability::RunBridge::new(
+            &request.grants,
+            crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
+        );
+        let mut store = self.new_store(&request.limits, deadline, egress, bridge);
+        store.data_mut().accept_compiled = guest_request.keep_compiled;
+        store.data_mut().console.set_sink(request.log_sink.clone());
+        let called = {
+            let pre = &self.inner.pre;
+            let store = &mut store;
+            let call = async move {
+                let sandbox = pre.instantiate_async(&mut *store).await?;
+                sandbox.call_run(&mut *store, &guest_request).await
+            };
+            tokio::time::timeout_at(deadline.into(), call).await
+        };
+        (called, store)
+    }
+
+    /// A fresh Store with every limit armed: the memory limiter, fuel (when
+    /// metered) and the epoch deadline that ends the run at `deadline`.
+    pub(crate) fn new_store(
+        &self,
+        limits: &crate::Limits,
+        deadline: Instant,
+        egress: std::sync::Arc<crate::egress::EgressRun>,
+        bridge: crate::capability::RunBridge,
+    ) -> Store<RunState> {
+        let console = LogCapture::new(limits.log_bytes, limits.log_lines);
+        let mut store = Store::new(
+            &self.inner.engine,
+            RunState::new(limits.memory_bytes, console, deadline, egress, bridge),
+        );
+        store.limiter(|state| &mut state.memory);
+        if self.inner.config.fuel_metering {
+            // Cannot fail: the engine was built with fuel metering on.
+            let _ = store.set_fuel(limits.fuel);
+        }
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut context| {
+            if Instant::now() >= context.data().deadline {
+                context.data_mut().timed_out = true;
+                return Err(Trap::Interrupt.into());
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    /// Tears the sandbox down and says what happened.
+    fn conclude(&self, request: &RunRequest, called: Called, store: Store<RunState>, started: Instant) -> Outcome {
+        let limits = &request.limits;
+        let fuel_used = self
+            .inner
+            .config
+            .fuel_metering
+            .then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
+        // Dropping the Store returns the instance's slot to the pool.
+        let state = store.into_data();
+        let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let stats = Stats {
+            wall_time_us,
+            fuel_used,
+            peak_memory_bytes: state.memory.peak as u64,
+            bytecode_cache: CacheUse::Off,
+        };
+        let result = match called {
+            Err(_elapsed) => Err(timeout_error(request)),
+            Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
+            Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
+            Ok(Ok(Ok(json))) => parse_result(request, json),
+        };
+        Outcome {
+            result,
+            logs: state.console.finish(),
+            stats,
+            egress: state.egress.records(),
+            calls: state.bridge.calls(),
+        }
+    }
+
+    /// Checks a request as [`run`](Engine::run) does; for the bench module.
+    pub(crate) fn prepare_for_bench(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
+        self.prepare(&mut request.clone()).map(|prepared| prepared.guest)
+    }
+}
+
+/// A checked request, ready for a sandbox.
+pub(crate) struct Prepared {
+    pub guest: GuestRequest,
+    plan: CachePlan,
+}
+
+/// What the bytecode cache gave this run, and what to keep after it.
+struct CachePlan {
+    key: Option<crate::bytecode_cache::CacheKey>,
+    cache_use: CacheUse,
+    /// The stripped JavaScript of TypeScript code, kept with its bytecode.
+    stripped: Option<std::sync::Arc<str>>,
+}
+
+/// What calling the guest gave: the tokio deadline, a trap, or its answer.
+pub(crate) type Called = Result<wasmtime::Result<Result<Option<String>, GuestError>>, tokio::time::error::Elapsed>;
+
+pub(crate) fn refused(error: RunError) -> Outcome {
+    Outcome {
+        result: Err(error),
+        logs: Logs::default(),
+        stats: Stats::default(),
+        egress: Vec::new(),
+        calls: Vec::new(),
+    }
+}
+
+/// A seed for the run's Math.random, from a CSPRNG seeded by the OS.
+fn fresh_seed() -> u64 {
+    // The thread's ChaCha generator, seeded from the OS: no system call
+    // per run.
+    rand::random()
+}
+
+fn timeout_error(request: &RunRequest) -> RunError {
+    RunError::new(
+        Phase::Run,
+        ErrorKind::Timeout,
+        format!(
+            "the run exceeded its wall-clock limit of {} ms",
+            request.limits.wall_time.as_millis()
+        ),
+    )
+}
+
+fn memory_error(request: &RunRequest) -> RunError {
+    RunError::new(
+        Phase::Run,
+        ErrorKind::MemoryLimit,
+        format!(
+            "the sandbox reached its memory limit of {} bytes",
+            request.limits.memory_bytes
+        ),
+    )
+}
+
+/// Explains a trap by the limit that caused it, if any.
+fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, fuel_used: Option<u64>) -> RunError {
+    let trap = error.downcast_ref::<Trap>().copied();
+    if state.timed_out {
+        return timeout_error(request);
+    }
+    if trap == Some(Trap::OutOfFuel) {
+        return RunError::new(
+            Phase::Run,
+            ErrorKind::CpuLimit,
+            format!(
+                "the run used its whole fuel budget of {} (the CPU limit){}",
+                request.limits.fuel,
+                fuel_used
+                    .map(|_| "; raise limits.fuel for longer computations")
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    if state.memory.hit {
+        return memory_error(request);
+    }
+    if trap == Some(Trap::StackOverflow) {
+        return RunError::new(
+            Phase::Run,
+            ErrorKind::StackOverflow,
+            "the sandbox's native stack ran out before the JS stack limit fired; lower limits.stack_bytes",
+        );
+    }
+    RunError::new(
+        Phase::Run,
+        ErrorKind::Internal,
+        bounded(format!("the sandbox trapped: {error:#}")),
+    )
+}
+
+fn guest_error(request: &RunRequest, error: GuestError, memory_hit: bool) -> RunError {
+    let phase = match error.phase {
+        GuestPhase::Compile => Phase::Compile,
+        GuestPhase::Run => Phase::Run,
+        GuestPhase::Serialise => Phase::Serialise,
+    };
+    let kind = match error.kind {
+        GuestErrorKind::JsError if phase == Phase::Compile && error.name.as_deref() == Some("SyntaxError") => {
+            ErrorKind::SyntaxError
+        }
+        GuestErrorKind::JsError => ErrorKind::JsError,
+        GuestErrorKind::StackOverflow => ErrorKind::StackOverflow,
+        GuestErrorKind::OutOfMemory => ErrorKind::MemoryLimit,
+        GuestErrorKind::Unsettled => ErrorKind::Unsettled,
+        GuestErrorKind::Unserialisable => ErrorKind::Unserialisable,
+        GuestErrorKind::OutputLimit => ErrorKind::OutputLimit,
+        GuestErrorKind::InvalidInput => ErrorKind::InvalidInput,
+    };
+    // QuickJS throws InternalError("out of memory"), or `null` when even that
+    // error cannot be allocated; either way the limiter refused a growth.
+    if memory_hit && (kind == ErrorKind::MemoryLimit || error.name.is_none()) {
+        let mut limit = memory_error(request);
+        limit.stack = error.stack.map(bounded);
+        return limit;
+    }
+    RunError {
+        phase,
+        kind,
+        name: error.name.map(bounded),
+        message: bounded(error.message),
+        stack: error.stack.map(bounded),
+        line: error.line,
+        column: error.column,
+    }
+}
+
+fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json::Value, RunError> {
+    let Some(json) = json else {
+        return Ok(serde_json::Value::Null);
+    };
+    if json.len() > request.limits.result_bytes as usize {
+        return Err(RunError::new(
+            Phase::Serialise,
+            ErrorKind::OutputLimit,
+            format!(
+                "the JSON result is larger than the {}-byte limit",
+                request.limits.result_bytes
+            ),
+        ));
+    }
+    serde_json::from_str(&json).map_err(|e| {
+        RunError::new(
+            Phase::Serialise,
+            ErrorKind::Unserialisable,
+            format!("the result is not usable JSON: {e}"),
+        )
+    })
+}
+
+/// Cuts text to `MAX_ERROR_TEXT_BYTES` on a char boundary.
+pub(crate) fn bounded(mut text: String) -> String {
+    crate::text::truncate(&mut text, MAX_ERROR_TEXT_BYTES, "… (truncated)");
+    text
+}

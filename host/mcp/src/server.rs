@@ -1,0 +1,298 @@
+//! The code-mode MCP server: `execute`, `search` and `describe` over any
+//! rmcp transport (stdio, streamable HTTP).
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::declarations::Declarations;
+use super::tools;
+use isobox::{Engine, Lang, Outcome, RunRequest};
+
+/// The server: an engine, the grants, limits and egress policy every
+/// `execute` runs with, and the declarations `search` and `describe` show.
+/// Cloning is cheap; every clone serves the same runs.
+///
+/// ```no_run
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use isobox_mcp::CodeModeServer;
+/// use isobox::{Capability, Engine, KvStore, RunRequest};
+///
+/// let engine = Engine::builder().build().await?;
+/// let template = RunRequest::new("").grant("kv", Capability::kv(KvStore::new()));
+/// CodeModeServer::new(engine, template).serve_stdio().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct CodeModeServer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    template: RunRequest,
+    declarations: Declarations,
+    tools: Vec<Tool>,
+    instructions: String,
+}
+
+/// The arguments of `execute`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecuteArgs {
+    code: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    input: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchArgs {
+    query: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DescribeArgs {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl CodeModeServer {
+    /// A server whose runs use `engine` and the grants, limits and egress
+    /// policy of `template` (its code, input, file name, language and
+    /// modules are replaced by each `execute`).
+    pub fn new(engine: Engine, template: RunRequest) -> Self {
+        let declarations = Declarations::new(&template.grants);
+        let names: Vec<&str> = declarations.binding_names().collect();
+        let tools = tools::tools(&names, &template.limits);
+        let instructions = tools::instructions(&names);
+        CodeModeServer {
+            inner: Arc::new(Inner {
+                engine,
+                template,
+                declarations,
+                tools,
+                instructions,
+            }),
+        }
+    }
+
+    /// Runs `code` as `execute` does: in a fresh sandbox, TypeScript unless
+    /// `lang` is `js`.
+    pub async fn execute(&self, code: String, lang: Lang, input: Option<Value>) -> Outcome {
+        let mut request = self.inner.template.clone();
+        request.filename = match lang {
+            Lang::Js => "execute.js",
+            _ => "execute.ts",
+        }
+        .to_owned();
+        request.lang = lang;
+        request.code = code;
+        request.input = input;
+        request.modules.clear();
+        self.inner.engine.run(request).await
+    }
+
+    /// The TypeScript `describe` shows for `name` (see the tool's
+    /// description).
+    ///
+    /// # Errors
+    ///
+    /// What can be described, when nothing is named `name`.
+    pub fn describe(&self, name: Option<&str>) -> Result<String, String> {
+        self.inner.declarations.describe(name)
+    }
+
+    /// What `search` answers for `query`.
+    pub fn search(&self, query: &str) -> String {
+        self.inner.declarations.search(query)
+    }
+
+    async fn call(&self, name: &str, arguments: Value) -> Result<CallToolResult, ErrorData> {
+        let bad = |tool: &str, error: serde_json::Error| {
+            CallToolResult::error(vec![ContentBlock::text(format!(
+                "{tool}: bad arguments: {error}; see the tool's input schema"
+            ))])
+        };
+        Ok(match name {
+            tools::EXECUTE => {
+                let args: ExecuteArgs = match serde_json::from_value(arguments) {
+                    Ok(args) => args,
+                    Err(error) => return Ok(bad(name, error)),
+                };
+                let lang = match args.lang.as_deref() {
+                    None | Some("ts") | Some("typescript") => Lang::Ts,
+                    Some("js") | Some("javascript") => Lang::Js,
+                    Some(other) => {
+                        return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                            "execute: lang must be \"ts\" or \"js\", not {:?}",
+                            other.chars().take(40).collect::<String>()
+                        ))]));
+                    }
+                };
+                execute_result(&self.execute(args.code, lang, args.input).await)
+            }
+            tools::SEARCH => match serde_json::from_value::<SearchArgs>(arguments) {
+                Ok(args) => CallToolResult::success(vec![ContentBlock::text(self.search(&args.query))]),
+                Err(error) => bad(name, error),
+            },
+            tools::DESCRIBE => {
+                let args = match arguments {
+                    Value::Null => Ok(DescribeArgs::default()),
+                    other => serde_json::from_value::<DescribeArgs>(other),
+                };
+                match args {
+                    Ok(args) => match self.describe(args.name.as_deref()) {
+                        Ok(text) => CallToolResult::success(vec![ContentBlock::text(text)]),
+                        Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+                    },
+                    Err(error) => bad(name, error),
+                }
+            }
+            other => {
+                return Err(ErrorData::invalid_params(
+                    format!(
+                        "no tool named {:?}: the tools are execute, search and describe",
+                        other.chars().take(64).collect::<String>()
+                    ),
+                    None,
+                ));
+            }
+        })
+    }
+}
+
+/// The tool result of a run: `{value, logs}` or `{error, logs}` as compact
+/// JSON text and as structured content; `isError` when the run failed.
+pub(crate) fn execute_result(outcome: &Outcome) -> CallToolResult {
+    let logs: Vec<String> = outcome
+        .logs
+        .entries
+        .iter()
+        .map(|entry| match entry.level {
+            isobox::console::LogLevel::Log => entry.message.clone(),
+            level => format!("{}: {}", level.as_str(), entry.message),
+        })
+        .collect();
+    let mut body = serde_json::Map::new();
+    match &outcome.result {
+        Ok(value) => {
+            body.insert("value".into(), value.clone());
+        }
+        Err(error) => {
+            let mut described = serde_json::Map::new();
+            described.insert("kind".into(), json!(error.kind));
+            if let Some(name) = &error.name {
+                described.insert("name".into(), json!(name));
+            }
+            described.insert("message".into(), json!(error.message));
+            if let Some(line) = error.line {
+                described.insert("line".into(), json!(line));
+            }
+            if let Some(column) = error.column {
+                described.insert("column".into(), json!(column));
+            }
+            body.insert("error".into(), Value::Object(described));
+        }
+    }
+    body.insert("logs".into(), json!(logs));
+    if outcome.logs.truncated {
+        body.insert("logs_truncated".into(), json!(true));
+    }
+    let body = Value::Object(body);
+    let mut result = CallToolResult::structured(body);
+    result.is_error = Some(outcome.result.is_err());
+    result
+}
+
+impl ServerHandler for CodeModeServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("isobox", env!("CARGO_PKG_VERSION")))
+            .with_instructions(self.inner.instructions.clone())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.inner.tools.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
+        self.call(&request.name, arguments).await.map(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isobox::{ErrorKind, Phase, RunError};
+    use isobox::console::{LogEntry, LogLevel, Logs};
+
+    fn outcome(result: Result<Value, RunError>) -> Outcome {
+        Outcome {
+            result,
+            logs: Logs {
+                entries: vec![
+                    LogEntry {
+                        level: LogLevel::Log,
+                        message: "hi".into(),
+                    },
+                    LogEntry {
+                        level: LogLevel::Warn,
+                        message: "careful".into(),
+                    },
+                ],
+                truncated: false,
+            },
+            stats: Default::default(),
+            egress: vec![],
+            calls: vec![],
+        }
+    }
+
+    #[test]
+    fn a_value_and_its_logs() {
+        let result = execute_result(&outcome(Ok(json!({ "n": 42 }))));
+        assert_eq!(result.is_error, Some(false));
+        let expected = json!({ "value": { "n": 42 }, "logs": ["hi", "warn: careful"] });
+        assert_eq!(result.structured_content, Some(expected.clone()));
+        let text = &result.content[0].as_text().unwrap().text;
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), expected);
+    }
+
+    #[test]
+    fn an_error_is_a_tool_error() {
+        let mut error = RunError::new(Phase::Run, ErrorKind::JsError, "boom");
+        error.name = Some("TypeError".into());
+        error.line = Some(3);
+        let result = execute_result(&outcome(Err(error)));
+        assert_eq!(result.is_error, Some(true));
+        assert_eq!(
+            result.structured_content.unwrap()["error"],
+            json!({ "kind": "js-error", "name": "TypeError", "message": "boom", "line": 3 })
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The three tools of the code-mode server, as a model reads them: names,
+//! descriptions (short, exact, with an example) and input schemas; and the
+//! server's instructions.
+
+use std::sync::Arc;
+
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::json;
+
+use isobox::Limits;
+
+/// `execute`: run code.
+pub const EXECUTE: &str = "execute";
+/// `search`: find declarations.
+pub const SEARCH: &str = "search";
+/// `describe`: show declarations.
+pub const DESCRIBE: &str = "describe";
+
+/// What the server tells a model about itself, before any tool is used.
+pub fn instructions(bindings: &[&str]) -> String {
+    format!(
+        "Code mode: instead of calling many tools, write one JavaScript or TypeScript program that does \
+         the whole task and run it with `execute`; only its result comes back. The program calls \
+         capabilities as `await env.NAME.method(...)`; granted here: {}. Use `search` to find a \
+         declaration and `describe` to read the exact TypeScript of env and the globals (fetch, URL, \
+         crypto, timers ...) before writing code. Every execute runs in a fresh sandbox: nothing \
+         survives between calls except what capabilities store.",
+        binding_list(bindings)
+    )
+}
+
+fn binding_list(bindings: &[&str]) -> String {
+    if bindings.is_empty() {
+        "none (env is empty)".to_owned()
+    } else {
+        bindings
+            .iter()
+            .map(|b| format!("env.{b}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The tool list.
+pub fn tools(bindings: &[&str], limits: &Limits) -> Vec<Tool> {
+    let execute = format!(
+        "Run JavaScript or TypeScript in a fresh sandbox and get back its result as JSON with its console \
+         output: {{\"value\", \"logs\"}}, or {{\"error\", \"logs\"}} when it failed. The code is an expression, \
+         a script (top-level await; the last expression is the result) or a function `async (input, env) => \
+         {{...}}`, which is called. Capabilities: {}; see `describe` for their TypeScript. Chain many calls in \
+         one program and return only what is needed. fetch() reaches only hosts the server allows. \
+         Limits: {} ms, {} MiB.\nExample: {{\"code\": \"async (input, env) => {{ console.log('hi'); return \
+         input.n * 2 }}\", \"input\": {{\"n\": 21}}}}",
+        binding_list(bindings),
+        limits.wall_time.as_millis(),
+        limits.memory_bytes / (1024 * 1024),
+    );
+    let search = "Find the TypeScript declarations code run by `execute` can use: methods of the capabilities \
+                  (env.NAME.method) and globals (fetch, URL, crypto, timers ...), matched by words of their \
+                  names and docs; at most 8 are shown, best first.\nExample: {\"query\": \"create entities\"}";
+    let describe = "Show TypeScript declarations in full: no name for every capability in env, \"globals\" for \
+                    the sandbox's globals, a capability's name (\"memory\") for that one, or a name `search` \
+                    showed (\"env.memory.createEntities\", \"fetch\").\nExample: {\"name\": \"memory\"}";
+    vec![
+        Tool::new(
+            EXECUTE,
+            execute,
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "code": { "type": "string", "description": "The program." },
+                    "lang": { "type": "string", "enum": ["ts", "js"], "default": "ts",
+                              "description": "TypeScript (types are stripped) or JavaScript." },
+                    "input": { "description": "Any JSON, given to the code as `input`." }
+                },
+                "required": ["code"],
+                "additionalProperties": false
+            })),
+        )
+        .with_raw_output_schema(schema(json!({
+            "type": "object",
+            "properties": {
+                "value": { "description": "The program's result (JSON)." },
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "kind": { "type": "string" },
+                        "name": { "type": "string" },
+                        "message": { "type": "string" },
+                        "line": { "type": "integer" },
+                        "column": { "type": "integer" }
+                    },
+                    "required": ["kind", "message"]
+                },
+                "logs": { "type": "array", "items": { "type": "string" } },
+                "logs_truncated": { "type": "boolean" }
+            },
+            "required": ["logs"]
+        })))
+        .with_annotations(ToolAnnotations::with_title("Run code in a sandbox").open_world(true)),
+        Tool::new(
+            SEARCH,
+            search,
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "query": { "type": "string", "description": "Words to look for." }
+                },
+                "required": ["query"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(ToolAnnotations::with_title("Search declarations").read_only(true)),
+        Tool::new(
+            DESCRIBE,
+            describe,
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "name": { "type": "string", "description": "What to describe; leave out for all of env." }
+                },
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(ToolAnnotations::with_title("Show declarations").read_only(true)),
+    ]
+}
+
+fn schema(value: serde_json::Value) -> Arc<JsonObject> {
+    match value {
+        serde_json::Value::Object(object) => Arc::new(object),
+        // Every schema above is an object literal.
+        _ => Arc::new(JsonObject::new()),
+    }
+}

@@ -1,0 +1,431 @@
+//! The HTTP routes: `POST /v1/run`, `GET /healthz`, `GET /metrics`,
+//! `GET /openapi.json`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::Instrument as _;
+
+use isobox::{Capability, CodeForm, Lang, ModuleSource, RunRequest};
+
+use super::admission::{Admission, Gate};
+use super::config::{ServeConfig, Tenant};
+use super::limits::LimitValues;
+use super::metrics::Metrics;
+
+/// The OpenAPI 3.1 description served at `/openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+/// What every route shares.
+pub(crate) struct AppState {
+    pub config: ServeConfig,
+    pub engine: isobox::Engine,
+    pub metrics: Arc<Metrics>,
+    pub gate: Gate,
+    /// The built-in capabilities, built once; each run's grant carries
+    /// its tenant in `props.tenant`.
+    pub kv: Capability,
+    pub todo: Capability,
+}
+
+/// The body of `POST /v1/run`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RunBody {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    modules: BTreeMap<String, ModuleSource>,
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    form: CodeForm,
+    #[serde(default)]
+    lang: Lang,
+    #[serde(default)]
+    input: Option<Value>,
+    #[serde(default)]
+    limits: LimitValues,
+    #[serde(default)]
+    capabilities: Vec<String>,
+    #[serde(default)]
+    egress: Option<String>,
+}
+
+impl RunBody {
+    /// A stored worker's run, granted what its config gives it.
+    pub(super) fn for_worker(
+        code: String,
+        filename: String,
+        limits: LimitValues,
+        capabilities: Vec<String>,
+        egress: Option<String>,
+    ) -> Self {
+        RunBody {
+            code: Some(code),
+            modules: BTreeMap::new(),
+            filename: Some(filename),
+            form: CodeForm::Module,
+            lang: Lang::Auto,
+            input: None,
+            limits,
+            capabilities,
+            egress,
+        }
+    }
+}
+
+/// An error response: `{"error": {"status", "code", "message"}, "request_id"}`.
+pub(super) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    /// The `Retry-After` of a 503, in seconds.
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub(super) fn into_response(self, request_id: &str) -> Response {
+        let body = json!({
+            "error": { "status": self.status.as_u16(), "code": self.code, "message": self.message },
+            "request_id": request_id,
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// A fresh request id: 16 hex digits from a CSPRNG (the thread's ChaCha
+/// generator, seeded from the OS; no system call per request).
+pub(super) fn request_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// Whether the client asks for server-sent events.
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.contains("text/event-stream")))
+}
+
+/// `POST /v1/run`.
+pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let id = request_id();
+    let span = tracing::info_span!("request", request_id = %id, tenant = tracing::field::Empty);
+    let response = handle_run(state.clone(), &id, request).instrument(span).await;
+    finish(&state, &id, response)
+}
+
+/// Counts the response in the metrics and tags it with `x-request-id`.
+pub(super) fn finish(state: &AppState, id: &str, mut response: Response) -> Response {
+    state.metrics.response(response.status().as_u16());
+    if let Ok(value) = HeaderValue::from_str(id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// The tenant whose key the request carries (recorded on the span), or a
+/// 401.
+pub(super) fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a Tenant, ApiError> {
+    let Some(tenant) = super::auth::authenticate(&state.config.tenants, headers) else {
+        tracing::info!(status = 401, "no valid API key");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid API key is required: Authorization: Bearer KEY",
+        ));
+    };
+    tracing::Span::current().record("tenant", tenant.id.as_str());
+    Ok(tenant)
+}
+
+/// The request body, within `max_body_bytes` (413 past it, 400 when it
+/// cannot be read).
+pub(super) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
+    let limit = state.config.server.max_body_bytes;
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+        let error = if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                format!("the request body is larger than {limit} bytes"),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "the request body could not be read",
+            )
+        };
+        tracing::info!(status = error.status.as_u16(), "body refused");
+        error
+    })
+}
+
+async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Response {
+    let streaming = wants_events(request.headers());
+    let tenant = match authenticate(&state, request.headers()) {
+        Ok(tenant) => tenant,
+        Err(error) => return error.into_response(id),
+    };
+    let bytes = match read_body(&state, request.into_body()).await {
+        Ok(bytes) => bytes,
+        Err(error) => return error.into_response(id),
+    };
+    let body: RunBody = match serde_json::from_slice(&bytes) {
+        Ok(body) => body,
+        Err(error) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("the body is not a run request: {error}"),
+            )
+            .into_response(id);
+        }
+    };
+    let run_request = match build_request(&state, tenant, body) {
+        Ok(request) => request,
+        Err(error) => {
+            tracing::info!(status = error.status.as_u16(), reason = %error.message, "request refused");
+            return error.into_response(id);
+        }
+    };
+    let permit = match admit(&state).await {
+        Ok(permit) => permit,
+        Err(error) => return error.into_response(id),
+    };
+    if streaming {
+        return event_stream(state, id, run_request, permit);
+    }
+    let (status, json) = execute(&state, id, run_request, permit).await;
+    let mut response = Response::new(Body::from(json));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A run slot for the request, or the 503 (with `Retry-After`) saying why
+/// there is none: every slot busy and the queue full, or no slot within
+/// `max_queue_wait_ms`.
+pub(super) async fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    let (code, message) = match state.gate.admit(&state.metrics).await {
+        Admission::Admitted(permit) => return Ok(permit),
+        Admission::QueueFull => (
+            "overloaded",
+            "too many runs in flight and queued; retry later".to_owned(),
+        ),
+        Admission::TimedOut => (
+            "queue-timeout",
+            format!(
+                "no run slot came free within {} ms; retry later",
+                state.config.server.max_queue_wait_ms
+            ),
+        ),
+    };
+    tracing::info!(status = 503, code, "no run slot");
+    state.metrics.rejected(code);
+    let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+    error.retry_after = Some(state.config.server.retry_after_secs);
+    Err(error)
+}
+
+/// The run as server-sent events: its console lines as they come, then
+/// the outcome. The stream begins once the request is admitted; refusals
+/// before that are plain JSON errors.
+fn event_stream(state: Arc<AppState>, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> Response {
+    let (send, logs) = tokio::sync::mpsc::unbounded_channel();
+    let request = request.on_log(move |entry| {
+        let _ = send.send(entry.clone());
+    });
+    let id = id.to_owned();
+    let run = async move { execute(&state, &id, request, permit).await.1 }.instrument(tracing::Span::current());
+    let mut response = Response::new(Body::new(super::stream::EventStream::new(logs, Box::pin(run))));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Runs `request` in the slot `permit` holds; the outcome's JSON with its
+/// `request_id`.
+async fn execute(state: &AppState, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> (StatusCode, Bytes) {
+    let started = Instant::now();
+    let outcome = {
+        let _running = state.metrics.enter_run();
+        let span = tracing::info_span!("run");
+        state.engine.run(request).instrument(span).await
+    };
+    drop(permit);
+    let elapsed = started.elapsed();
+    state.metrics.run(&outcome, elapsed);
+    tracing::info!(
+        outcome = outcome.error_kind().map_or("ok", |k| k.as_str()),
+        duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        egress = outcome.egress.len(),
+        calls = outcome.calls.len(),
+        "run finished"
+    );
+    match outcome_json(&outcome, id) {
+        Ok(json) => (StatusCode::OK, json),
+        Err(error) => {
+            let body = json!({
+                "error": { "status": 500, "code": "internal", "message": format!("the outcome could not be written: {error}") },
+                "request_id": id,
+            });
+            (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from(body.to_string()))
+        }
+    }
+}
+
+/// The outcome as a JSON object with `request_id` added last.
+fn outcome_json(outcome: &isobox::Outcome, id: &str) -> Result<Bytes, serde_json::Error> {
+    let mut json = serde_json::to_vec(outcome)?;
+    // An outcome is always written as an object: `{...}`.
+    if json.last() != Some(&b'}') {
+        return Err(serde::ser::Error::custom("the outcome is not a JSON object"));
+    }
+    json.pop();
+    json.extend_from_slice(b",\"request_id\":");
+    serde_json::to_writer(&mut json, id)?;
+    json.push(b'}');
+    Ok(Bytes::from(json))
+}
+
+/// The run a request asks for, or why its tenant may not have it.
+pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) -> Result<RunRequest, ApiError> {
+    let filename = body.filename.unwrap_or_else(|| "main.js".to_owned());
+    let mut modules = body.modules;
+    let code = match body.code {
+        Some(code) => code,
+        None => match modules.remove(&filename) {
+            Some(ModuleSource::Js(code)) => code,
+            Some(_) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    format!("the main module \"{filename}\" must be JavaScript or TypeScript source"),
+                ));
+            }
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    format!("give `code`, or `modules` with the main module named by `filename` (\"{filename}\")"),
+                ));
+            }
+        },
+    };
+    let limits = body
+        .limits
+        .within(&tenant.max_limits)
+        .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    let mut request = RunRequest::new(code)
+        .with_filename(filename)
+        .with_form(body.form)
+        .with_lang(body.lang)
+        .with_limits(limits);
+    request.modules = modules;
+    if let Some(input) = body.input {
+        request = request.with_input(input);
+    }
+    for name in &body.capabilities {
+        if !tenant.capabilities.contains(name) {
+            return Err(ApiError::forbidden(format!(
+                "capability \"{name}\" is not allowed for this tenant"
+            )));
+        }
+        if request.grants.iter().any(|g| &g.name == name) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("capability \"{name}\" is asked for twice"),
+            ));
+        }
+        let capability = match name.as_str() {
+            "kv" => state.kv.clone(),
+            "todo" => state.todo.clone(),
+            plugin => state
+                .config
+                .plugins
+                .get(plugin)
+                .and_then(|p| p.capability.clone())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        format!("plugin \"{plugin}\" was not loaded"),
+                    )
+                })?,
+        };
+        request = request.grant_with_props(name, capability, json!({ "tenant": tenant.id }));
+    }
+    if let Some(policy) = &body.egress {
+        let egress = tenant
+            .egress_by_name
+            .get(policy)
+            .ok_or_else(|| ApiError::forbidden(format!("egress policy \"{policy}\" is not allowed for this tenant")))?;
+        request = request.with_egress(egress.clone());
+    }
+    Ok(request)
+}
+
+/// `GET /healthz`.
+pub(crate) async fn healthz() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /metrics`.
+pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut response = Response::new(Body::from(state.metrics.render()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// `GET /openapi.json`.
+pub(crate) async fn openapi() -> Response {
+    let mut response = Response::new(Body::from(OPENAPI_JSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

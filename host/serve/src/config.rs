@@ -1,0 +1,477 @@
+//! The `isobox serve` configuration file: server bounds, egress policies by
+//! name, and tenants with their keys, ceilings and grants.
+//!
+//! ```toml
+//! [server]
+//! max_in_flight = 64          # runs at once (default 64)
+//! max_queued = 256            # requests waiting for a run slot (default 256)
+//! max_body_bytes = 2097152    # request body (default 2 MiB)
+//! shutdown_grace_ms = 10000   # how long runs in flight may finish (default 10 s)
+//! retry_after_secs = 1        # the Retry-After of a 503 (default 1)
+//! max_queue_wait_ms = 5000    # longest wait for a run slot; then 503 queue-timeout
+//!
+//! [policies.github]           # an egress policy in its own file,
+//! file = "github.toml"        # relative to this file's directory
+//!
+//! [policies.mock]             # or inline: the keys of a policy file
+//! [[policies.mock.respond]]
+//! host = "mock.example"
+//! body = "hi"
+//!
+//! [plugins.text]             # a Wasm component plugin, compiled once at start
+//! component = "isobox_plugin_text.wasm"   # relative to this file's directory
+//! wit = "text/wit"            # a .wit file, or a directory with deps/
+//! interface = "analyze"       # may be left out when the WIT has one interface
+//!
+//! [tenants.acme]
+//! key_sha256 = ["<hex sha256 of the API key>"]
+//! key_env = ["ACME_KEY"]      # or keys read from the environment at start
+//! capabilities = ["kv", "todo", "text"]   # built-ins and plugins, by name
+//! egress = ["github"]
+//! [tenants.acme.max_limits]   # absent: the default limit is the ceiling
+//! wall_time_ms = 10000
+//! memory_bytes = 134217728
+//! [[tenants.acme.credential]] # as a policy's [[credential]]: added to every
+//! origin = "https://api.github.com"   # policy this tenant's runs use, before
+//! header = "authorization"    # the policy's own (so for a header both set,
+//! value_env = "ACME_GITHUB_TOKEN"     # the tenant's is sent); the code never
+//! prefix = "Bearer "          # sees the value
+//! ```
+//!
+//! Capabilities are granted with `props = {"tenant": "<tenant id>"}`; a
+//! plugin's component is compiled by [`ServeConfig::load_plugins`] (or by
+//! [`Server::bind`](super::Server::bind)).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use isobox::{Capability, Limits};
+use isobox::egress::Egress;
+
+use super::limits::LimitValues;
+use super::plugins::{PluginEntry, PluginFile, check_plugin};
+use super::policies::{PolicySource, tenant_credentials};
+
+/// The built-in capabilities a tenant may be allowed.
+pub const BUILTIN_CAPABILITIES: [&str; 2] = ["kv", "todo"];
+
+/// A loaded configuration: checked, with keys hashed and policies built.
+#[derive(Clone)]
+pub struct ServeConfig {
+    /// Bounds of the server.
+    pub server: ServerSettings,
+    pub(crate) tenants: Vec<Tenant>,
+    pub(crate) policies: BTreeMap<String, Egress>,
+    pub(crate) plugins: BTreeMap<String, PluginEntry>,
+    /// Stored workers (`[workers.NAME]`), by name.
+    pub(crate) workers: BTreeMap<String, super::workers::StoredWorker>,
+}
+
+/// Bounds of the server. Every default is on its field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Runs in flight at once. Default 64.
+    pub max_in_flight: usize,
+    /// Requests waiting for a run slot; past them a 503. Default 256.
+    pub max_queued: usize,
+    /// The largest request body, in bytes; past it a 413. Default 2 MiB.
+    pub max_body_bytes: usize,
+    /// How long runs in flight may go on after shutdown begins. Default 10 s.
+    pub shutdown_grace_ms: u64,
+    /// The `Retry-After` header of a 503, in seconds. Default 1.
+    pub retry_after_secs: u32,
+    /// The longest a request waits for a run slot; past it a 503 with
+    /// code `queue-timeout`. Default 5000 ms; at least 1.
+    pub max_queue_wait_ms: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            max_in_flight: 64,
+            max_queued: 256,
+            max_body_bytes: 2 << 20,
+            shutdown_grace_ms: 10_000,
+            retry_after_secs: 1,
+            max_queue_wait_ms: 5000,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The shutdown grace period as a duration.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    /// The longest wait for a run slot, as a duration.
+    pub fn max_queue_wait(&self) -> Duration {
+        Duration::from_millis(self.max_queue_wait_ms)
+    }
+}
+
+/// One tenant: who it is, what it may ask for.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// The tenant's id (its table name), passed to capabilities as `props.tenant`.
+    pub id: String,
+    pub(crate) key_digests: Vec<[u8; 32]>,
+    /// Capabilities it may be granted.
+    pub capabilities: BTreeSet<String>,
+    /// Egress policies it may name.
+    pub egress: BTreeSet<String>,
+    /// The largest value of each limit it may ask for.
+    pub max_limits: Limits,
+    /// The egress it may name, by policy name: the shared policy, or the
+    /// policy with this tenant's credentials added.
+    pub(crate) egress_by_name: BTreeMap<String, Egress>,
+    /// How many credentials of its own it has.
+    pub credentials: usize,
+    /// The stored workers it may call (`workers = ["hello"]`).
+    pub workers: BTreeSet<String>,
+}
+
+/// Why a configuration cannot be used. Messages never carry a key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the serve config {}: {message}", path.display())]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// The TOML is malformed or has an unknown key.
+    #[error("serve config: {0}")]
+    Toml(String),
+    /// A value is wrong; the message names where.
+    #[error("serve config: {0}")]
+    Invalid(String),
+    /// A plugin cannot be loaded.
+    #[error("serve config: plugin {name}: {message}")]
+    Plugin {
+        /// The plugin's name in `[plugins]`.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    server: ServerSettings,
+    #[serde(default)]
+    policies: BTreeMap<String, toml::Table>,
+    #[serde(default)]
+    tenants: BTreeMap<String, TenantFile>,
+    #[serde(default)]
+    plugins: BTreeMap<String, PluginFile>,
+    #[serde(default)]
+    workers: BTreeMap<String, super::workers::WorkerFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantFile {
+    #[serde(default)]
+    key_sha256: Vec<String>,
+    #[serde(default)]
+    key_env: Vec<String>,
+    #[serde(default)]
+    capabilities: Vec<String>,
+    #[serde(default)]
+    egress: Vec<String>,
+    #[serde(default)]
+    max_limits: LimitValues,
+    #[serde(default)]
+    credential: Vec<toml::Table>,
+    #[serde(default)]
+    workers: Vec<String>,
+}
+
+/// The hex SHA-256 of an API key, as `key_sha256` takes it.
+///
+/// ```
+/// assert_eq!(
+///     isobox_serve::key_sha256_hex("secret"),
+///     "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+/// );
+/// ```
+pub fn key_sha256_hex(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) fn key_digest(key: &[u8]) -> [u8; 32] {
+    Sha256::digest(key).into()
+}
+
+fn parse_hex_digest(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl ServeConfig {
+    /// Reads a config file; policy files are relative to its directory.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming what is wrong.
+    pub fn from_toml_file(path: &Path) -> Result<ServeConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        Self::from_toml_str(&text, path.parent(), |name| std::env::var(name).ok())
+    }
+
+    /// A config from TOML text; policy files are relative to `base`
+    /// (the current directory when `None`); `key_env` variables are read
+    /// through `env`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming what is wrong: a syntax error, an unknown key,
+    /// a tenant without keys, a key given twice, an unset variable, an
+    /// unknown capability or policy, a ceiling out of range.
+    pub fn from_toml_str(
+        text: &str,
+        base: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServeConfig, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        if file.server.max_in_flight == 0 {
+            return Err(ConfigError::Invalid("server.max_in_flight must be at least 1".into()));
+        }
+        if file.server.max_queue_wait_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_queue_wait_ms must be at least 1".into(),
+            ));
+        }
+        let mut sources = BTreeMap::new();
+        let mut policies = BTreeMap::new();
+        for (name, table) in file.policies {
+            let source = PolicySource::of(&name, table, base)?;
+            policies.insert(name.clone(), Egress::new(source.build(&name, Vec::new())?));
+            sources.insert(name, source);
+        }
+        let mut plugins = BTreeMap::new();
+        for (name, plugin) in file.plugins {
+            plugins.insert(name.clone(), check_plugin(&name, plugin, base)?);
+        }
+        let mut workers = BTreeMap::new();
+        for (name, worker) in file.workers {
+            let stored = super::workers::load(&name, worker, base, &policies)?;
+            workers.insert(name, stored);
+        }
+        let mut tenants = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (id, tenant) in file.tenants {
+            let mut key_digests = Vec::new();
+            for hex in &tenant.key_sha256 {
+                let digest = parse_hex_digest(hex).ok_or_else(|| {
+                    ConfigError::Invalid(format!("tenant {id}: key_sha256 entries must be 64 hex digits"))
+                })?;
+                key_digests.push(digest);
+            }
+            for variable in &tenant.key_env {
+                let key = env(variable).filter(|k| !k.is_empty()).ok_or_else(|| {
+                    ConfigError::Invalid(format!("tenant {id}: the environment variable {variable} is not set"))
+                })?;
+                key_digests.push(key_digest(key.as_bytes()));
+            }
+            if key_digests.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "tenant {id}: no key (give key_sha256 or key_env)"
+                )));
+            }
+            for digest in &key_digests {
+                if !seen.insert(*digest) {
+                    return Err(ConfigError::Invalid(format!(
+                        "tenant {id}: a key is given twice (each key maps to one tenant)"
+                    )));
+                }
+            }
+            for capability in &tenant.capabilities {
+                if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) && !plugins.contains_key(capability) {
+                    let known: Vec<&str> = BUILTIN_CAPABILITIES
+                        .iter()
+                        .copied()
+                        .chain(plugins.keys().map(String::as_str))
+                        .collect();
+                    return Err(ConfigError::Invalid(format!(
+                        "tenant {id}: no capability named \"{capability}\" (there are {}; plugins are declared in [plugins.NAME])",
+                        known.join(", ")
+                    )));
+                }
+            }
+            for policy in &tenant.egress {
+                if !policies.contains_key(policy) {
+                    return Err(ConfigError::Invalid(format!(
+                        "tenant {id}: no egress policy named \"{policy}\" in [policies]"
+                    )));
+                }
+            }
+            let credentials = tenant_credentials(&id, tenant.credential, &env)?;
+            let mut egress_by_name = BTreeMap::new();
+            for policy in &tenant.egress {
+                let egress = if credentials.is_empty() {
+                    policies[policy].clone()
+                } else {
+                    let built = sources[policy]
+                        .build(policy, credentials.clone())
+                        .map_err(|e| ConfigError::Invalid(format!("tenant {id}: {e}")))?;
+                    Egress::new(built)
+                };
+                egress_by_name.insert(policy.clone(), egress);
+            }
+            if let Some(missing) = tenant.workers.iter().find(|w| !workers.contains_key(*w)) {
+                return Err(ConfigError::Invalid(format!(
+                    "tenant {id}: no worker named \"{missing}\" in [workers]"
+                )));
+            }
+            let max_limits = tenant.max_limits.over(&Limits::default());
+            max_limits
+                .validate_with_memory_ceiling(u64::MAX)
+                .map_err(|e| ConfigError::Invalid(format!("tenant {id}: max_limits: {e}")))?;
+            tenants.push(Tenant {
+                id,
+                key_digests,
+                capabilities: tenant.capabilities.into_iter().collect(),
+                egress: tenant.egress.into_iter().collect(),
+                max_limits,
+                egress_by_name,
+                credentials: credentials.len(),
+                workers: tenant.workers.into_iter().collect(),
+            });
+        }
+        Ok(ServeConfig {
+            server: file.server,
+            tenants,
+            policies,
+            plugins,
+            workers,
+        })
+    }
+
+    /// Compiles every plugin not compiled yet for `engine` (the engine the
+    /// server runs with), once. [`Server::bind`](super::Server::bind) calls
+    /// it too; call it first to report a bad plugin before binding.
+    ///
+    /// # Errors
+    /// [`ConfigError::Plugin`]: the component cannot be read or compiled, its
+    /// WIT cannot be parsed, or it does not export the interface.
+    pub fn load_plugins(&mut self, engine: &isobox::Engine) -> Result<(), ConfigError> {
+        for (name, plugin) in &mut self.plugins {
+            if plugin.capability.is_some() {
+                continue;
+            }
+            let capability = Capability::from_component_and_wit_files(
+                engine,
+                &plugin.component,
+                &plugin.wit,
+                plugin.interface.as_deref(),
+            )
+            .map_err(|e| ConfigError::Plugin {
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
+            plugin.capability = Some(capability);
+        }
+        Ok(())
+    }
+
+    /// The names of the plugin capabilities.
+    pub fn plugin_names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.keys().map(String::as_str)
+    }
+
+    /// The tenants, in id order.
+    pub fn tenants(&self) -> &[Tenant] {
+        &self.tenants
+    }
+
+    /// The names of the egress policies.
+    pub fn policy_names(&self) -> impl Iterator<Item = &str> {
+        self.policies.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ServeConfig, ConfigError> {
+        ServeConfig::from_toml_str(text, None, |name| (name == "K").then(|| "from-env".to_owned()))
+    }
+
+    #[test]
+    fn a_tenant_with_keys_grants_and_ceilings_loads() {
+        let config = load(&format!(
+            "[policies.local]\n[[policies.local.allow]]\nhost = \"127.0.0.1\"\n\n\
+             [tenants.acme]\nkey_sha256 = [\"{}\"]\nkey_env = [\"K\"]\ncapabilities = [\"kv\"]\negress = [\"local\"]\n\
+             [tenants.acme.max_limits]\nwall_time_ms = 100\n",
+            key_sha256_hex("a")
+        ))
+        .unwrap();
+        let tenant = &config.tenants()[0];
+        assert_eq!(tenant.id, "acme");
+        assert_eq!(tenant.key_digests, vec![key_digest(b"a"), key_digest(b"from-env")]);
+        assert_eq!(tenant.max_limits.wall_time, Duration::from_millis(100));
+        assert_eq!(tenant.max_limits.fuel, Limits::default().fuel);
+        assert_eq!(config.policy_names().collect::<Vec<_>>(), ["local"]);
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_where() {
+        let cases = [
+            ("[tenants.a]\n", "no key"),
+            ("[tenants.a]\nkey_sha256 = [\"zz\"]\n", "64 hex digits"),
+            ("[tenants.a]\nkey_env = [\"UNSET\"]\n", "UNSET is not set"),
+            ("[tenants.a]\nkey_env = [\"K\"]\ncapabilities = [\"fs\"]\n", "\"fs\""),
+            ("[tenants.a]\nkey_env = [\"K\"]\negress = [\"nope\"]\n", "\"nope\""),
+            (
+                "[tenants.a]\nkey_env = [\"K\"]\n[tenants.b]\nkey_env = [\"K\"]\n",
+                "given twice",
+            ),
+            (
+                "[tenants.a]\nkey_env = [\"K\"]\n[tenants.a.max_limits]\nfuel = 1\n",
+                "fuel",
+            ),
+            ("[tenants.a]\nkey_env = [\"K\"]\ncolour = 1\n", "colour"),
+            ("[policies.p]\nfile = \"x.toml\"\nextra = 1\n", "either `file`"),
+            ("[server]\nmax_queue_wait_ms = 0\n", "max_queue_wait_ms"),
+            (
+                "[plugins.p]\ncomponent = \"p.wasm\"\nwit = \"p.wit\"\ncolour = 1\n",
+                "colour",
+            ),
+            (
+                "[plugins.p]\ncomponent = \"missing.wasm\"\nwit = \"p.wit\"\n",
+                "plugin p: cannot read component",
+            ),
+            (
+                "[tenants.a]\nkey_env = [\"K\"]\n[[tenants.a.credential]]\norigin = \"https://x.example\"\nheader = \"h\"\nvalue_env = \"UNSET\"\n",
+                "credential #1: the environment variable UNSET is not set",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = load(text).err().unwrap_or_else(|| panic!("{text} loaded")).to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! `isobox serve`: the sandbox as an HTTP service (axum on tokio).
+//!
+//! Routes: `POST /v1/run` (a run; `Authorization: Bearer KEY`; with
+//! `Accept: text/event-stream` its console lines stream as server-sent
+//! events before the outcome), `ANY /v1/workers/{name}/{*path}` and
+//! `POST /v1/dispatch` (Workers-style handlers, configured as
+//! `[workers.NAME]`), `GET
+//! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
+//! Tenants, their keys, ceilings, capabilities and egress policies come from
+//! a [`ServeConfig`] (a TOML file, format in [`config`]).
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use isobox_serve::{Server, ServeConfig};
+//! let config = ServeConfig::from_toml_file("serve.toml".as_ref())?;
+//! let engine = isobox::Engine::builder().build().await?;
+//! let (addr, handle) = Server::bind(config, engine, "127.0.0.1:0".parse()?).await?;
+//! println!("listening on {addr}");
+//! handle.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+mod admission;
+mod api;
+mod auth;
+pub mod config;
+mod limits;
+mod metrics;
+mod plugins;
+mod policies;
+mod stream;
+mod workers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+use tokio::sync::watch;
+
+pub use api::OPENAPI_JSON;
+pub use config::{ConfigError, ServeConfig, ServerSettings, Tenant, key_sha256_hex};
+pub use limits::{AboveCeiling, LimitValues};
+pub use metrics::Metrics;
+
+/// The HTTP service.
+pub struct Server;
+
+/// A running server: stop it with [`shutdown`](ServerHandle::shutdown).
+pub struct ServerHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<Finished>>,
+    metrics: Arc<Metrics>,
+}
+
+/// How a server ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// Every connection closed within the grace period.
+    Drained,
+    /// The grace period ended with requests still open; they were dropped.
+    DeadlinePassed,
+}
+
+impl Server {
+    /// Binds `addr` (port 0 picks a free one) and serves on the current
+    /// tokio runtime until the handle shuts it down. Returns the bound
+    /// address. Plugins not compiled yet are compiled first
+    /// ([`ServeConfig::load_plugins`]).
+    ///
+    /// # Errors
+    /// The listener's I/O error; a plugin that cannot be loaded, as an
+    /// error of kind `InvalidInput` wrapping the [`ConfigError`].
+    pub async fn bind(
+        mut config: ServeConfig,
+        engine: isobox::Engine,
+        addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+        config
+            .load_plugins(&engine)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let metrics = Arc::new(Metrics::default());
+        let grace = config.server.shutdown_grace();
+        let state = Arc::new(api::AppState {
+            gate: admission::Gate::new(
+                config.server.max_in_flight,
+                config.server.max_queued,
+                config.server.max_queue_wait(),
+            ),
+            config,
+            engine,
+            metrics: metrics.clone(),
+            kv: isobox::Capability::kv(isobox::capability::KvStore::new()),
+            todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
+        });
+        let app = Router::new()
+            .route("/v1/run", post(api::run))
+            .route("/v1/dispatch", post(workers::inline))
+            .route("/v1/workers/{name}", any(workers::stored))
+            .route("/v1/workers/{name}/", any(workers::stored))
+            .route("/v1/workers/{name}/{*path}", any(workers::stored))
+            .route("/healthz", get(api::healthz))
+            .route("/metrics", get(api::metrics))
+            .route("/openapi.json", get(api::openapi))
+            .with_state(state);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut signal = stopped.clone();
+            // Answers go out at once: no Nagle delay behind a client's ACK.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = signal.wait_for(|stop| *stop).await;
+                tracing::info!("shutting down: no new connections; runs in flight may finish");
+            });
+            let mut deadline = stopped;
+            tokio::select! {
+                served = serve => served.map(|()| Finished::Drained),
+                () = async move {
+                    let _ = deadline.wait_for(|stop| *stop).await;
+                    tokio::time::sleep(grace).await;
+                } => {
+                    tracing::warn!(grace_ms = grace.as_millis() as u64, "shutdown grace period over: dropping open requests");
+                    Ok(Finished::DeadlinePassed)
+                }
+            }
+        });
+        tracing::info!(%local, "isobox serve listening");
+        Ok((local, ServerHandle { stop, task, metrics }))
+    }
+}
+
+impl ServerHandle {
+    /// Stops accepting connections, lets requests in flight finish within
+    /// the configured grace period, and waits for the server to end.
+    ///
+    /// # Errors
+    /// The server's I/O error, or one if its task panicked.
+    pub async fn shutdown(self) -> std::io::Result<Finished> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Begins shutting down without waiting.
+    pub fn begin_shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits for the server to end (after a shutdown began).
+    ///
+    /// # Errors
+    /// As [`shutdown`](ServerHandle::shutdown).
+    pub async fn wait(self) -> std::io::Result<Finished> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+
+    /// The server's counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}

@@ -1,0 +1,407 @@
+//! Workers over HTTP: `ANY /v1/workers/{name}/{*path}` forwards a request to
+//! a stored worker (`[workers.NAME]` in the config), and `POST /v1/dispatch`
+//! runs an inline worker on a request given as JSON. Both go through
+//! [`Engine::dispatch`](isobox::Engine::dispatch): a fresh sandbox per
+//! request, under the tenant's ceilings, with the same auth, admission and
+//! metrics as `POST /v1/run`.
+//!
+//! A stored worker is configured as:
+//!
+//! ```toml
+//! [workers.hello]
+//! file = "hello.js"              # relative to the config file; .ts is TypeScript
+//! capabilities = ["kv"]          # built-ins granted to its runs (default none)
+//! egress = "public"              # a policy from [policies] (default: no network)
+//! limits = { wall_time_ms = 2000 }  # within each caller's max_limits
+//!
+//! [tenants.acme]
+//! workers = ["hello"]            # the workers this tenant may call
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tracing::Instrument as _;
+
+use isobox::RunRequest;
+use isobox::worker::{HttpRequest, HttpResponse, WorkerOutcome};
+
+use super::api::{ApiError, AppState, RunBody, authenticate, build_request, finish, read_body, request_id};
+use super::config::{BUILTIN_CAPABILITIES, ConfigError};
+use super::limits::LimitValues;
+
+/// The largest worker source file.
+const MAX_WORKER_FILE_BYTES: u64 = 4 << 20;
+
+/// Request headers a worker does not see: the caller's key and hop-by-hop ones.
+const DROPPED_REQUEST_HEADERS: [&str; 8] = [
+    "authorization",
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+];
+/// Response headers the server sets itself.
+const DROPPED_RESPONSE_HEADERS: [&str; 5] = [
+    "connection",
+    "content-length",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// `[workers.NAME]` as written in the config.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WorkerFile {
+    file: PathBuf,
+    #[serde(default)]
+    capabilities: Vec<String>,
+    #[serde(default)]
+    egress: Option<String>,
+    #[serde(default)]
+    limits: LimitValues,
+}
+
+/// A stored worker: its source, read when the config is loaded.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredWorker {
+    code: Arc<str>,
+    filename: String,
+    capabilities: Vec<String>,
+    egress: Option<String>,
+    limits: LimitValues,
+}
+
+/// Reads `[workers.NAME]`'s file and checks its grants against the config.
+pub(crate) fn load(
+    name: &str,
+    worker: WorkerFile,
+    base: Option<&Path>,
+    policies: &BTreeMap<String, isobox::egress::Egress>,
+) -> Result<StoredWorker, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid(format!("worker {name}: {message}"));
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(invalid("a worker's name may hold only letters, digits, - and _".into()));
+    }
+    let path = match base {
+        Some(base) => base.join(&worker.file),
+        None => worker.file.clone(),
+    };
+    let size = std::fs::metadata(&path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
+        .len();
+    if size > MAX_WORKER_FILE_BYTES {
+        return Err(invalid(format!(
+            "{} is over {MAX_WORKER_FILE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    let code = std::fs::read_to_string(&path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    for capability in &worker.capabilities {
+        if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) {
+            return Err(invalid(format!(
+                "no built-in capability named \"{capability}\" (there are kv and todo)"
+            )));
+        }
+    }
+    if let Some(policy) = worker.egress.as_ref().filter(|p| !policies.contains_key(*p)) {
+        return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
+    }
+    let filename = worker
+        .file
+        .file_name()
+        .map_or_else(|| "worker.js".to_owned(), |f| f.to_string_lossy().into_owned());
+    Ok(StoredWorker {
+        code: code.into(),
+        filename,
+        capabilities: worker.capabilities,
+        egress: worker.egress,
+        limits: worker.limits,
+    })
+}
+
+/// `ANY /v1/workers/{name}` and `ANY /v1/workers/{name}/{*path}`.
+pub(crate) async fn stored(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let id = request_id();
+    let span = tracing::info_span!("worker", request_id = %id, tenant = tracing::field::Empty);
+    let response = handle_stored(&state, &id, request).instrument(span).await;
+    finish(&state, &id, response)
+}
+
+/// `POST /v1/dispatch`.
+pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let id = request_id();
+    let span = tracing::info_span!("dispatch", request_id = %id, tenant = tracing::field::Empty);
+    let response = handle_inline(&state, &id, request).instrument(span).await;
+    finish(&state, &id, response)
+}
+
+async fn handle_stored(state: &AppState, id: &str, request: Request) -> Response {
+    match forward(state, request).await {
+        Ok(done) => worker_response(done),
+        Err(error) => error.into_response(id),
+    }
+}
+
+/// Checks the caller and the worker, turns the HTTP request into the
+/// worker's, and dispatches it.
+async fn forward(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
+    let tenant = authenticate(state, request.headers())?;
+    let rest = request
+        .uri()
+        .path()
+        .strip_prefix("/v1/workers/")
+        .unwrap_or_default()
+        .to_owned();
+    let (name, path) = match rest.split_once('/') {
+        Some((name, path)) => (name.to_owned(), format!("/{path}")),
+        None => (rest.clone(), "/".to_owned()),
+    };
+    let worker = state
+        .config
+        .workers
+        .get(&name)
+        .filter(|_| tenant.workers.contains(&name))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("no worker named \"{name}\" for this tenant"),
+            )
+        })?;
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| url::Url::parse(&format!("http://{h}/")).is_ok_and(|u| u.path() == "/" && u.query().is_none()))
+        .unwrap_or("localhost")
+        .to_owned();
+    let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let mut http = HttpRequest::new(request.method().as_str(), format!("http://{host}{path}{query}"));
+    for (name, value) in request.headers() {
+        if DROPPED_REQUEST_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        let value = value.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("the value of header {name} is not visible ASCII"),
+            )
+        })?;
+        http.headers.push((name.as_str().to_owned(), value.to_owned()));
+    }
+    http.body = read_body(state, request.into_body()).await?.to_vec();
+    let body = RunBody::for_worker(
+        worker.code.to_string(),
+        worker.filename.clone(),
+        worker.limits.clone(),
+        worker.capabilities.clone(),
+        worker.egress.clone(),
+    );
+    // The worker's own grants, checked against the caller's like a run's.
+    let run = build_request(state, tenant, body)?;
+    dispatch(state, run, http).await
+}
+
+/// Admission, the run and its metrics.
+async fn dispatch(state: &AppState, run: RunRequest, http: HttpRequest) -> Result<WorkerOutcome, ApiError> {
+    let permit = super::api::admit(state).await?;
+    let started = Instant::now();
+    let done = {
+        let _running = state.metrics.enter_run();
+        state.engine.dispatch(run, http).await
+    };
+    drop(permit);
+    let elapsed = started.elapsed();
+    state.metrics.run(&done.outcome, elapsed);
+    tracing::info!(
+        outcome = done.outcome.error_kind().map_or("ok", |k| k.as_str()),
+        status = done.response.status,
+        duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        "worker finished"
+    );
+    Ok(done)
+}
+
+/// The worker's Response as the HTTP response; a failed run adds
+/// `x-isobox-error: KIND`.
+fn worker_response(done: WorkerOutcome) -> Response {
+    let status = StatusCode::from_u16(done.response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = Response::new(Body::from(done.response.body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in &done.response.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) else {
+            continue;
+        };
+        if !DROPPED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            headers.append(name, value);
+        }
+    }
+    if let Some(kind) = done.outcome.error_kind() {
+        headers.insert("x-isobox-error", HeaderValue::from_static(kind.as_str()));
+    }
+    response
+}
+
+/// The `request` of `POST /v1/dispatch`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InlineHttp {
+    #[serde(default = "default_method")]
+    method: String,
+    #[serde(default = "default_url")]
+    url: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    /// A text body.
+    #[serde(default)]
+    body: Option<String>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+fn default_url() -> String {
+    "http://localhost/".into()
+}
+
+/// The `response` of `POST /v1/dispatch`: the body as text when it is UTF-8,
+/// else `body_base64`.
+#[derive(Serialize)]
+struct InlineResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+}
+
+impl From<HttpResponse> for InlineResponse {
+    fn from(response: HttpResponse) -> Self {
+        let (body, body_base64) = match String::from_utf8(response.body) {
+            Ok(text) => (Some(text), None),
+            Err(bytes) => (None, Some(base64(bytes.as_bytes()))),
+        };
+        InlineResponse {
+            status: response.status,
+            headers: response.headers,
+            body,
+            body_base64,
+        }
+    }
+}
+
+async fn handle_inline(state: &AppState, id: &str, request: Request) -> Response {
+    match inline_dispatch(state, request).await {
+        Ok(done) => {
+            let mut json = match serde_json::to_value(&done.outcome) {
+                Ok(json) => json,
+                Err(error) => {
+                    return ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        format!("the outcome could not be written: {error}"),
+                    )
+                    .into_response(id);
+                }
+            };
+            if let Value::Object(map) = &mut json {
+                map.insert("request_id".into(), Value::String(id.to_owned()));
+                map.insert("response".into(), json!(InlineResponse::from(done.response)));
+            }
+            (StatusCode::OK, axum::Json(json)).into_response()
+        }
+        Err(error) => error.into_response(id),
+    }
+}
+
+async fn inline_dispatch(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
+    let tenant = authenticate(state, request.headers())?;
+    let bytes = read_body(state, request.into_body()).await?;
+    let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
+    let mut body: serde_json::Map<String, Value> =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("the body is not a dispatch request: {e}")))?;
+    for field in ["input", "form"] {
+        if body.contains_key(field) {
+            return Err(bad(format!(
+                "`{field}` does not apply to a worker: it is an ES module and gets the HTTP `request`"
+            )));
+        }
+    }
+    let http: InlineHttp = match body.remove("request") {
+        Some(value) => serde_json::from_value(value).map_err(|e| bad(format!("`request`: {e}")))?,
+        None => {
+            return Err(bad(
+                "give the worker's HTTP `request`: {\"method\", \"url\", \"headers\", \"body\"}".into(),
+            ));
+        }
+    };
+    let run_body: RunBody = serde_json::from_value(Value::Object(body))
+        .map_err(|e| bad(format!("the body is not a dispatch request: {e}")))?;
+    let run = build_request(state, tenant, run_body)?;
+    let mut request = HttpRequest::new(http.method, http.url);
+    request.headers = http.headers;
+    request.body = http.body.unwrap_or_default().into_bytes();
+    dispatch(state, run, request).await
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(plain.as_bytes()), encoded);
+        }
+    }
+}
