@@ -7,8 +7,12 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 ISOBOX_DIST := target/dist/isobox
+# The host crates (host/): the egress policy, the library, serve, mcp, the
+# CLI (which owns the integration tests, the WPT runner and the benches) and
+# the crate that builds the test plugins.
+HOST_CRATES := -p isobox-egress -p isobox -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
-.PHONY: all setup build dist guest test wpt demo bench bench-serve bench-workers fmt lint clean ts-differential check-types token-report
+.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-serve bench-workers fmt clean ts-differential check-types token-report
 
 all: build
 
@@ -16,37 +20,63 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
-## build: the guest component (through host/build.rs), the library and the CLI
+## build: the guest component (through host/isobox/build.rs), the library, the
+## CLI and the example plugin (through host/plugins/build.rs)
 build: setup
-	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox-cli -p isobox-plugins
 
 ## dist: the binary to deploy, target/dist/isobox (fat LTO, one codegen unit: slower
 ## to build, faster to serve)
 dist: setup
-	$(CARGO) build --profile dist $(CARGO_FLAGS) -p isobox --bin isobox
+	$(CARGO) build --profile dist $(CARGO_FLAGS) -p isobox-cli --bin isobox
 
 ## guest: only the guest component, target/guest/wasm32-wasip2/release/isobox_guest.wasm
-guest: build
+guest: setup
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
 
-## test: every test: unit (host and guest), integration (one binary), CLI and
-## doc tests, the WPT run, and the declarations `isobox types` prints, checked
-## by the TypeScript compiler; the `isobox mcp` tests use npm packages that
+## test: style first (rustfmt, clippy on every host crate and on the guest),
+## then every test: unit (each host crate and the guest), integration (one
+## binary, including every file in examples/), CLI and doc tests, the WPT
+## run, and the declarations `isobox types` prints, checked by the
+## TypeScript compiler; the `isobox mcp` tests use npm packages that
 ## tests/mcp/install.sh installs (pinned)
-test: setup
+test: setup style
 	@bash tests/mcp/install.sh
 	@bash scripts/install-wasmtime-cli.sh
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) test --release $(CARGO_FLAGS) $(HOST_CRATES)
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
 	@bash scripts/wpt/fetch.sh
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
-	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-cli --test wpt
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox-cli -p isobox-plugins
 	@bash scripts/check-types/run.sh $(ISOBOX)
+
+## style: what CI gates besides the tests: rustfmt and clippy (-D warnings)
+style: fmt-check lint lint-guest
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+## lint: clippy on every host crate, every target, warnings as errors
+lint: setup
+	$(CARGO) clippy --release $(CARGO_FLAGS) $(HOST_CRATES) --all-targets -- -D warnings
+
+## lint-guest: clippy on the guest and the plugins for wasm32-wasip2 (the
+## guest build's settings: scripts/guest-env.sh)
+lint-guest: setup
+	@bash scripts/guest-env.sh $(CARGO) clippy --release $(CARGO_FLAGS) --target wasm32-wasip2 \
+	  -p isobox-guest -p isobox-plugin-text -p isobox-plugin-faulty -- -D warnings
+	@bash scripts/guest-env.sh $(CARGO) clippy --release $(CARGO_FLAGS) --target wasm32-wasip2 \
+	  -p isobox-guest --features proxy -- -D warnings
+
+## examples: every file in examples/ run as its test documents (part of make test)
+examples: setup
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-cli --test integration examples::
 
 ## wpt: Web Platform Tests in isobox (fetches Node's pinned WPT copy once into .cache/wpt);
 ## pass counts per directory; fails on a failure not in tests/wpt/expected-failures.json
 wpt: setup
 	@bash scripts/wpt/fetch.sh
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox --test wpt
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-cli --test wpt
 
 ## check-types: `isobox types` through the real TypeScript compiler (npm)
 check-types: build
@@ -59,7 +89,7 @@ demo: build
 ## bench: per-run latency, throughput, instantiation and resident memory,
 ## then `isobox serve` under load (bench-serve) and workers (bench-workers)
 bench: setup
-	$(CARGO) bench $(CARGO_FLAGS) -p isobox --bench run
+	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench run
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
 
@@ -84,9 +114,6 @@ token-report: build
 
 fmt:
 	$(CARGO) fmt --all
-
-lint: setup
-	$(CARGO) clippy --release $(CARGO_FLAGS) -p isobox --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean

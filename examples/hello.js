@@ -1,4 +1,9 @@
 // A code-mode snippet: a lone async function is called as fn(input, env).
+// What it does, as tests/integration/examples.rs checks it:
+// $ isobox run examples/hello.js --input '{"name":"demo","text":"the cat and the dog"}'
+// exit 0
+// stdout {"words":5,"top":[["the",2],["cat",1],["and",1]]}
+// stderr hello, demo
 async (input, env) => {
   console.log(`hello, ${input.name}`);
   const words = input.text.split(/\s+/).filter(Boolean);

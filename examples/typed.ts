@@ -1,4 +1,8 @@
 // TypeScript runs directly: types are stripped on the host, positions kept.
+// What it does, as tests/integration/examples.rs checks it:
+// $ isobox run examples/typed.ts --input '{"orders":[{"id":"a","amount":5},{"id":"b","amount":9}]}'
+// exit 0
+// stdout {"count":2,"largest":"b"}
 interface Order {
   id: string;
   amount: number;

@@ -1,5 +1,11 @@
 // A Workers-style HTTP handler: `isobox dispatch` runs it on one request in a
 // fresh sandbox; `isobox build` makes it a standalone wasi:http component.
+// What it does, as tests/integration/examples.rs checks it:
+// $ isobox dispatch examples/worker.js --method POST --path '/greet?name=demo' -H 'accept-language: fr' --body 'a note'
+// exit 0
+// stdout {"greeting":"bonjour, demo","note":"a note"}
+// stderr HTTP 200
+// stderr greeted demo
 const greetings = { en: 'hello', fr: 'bonjour', de: 'hallo' };
 
 export default {

@@ -31,7 +31,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 if [ ! -x "$isobox" ]; then
-  cargo build --profile dist --locked -p isobox --bin isobox
+  cargo build --profile dist --locked -p isobox-cli --bin isobox
 fi
 
 dir=$(mktemp -d)

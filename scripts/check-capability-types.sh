@@ -2,14 +2,14 @@
 # Checks the TypeScript the capability bridge generates with the real
 # TypeScript compiler (pinned in scripts/ts-differential/package.json):
 # `tsc --noEmit --strict` over the generated declarations of the test WIT
-# (host/src/capability/testdata/{env,values}.d.ts; the unit tests in
-# host/src/capability/tests/typescript_tests.rs keep them equal to what the
+# (host/isobox/src/capability/types/testdata/{env,values}.d.ts; the unit tests in
+# host/isobox/src/capability/types/tests/typescript_tests.rs keep them equal to what the
 # generator writes) and a usage file whose @ts-expect-error lines must fail.
 # Installs TypeScript (npm ci, git-ignored node_modules/) when needed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 npm_dir=$here/ts-differential
-data=$here/../host/src/capability/testdata
+data=$here/../host/isobox/src/capability/types/testdata
 
 stamp=$npm_dir/node_modules/.ts-differential-lock
 if ! cmp -s "$npm_dir/package-lock.json" "$stamp" 2>/dev/null; then

@@ -36,7 +36,7 @@ show "$isobox" run examples/fetch.js
 show "$isobox" run examples/fetch.js --policy examples/policy.toml --json
 echo
 echo "Capabilities, granted per run, called as env.<name>.<method>() and checked against their WIT:"
-plugin="text=target/guest/wasm32-wasip2/release/isobox_plugin_text.wasm:plugins/text/wit"
+plugin="text=target/plugins/wasm32-wasip2/release/isobox_plugin_text.wasm:plugins/text/wit"
 show "$isobox" run examples/capabilities.js --grant kv --grant todo --plugin "$plugin" \
   --props text='{"tenant":"acme"}' --input '{"text":"the cat sat on the mat with the hat"}'
 echo

@@ -157,13 +157,14 @@ fn flatten<'js>(
         Some(JsNode::Bytes(
             unsafe { bytes.as_bytes() }.map(<[u8]>::to_vec).unwrap_or_default(),
         ))
-    } else if let Some(buffer) = value.as_object().and_then(|o| ArrayBuffer::from_object(o.clone())) {
-        // SAFETY: the bytes are copied before any JS runs again.
-        Some(JsNode::Bytes(
-            unsafe { buffer.as_bytes() }.map(<[u8]>::to_vec).unwrap_or_default(),
-        ))
     } else {
-        None
+        value
+            .as_object()
+            .and_then(|o| ArrayBuffer::from_object(o.clone()))
+            .map(|buffer| {
+                // SAFETY: the bytes are copied before any JS runs again.
+                JsNode::Bytes(unsafe { buffer.as_bytes() }.map(<[u8]>::to_vec).unwrap_or_default())
+            })
     };
     if let Some(node) = simple {
         nodes.push(node);

@@ -155,10 +155,10 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
             let form = eval::compile(ctx, &request.code, &request.filename, request.form)?;
             // Offered before any of the code runs, so the bytes are the
             // compiler's own, whatever the code later does.
-            if request.keep_compiled {
-                if let Some(compiled) = eval::to_bytecode(ctx, &form) {
-                    compile_cache::keep(&compiled);
-                }
+            if request.keep_compiled
+                && let Some(compiled) = eval::to_bytecode(ctx, &form)
+            {
+                compile_cache::keep(&compiled);
             }
             form
         }

@@ -166,10 +166,10 @@ fn describe<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
         return text;
     }
     if value.is_object() {
-        if let Ok(Some(json)) = ctx.json_stringify(value.clone()) {
-            if let Ok(json) = json.to_string() {
-                return json;
-            }
+        if let Ok(Some(json)) = ctx.json_stringify(value.clone())
+            && let Ok(json) = json.to_string()
+        {
+            return json;
         }
         let _ = ctx.catch();
     }
@@ -196,7 +196,7 @@ fn first_position(stack: &str) -> Option<(u32, u32)> {
         .next()?
         .trim()
         .strip_suffix(')')
-        .map_or_else(|| stack.lines().next().unwrap_or_default().trim(), |f| f);
+        .unwrap_or_else(|| stack.lines().next().unwrap_or_default().trim());
     let mut parts = frame.rsplitn(3, ':');
     let column = parts.next()?.parse().ok()?;
     let line = parts.next()?.parse().ok()?;

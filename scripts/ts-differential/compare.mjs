@@ -416,7 +416,7 @@ function rejectionReason(stderr, file) {
 }
 
 if (!existsSync(isobox)) {
-  console.error(`compare.mjs: ${isobox} is missing; build it with cargo build --release -p isobox`);
+  console.error(`compare.mjs: ${isobox} is missing; build it with cargo build --release -p isobox-cli`);
   process.exit(2);
 }
 

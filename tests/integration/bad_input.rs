@@ -1,7 +1,7 @@
 //! Requests refused before any sandbox runs.
 
-use isobox::{ErrorKind, Limits, Phase, RunRequest};
 use isobox::request::RequestError;
+use isobox::{ErrorKind, Limits, Phase, RunRequest};
 use serde_json::json;
 
 use crate::common::{engine, err, ok, run};

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use isobox::{ErrorKind, Lang, Limits, ModuleSource, RunError, RunRequest};
 use isobox::app::{BuildError, PROXY_IMPORTS, build_app};
+use isobox::{ErrorKind, Lang, Limits, ModuleSource, RunError, RunRequest};
 
 async fn app_error(request: RunRequest) -> RunError {
     match build_app(request).await {

@@ -1,8 +1,8 @@
 //! The bytecode cache: the same code compiles once; later runs read the
 //! bytecode in a fresh sandbox and behave exactly the same.
 
-use isobox::{Engine, ErrorKind, ModuleSource, RunRequest};
 use isobox::cache::CacheUse;
+use isobox::{Engine, ErrorKind, ModuleSource, RunRequest};
 use serde_json::json;
 
 use crate::common::engine;

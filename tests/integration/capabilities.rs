@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use isobox::{Capability, Limits, Outcome, RunRequest};
-use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore};
-use serde_json::{Value, json};
 use isobox::capability::Val;
+use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore};
+use isobox::{Capability, Limits, Outcome, RunRequest};
+use serde_json::{Value, json};
 
 use crate::common::engine;
 

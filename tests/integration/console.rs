@@ -171,8 +171,8 @@ async fn a_throwing_to_string_does_not_break_the_console() {
 
 #[tokio::test]
 async fn a_log_sink_sees_each_line_while_the_run_goes_on() {
-    use isobox::{Capability, RunRequest};
     use isobox::capability::KvStore;
+    use isobox::{Capability, RunRequest};
     let kv = Capability::kv(KvStore::new());
     let tenant = json!({ "tenant": "sink" });
     let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use isobox::egress::{AuditDecision, Egress, EgressPolicy, FilterVerdict};
 use isobox::egress::{EgressPolicyBuilder, Rule};
 use isobox::{Limits, Outcome, RunRequest};
-use isobox::egress::{AuditDecision, Egress, EgressPolicy, FilterVerdict};
 use serde_json::{Value, json};
 
 use crate::common::engine;
@@ -351,8 +351,8 @@ async fn direct_responses_answer_without_network() {
 async fn a_filter_can_rewrite_block_and_answer() {
     let server = Upstream::http();
     let port = server.port();
-    let egress =
-        Egress::new(loopback(port)).with_filter(move |mut request: isobox::egress::OutboundRequest| match request.url.path() {
+    let egress = Egress::new(loopback(port)).with_filter(move |mut request: isobox::egress::OutboundRequest| {
+        match request.url.path() {
             "/blocked" => FilterVerdict::Block("not today".into()),
             "/answered" => FilterVerdict::Respond(http::Response::new(bytes::Bytes::from_static(b"from the filter"))),
             _ => {
@@ -362,7 +362,8 @@ async fn a_filter_can_rewrite_block_and_answer() {
                     .insert("x-filtered", http::HeaderValue::from_static("yes"));
                 FilterVerdict::Continue(request)
             }
-        });
+        }
+    });
     let code = format!(
         "const base = 'http://127.0.0.1:{port}';
          const rewritten = await (await fetch(base + '/anything')).json();

@@ -1,7 +1,7 @@
 //! Building engines: the snapshot cache, the instance pool's bound.
 
-use isobox::{Engine, RunRequest};
 use isobox::cache::CacheDir;
+use isobox::{Engine, RunRequest};
 use serde_json::json;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use isobox::capability::McpTools;
-use isobox::{Capability, Limits, Outcome, RunRequest};
 use isobox::capability::{CallContext, CapabilityError};
+use isobox::{Capability, Limits, Outcome, RunRequest};
 use serde_json::{Map, Value, json};
 
 use crate::common::engine;

@@ -13,6 +13,7 @@ mod console;
 mod egress;
 mod engine;
 mod errors;
+mod examples;
 mod forms;
 mod isolation;
 mod json_tools;

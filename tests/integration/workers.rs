@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use isobox::{Capability, ErrorKind, Limits, RunRequest};
 use isobox::capability::KvStore;
 use isobox::egress::EgressPolicy;
 use isobox::worker::{HttpRequest, WorkerOutcome};
+use isobox::{Capability, ErrorKind, Limits, RunRequest};
 use serde_json::{Value, json};
 
 use crate::common::engine;

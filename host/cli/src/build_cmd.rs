@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use isobox::{Lang, Limits, ModuleSource, RunRequest};
 use isobox::app::BuildError;
+use isobox::{Lang, Limits, ModuleSource, RunRequest};
 
 use crate::exit;
 
@@ -48,7 +48,8 @@ pub async fn build(args: BuildArgs) -> ExitCode {
             let code = match &error {
                 BuildError::Input(_) => exit::USAGE,
                 BuildError::App(error) => exit::for_kind(error.kind).max(exit::JS_ERROR),
-                BuildError::Imports(_) | BuildError::Snapshot(_) => exit::INTERNAL,
+                // Imports, snapshot, and any later kind: isobox's own failure.
+                _ => exit::INTERNAL,
             };
             return exit::fail(code, &error.to_string());
         }

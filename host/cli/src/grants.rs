@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use isobox::capability::{CapabilityInterface, McpTools, WitPackage};
-use isobox::{Capability, Engine, RunRequest};
 use isobox::capability::{KvStore, TodoStore};
+use isobox::{Capability, Engine, RunRequest};
 
 #[derive(Args, Default)]
 pub struct GrantArgs {

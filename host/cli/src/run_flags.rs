@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use isobox::{Engine, Limits, RunRequest};
 use isobox::cache::CacheDir;
+use isobox::{Engine, Limits, RunRequest};
 
 use crate::exit;
 

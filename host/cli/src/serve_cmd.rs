@@ -86,7 +86,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     }
     let (addr, handle) = match Server::bind(config, engine, args.listen).await {
         Ok(bound) => bound,
-        Err(error) => return exit::fail(exit::USAGE, &format!("cannot listen on {}: {error}", args.listen)),
+        Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
     };
     outln!("isobox serve listening on http://{addr}");
     stop_signal().await;
@@ -96,6 +96,6 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
             exit::INTERNAL,
             "runs still in flight at the end of the grace period were dropped",
         ),
-        Err(error) => exit::fail(exit::INTERNAL, &format!("the server failed: {error}")),
+        Err(error) => exit::fail(exit::INTERNAL, &error.to_string()),
     }
 }

@@ -49,4 +49,3 @@ pub mod duration_ms {
         u64::deserialize(deserializer).map(Duration::from_millis)
     }
 }
-

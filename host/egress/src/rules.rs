@@ -240,6 +240,7 @@ pub(crate) enum TargetError {
 
 /// Which list a rule is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RuleKind {
     /// `[[allow]]`
     Allow,

@@ -21,6 +21,7 @@ use crate::sandbox::{GuestCodeForm, GuestCompiled};
 /// What the bytecode cache did for a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum CacheUse {
     /// The engine has no cache, or the run never reached compilation.
     #[default]

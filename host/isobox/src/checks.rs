@@ -31,7 +31,11 @@ fn invalid(message: String) -> RunError {
 ///
 /// # Errors
 /// An `input` / `invalid-input` [`RunError`] naming the first problem.
-pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpose: Purpose) -> Result<String, RunError> {
+pub(crate) fn check_request(
+    request: &mut RunRequest,
+    memory_ceiling: u64,
+    purpose: Purpose,
+) -> Result<String, RunError> {
     let limits = &request.limits;
     limits
         .validate_with_memory_ceiling(memory_ceiling)
@@ -120,20 +124,37 @@ mod tests {
 
     #[test]
     fn each_check_names_what_is_wrong() {
-        let limits = Limits { code_bytes: 4, ..Limits::default() };
+        let limits = Limits {
+            code_bytes: 4,
+            ..Limits::default()
+        };
         let cases: Vec<(RunRequest, &str)> = vec![
             (RunRequest::new("   "), "the code is empty"),
-            (RunRequest::new("12345").with_limits(limits), "over the code_bytes limit of 4"),
+            (
+                RunRequest::new("12345").with_limits(limits),
+                "over the code_bytes limit of 4",
+            ),
             (RunRequest::new("1").with_filename("a.tsx"), "JSX is not supported"),
             (RunRequest::new("1").with_filename(""), "the file name must be"),
             (RunRequest::new("1").with_filename("a\n.js"), "the file name must be"),
-            (RunRequest::new("1").with_filename("x".repeat(300)), "the file name must be"),
             (
-                RunRequest::new("1").with_limits(Limits { fuel: 1, ..Limits::default() }),
+                RunRequest::new("1").with_filename("x".repeat(300)),
+                "the file name must be",
+            ),
+            (
+                RunRequest::new("1").with_limits(Limits {
+                    fuel: 1,
+                    ..Limits::default()
+                }),
                 "limit `fuel` is 1",
             ),
             (
-                RunRequest::new("1").with_limits(Limits { input_bytes: 3, ..Limits::default() }).with_input(serde_json::json!("long")),
+                RunRequest::new("1")
+                    .with_limits(Limits {
+                        input_bytes: 3,
+                        ..Limits::default()
+                    })
+                    .with_input(serde_json::json!("long")),
                 "over the input_bytes limit of 3",
             ),
         ];

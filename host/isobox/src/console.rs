@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A console level, as the JS method that wrote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LogLevel {
     /// `console.debug` (and `console.trace`).
     Debug,

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::config::{CacheDir, EngineConfig};
+use crate::error::{EngineError, Stage};
 use crate::sandbox::{RunState, SandboxPre};
-use crate::snapshot::{self, EngineError};
+use crate::snapshot;
 use crate::ticker::EpochTicker;
 
 /// Native Wasm stack of a sandbox. QuickJS's own check (`Limits::stack_bytes`
@@ -125,41 +126,46 @@ impl EngineBuilder {
     /// milliseconds with one.
     ///
     /// # Errors
-    /// [`EngineError::Config`] for out-of-range settings; the other variants
-    /// when wasmtime, wizer or compilation fail.
+    /// [`EngineError::Setting`] for an out-of-range setting; the other
+    /// variants, naming the step, when wasmtime, wizer or compilation fail.
     pub async fn build(self) -> Result<Engine, EngineError> {
         let mut config = self.config;
         if config.max_plugin_instances.is_none() {
             config.max_plugin_instances = Some(config.max_concurrent_runs.max(16));
         }
         if config.max_concurrent_runs == 0 || config.max_concurrent_runs > 100_000 {
-            return Err(EngineError::Config(format!(
-                "max_concurrent_runs is {}, outside 1..=100000",
-                config.max_concurrent_runs
-            )));
+            return Err(EngineError::Setting {
+                setting: "max_concurrent_runs",
+                value: config.max_concurrent_runs.into(),
+                min: 1,
+                max: 100_000,
+            });
         }
         let min_memory = crate::limits::MIN_MEMORY_BYTES;
         if config.max_memory_bytes < min_memory || config.max_memory_bytes > 4 * 1024 * 1024 * 1024 {
-            return Err(EngineError::Config(format!(
-                "max_memory_bytes is {}, outside {min_memory}..=4294967296",
-                config.max_memory_bytes
-            )));
+            return Err(EngineError::Setting {
+                setting: "max_memory_bytes",
+                value: config.max_memory_bytes,
+                min: min_memory,
+                max: 4 * 1024 * 1024 * 1024,
+            });
         }
-        let engine =
-            wasmtime::Engine::new(&wasmtime_config(&config)).map_err(|e| EngineError::Wasmtime(format!("{e:#}")))?;
+        let engine = wasmtime::Engine::new(&wasmtime_config(&config))
+            .map_err(|e| EngineError::at(Stage::Wasmtime, "configuring the engine", &e))?;
         let cache = config.cache_dir.resolve();
         let component = snapshot::load(&engine, cache.as_deref()).await?;
         let mut linker = wasmtime::component::Linker::<RunState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
-        crate::sandbox::add_to_linker(&mut linker).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+        let linking = |e: wasmtime::Error| EngineError::at(Stage::Compile, "linking the sandbox's imports", &e);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(linking)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(linking)?;
+        crate::sandbox::add_to_linker(&mut linker).map_err(linking)?;
         let instance_pre = linker
             .instantiate_pre(&component)
-            .map_err(|e| EngineError::Compile(format!("{e:#}")))?;
-        let pre = SandboxPre::new(instance_pre).map_err(|e| EngineError::Compile(format!("{e:#}")))?;
+            .map_err(|e| EngineError::at(Stage::Compile, "pre-instantiating the snapshot", &e))?;
+        let pre = SandboxPre::new(instance_pre)
+            .map_err(|e| EngineError::at(Stage::Compile, "finding the guest's exports", &e))?;
         let ticker = EpochTicker::start(engine.clone())
-            .map_err(|e| EngineError::Wasmtime(format!("starting the epoch thread: {e}")))?;
+            .map_err(|e| EngineError::at(Stage::Wasmtime, "starting the epoch thread", &e))?;
         let slots = tokio::sync::Semaphore::new(config.max_concurrent_runs as usize);
         let bytecode = (config.bytecode_cache_bytes > 0)
             .then(|| crate::bytecode_cache::BytecodeCache::new(config.bytecode_cache_bytes));

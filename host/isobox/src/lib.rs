@@ -34,6 +34,7 @@ mod config;
 pub mod console;
 pub mod egress;
 mod engine;
+mod error;
 mod fence;
 mod limits;
 mod modules;
@@ -49,11 +50,11 @@ pub mod worker;
 
 pub use capability::Capability;
 pub use engine::{Engine, EngineBuilder};
+pub use error::EngineError;
 pub use isobox_egress::LimitError;
 pub use limits::Limits;
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 pub use request::{CodeForm, Lang, ModuleSource, RunRequest};
-pub use snapshot::EngineError;
 
 /// Foreign crates whose types appear in isobox's public API, re-exported so
 /// that an embedder names the exact versions isobox was built with (wasmtime

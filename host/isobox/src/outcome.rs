@@ -57,6 +57,7 @@ pub struct Stats {
 /// Where a run failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Phase {
     /// The request was refused before any sandbox ran (bad limits, empty or
     /// oversized code, unusable input).
@@ -72,6 +73,7 @@ pub enum Phase {
 /// What kind of failure ended a run. `Display` gives the kebab-case name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// A JS value was thrown, or the result promise rejected, and nothing
     /// caught it.

@@ -156,6 +156,7 @@ fn default_filename() -> String {
 
 /// Code that could not be turned into a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RequestError {
     /// The bytes are not UTF-8; `offset` is where the first bad byte is.
     #[error("the code is not valid UTF-8: invalid bytes at offset {offset}")]

@@ -132,8 +132,8 @@ impl Engine {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
         let (called, mut store) = self.execute(request, guest, started).await;
-        let offered = store.data_mut().compiled.take();
-        let response = store.data_mut().http_response.take();
+        let offered = store.data_mut().compile.offered.take();
+        let response = store.data_mut().worker_response.take();
         if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
             cache.insert(key, compiled, plan.stripped);
         }
@@ -158,7 +158,7 @@ impl Engine {
             crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
         );
         let mut store = self.new_store(&request.limits, deadline, egress, bridge);
-        store.data_mut().accept_compiled = guest_request.keep_compiled;
+        store.data_mut().compile.accept = guest_request.keep_compiled;
         store.data_mut().console.set_sink(request.log_sink.clone());
         let called = {
             let pre = &self.inner.pre;
@@ -193,8 +193,8 @@ impl Engine {
         }
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut context| {
-            if Instant::now() >= context.data().deadline {
-                context.data_mut().timed_out = true;
+            if Instant::now() >= context.data().clock.deadline {
+                context.data_mut().clock.timed_out = true;
                 return Err(Trap::Interrupt.into());
             }
             Ok(UpdateDeadline::Yield(1))
@@ -230,7 +230,7 @@ impl Engine {
             logs: state.console.finish(),
             stats,
             egress: state.egress.records(),
-            calls: state.bridge.calls(),
+            calls: state.capabilities.calls(),
         }
     }
 
@@ -299,7 +299,7 @@ fn memory_error(request: &RunRequest) -> RunError {
 /// Explains a trap by the limit that caused it, if any.
 fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, fuel_used: Option<u64>) -> RunError {
     let trap = error.downcast_ref::<Trap>().copied();
-    if state.timed_out {
+    if state.clock.timed_out {
         return timeout_error(request);
     }
     if trap == Some(Trap::OutOfFuel) {

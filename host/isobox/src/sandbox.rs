@@ -17,7 +17,7 @@ wasmtime::component::bindgen!({
     imports: { "isobox:sandbox/bridge": trappable },
     with: {
         "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
-        "isobox:sandbox/bridge.pending-call": crate::capability::PendingCall,
+        "isobox:sandbox/bridge.pending-call": crate::capability::pending::PendingCall,
     },
 });
 
@@ -43,29 +43,47 @@ pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<RunState>) 
     Ok(())
 }
 
-/// Everything one run keeps in its Store; dropped with it.
+/// Everything one run keeps in its Store, grouped by concern; dropped with
+/// it, so nothing of one run reaches the next.
 pub(crate) struct RunState {
+    // WASI: nothing granted (see `new`); the resource table every interface
+    // of the run shares.
     wasi: WasiCtx,
     pub(crate) table: ResourceTable,
+    // The limits the host enforces within the Store (fuel and the epoch
+    // deadline are the Store's own).
     pub memory: MemoryLimiter,
+    pub clock: WallClock,
+    // What the guest reports: console lines, compiled code to cache, a
+    // worker's Response.
     pub console: LogCapture,
+    pub compile: CompileOffer,
+    /// A worker's Response (the first the guest gave), for a dispatch.
+    pub worker_response: Option<GuestHttpResponse>,
+    // Egress: wasi:http, with every request of `fetch()` going through the
+    // hooks, and the run's grant, counters and audit trail.
+    http: WasiHttpCtx,
+    http_hooks: EgressHooks,
+    pub egress: std::sync::Arc<EgressRun>,
+    /// Capabilities: the grants of the run, and its calls.
+    pub capabilities: crate::capability::RunBridge,
+}
+
+/// The wall-clock limit of a run.
+pub(crate) struct WallClock {
     /// When the wall-clock limit expires.
     pub deadline: Instant,
     /// Set when the epoch callback stopped the run at the deadline.
     pub timed_out: bool,
+}
+
+/// Compiled code the guest offers for the bytecode cache.
+#[derive(Default)]
+pub(crate) struct CompileOffer {
     /// Whether the run asked the guest for its compiled code.
-    pub accept_compiled: bool,
-    /// The guest's first offer of compiled code, when asked for.
-    pub compiled: Option<GuestCompiled>,
-    http: WasiHttpCtx,
-    /// Every request of `fetch()` goes through these hooks.
-    http_hooks: EgressHooks,
-    /// The run's network grant, counters and audit trail.
-    pub egress: std::sync::Arc<EgressRun>,
-    /// The capabilities granted to the run, and its calls.
-    pub bridge: crate::capability::RunBridge,
-    /// A worker's Response (the first the guest gave), for a dispatch.
-    pub http_response: Option<GuestHttpResponse>,
+    pub accept: bool,
+    /// The guest's first offer, when asked for.
+    pub offered: Option<GuestCompiled>,
 }
 
 impl RunState {
@@ -74,7 +92,7 @@ impl RunState {
         console: LogCapture,
         deadline: Instant,
         egress: std::sync::Arc<EgressRun>,
-        bridge: crate::capability::RunBridge,
+        capabilities: crate::capability::RunBridge,
     ) -> Self {
         RunState {
             // Grants nothing: no preopened directories, no environment, no
@@ -82,16 +100,17 @@ impl RunState {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
             memory: MemoryLimiter::new(memory_limit),
+            clock: WallClock {
+                deadline,
+                timed_out: false,
+            },
             console,
-            deadline,
-            timed_out: false,
-            accept_compiled: false,
-            compiled: None,
+            compile: CompileOffer::default(),
+            worker_response: None,
             http: WasiHttpCtx::new(),
             http_hooks: EgressHooks { run: egress.clone() },
             egress,
-            bridge,
-            http_response: None,
+            capabilities,
         }
     }
 }
@@ -101,8 +120,10 @@ impl RunState {
     /// the host's, so a failing initialisation explains itself.
     pub fn for_snapshot() -> Self {
         let far = Instant::now() + std::time::Duration::from_secs(3600);
-        let bridge =
-            crate::capability::RunBridge::new(&[], crate::capability::plugin_limits(&crate::Limits::default(), far, false));
+        let bridge = crate::capability::RunBridge::new(
+            &[],
+            crate::capability::plugin_limits(&crate::Limits::default(), far, false),
+        );
         let mut state = RunState::new(u64::MAX, LogCapture::new(0, 0), far, EgressRun::new(None), bridge);
         state.wasi = WasiCtx::builder().inherit_stderr().build();
         state
@@ -168,16 +189,16 @@ impl self::isobox::sandbox::types::Host for RunState {}
 impl self::isobox::sandbox::compile_cache::Host for RunState {
     fn keep(&mut self, compiled: GuestCompiled) {
         // Only the first offer, made before the code ran, is trusted.
-        if std::mem::take(&mut self.accept_compiled) {
-            self.compiled = Some(compiled);
+        if std::mem::take(&mut self.compile.accept) {
+            self.compile.offered = Some(compiled);
         }
     }
 }
 
 impl self::isobox::sandbox::worker::Host for RunState {
     fn respond(&mut self, response: GuestHttpResponse) {
-        if self.http_response.is_none() {
-            self.http_response = Some(response);
+        if self.worker_response.is_none() {
+            self.worker_response = Some(response);
         }
     }
 }

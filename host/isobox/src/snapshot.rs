@@ -15,31 +15,11 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wizer::Wizer;
 
+use crate::error::{EngineError, Stage};
 use crate::sandbox::RunState;
 
 /// The guest component as built (not yet initialised).
 pub(crate) const GUEST_COMPONENT: &[u8] = include_bytes!(env!("ISOBOX_GUEST_WASM"));
-
-/// The engine could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// The engine's settings are unusable.
-    #[error("invalid engine setting: {0}")]
-    Config(String),
-    /// Wasmtime refused the configuration.
-    #[error("configuring wasmtime failed: {0}")]
-    Wasmtime(String),
-    /// Initialising the guest under wizer failed.
-    #[error("snapshotting the sandbox guest failed: {0}")]
-    Snapshot(String),
-    /// Compiling or linking the snapshot failed.
-    #[error("compiling the sandbox snapshot failed: {0}")]
-    Compile(String),
-}
-
-fn describe(error: &wasmtime::Error) -> String {
-    format!("{error:#}")
-}
 
 /// The compiled snapshot for `engine`, loaded from `cache` when it holds one.
 /// A damaged or stale cache entry is rebuilt; a cache that cannot be written
@@ -59,7 +39,8 @@ pub(crate) async fn load(engine: &Engine, cache: Option<&Path>) -> Result<Compon
         }
     }
     let snapshot = snapshot().await?;
-    let component = Component::new(engine, &snapshot).map_err(|e| EngineError::Compile(describe(&e)))?;
+    let component =
+        Component::new(engine, &snapshot).map_err(|e| EngineError::at(Stage::Compile, "compiling the snapshot", &e))?;
     if let (Some(dir), Ok(bytes)) = (cache, component.serialize()) {
         let _ = write_cache_entry(dir, &file_name, &bytes);
     }
@@ -68,13 +49,14 @@ pub(crate) async fn load(engine: &Engine, cache: Option<&Path>) -> Result<Compon
 
 /// Runs the guest's `wizer-initialize` and returns the initialised component.
 async fn snapshot() -> Result<Vec<u8>, EngineError> {
-    let engine = Engine::new(&wasmtime::Config::new()).map_err(|e| EngineError::Wasmtime(describe(&e)))?;
+    let engine = Engine::new(&wasmtime::Config::new())
+        .map_err(|e| EngineError::at(Stage::Wasmtime, "creating the snapshot engine", &e))?;
     let mut store = Store::new(&engine, RunState::for_snapshot());
     let mut linker: Linker<RunState> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
-    crate::sandbox::add_to_linker(&mut linker).map_err(|e| EngineError::Snapshot(describe(&e)))?;
+    let linking = |e: wasmtime::Error| EngineError::at(Stage::Snapshot, "linking the guest's imports", &e);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(linking)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(linking)?;
+    crate::sandbox::add_to_linker(&mut linker).map_err(linking)?;
     let mut wizer = Wizer::new();
     wizer.init_func("wizer-initialize").keep_init_func(true);
     let (initialised, _) = wizer
@@ -82,7 +64,7 @@ async fn snapshot() -> Result<Vec<u8>, EngineError> {
             linker.instantiate_async(store, component).await
         })
         .await
-        .map_err(|e| EngineError::Snapshot(describe(&e)))?;
+        .map_err(|e| EngineError::at(Stage::Snapshot, "running the guest's wizer-initialize", &e))?;
     Ok(initialised)
 }
 

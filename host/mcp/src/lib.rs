@@ -39,6 +39,7 @@ pub const HTTP_PATH: &str = "/mcp";
 
 /// Why serving stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum McpServeError {
     /// The MCP handshake failed (the client sent no valid `initialize`).
     #[error("the MCP client did not initialize: {0}")]

@@ -24,7 +24,8 @@ use isobox::{Engine, Lang, Outcome, RunRequest};
 /// # #[tokio::main]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use isobox_mcp::CodeModeServer;
-/// use isobox::{Capability, Engine, KvStore, RunRequest};
+/// use isobox::{Capability, Engine, RunRequest};
+/// use isobox::capability::KvStore;
 ///
 /// let engine = Engine::builder().build().await?;
 /// let template = RunRequest::new("").grant("kv", Capability::kv(KvStore::new()));
@@ -248,8 +249,8 @@ impl ServerHandler for CodeModeServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use isobox::{ErrorKind, Phase, RunError};
     use isobox::console::{LogEntry, LogLevel, Logs};
+    use isobox::{ErrorKind, Phase, RunError};
 
     fn outcome(result: Result<Value, RunError>) -> Outcome {
         Outcome {

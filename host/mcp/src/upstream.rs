@@ -36,9 +36,9 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
-use isobox::capability::{McpTools, McpToolsError, valid_binding_name};
 use isobox::Capability;
 use isobox::capability::{CallContext, CapabilityError};
+use isobox::capability::{McpTools, McpToolsError, valid_binding_name};
 
 /// How long an upstream server may take to start and answer `initialize`
 /// and `tools/list`.
@@ -46,6 +46,7 @@ pub const UPSTREAM_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why an upstream server could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum UpstreamError {
     /// The spec is not `NAME=command args`.
     #[error("--upstream {spec}: {reason}")]
@@ -392,7 +393,7 @@ mod tests {
         assert_eq!(tool_value(text, true), Ok(json!("a\nb")));
         let error = tool_value(CallToolResult::error(vec![ContentBlock::text("no such entity")]), false).unwrap_err();
         assert_eq!(error.message, "no such entity");
-        assert!(error.tool);
+        assert_eq!(error, CapabilityError::tool("no such entity"));
         let long = tool_value(CallToolResult::error(vec![ContentBlock::text("x".repeat(5000))]), false).unwrap_err();
         assert!(long.message.len() <= 1030, "{}", long.message.len());
         let empty = tool_value(CallToolResult::error(vec![]), false).unwrap_err();

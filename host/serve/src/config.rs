@@ -49,8 +49,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use isobox::{Capability, Limits};
 use isobox::egress::Egress;
+use isobox::{Capability, Limits};
 
 use super::limits::LimitValues;
 use super::plugins::{PluginEntry, PluginFile, check_plugin};
@@ -138,6 +138,7 @@ pub struct Tenant {
 
 /// Why a configuration cannot be used. Messages never carry a key.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file cannot be read.
     #[error("cannot read the serve config {}: {message}", path.display())]

@@ -25,6 +25,7 @@ mod admission;
 mod api;
 mod auth;
 pub mod config;
+mod error;
 mod limits;
 mod metrics;
 mod plugins;
@@ -41,6 +42,7 @@ use tokio::sync::watch;
 
 pub use api::OPENAPI_JSON;
 pub use config::{ConfigError, ServeConfig, ServerSettings, Tenant, key_sha256_hex};
+pub use error::ServeError;
 pub use limits::{AboveCeiling, LimitValues};
 pub use metrics::Metrics;
 
@@ -70,18 +72,17 @@ impl Server {
     /// ([`ServeConfig::load_plugins`]).
     ///
     /// # Errors
-    /// The listener's I/O error; a plugin that cannot be loaded, as an
-    /// error of kind `InvalidInput` wrapping the [`ConfigError`].
+    /// [`ServeError::Config`] for a plugin that cannot be loaded;
+    /// [`ServeError::Bind`] when `addr` cannot be listened on.
     pub async fn bind(
         mut config: ServeConfig,
         engine: isobox::Engine,
         addr: SocketAddr,
-    ) -> std::io::Result<(SocketAddr, ServerHandle)> {
-        config
-            .load_plugins(&engine)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let local = listener.local_addr()?;
+    ) -> Result<(SocketAddr, ServerHandle), ServeError> {
+        config.load_plugins(&engine)?;
+        let bind = |source| ServeError::Bind { addr, source };
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(bind)?;
+        let local = listener.local_addr().map_err(bind)?;
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
         let state = Arc::new(api::AppState {
@@ -139,8 +140,9 @@ impl ServerHandle {
     /// the configured grace period, and waits for the server to end.
     ///
     /// # Errors
-    /// The server's I/O error, or one if its task panicked.
-    pub async fn shutdown(self) -> std::io::Result<Finished> {
+    /// [`ServeError::Serve`] for the server's I/O error,
+    /// [`ServeError::Task`] if its task panicked.
+    pub async fn shutdown(self) -> Result<Finished, ServeError> {
         let _ = self.stop.send(true);
         self.wait().await
     }
@@ -154,8 +156,11 @@ impl ServerHandle {
     ///
     /// # Errors
     /// As [`shutdown`](ServerHandle::shutdown).
-    pub async fn wait(self) -> std::io::Result<Finished> {
-        self.task.await.map_err(std::io::Error::other)?
+    pub async fn wait(self) -> Result<Finished, ServeError> {
+        match self.task.await {
+            Ok(served) => served.map_err(ServeError::Serve),
+            Err(joined) => Err(ServeError::Task(joined.to_string())),
+        }
     }
 
     /// The server's counters.

@@ -91,8 +91,8 @@ impl Body for EventStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use isobox::console::LogLevel;
     use http_body_util::BodyExt as _;
+    use isobox::console::LogLevel;
 
     #[tokio::test]
     async fn lines_come_before_the_outcome_in_order() {

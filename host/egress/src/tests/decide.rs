@@ -5,9 +5,7 @@ use std::net::IpAddr;
 use http::Method;
 
 use super::{allowed_by, decide, denied, url};
-use crate::{
-    AddressClass, Decision, DenyKind, DirectResponse, EgressPolicy, PolicyError, Rule, RuleKind, Scheme,
-};
+use crate::{AddressClass, Decision, DenyKind, DirectResponse, EgressPolicy, PolicyError, Rule, RuleKind, Scheme};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()

@@ -32,6 +32,7 @@ const APP_COMPONENT: &[u8] = include_bytes!(env!("ISOBOX_APP_WASM"));
 
 /// Why an app could not be built. Messages say what to change.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// The source was refused before any Wasm ran (empty, oversized, a bad
     /// module map, TypeScript that cannot be stripped).
@@ -111,7 +112,11 @@ pub async fn build_app(mut request: RunRequest) -> Result<BuiltApp, BuildError> 
 
 /// The JSON the app guest reads at init: the code, its name and modules.
 fn bundle(request: &mut RunRequest) -> Result<Vec<u8>, RunError> {
-    crate::checks::check_request(request, crate::config::DEFAULT_MAX_MEMORY_BYTES, crate::checks::Purpose::App)?;
+    crate::checks::check_request(
+        request,
+        crate::config::DEFAULT_MAX_MEMORY_BYTES,
+        crate::checks::Purpose::App,
+    )?;
     let main = request.filename.clone();
     let modules = crate::modules::take_modules(request, &main)?;
     let code = if request.lang.is_typescript(&main) || request.lang == Lang::Ts {

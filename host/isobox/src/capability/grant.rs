@@ -15,7 +15,8 @@ use crate::capability::types::{CapabilityInterface, McpTools, WitPackage};
 /// handler ([`json_tools`](Self::json_tools)). Cloning is cheap.
 ///
 /// ```
-/// use isobox::{Capability, KvStore, RunRequest};
+/// use isobox::{Capability, RunRequest};
+/// use isobox::capability::KvStore;
 ///
 /// let kv = Capability::kv(KvStore::new());
 /// let request = RunRequest::new("await env.kv.put('k', 'v'); await env.kv.get('k')")
@@ -135,7 +136,8 @@ impl Capability {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use isobox::capability::McpTools;
-    /// use isobox::{CallContext, Capability, CapabilityError, Engine, RunRequest};
+    /// use isobox::{Capability, Engine, RunRequest};
+    /// use isobox::capability::{CallContext, CapabilityError};
     /// use serde_json::{Map, Value};
     ///
     /// let tools = McpTools::from_json(r#"{"tools": [{"name": "add_numbers", "inputSchema": {"type": "object"}}]}"#)?;

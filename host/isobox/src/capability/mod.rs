@@ -12,23 +12,22 @@
 
 mod types;
 
-mod grant;
 mod error;
+mod grant;
 mod json;
 mod kv;
 mod native;
-mod pending;
+pub(crate) mod pending;
 mod plugin;
 mod record;
 mod run;
 mod todo;
 
-pub use self::grant::{Capability, Grant};
 pub use self::error::CapabilityError;
+pub use self::grant::{Capability, Grant};
 pub use self::json::{JsonCallFuture, JsonToolHandler};
 pub use self::kv::KvStore;
 pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
-pub use self::pending::PendingCall;
 pub use self::record::CapabilityCall;
 pub(crate) use self::run::{RunBridge, Started, plugin_limits};
 pub use self::todo::TodoStore;
@@ -45,11 +44,12 @@ pub use wasmtime::component::Val;
 
 use wasmtime::component::Resource;
 
+use self::pending::PendingCall;
 use crate::sandbox::{BridgeHost, GuestStarted, HostPendingCall, JsNode, RunState};
 
 impl BridgeHost for RunState {
     fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
-        Ok(match self.bridge.start(&binding, &method, args) {
+        Ok(match self.capabilities.start(&binding, &method, args) {
             Started::Done(outcome) => GuestStarted::Done(outcome),
             // The table is full only when the guest floods it: the trap
             // ends the run.

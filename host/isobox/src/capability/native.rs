@@ -43,7 +43,7 @@ type Handler = Arc<dyn Fn(CallContext, Vec<Val>) -> CallFuture + Send + Sync>;
 /// A native capability made of one closure per WIT function.
 ///
 /// ```
-/// use isobox::{CapabilityError, NativeFunctions};
+/// use isobox::capability::{CapabilityError, NativeFunctions};
 /// use wasmtime::component::Val;
 ///
 /// let functions = NativeFunctions::new().function("shout", |_context, args| async move {

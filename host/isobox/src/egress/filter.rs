@@ -43,7 +43,7 @@ pub type FilterFuture<'a> = Pin<Box<dyn Future<Output = FilterVerdict> + Send + 
 /// Any `Fn(OutboundRequest) -> FilterVerdict` closure is a filter:
 ///
 /// ```
-/// use isobox::{Egress, EgressPolicy, FilterVerdict};
+/// use isobox::egress::{Egress, EgressPolicy, FilterVerdict};
 ///
 /// let egress = Egress::new(EgressPolicy::default()).with_filter(|request: isobox::egress::OutboundRequest| {
 ///     if request.url.path().starts_with("/admin") {
@@ -58,7 +58,7 @@ pub type FilterFuture<'a> = Pin<Box<dyn Future<Output = FilterVerdict> + Send + 
 /// For async work (a lookup, a cache) implement the trait:
 ///
 /// ```
-/// use isobox::{EgressFilter, FilterFuture, FilterVerdict, OutboundRequest};
+/// use isobox::egress::{EgressFilter, FilterFuture, FilterVerdict, OutboundRequest};
 ///
 /// struct AddTraceHeader;
 ///

@@ -31,7 +31,7 @@ pub use isobox_egress::*;
 /// cheap); the TLS settings are built on first use and kept.
 ///
 /// ```
-/// use isobox::{Egress, EgressPolicy};
+/// use isobox::egress::{Egress, EgressPolicy};
 ///
 /// let policy = EgressPolicy::allow_net(["api.example.com"]).unwrap();
 /// let egress = Egress::new(policy);

@@ -49,7 +49,8 @@ impl Engine {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), isobox::EngineError> {
     /// # let engine = isobox::Engine::builder().build().await?;
-    /// use isobox::{HttpRequest, RunRequest};
+    /// use isobox::RunRequest;
+    /// use isobox::worker::HttpRequest;
     /// let code = "export default { fetch: (request) => new Response('hi ' + request.method, { status: 201 }) }";
     /// let done = engine.dispatch(RunRequest::new(code), HttpRequest::new("POST", "http://localhost/")).await;
     /// assert_eq!(done.response.status, 201);

@@ -10,6 +10,7 @@ use super::node::JsNode;
 
 /// Why a capability's WIT could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WitError {
     /// The file or directory could not be read.
     #[error("cannot read WIT at {}: {message}", path.display())]
@@ -79,6 +80,7 @@ fn list(names: &[String]) -> String {
 /// [`js_error_name`](Self::js_error_name) says what the guest should throw;
 /// the message is bounded and names `binding.method`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BridgeError {
     /// The interface has no function by that JavaScript (or WIT) name.
     #[error("{binding}.{method}: no such method (methods: {})", list(available))]

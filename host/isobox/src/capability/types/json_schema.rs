@@ -99,6 +99,7 @@ pub const MAX_SCHEMA_DOC_CHARS: usize = 2000;
 
 /// Why a `tools/list` result could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum McpToolsError {
     /// The text is larger than [`MAX_MCP_TOOLS_BYTES`].
     #[error("the MCP tool list is {bytes} bytes, more than the limit of {limit}")]

@@ -44,7 +44,7 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// the arguments (node 0), `binding` and `method` name the call in
 /// messages.
 ///
-/// ```
+/// ```text
 /// use isobox::capability::{JsNode, TreeLimits, json_args};
 ///
 /// let nodes = [
@@ -114,7 +114,7 @@ pub fn json_args(
 /// The tree the guest resolves a JSON tool's promise with (node 0 the
 /// root).
 ///
-/// ```
+/// ```text
 /// use isobox::capability::{JsNode, TreeLimits, json_result};
 ///
 /// let nodes = json_result("memory", "readGraph", &serde_json::json!({ "n": [1] }), &TreeLimits::default()).unwrap();

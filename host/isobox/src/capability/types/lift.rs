@@ -14,7 +14,7 @@ use super::path::{Path, Segment};
 /// method is looked up by its JavaScript name (or its WIT name); `binding`
 /// names the capability in messages. Uses [`TreeLimits::default`].
 ///
-/// ```
+/// ```text
 /// use isobox::capability::{CapabilityInterface, JsNode, lift_args};
 /// use wasmtime::component::Val;
 ///

@@ -21,7 +21,7 @@ const MAX_SAFE: u64 = (1 << 53) - 1;
 /// gives [`BridgeError::Call`] with the `E` as nodes. Uses
 /// [`TreeLimits::default`].
 ///
-/// ```
+/// ```text
 /// use isobox::capability::{BridgeError, CapabilityInterface, JsNode, lower_result};
 /// use wasmtime::component::Val;
 ///

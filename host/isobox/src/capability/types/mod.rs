@@ -58,6 +58,7 @@
 //! nests at most [`MAX_TYPE_DEPTH`] levels, so no tree can exhaust the
 //! host's stack.
 
+mod declarations;
 mod error;
 mod json_schema;
 mod json_value;
@@ -68,9 +69,9 @@ mod names;
 mod node;
 mod path;
 mod typed;
-mod declarations;
 mod wit;
 
+pub use declarations::{typescript, typescript_env, valid_binding_name};
 pub use error::{BridgeError, CallError, WitError};
 pub use json_schema::{
     MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MCP_RESULT_NOTE,
@@ -86,7 +87,6 @@ pub use lower::lower_result_with_limits;
 pub use model::{CapabilityInterface, Case, Field, Function, Param, TypeDef, TypeKind, WitType};
 pub use node::{JsNode, TreeLimits};
 pub use typed::{FromArgs, FromVal, IntoVal, ValError, record_field};
-pub use declarations::{typescript, typescript_env, valid_binding_name};
 pub use wit::{MAX_TYPE_DEPTH, MAX_WIT_BYTES, WitPackage};
 
 #[cfg(test)]

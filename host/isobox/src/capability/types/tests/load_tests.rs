@@ -5,7 +5,7 @@ use super::*;
 
 fn testdata(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/capability/testdata")
+        .join("src/capability/types/testdata")
         .join(path)
 }
 

@@ -94,7 +94,7 @@ pub fn unflatten(nodes: &[JsNode]) -> J {
 
 pub fn load(file: &str, interface: &str) -> CapabilityInterface {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/capability/testdata")
+        .join("src/capability/types/testdata")
         .join(file);
     WitPackage::load(&path).unwrap().interface(interface).unwrap()
 }

@@ -6,7 +6,7 @@ use super::*;
 
 fn snapshot(file: &str, actual: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/capability/testdata")
+        .join("src/capability/types/testdata")
         .join(file);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, actual).unwrap();

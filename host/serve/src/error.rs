@@ -1,0 +1,31 @@
+//! Why `isobox serve` could not start, or how it ended badly.
+
+use std::net::SocketAddr;
+
+use crate::config::ConfigError;
+
+/// A failure of the server itself (a request's failure is an HTTP answer,
+/// never this).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration (or a plugin it names) cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The address cannot be listened on: in use, not local, or not
+    /// permitted. Pick another `--listen` address.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed after it started (accepting a connection, say).
+    #[error("the server failed: {0}")]
+    Serve(#[source] std::io::Error),
+    /// The server's task ended abnormally (it panicked or was cancelled).
+    #[error("the server's task ended abnormally: {0}")]
+    Task(String),
+}
