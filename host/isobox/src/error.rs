@@ -8,7 +8,9 @@ use std::fmt::Display;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// let error = isobox::Engine::builder().max_concurrent_runs(0).build().await.unwrap_err();
+/// let Err(error) = isobox::Engine::builder().max_concurrent_runs(0).build().await else {
+///     panic!("an engine with no run slots was built");
+/// };
 /// assert!(matches!(error, isobox::EngineError::Setting { setting: "max_concurrent_runs", .. }));
 /// assert_eq!(
 ///     error.to_string(),
