@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::sandbox::{GuestCodeForm, GuestCompiled};
+use crate::bindings::{GuestCodeForm, GuestCompiled};
 
 /// What the bytecode cache did for a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +147,7 @@ impl BytecodeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::isobox::sandbox::types::CompiledForm as GuestCompiledForm;
+    use crate::bindings::isobox::sandbox::types::CompiledForm as GuestCompiledForm;
 
     fn compiled(size: usize) -> GuestCompiled {
         GuestCompiled {

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::bindings::SandboxPre;
 use crate::config::{CacheDir, EngineConfig};
 use crate::error::{EngineError, Stage};
-use crate::sandbox::{RunState, SandboxPre};
+use crate::sandbox::RunState;
 use crate::snapshot;
 use crate::ticker::EpochTicker;
 

@@ -27,6 +27,7 @@
 pub mod app;
 #[doc(hidden)]
 pub mod bench;
+mod bindings;
 mod bytecode_cache;
 pub mod capability;
 mod checks;
@@ -37,6 +38,7 @@ mod engine;
 mod error;
 mod fence;
 mod limits;
+mod memory;
 mod modules;
 mod outcome;
 pub mod request;

@@ -1,8 +1,8 @@
 //! Checking a request's module map and turning it into the guest's form.
 
+use crate::bindings::{GuestModule, GuestModuleKind};
 use crate::outcome::{ErrorKind, Phase, RunError};
 use crate::request::{ModuleSource, RunRequest};
-use crate::sandbox::{GuestModule, GuestModuleKind};
 
 /// Most modules one request may carry.
 pub(crate) const MAX_MODULES: usize = 1000;

@@ -6,16 +6,14 @@ use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::Engine;
+use crate::bindings::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest};
 use crate::bytecode_cache::{BytecodeCache, CacheUse};
 use crate::checks::Purpose;
 use crate::console::{LogCapture, Logs};
 use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 use crate::request::{CodeForm, RunRequest};
-use crate::sandbox::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest, RunState};
-
-/// Longest file name a request may give.
-/// Longest message or stack the host passes on from the guest.
-const MAX_ERROR_TEXT_BYTES: usize = 16 * 1024;
+use crate::sandbox::RunState;
+use crate::text::bounded;
 
 impl Engine {
     /// Runs `request` in a brand-new sandbox and reports what happened. Never
@@ -111,7 +109,7 @@ impl Engine {
             bindings: request
                 .grants
                 .iter()
-                .map(|grant| crate::sandbox::GuestBinding {
+                .map(|grant| crate::bindings::GuestBinding {
                     name: grant.name.clone(),
                     methods: grant.capability.methods(),
                 })
@@ -128,7 +126,7 @@ impl Engine {
         &self,
         request: &RunRequest,
         prepared: Prepared,
-    ) -> (Outcome, Option<crate::sandbox::GuestHttpResponse>) {
+    ) -> (Outcome, Option<crate::bindings::GuestHttpResponse>) {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
         let (called, mut store) = self.execute(request, guest, started).await;
@@ -389,10 +387,4 @@ fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json
             format!("the result is not usable JSON: {e}"),
         )
     })
-}
-
-/// Cuts text to `MAX_ERROR_TEXT_BYTES` on a char boundary.
-pub(crate) fn bounded(mut text: String) -> String {
-    crate::text::truncate(&mut text, MAX_ERROR_TEXT_BYTES, "… (truncated)");
-    text
 }

@@ -1,45 +1,33 @@
-//! The sandbox world's bindings and the state one run keeps in its Store.
+//! The state one run keeps in its Store, and the sandbox world's host
+//! interfaces it implements (console, compile cache, bridge, worker).
 
 use std::time::Instant;
 
-use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use wasmtime::component::Resource;
+
+use crate::bindings::isobox::sandbox as world;
+use crate::bindings::pending::PendingCall;
+use crate::bindings::{
+    BridgeCallError, BridgeHost, GuestCompiled, GuestHttpResponse, GuestStarted, HostPendingCall, JsNode,
+};
+use crate::capability::Started;
 use crate::console::{LogCapture, LogLevel};
 use crate::egress::{EgressHooks, EgressRun};
-
-wasmtime::component::bindgen!({
-    world: "sandbox",
-    path: "../../wit",
-    exports: { default: async },
-    imports: { "isobox:sandbox/bridge": trappable },
-    with: {
-        "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
-        "isobox:sandbox/bridge.pending-call": crate::capability::pending::PendingCall,
-    },
-});
-
-pub(crate) use self::isobox::sandbox::bridge::{
-    CallError as BridgeCallError, Host as BridgeHost, HostPendingCall, JsNode, Started as GuestStarted,
-};
-
-pub(crate) use self::isobox::sandbox::types::{
-    Binding as GuestBinding, CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind,
-    ModuleKind as GuestModuleKind, ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
-};
-pub(crate) use self::isobox::sandbox::types::{HttpRequest as GuestHttpRequest, HttpResponse as GuestHttpResponse};
+use crate::memory::MemoryLimiter;
 
 /// Adds the sandbox world's own interfaces (console, compile cache, bridge)
 /// to `linker`; WASI (including `wasi:io/poll`) is added from wasmtime-wasi.
 pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<RunState>) -> wasmtime::Result<()> {
     use wasmtime::component::HasSelf;
-    self::isobox::sandbox::types::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
-    self::isobox::sandbox::console::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
-    self::isobox::sandbox::compile_cache::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
-    self::isobox::sandbox::bridge::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
-    self::isobox::sandbox::worker::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    world::types::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    world::console::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    world::compile_cache::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    world::bridge::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    world::worker::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     Ok(())
 }
 
@@ -170,9 +158,9 @@ impl WasiHttpView for RunState {
     }
 }
 
-impl self::isobox::sandbox::console::Host for RunState {
-    fn write(&mut self, level: self::isobox::sandbox::console::Level, message: String) -> bool {
-        use self::isobox::sandbox::console::Level;
+impl world::console::Host for RunState {
+    fn write(&mut self, level: world::console::Level, message: String) -> bool {
+        use world::console::Level;
         let level = match level {
             Level::Debug => LogLevel::Debug,
             Level::Info => LogLevel::Info,
@@ -184,9 +172,9 @@ impl self::isobox::sandbox::console::Host for RunState {
     }
 }
 
-impl self::isobox::sandbox::types::Host for RunState {}
+impl world::types::Host for RunState {}
 
-impl self::isobox::sandbox::compile_cache::Host for RunState {
+impl world::compile_cache::Host for RunState {
     fn keep(&mut self, compiled: GuestCompiled) {
         // Only the first offer, made before the code ran, is trusted.
         if std::mem::take(&mut self.compile.accept) {
@@ -195,7 +183,7 @@ impl self::isobox::sandbox::compile_cache::Host for RunState {
     }
 }
 
-impl self::isobox::sandbox::worker::Host for RunState {
+impl world::worker::Host for RunState {
     fn respond(&mut self, response: GuestHttpResponse) {
         if self.worker_response.is_none() {
             self.worker_response = Some(response);
@@ -203,38 +191,28 @@ impl self::isobox::sandbox::worker::Host for RunState {
     }
 }
 
-/// Bounds the sandbox's linear memory and remembers its peak.
-pub(crate) struct MemoryLimiter {
-    limit: usize,
-    pub peak: usize,
-    /// Set when a growth was refused.
-    pub hit: bool,
-}
-
-impl MemoryLimiter {
-    pub(crate) fn new(limit: u64) -> Self {
-        MemoryLimiter {
-            limit: usize::try_from(limit).unwrap_or(usize::MAX),
-            peak: 0,
-            hit: false,
-        }
+impl BridgeHost for RunState {
+    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
+        Ok(match self.capabilities.start(&binding, &method, args) {
+            Started::Done(outcome) => GuestStarted::Done(outcome),
+            // The table is full only when the guest floods it: the trap
+            // ends the run.
+            Started::Pending(call) => GuestStarted::Pending(self.table.push(call)?),
+        })
     }
 }
 
-/// Entries of a table the sandbox may have: far above what the guest uses.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.hit = true;
-            return Ok(false);
-        }
-        self.peak = self.peak.max(desired);
-        Ok(true)
+impl HostPendingCall for RunState {
+    fn subscribe(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Resource<wasmtime_wasi::p2::DynPollable>> {
+        wasmtime_wasi::p2::subscribe(&mut self.table, call)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+    fn take(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Option<Result<Vec<JsNode>, BridgeCallError>>> {
+        Ok(self.table.get_mut(&call)?.take())
+    }
+
+    fn drop(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<()> {
+        self.table.delete(call)?;
+        Ok(())
     }
 }

@@ -15,6 +15,22 @@ pub(crate) fn truncate(text: &mut String, max: usize, marker: &str) {
     text.push_str(marker);
 }
 
+/// A copy of `text` cut to at most `max` bytes, marked with `...` when cut.
+pub(crate) fn truncated(text: &str, max: usize) -> String {
+    let mut text = text.to_owned();
+    truncate(&mut text, max, "...");
+    text
+}
+
+/// The most bytes of text one error message of a run carries.
+pub(crate) const MAX_ERROR_TEXT_BYTES: usize = 16 * 1024;
+
+/// `text` cut to [`MAX_ERROR_TEXT_BYTES`], marked when cut.
+pub(crate) fn bounded(mut text: String) -> String {
+    truncate(&mut text, MAX_ERROR_TEXT_BYTES, "… (truncated)");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -25,5 +41,12 @@ mod tests {
         let mut short = "abc".to_owned();
         super::truncate(&mut short, 3, "...");
         assert_eq!(short, "abc");
+    }
+
+    #[test]
+    fn truncated_copies_and_marks() {
+        assert_eq!(super::truncated("abc", 3), "abc");
+        assert_eq!(super::truncated("abcd", 3), "abc...");
+        assert_eq!(super::truncated("aé", 2), "a...");
     }
 }

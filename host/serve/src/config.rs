@@ -43,7 +43,7 @@
 //! [`Server::bind`](super::Server::bind)).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -52,12 +52,11 @@ use sha2::{Digest, Sha256};
 use isobox::egress::Egress;
 use isobox::{Capability, Limits};
 
+pub use super::error::ConfigError;
 use super::limits::LimitValues;
+pub use super::plugins::BUILTIN_CAPABILITIES;
 use super::plugins::{PluginEntry, PluginFile, check_plugin};
 use super::policies::{PolicySource, tenant_credentials};
-
-/// The built-in capabilities a tenant may be allowed.
-pub const BUILTIN_CAPABILITIES: [&str; 2] = ["kv", "todo"];
 
 /// A loaded configuration: checked, with keys hashed and policies built.
 #[derive(Clone)]
@@ -68,7 +67,7 @@ pub struct ServeConfig {
     pub(crate) policies: BTreeMap<String, Egress>,
     pub(crate) plugins: BTreeMap<String, PluginEntry>,
     /// Stored workers (`[workers.NAME]`), by name.
-    pub(crate) workers: BTreeMap<String, super::workers::StoredWorker>,
+    pub(crate) workers: BTreeMap<String, super::stored::StoredWorker>,
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -136,34 +135,6 @@ pub struct Tenant {
     pub workers: BTreeSet<String>,
 }
 
-/// Why a configuration cannot be used. Messages never carry a key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file cannot be read.
-    #[error("cannot read the serve config {}: {message}", path.display())]
-    Read {
-        /// The path given.
-        path: PathBuf,
-        /// The operating system's reason.
-        message: String,
-    },
-    /// The TOML is malformed or has an unknown key.
-    #[error("serve config: {0}")]
-    Toml(String),
-    /// A value is wrong; the message names where.
-    #[error("serve config: {0}")]
-    Invalid(String),
-    /// A plugin cannot be loaded.
-    #[error("serve config: plugin {name}: {message}")]
-    Plugin {
-        /// The plugin's name in `[plugins]`.
-        name: String,
-        /// What is wrong with it.
-        message: String,
-    },
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -176,7 +147,7 @@ struct ConfigFile {
     #[serde(default)]
     plugins: BTreeMap<String, PluginFile>,
     #[serde(default)]
-    workers: BTreeMap<String, super::workers::WorkerFile>,
+    workers: BTreeMap<String, super::stored::WorkerFile>,
 }
 
 #[derive(Deserialize)]
@@ -277,7 +248,7 @@ impl ServeConfig {
         }
         let mut workers = BTreeMap::new();
         for (name, worker) in file.workers {
-            let stored = super::workers::load(&name, worker, base, &policies)?;
+            let stored = super::stored::load(&name, worker, base, &policies)?;
             workers.insert(name, stored);
         }
         let mut tenants = Vec::new();

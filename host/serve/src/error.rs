@@ -1,8 +1,8 @@
-//! Why `isobox serve` could not start, or how it ended badly.
+//! Why `isobox serve` could not start (its configuration, its address),
+//! or how it ended badly.
 
 use std::net::SocketAddr;
-
-use crate::config::ConfigError;
+use std::path::PathBuf;
 
 /// A failure of the server itself (a request's failure is an HTTP answer,
 /// never this).
@@ -28,4 +28,32 @@ pub enum ServeError {
     /// The server's task ended abnormally (it panicked or was cancelled).
     #[error("the server's task ended abnormally: {0}")]
     Task(String),
+}
+
+/// Why a configuration cannot be used. Messages never carry a key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the serve config {}: {message}", path.display())]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// The TOML is malformed or has an unknown key.
+    #[error("serve config: {0}")]
+    Toml(String),
+    /// A value is wrong; the message names where.
+    #[error("serve config: {0}")]
+    Invalid(String),
+    /// A plugin cannot be loaded.
+    #[error("serve config: plugin {name}: {message}")]
+    Plugin {
+        /// The plugin's name in `[plugins]`.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }

@@ -30,6 +30,7 @@ mod limits;
 mod metrics;
 mod plugins;
 mod policies;
+mod stored;
 mod stream;
 mod workers;
 
@@ -41,8 +42,8 @@ use axum::routing::{any, get, post};
 use tokio::sync::watch;
 
 pub use api::OPENAPI_JSON;
-pub use config::{ConfigError, ServeConfig, ServerSettings, Tenant, key_sha256_hex};
-pub use error::ServeError;
+pub use config::{ServeConfig, ServerSettings, Tenant, key_sha256_hex};
+pub use error::{ConfigError, ServeError};
 pub use limits::{AboveCeiling, LimitValues};
 pub use metrics::Metrics;
 

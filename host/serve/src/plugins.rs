@@ -7,8 +7,11 @@ use serde::Deserialize;
 
 use isobox::Capability;
 
-use super::config::{BUILTIN_CAPABILITIES, ConfigError};
+use super::error::ConfigError;
 use super::policies::relative_to;
+
+/// The built-in capabilities a tenant may be allowed.
+pub const BUILTIN_CAPABILITIES: [&str; 2] = ["kv", "todo"];
 
 /// `[plugins.NAME]` as written.
 #[derive(Deserialize)]

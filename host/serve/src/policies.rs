@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use isobox::egress::{Credential, EgressPolicy, EgressPolicyBuilder, PolicyError};
 
-use super::config::ConfigError;
+use super::error::ConfigError;
 
 /// Where a policy's settings are, kept to build it again with a tenant's
 /// credentials.

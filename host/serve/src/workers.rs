@@ -18,8 +18,6 @@
 //! workers = ["hello"]            # the workers this tenant may call
 //! ```
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -35,11 +33,6 @@ use isobox::RunRequest;
 use isobox::worker::{HttpRequest, HttpResponse, WorkerOutcome};
 
 use super::api::{ApiError, AppState, RunBody, authenticate, build_request, finish, read_body, request_id};
-use super::config::{BUILTIN_CAPABILITIES, ConfigError};
-use super::limits::LimitValues;
-
-/// The largest worker source file.
-const MAX_WORKER_FILE_BYTES: u64 = 4 << 20;
 
 /// Request headers a worker does not see: the caller's key and hop-by-hop ones.
 const DROPPED_REQUEST_HEADERS: [&str; 8] = [
@@ -60,81 +53,6 @@ const DROPPED_RESPONSE_HEADERS: [&str; 5] = [
     "transfer-encoding",
     "upgrade",
 ];
-
-/// `[workers.NAME]` as written in the config.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct WorkerFile {
-    file: PathBuf,
-    #[serde(default)]
-    capabilities: Vec<String>,
-    #[serde(default)]
-    egress: Option<String>,
-    #[serde(default)]
-    limits: LimitValues,
-}
-
-/// A stored worker: its source, read when the config is loaded.
-#[derive(Clone, Debug)]
-pub(crate) struct StoredWorker {
-    code: Arc<str>,
-    filename: String,
-    capabilities: Vec<String>,
-    egress: Option<String>,
-    limits: LimitValues,
-}
-
-/// Reads `[workers.NAME]`'s file and checks its grants against the config.
-pub(crate) fn load(
-    name: &str,
-    worker: WorkerFile,
-    base: Option<&Path>,
-    policies: &BTreeMap<String, isobox::egress::Egress>,
-) -> Result<StoredWorker, ConfigError> {
-    let invalid = |message: String| ConfigError::Invalid(format!("worker {name}: {message}"));
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(invalid("a worker's name may hold only letters, digits, - and _".into()));
-    }
-    let path = match base {
-        Some(base) => base.join(&worker.file),
-        None => worker.file.clone(),
-    };
-    let size = std::fs::metadata(&path)
-        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
-        .len();
-    if size > MAX_WORKER_FILE_BYTES {
-        return Err(invalid(format!(
-            "{} is over {MAX_WORKER_FILE_BYTES} bytes",
-            path.display()
-        )));
-    }
-    let code = std::fs::read_to_string(&path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
-    for capability in &worker.capabilities {
-        if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) {
-            return Err(invalid(format!(
-                "no built-in capability named \"{capability}\" (there are kv and todo)"
-            )));
-        }
-    }
-    if let Some(policy) = worker.egress.as_ref().filter(|p| !policies.contains_key(*p)) {
-        return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
-    }
-    let filename = worker
-        .file
-        .file_name()
-        .map_or_else(|| "worker.js".to_owned(), |f| f.to_string_lossy().into_owned());
-    Ok(StoredWorker {
-        code: code.into(),
-        filename,
-        capabilities: worker.capabilities,
-        egress: worker.egress,
-        limits: worker.limits,
-    })
-}
 
 /// `ANY /v1/workers/{name}` and `ANY /v1/workers/{name}/{*path}`.
 pub(crate) async fn stored(State(state): State<Arc<AppState>>, request: Request) -> Response {

@@ -21,8 +21,9 @@ use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 use wasmtime_wizer::Wizer;
 
+use crate::bindings::GuestModuleKind;
 use crate::outcome::{ErrorKind, Phase, RunError};
-use crate::sandbox::{GuestModuleKind, RunState};
+use crate::sandbox::RunState;
 use crate::{Lang, RunRequest};
 
 pub use imports::PROXY_IMPORTS;

@@ -17,7 +17,6 @@ mod grant;
 mod json;
 mod kv;
 mod native;
-pub(crate) mod pending;
 mod plugin;
 mod record;
 mod run;
@@ -41,37 +40,3 @@ pub use self::types::{
 /// wasmtime's component value, what [`NativeCapability`] implementations
 /// take and return.
 pub use wasmtime::component::Val;
-
-use wasmtime::component::Resource;
-
-use self::pending::PendingCall;
-use crate::sandbox::{BridgeHost, GuestStarted, HostPendingCall, JsNode, RunState};
-
-impl BridgeHost for RunState {
-    fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
-        Ok(match self.capabilities.start(&binding, &method, args) {
-            Started::Done(outcome) => GuestStarted::Done(outcome),
-            // The table is full only when the guest floods it: the trap
-            // ends the run.
-            Started::Pending(call) => GuestStarted::Pending(self.table.push(call)?),
-        })
-    }
-}
-
-impl HostPendingCall for RunState {
-    fn subscribe(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Resource<wasmtime_wasi::p2::DynPollable>> {
-        wasmtime_wasi::p2::subscribe(&mut self.table, call)
-    }
-
-    fn take(
-        &mut self,
-        call: Resource<PendingCall>,
-    ) -> wasmtime::Result<Option<Result<Vec<JsNode>, crate::sandbox::BridgeCallError>>> {
-        Ok(self.table.get_mut(&call)?.take())
-    }
-
-    fn drop(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<()> {
-        self.table.delete(call)?;
-        Ok(())
-    }
-}

@@ -18,7 +18,7 @@ use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::CapabilityError;
-use crate::sandbox::MemoryLimiter;
+use crate::memory::MemoryLimiter;
 
 /// A compiled plugin, ready to be instantiated per run.
 #[derive(Clone)]

@@ -12,11 +12,11 @@ use wasmtime::component::Val;
 use super::CapabilityError;
 use super::grant::{CapabilityInner, Grant, Implementation};
 use super::native::CallContext;
-use super::pending::{CallOutcome, PendingCall, call_error};
 use super::plugin::{PluginInstance, PluginLimits};
 use super::record::CapabilityCall;
+use crate::bindings::pending::{CallOutcome, PendingCall, call_error};
+use crate::bindings::{BridgeCallError, JsNode as WireNode};
 use crate::capability::types::{self, BridgeError, TreeLimits};
-use crate::sandbox::{BridgeCallError, JsNode as WireNode};
 
 struct Bound {
     grant: Grant,

@@ -49,7 +49,7 @@ pub fn strip(source: &str, filename: &str) -> Result<String, RunError> {
             phase: Phase::Compile,
             kind: ErrorKind::SyntaxError,
             name: Some("SyntaxError".into()),
-            message: crate::run::bounded(format!("{filename}: {}", error.message)),
+            message: crate::text::bounded(format!("{filename}: {}", error.message)),
             stack: None,
             line: error.line,
             column: error.column,
@@ -62,7 +62,7 @@ pub fn strip(source: &str, filename: &str) -> Result<String, RunError> {
             phase: Phase::Compile,
             kind: ErrorKind::SyntaxError,
             name: Some("SyntaxError".into()),
-            message: crate::run::bounded(format!(
+            message: crate::text::bounded(format!(
                 "{}: this build of isobox cannot run TypeScript (built without its `typescript` feature); \
                  send JavaScript, or enable the feature",
                 filename

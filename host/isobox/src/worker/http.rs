@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bindings::{GuestHttpRequest, GuestHttpResponse};
 use crate::outcome::{ErrorKind, Phase, RunError};
-use crate::sandbox::{GuestHttpRequest, GuestHttpResponse};
 
 /// The most headers a worker's request may have.
 const MAX_HEADERS: usize = 256;

@@ -4,10 +4,11 @@
 
 use wasmtime::component::Val;
 
-use super::error::{BridgeError, truncate};
+use super::error::BridgeError;
 use super::model::{CapabilityInterface, Case, Field, Function, TypeKind, WitType};
 use super::node::{JsNode, TreeLimits, js_number};
 use super::path::{Path, Segment};
+use crate::text::truncated as truncate;
 
 /// Checks a call's arguments against `method`'s WIT signature and converts
 /// them. `nodes` is the flattened JS array of the arguments (node 0); the

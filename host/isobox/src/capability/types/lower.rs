@@ -4,11 +4,12 @@
 
 use wasmtime::component::Val;
 
-use super::error::{BridgeError, CallError, truncate};
+use super::error::{BridgeError, CallError};
 use super::lift::Failure;
 use super::model::{CapabilityInterface, Function, TypeKind, WitType};
 use super::node::{JsNode, TreeLimits};
 use super::path::{Path, Segment};
+use crate::text::truncated as truncate;
 
 /// The largest integer a JavaScript number holds exactly: 2^53 - 1.
 const MAX_SAFE: u64 = (1 << 53) - 1;

@@ -73,7 +73,7 @@ impl WitType {
             }
             WitType::Named(index) => iface.types[*index].wit_name.clone(),
         };
-        super::error::truncate(&name, 200)
+        crate::text::truncated(&name, 200)
     }
 }
 

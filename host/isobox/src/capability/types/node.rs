@@ -2,7 +2,7 @@
 //! flattened into a list of nodes, node 0 the root, containers referring to
 //! other nodes by index.
 
-use super::error::truncate;
+use crate::text::truncated as truncate;
 
 /// One node of a flattened JavaScript value. Node 0 of a tree is its root;
 /// [`Array`](Self::Array) and [`Object`](Self::Object) refer to other nodes

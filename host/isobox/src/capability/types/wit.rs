@@ -8,9 +8,10 @@ use std::path::Path;
 
 use wit_parser::{Docs, FunctionKind, InterfaceId, PackageId, Resolve, Type, TypeDefKind, TypeId};
 
-use super::error::{WitError, truncate};
+use super::error::WitError;
 use super::model::{CapabilityInterface, Case, Field, Function, Param, TypeDef, TypeKind, WitType};
 use super::names::{camel_case, parameter_name, pascal_case};
+use crate::text::truncated as truncate;
 
 /// The most WIT text (all files of a package and its `deps/` together) a
 /// capability may be loaded from: 1 MiB.

@@ -3,7 +3,7 @@
 
 use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 
-use crate::sandbox::{BridgeCallError, JsNode};
+use super::{BridgeCallError, JsNode};
 
 /// What a call produced: the result as a JS value tree, or the error to throw.
 pub type CallOutcome = Result<Vec<JsNode>, BridgeCallError>;
