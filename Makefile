@@ -60,9 +60,10 @@ fmt-check:
 lint: setup
 	$(CARGO) clippy --release $(CARGO_FLAGS) $(HOST_CRATES) --all-targets -- -D warnings
 
-## lint-guest: clippy on the guest and the plugins for wasm32-wasip2 (the
-## guest build's settings: scripts/guest-env.sh)
-lint-guest: setup
+## lint-guest: clippy on the guest and the plugins for wasm32-wasip2, with the
+## settings the guest is built with (host/isobox/build.rs writes them while
+## `lint` checks the isobox crate; scripts/guest-env.sh reads them)
+lint-guest: lint
 	@bash scripts/guest-env.sh $(CARGO) clippy --release $(CARGO_FLAGS) --target wasm32-wasip2 \
 	  -p isobox-guest -p isobox-plugin-text -p isobox-plugin-faulty -- -D warnings
 	@bash scripts/guest-env.sh $(CARGO) clippy --release $(CARGO_FLAGS) --target wasm32-wasip2 \

@@ -13,12 +13,13 @@
 //! The guest needs clang-19, llvm-ar-19 and Debian's wasi-libc headers and the
 //! `wasm32-wasip2` Rust target; `scripts/setup.sh` (run by `make`) installs them.
 
+#[path = "../wasm_build.rs"]
+mod wasm_build;
+
 use std::env;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// Bytes of shadow stack the guest is linked with (stack first in memory).
-/// `scripts/guest-env.sh` (the guest's clippy run) repeats these settings.
 const GUEST_STACK_BYTES: u32 = 1024 * 1024;
 
 fn main() {
@@ -29,28 +30,21 @@ fn main() {
         let app = env::var("ISOBOX_APP_WASM").unwrap_or_default();
         if Path::new(&prebuilt).is_file() && (!with_app || Path::new(&app).is_file()) {
             println!("cargo:rustc-env=ISOBOX_GUEST_WASM={prebuilt}");
-            println!("cargo:rustc-env=ISOBOX_APP_WASM={app}");
+            if with_app {
+                println!("cargo:rustc-env=ISOBOX_APP_WASM={app}");
+            }
             return;
         }
         panic!("ISOBOX_GUEST_WASM={prebuilt} must be a file (and ISOBOX_APP_WASM={app}, with the `app` feature)");
     }
 
-    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .ancestors()
-        .nth(2)
-        .expect("host/isobox lives two levels below the workspace root")
-        .to_path_buf();
+    let root = wasm_build::workspace_root();
     for watched in ["guest/src", "guest/c", "guest/Cargo.toml", "wit", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("guest");
-    let stack_header = root.join("guest/c/quickjs-wasi-stack.h");
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = wasm_build::target_dir(&root, "guest");
+    let settings = guest_settings(&root);
+    write_settings(&target_dir, &settings);
 
     let built = target_dir.join("wasm32-wasip2/release/isobox_guest.wasm");
     let sandbox = target_dir.join("isobox_guest_sandbox.wasm");
@@ -60,12 +54,14 @@ fn main() {
         builds.push(("isobox-guest/proxy", &app));
     }
     for (features, copy) in builds {
-        build_guest(&cargo, &root, &target_dir, &stack_header, features);
+        build_guest(&root, &target_dir, &settings, features);
         assert!(built.is_file(), "the guest build did not produce {}", built.display());
         copy_if_changed(&built, copy);
     }
     println!("cargo:rustc-env=ISOBOX_GUEST_WASM={}", sandbox.display());
-    println!("cargo:rustc-env=ISOBOX_APP_WASM={}", app.display());
+    if with_app {
+        println!("cargo:rustc-env=ISOBOX_APP_WASM={}", app.display());
+    }
     println!("cargo:rustc-env=ISOBOX_GUEST_STACK_BYTES={GUEST_STACK_BYTES}");
 }
 
@@ -78,55 +74,58 @@ fn copy_if_changed(from: &Path, to: &Path) {
     }
 }
 
+/// The environment the guest builds with: Debian's clang-19 and wasi-libc
+/// for QuickJS's C (rquickjs-sys would otherwise download wasi-sdk), the
+/// stack header, and the guest's link arguments.
+fn guest_settings(root: &Path) -> Vec<(&'static str, String)> {
+    let stack_header = root.join("guest/c/quickjs-wasi-stack.h");
+    vec![
+        ("RQUICKJS_SYS_NO_WASI_SDK", "1".into()),
+        (
+            "CC_wasm32_wasip2",
+            env::var("ISOBOX_GUEST_CC").unwrap_or_else(|_| "clang-19".into()),
+        ),
+        (
+            "AR_wasm32_wasip2",
+            env::var("ISOBOX_GUEST_AR").unwrap_or_else(|_| "llvm-ar-19".into()),
+        ),
+        (
+            "CFLAGS_wasm32_wasip2",
+            format!("-isystem /usr/include/wasm32-wasi -include {}", stack_header.display()),
+        ),
+        (
+            "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
+            format!("-C link-arg=--stack-first -C link-arg=-zstack-size={GUEST_STACK_BYTES}"),
+        ),
+    ]
+}
+
+/// Writes the settings as shell `export` lines to `guest-build.env` in the
+/// guest's target directory, for `scripts/guest-env.sh` (the guest's clippy
+/// run), so the guest is linted exactly as it is built.
+fn write_settings(target_dir: &Path, settings: &[(&'static str, String)]) {
+    let text: String = settings
+        .iter()
+        .map(|(name, value)| format!("export {name}='{value}'\n"))
+        .collect();
+    let path = target_dir.join("guest-build.env");
+    std::fs::create_dir_all(target_dir).unwrap_or_else(|e| panic!("creating {}: {e}", target_dir.display()));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+}
+
 /// One cargo build of the guest for wasm32-wasip2.
-fn build_guest(cargo: &str, root: &Path, target_dir: &Path, stack_header: &Path, features: &str) {
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(root)
-        .args(["build", "--package", "isobox-guest", "--release", "--locked"])
-        .args(["--target", "wasm32-wasip2", "--target-dir"])
-        .arg(target_dir);
+fn build_guest(root: &Path, target_dir: &Path, settings: &[(&'static str, String)], features: &str) {
+    let mut command = wasm_build::wasm_cargo(root, target_dir);
+    command.args(["--package", "isobox-guest"]);
     if !features.is_empty() {
         command.args(["--features", features]);
     }
-    // The outer build's settings are for the host target, not the guest's.
-    for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CARGO_PRIMARY_PACKAGE",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        // rquickjs-sys would otherwise download wasi-sdk; Debian's clang and
-        // wasi-libc headers build QuickJS offline.
-        .env("RQUICKJS_SYS_NO_WASI_SDK", "1")
-        .env(
-            "CC_wasm32_wasip2",
-            env::var("ISOBOX_GUEST_CC").unwrap_or_else(|_| "clang-19".into()),
-        )
-        .env(
-            "AR_wasm32_wasip2",
-            env::var("ISOBOX_GUEST_AR").unwrap_or_else(|_| "llvm-ar-19".into()),
-        )
-        .env(
-            "CFLAGS_wasm32_wasip2",
-            format!("-isystem /usr/include/wasm32-wasi -include {}", stack_header.display()),
-        )
-        .env(
-            "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
-            format!("-C link-arg=--stack-first -C link-arg=-zstack-size={GUEST_STACK_BYTES}"),
-        );
-
-    let status = command.status().expect("running cargo to build the guest");
-    if !status.success() {
-        panic!(
-            "building the sandbox guest for wasm32-wasip2 failed ({status}): see the compiler output above; \
-             if clang-19, wasi-libc or the wasm32-wasip2 target is missing, run `make setup` (scripts/setup.sh)"
-        );
-    }
+    command.envs(settings.iter().map(|(name, value)| (name, value)));
+    wasm_build::run(
+        command,
+        "the sandbox guest",
+        "if clang-19, wasi-libc or the wasm32-wasip2 target is missing, run `make setup` (scripts/setup.sh)",
+    );
 }

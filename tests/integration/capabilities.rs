@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use isobox::capability::Val;
-use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore};
+use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore, Val};
 use isobox::{Capability, Limits, Outcome, RunRequest};
 use serde_json::{Value, json};
 

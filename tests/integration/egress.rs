@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use isobox::egress::{AuditDecision, Egress, EgressPolicy, FilterVerdict};
-use isobox::egress::{EgressPolicyBuilder, Rule};
+use isobox::egress::{AuditDecision, Egress, EgressPolicy, EgressPolicyBuilder, FilterVerdict, Rule};
 use isobox::{Limits, Outcome, RunRequest};
 use serde_json::{Value, json};
 

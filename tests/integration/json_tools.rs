@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use isobox::capability::McpTools;
-use isobox::capability::{CallContext, CapabilityError};
+use isobox::capability::{CallContext, CapabilityError, McpTools};
 use isobox::{Capability, Limits, Outcome, RunRequest};
 use serde_json::{Map, Value, json};
 

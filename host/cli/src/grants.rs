@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use isobox::capability::{CapabilityInterface, McpTools, WitPackage};
-use isobox::capability::{KvStore, TodoStore};
+use isobox::capability::{CapabilityInterface, KvStore, McpTools, TodoStore, WitPackage};
 use isobox::{Capability, Engine, RunRequest};
 
 #[derive(Args, Default)]

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::range::LimitError;
-use crate::range::{check, duration_ms};
+use crate::range::{LimitError, check, duration_ms};
 
 /// Limits on the outgoing HTTP requests of one run. Every field has a
 /// default (see [`EgressLimits::default`]) and a range that

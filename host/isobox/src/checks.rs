@@ -1,8 +1,9 @@
 //! The checks a request passes before any Wasm runs, in one place for
 //! [`Engine::run`](crate::Engine::run), [`Engine::dispatch`](crate::Engine::dispatch)
 //! and `build_app`: limits in range, capability names, the code (fence
-//! removed, not JSX, not empty, within `code_bytes`), the file name, and the
-//! input within `input_bytes`. Pure: no Wasm, no I/O.
+//! removed, not JSX, not empty, within `code_bytes`) and the file name; and,
+//! for a run or a dispatch, the input within `input_bytes`. Pure: no Wasm,
+//! no I/O.
 
 use std::collections::BTreeSet;
 
@@ -26,16 +27,12 @@ fn invalid(message: String) -> RunError {
     RunError::new(Phase::Input, ErrorKind::InvalidInput, message)
 }
 
-/// Checks `request` (removing a markdown fence around its code) and gives
-/// its input as JSON text; `memory_ceiling` is the most memory a run may ask for.
+/// Checks `request`, removing a markdown fence around its code;
+/// `memory_ceiling` is the most memory a run may ask for.
 ///
 /// # Errors
 /// An `input` / `invalid-input` [`RunError`] naming the first problem.
-pub(crate) fn check_request(
-    request: &mut RunRequest,
-    memory_ceiling: u64,
-    purpose: Purpose,
-) -> Result<String, RunError> {
+pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpose: Purpose) -> Result<(), RunError> {
     let limits = &request.limits;
     limits
         .validate_with_memory_ceiling(memory_ceiling)
@@ -84,15 +81,24 @@ pub(crate) fn check_request(
             limits.code_bytes
         )));
     }
+    Ok(())
+}
+
+/// The input of a run as JSON text, within `input_bytes`.
+///
+/// # Errors
+/// An `input` / `invalid-input` [`RunError`] when it cannot be written as
+/// JSON or is over the limit.
+pub(crate) fn input_json(request: &RunRequest) -> Result<String, RunError> {
     let input_json = match &request.input {
         None => "null".to_owned(),
         Some(value) => serde_json::to_string(value).map_err(|e| invalid(format!("the input is not JSON: {e}")))?,
     };
-    if input_json.len() > limits.input_bytes as usize {
+    let limit = request.limits.input_bytes;
+    if input_json.len() > limit as usize {
         return Err(invalid(format!(
-            "the input is {} bytes of JSON, over the input_bytes limit of {}",
-            input_json.len(),
-            limits.input_bytes
+            "the input is {} bytes of JSON, over the input_bytes limit of {limit}",
+            input_json.len()
         )));
     }
     Ok(input_json)
@@ -103,8 +109,11 @@ mod tests {
     use super::*;
     use crate::Limits;
 
+    /// The checks of a run: the request, then its input.
     fn check(request: &mut RunRequest) -> Result<String, String> {
-        check_request(request, 512 << 20, Purpose::Run).map_err(|e| e.message)
+        check_request(request, 512 << 20, Purpose::Run)
+            .and_then(|()| input_json(request))
+            .map_err(|e| e.message)
     }
 
     #[test]

@@ -57,7 +57,8 @@ impl Engine {
     /// in the bytecode cache, strips TypeScript on a miss, and moves the code
     /// into the guest's request (the host keeps the limits and the name).
     pub(crate) fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
-        let input_json = crate::checks::check_request(request, self.inner.config.max_memory_bytes, Purpose::Run)?;
+        crate::checks::check_request(request, self.inner.config.max_memory_bytes, Purpose::Run)?;
+        let input_json = crate::checks::input_json(request)?;
         let main_name = request.filename.clone();
         let modules = crate::modules::take_modules(request, &main_name)?;
         let form = match request.form {

@@ -3,8 +3,7 @@
 //! named entries (`env.memory.createEntities`, `env.memory.Entity`,
 //! `fetch`, `URL` ...) that a query is matched against. Pure logic.
 
-use isobox::capability::Grant;
-use isobox::capability::{CapabilityInterface, McpTools};
+use isobox::capability::{CapabilityInterface, Grant, McpTools};
 use isobox::typescript::GLOBALS;
 
 /// The most entries one `search` shows.

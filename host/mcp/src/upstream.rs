@@ -15,7 +15,7 @@
 //!   Images, audio and resources are not carried.
 //!
 //! A result with `isError: true` rejects with an `Error` whose message is
-//! its text (bounded to 1,024 characters); a protocol failure (the server answers an
+//! its text (bounded to 1 KiB); a protocol failure (the server answers an
 //! error, or has exited) with an `Error` named `CapabilityError`. A call
 //! cut short by the run's end (its wall-clock limit, say) is cancelled
 //! upstream (`notifications/cancelled`).
@@ -37,8 +37,7 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
 use isobox::Capability;
-use isobox::capability::{CallContext, CapabilityError};
-use isobox::capability::{McpTools, McpToolsError, valid_binding_name};
+use isobox::capability::{CallContext, CapabilityError, McpTools, McpToolsError, valid_binding_name};
 
 /// How long an upstream server may take to start and answer `initialize`
 /// and `tools/list`.
@@ -347,12 +346,14 @@ pub(crate) fn tool_value(result: CallToolResult, structured: bool) -> Result<Val
     Ok(Value::String(joined))
 }
 
-/// At most 1,024 characters of an upstream's message, marked when cut.
-fn bounded(message: String) -> String {
-    match message.char_indices().nth(1024) {
-        Some((cut, _)) => format!("{}...", &message[..cut]),
-        None => message,
+/// At most 1 KiB of an upstream's message, cut on a character boundary and
+/// marked when cut.
+fn bounded(mut message: String) -> String {
+    if message.len() > 1024 {
+        message.truncate(message.floor_char_boundary(1024));
+        message.push_str("...");
     }
+    message
 }
 
 #[cfg(test)]

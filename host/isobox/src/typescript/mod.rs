@@ -17,6 +17,9 @@
 #[cfg(feature = "typescript")]
 mod swc;
 
+#[cfg(feature = "typescript")]
+use swc::strip as strip_types;
+
 use crate::outcome::{ErrorKind, Phase, RunError};
 
 /// TypeScript declarations of everything the sandbox's global scope offers
@@ -43,33 +46,35 @@ pub const GLOBALS: &str = include_str!("globals.d.ts");
 /// without the `typescript` feature, the same kind of error for any input,
 /// saying that this build cannot run TypeScript.
 pub fn strip(source: &str, filename: &str) -> Result<String, RunError> {
-    #[cfg(feature = "typescript")]
-    {
-        swc::strip(source, filename).map_err(|error| RunError {
-            phase: Phase::Compile,
-            kind: ErrorKind::SyntaxError,
-            name: Some("SyntaxError".into()),
-            message: crate::text::bounded(format!("{filename}: {}", error.message)),
-            stack: None,
-            line: error.line,
-            column: error.column,
-        })
-    }
-    #[cfg(not(feature = "typescript"))]
-    {
-        let _ = source;
-        Err(RunError {
-            phase: Phase::Compile,
-            kind: ErrorKind::SyntaxError,
-            name: Some("SyntaxError".into()),
-            message: crate::text::bounded(format!(
-                "{}: this build of isobox cannot run TypeScript (built without its `typescript` feature); \
-                 send JavaScript, or enable the feature",
-                filename
-            )),
-            stack: None,
-            line: None,
-            column: None,
-        })
-    }
+    strip_types(source, filename).map_err(|error| RunError {
+        phase: Phase::Compile,
+        kind: ErrorKind::SyntaxError,
+        name: Some("SyntaxError".into()),
+        message: crate::text::bounded(format!("{filename}: {}", error.message)),
+        stack: None,
+        line: error.line,
+        column: error.column,
+    })
+}
+
+/// Why TypeScript could not be stripped: the first problem, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StripError {
+    message: String,
+    /// 1-based.
+    line: Option<u32>,
+    /// 1-based, in characters.
+    column: Option<u32>,
+}
+
+/// Without swc, every TypeScript file is refused, saying why.
+#[cfg(not(feature = "typescript"))]
+fn strip_types(_source: &str, _filename: &str) -> Result<String, StripError> {
+    Err(StripError {
+        message: "this build of isobox cannot run TypeScript (built without its `typescript` feature); \
+                  send JavaScript, or enable the feature"
+            .into(),
+        line: None,
+        column: None,
+    })
 }

@@ -15,15 +15,7 @@ use swc_common::sync::Lrc;
 use swc_common::{GLOBALS, Globals, SourceMap, Span};
 use swc_ts_fast_strip::{Mode, Options, operate};
 
-/// Why TypeScript could not be stripped: the first problem, where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct StripError {
-    pub message: String,
-    /// 1-based.
-    pub line: Option<u32>,
-    /// 1-based, in characters.
-    pub column: Option<u32>,
-}
+use super::StripError;
 
 type Collected = Arc<Mutex<Vec<(String, Option<Span>)>>>;
 
