@@ -12,7 +12,7 @@ ISOBOX_DIST := target/dist/isobox
 # the crate that builds the test plugins.
 HOST_CRATES := -p isobox-egress -p isobox -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
-.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-serve bench-workers fmt clean ts-differential check-types token-report
+.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -38,7 +38,8 @@ guest: setup
 ## then every test: unit (each host crate and the guest), integration (one
 ## binary, including every file in examples/), CLI and doc tests, the WPT
 ## run, and the declarations `isobox types` prints, checked by the
-## TypeScript compiler; the `isobox mcp` tests use npm packages that
+## TypeScript compiler, and the fuzz targets' corpus and regressions
+## replayed (fuzz/); the `isobox mcp` tests use npm packages that
 ## tests/mcp/install.sh installs (pinned)
 test: setup style
 	@bash tests/mcp/install.sh
@@ -49,6 +50,7 @@ test: setup style
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-cli --test wpt
 	$(CARGO) build --release $(CARGO_FLAGS) -p isobox-cli -p isobox-plugins
 	@bash scripts/check-types/run.sh $(ISOBOX)
+	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-fuzz --test replay
 
 ## style: what CI gates besides the tests: rustfmt and clippy (-D warnings)
 style: fmt-check lint lint-guest
@@ -103,6 +105,25 @@ bench-serve: dist
 ## `wasmtime serve` of the `isobox build` output against `isobox serve`'s worker route
 bench-workers: dist
 	@bash scripts/bench-workers.sh $(ISOBOX_DIST)
+
+## soak: a million mixed runs (SOAK_RUNS overrides) through the release build of
+## `isobox serve` on 127.0.0.1; the server's resident memory, descriptors and
+## threads every 100,000 runs must stay flat, with no 5xx but deliberate 503s
+## (scripts/soak.sh). Not part of `make test`
+soak: setup
+	$(CARGO) build --release $(CARGO_FLAGS) -p isobox-cli --bin isobox --example soak
+	@bash scripts/soak.sh $(ISOBOX)
+
+## fuzz: every fuzz target (fuzz/, libFuzzer on stable Rust) for FUZZ_SECONDS each
+## (default 60); a crash is kept under target/fuzz/artifacts/ and fails the run
+.PHONY: fuzz fuzz-smoke
+fuzz: setup
+	@bash scripts/fuzz.sh
+
+## fuzz-smoke: the fuzz targets' replay test (fuzz/regressions, fuzz/corpus), then each
+## target for 15 s under libFuzzer (make test runs the replay test alone)
+fuzz-smoke: setup
+	@bash scripts/fuzz.sh --smoke
 
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:

@@ -122,6 +122,21 @@ impl std::fmt::Display for Where<'_> {
     }
 }
 
+/// The UTF-8 of a string crossing to a capability; one holding a lone
+/// surrogate is a TypeError naming where it is.
+fn well_formed(ctx: &Ctx<'_>, text: &rquickjs::String<'_>, at: &Where<'_>, what: &str) -> rquickjs::Result<String> {
+    match text.to_string() {
+        Err(rquickjs::Error::Utf8(_)) => Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "{at}: {what} holds a lone surrogate (half of a UTF-16 pair), which cannot cross to a \
+                 capability: pass text.toWellFormed() to replace it with U+FFFD"
+            ),
+        )),
+        other => other,
+    }
+}
+
 /// Appends `value` (and what it holds) to `nodes`; returns its index.
 /// `path` holds the containers being flattened, to refuse cycles.
 fn flatten<'js>(
@@ -147,7 +162,7 @@ fn flatten<'js>(
     } else if let Some(n) = value.as_number() {
         Some(JsNode::Number(n))
     } else if let Some(s) = value.as_string() {
-        Some(JsNode::Text(s.to_string()?))
+        Some(JsNode::Text(well_formed(ctx, s, at, "the string")?))
     } else if value.is_big_int() {
         let big: BigInt = value.clone().into_big_int().ok_or(rquickjs::Error::Unknown)?;
         let text: String = ctx.globals().get::<_, Function>("String")?.call((big,))?;
@@ -204,8 +219,8 @@ fn flatten<'js>(
         JsNode::Array(items)
     } else {
         let mut entries = Vec::new();
-        for key in object.keys::<String>() {
-            let key = key?;
+        for key in object.keys::<rquickjs::String>() {
+            let key = well_formed(ctx, &key?, at, "a key")?;
             let item: Value = object.get(key.as_str())?;
             at.segments.push(Segment::Key(key.clone()));
             let child = flatten(ctx, &item, nodes, path, at)?;

@@ -17,9 +17,14 @@ const PRELUDE: &str = include_str!("console.js");
 /// functions and calls no host import.
 pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:console", PRELUDE)?;
-    let sink = Function::new(ctx.clone(), |level: u32, line: String| -> bool {
-        write(level_from_index(level), &line)
-    })?;
+    // A line holding a lone surrogate is written with U+FFFD in its place:
+    // logging never throws for the text it is given.
+    let sink = Function::new(
+        ctx.clone(),
+        |level: u32, line: rquickjs::String<'_>| -> rquickjs::Result<bool> {
+            Ok(write(level_from_index(level), &crate::text::lossy(&line)?))
+        },
+    )?;
     installer.call::<_, ()>((sink,))
 }
 

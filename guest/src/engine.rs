@@ -104,6 +104,7 @@ pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
         let engine = slot.as_ref().expect("engine initialised");
         engine.context.with(|ctx| {
             arm_stack_limit(&ctx, request.max_stack_bytes);
+            crate::fetch::set_max_header_bytes(request.max_header_bytes);
             web::start_run();
             let outcome = run_in(&ctx, &request);
             rejections::report(&ctx);

@@ -63,6 +63,8 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     let native = Object::new(ctx.clone())?;
     native.set("send", Function::new(ctx.clone(), send)?)?;
     native.set("parseUrl", Function::new(ctx.clone(), parse_url)?)?;
+    native.set("headerName", Function::new(ctx.clone(), header_name)?)?;
+    native.set("headerValue", Function::new(ctx.clone(), header_value)?)?;
     native.set(
         "readBody",
         Function::new(ctx.clone(), |id: u32| {
@@ -81,6 +83,91 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     )?;
     let deliver: Function = installer.call((native,))?;
     DELIVER.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, deliver)));
+    Ok(())
+}
+
+/// The most fields one request may carry: HTTP servers refuse far fewer,
+/// and wasi:http's header map holds at most 32,768.
+const MAX_HEADER_FIELDS: usize = 4096;
+
+thread_local! {
+    /// The run's cap on a request's header section (names, values and 4
+    /// bytes per field): the egress policy's `max_header_bytes`.
+    static MAX_HEADER_BYTES: std::cell::Cell<u32> = const { std::cell::Cell::new(64 * 1024) };
+}
+
+/// Sets the run's cap on request headers (from the run request).
+pub fn set_max_header_bytes(bytes: u32) {
+    MAX_HEADER_BYTES.with(|cap| cap.set(bytes));
+}
+
+/// A header name checked against the token grammar, lowercased.
+fn header_name(ctx: Ctx<'_>, name: rquickjs::String<'_>) -> rquickjs::Result<String> {
+    let name = crate::text::lossy(&name)?;
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        let shown: String = name.chars().take(64).collect();
+        return Err(Exception::throw_type(
+            &ctx,
+            &format!("Headers: \"{shown}\" is not a valid header name"),
+        ));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+/// A header value without leading and trailing HTTP whitespace; NUL, CR
+/// and LF inside are a TypeError. An unchanged value is handed back as the
+/// same JS string (no copy back into JS).
+fn header_value<'js>(ctx: Ctx<'js>, value: rquickjs::String<'js>) -> rquickjs::Result<rquickjs::String<'js>> {
+    let text = match value.to_string() {
+        Ok(text) => text,
+        Err(rquickjs::Error::Utf8(_)) => {
+            return Err(Exception::throw_type(
+                &ctx,
+                "Headers: a header value may not hold a lone surrogate",
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    let trimmed = text.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' '));
+    if trimmed.bytes().any(|b| matches!(b, 0 | b'\n' | b'\r')) {
+        return Err(Exception::throw_type(
+            &ctx,
+            "Headers: a header value may not contain NUL, CR or LF",
+        ));
+    }
+    if trimmed.len() == text.len() {
+        Ok(value)
+    } else {
+        rquickjs::String::from_str(ctx, trimmed)
+    }
+}
+
+/// Refuses a header section the host would refuse, before any host call.
+fn check_header_section(ctx: &Ctx<'_>, headers: &[Vec<String>]) -> rquickjs::Result<()> {
+    if headers.len() > MAX_HEADER_FIELDS {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "fetch: the request has {} header fields, more than the {MAX_HEADER_FIELDS} allowed",
+                headers.len()
+            ),
+        ));
+    }
+    let bytes: usize = headers
+        .iter()
+        .map(|pair| pair.iter().map(String::len).sum::<usize>() + 4)
+        .sum();
+    let cap = MAX_HEADER_BYTES.with(std::cell::Cell::get);
+    if bytes > cap as usize {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "fetch: the request headers are {bytes} bytes (names and values, plus 4 per field), \
+                 more than the egress policy's max_header_bytes ({cap})"
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -129,6 +216,7 @@ fn send<'js>(
         None => parsed.pathname(),
     };
 
+    check_header_section(&ctx, &headers)?;
     let fields = Fields::new();
     for pair in &headers {
         let [name, value] = pair.as_slice() else { continue };
@@ -334,6 +422,25 @@ fn response_head<'js>(ctx: &Ctx<'js>, id: u32, response: IncomingResponse) -> De
 }
 
 /// The message of a `wasi:http` error, as the guest's TypeError says it.
+/// `HttpResponseIncomplete` as `http-response-incomplete` (the WIT name);
+/// any payload is left out.
+fn kebab(debug: &str) -> String {
+    let name = debug.split(['(', ' ', '{']).next().unwrap_or(debug);
+    let name = name.rsplit("::").next().unwrap_or(name);
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn describe_error(error: &ErrorCode) -> String {
     match error {
         // The host's egress filter speaks through internal-error: its
@@ -358,7 +465,14 @@ fn describe_error(error: &ErrorCode) -> String {
         }
         ErrorCode::TlsCertificateError => "fetch failed: the server's TLS certificate is not trusted".into(),
         ErrorCode::TlsProtocolError => "fetch failed: the TLS handshake failed".into(),
-        other => format!("fetch failed: {other:?}"),
+        ErrorCode::HttpProtocolError => {
+            "fetch failed: the server's response is not valid HTTP (or its head is too large)".into()
+        }
+        ErrorCode::ConnectionTerminated | ErrorCode::ConnectionReadTimeout | ErrorCode::ConnectionWriteTimeout => {
+            "fetch failed: the connection ended before the response did".into()
+        }
+        // The rest, by the name of its kind ("http-response-incomplete").
+        other => format!("fetch failed: {}", kebab(&format!("{other:?}"))),
     }
 }
 

@@ -33,7 +33,11 @@ mod random;
 mod rejections;
 mod result;
 mod subtle;
+mod text;
 mod timers;
+#[cfg(feature = "fuzzing")]
+pub mod url;
+#[cfg(not(feature = "fuzzing"))]
 mod url;
 mod web;
 mod worker;

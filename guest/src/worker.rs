@@ -97,6 +97,22 @@ pub fn handle<'js>(
             ),
         ));
     }
+    let header_bytes: usize = list
+        .iter()
+        .map(|pair| pair.iter().map(String::len).sum::<usize>() + 4)
+        .sum();
+    if header_bytes > MAX_RESPONSE_HEADER_BYTES || list.len() > MAX_RESPONSE_HEADER_FIELDS {
+        return Err(Failure::new(
+            Phase::Serialise,
+            ErrorKind::OutputLimit,
+            None,
+            &format!(
+                "the response headers are {header_bytes} bytes in {} fields, over the \
+                 {MAX_RESPONSE_HEADER_BYTES} bytes or {MAX_RESPONSE_HEADER_FIELDS} fields a response may carry",
+                list.len()
+            ),
+        ));
+    }
     Ok(HttpResponse {
         status,
         headers: list
@@ -107,6 +123,11 @@ pub fn handle<'js>(
         body: body.to_vec(),
     })
 }
+
+/// The most header bytes (names, values and 4 per field) and fields a
+/// handler's Response may carry, as a worker's or a built app's.
+pub const MAX_RESPONSE_HEADER_BYTES: usize = 64 * 1024;
+pub const MAX_RESPONSE_HEADER_FIELDS: usize = 4096;
 
 /// The sandbox's worker run: load the module, handle `request`, and give
 /// the Response to the host.

@@ -8,7 +8,7 @@ use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore, V
 use isobox::{Capability, Limits, Outcome, RunRequest};
 use serde_json::{Value, json};
 
-use crate::common::engine;
+use crate::common::{engine, ok};
 
 fn value(outcome: &Outcome) -> &Value {
     match &outcome.result {
@@ -76,10 +76,60 @@ async fn an_ungranted_capability_is_absent() {
     let granted = engine()
         .run(
             RunRequest::new("[typeof env.kv, typeof env.kv.get, Object.keys(env), Object.isFrozen(env)]")
-                .grant("kv", Capability::kv(KvStore::new())),
+                .grant("kv", Capability::kv(KvStore::shared())),
         )
         .await;
     assert_eq!(value(&granted), &json!(["object", "function", ["kv"], true]));
+}
+
+#[tokio::test]
+async fn a_per_tenant_store_granted_without_a_tenant_is_refused() {
+    // Two embedders' tenants must never meet in a namespace nobody named.
+    let kv = Capability::kv(KvStore::new());
+    for props in [
+        Value::Null,
+        json!({}),
+        json!({ "tenant": 7 }),
+        json!({ "tenant": "" }),
+        json!({ "tenant": "x".repeat(300) }),
+    ] {
+        let outcome = engine()
+            .run(RunRequest::new("await env.kv.get('k')").grant_with_props("kv", kv.clone(), props.clone()))
+            .await;
+        let error = outcome.result.expect_err("refused");
+        assert_eq!(error.kind, isobox::ErrorKind::InvalidInput, "{props}: {error:?}");
+        assert!(
+            error.message.contains("env.kv keeps data per tenant") && error.message.contains("KvStore::shared()"),
+            "{error:?}"
+        );
+    }
+    let todo = Capability::todo(TodoStore::new());
+    let outcome = engine().run(RunRequest::new("1").grant("todo", todo)).await;
+    assert!(
+        outcome
+            .result
+            .unwrap_err()
+            .message
+            .contains("env.todo keeps data per tenant")
+    );
+}
+
+#[tokio::test]
+async fn a_shared_store_is_one_namespace_for_grants_without_a_tenant() {
+    let store = KvStore::shared();
+    let kv = Capability::kv(store.clone());
+    ok(engine()
+        .run(RunRequest::new("await env.kv.put('k', 'shared'); 0").grant("kv", kv.clone()))
+        .await);
+    let read = engine()
+        .run(RunRequest::new("env.kv.get('k')").grant("kv", kv.clone()))
+        .await;
+    assert_eq!(value(&read), &json!("shared"));
+    // A tenant's grant of the same store still sees only its own keys.
+    let tenant = engine()
+        .run(RunRequest::new("env.kv.get('k')").grant_with_props("kv", kv, json!({ "tenant": "acme" })))
+        .await;
+    assert_eq!(value(&tenant), &json!(null));
 }
 
 #[tokio::test]
@@ -93,8 +143,8 @@ async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
     let outcome = engine()
         .run(
             RunRequest::new(code)
-                .grant("kv", Capability::kv(KvStore::new()))
-                .grant("todo", Capability::todo(TodoStore::new())),
+                .grant("kv", Capability::kv(KvStore::shared()))
+                .grant("todo", Capability::todo(TodoStore::shared())),
         )
         .await;
     let v = value(&outcome);
@@ -122,6 +172,43 @@ async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
 }
 
 #[tokio::test]
+async fn a_lone_surrogate_is_a_type_error_naming_the_call_and_the_path() {
+    let code = "const out = [];
+        for (const f of [() => env.kv.put('k', 'a\\uD800'), () => env.kv.put('\\uDC00', 'v'),
+                         () => env.todo.add({ title: 'ok', labels: { work: true }, ['\\uD800']: 1 }),
+                         () => env.todo.add({ title: 'x\\uDBFF' })]) {
+          try { await f(); out.push('no error'); } catch (e) { out.push(e.name + ': ' + e.message); }
+        }
+        out.push(await env.kv.put('k', 'a\\uD800'.toWellFormed()).then(() => env.kv.get('k')));
+        out";
+    let outcome = engine()
+        .run(
+            RunRequest::new(code)
+                .grant("kv", Capability::kv(KvStore::shared()))
+                .grant("todo", Capability::todo(TodoStore::shared())),
+        )
+        .await;
+    let v = value(&outcome);
+    let messages: Vec<&str> = v.as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    for (i, path) in [
+        "kv.put: args[1]",
+        "kv.put: args[0]",
+        "todo.add: args[0]",
+        "todo.add: args[0].title",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(
+            messages[i].starts_with(&format!("TypeError: {path}:")),
+            "{i}: {messages:?}"
+        );
+        assert!(messages[i].contains("lone surrogate"), "{messages:?}");
+    }
+    assert_eq!(messages[4], "a\u{FFFD}");
+}
+
+#[tokio::test]
 async fn rich_types_cross_the_bridge() {
     let code = "const a = await env.todo.add({ title: 'write tests', priority: 'high', labels: { work: true, urgent: true } });
         const b = await env.todo.add({ title: 'buy milk', due: '2026-12-01' });
@@ -135,7 +222,7 @@ async fn rich_types_cross_the_bridge() {
            search: (await env.todo.list({ tag: 'search', val: 'MILK' })).map((t) => t.id),
            counts: await env.todo.counts(), missing, invalid, removed: await env.todo.remove(b.id) })";
     let outcome = engine()
-        .run(RunRequest::new(code).grant("todo", Capability::todo(TodoStore::new())))
+        .run(RunRequest::new(code).grant("todo", Capability::todo(TodoStore::shared())))
         .await;
     let v = value(&outcome);
     assert_eq!(v["a"]["id"], 1);

@@ -356,6 +356,17 @@ fn bad_grants_are_usage_errors() {
             "no capability of that name",
         ),
         (vec!["--grant", "my-store=kv"], "cannot be a capability's name"),
+        (
+            vec![
+                "--grant",
+                "kv",
+                "--props",
+                "kv={\"tenant\":\"a\"}",
+                "--props",
+                "kv={\"tenant\":\"b\"}",
+            ],
+            "--props kv is given twice",
+        ),
     ] {
         let output = run_code("1", &args);
         assert_exit(&output, 2);
@@ -485,4 +496,42 @@ fn bad_mcp_tools_are_usage_errors() {
         assert_exit(&output, 2);
         assert!(stderr(&output).contains(&needle), "{args:?}: {}", stderr(&output));
     }
+}
+
+/// Runs `isobox run FILE` with stdout and stderr on a real terminal (a
+/// pseudo-terminal made by util-linux's `script`): what the terminal got.
+fn run_on_a_terminal(code: &str) -> Vec<u8> {
+    let dir = TempDir::new();
+    let file = dir.file("main.js", code);
+    let command = format!("'{}' run '{}'", env!("CARGO_BIN_EXE_isobox"), file.display());
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("running script(1) from util-linux");
+    output.stdout
+}
+
+#[test]
+fn escape_sequences_and_bidi_overrides_are_escaped_on_a_terminal() {
+    // An OSC 52 clipboard write, a screen clear and a Trojan Source override
+    // in a log line, the result and an error message.
+    let code = "console.log('log \\u001b]52;c;ZXZpbA==\\u0007 \\u001b[2J');
+                console.warn('warn \\u202e reversed');
+                throw new Error('thrown \\u001b[31m red \\u2066 isolate')";
+    let seen = String::from_utf8_lossy(&run_on_a_terminal(code)).into_owned();
+    assert!(seen.contains("log \\x1b]52;c;ZXZpbA==\\x07 \\x1b[2J"), "{seen:?}");
+    assert!(seen.contains("warn \\u{202e} reversed"), "{seen:?}");
+    assert!(seen.contains("thrown \\x1b[31m red \\u{2066} isolate"), "{seen:?}");
+    assert!(
+        !seen.contains('\u{1b}') && !seen.contains('\u{202e}') && !seen.contains('\u{2066}'),
+        "{seen:?}"
+    );
+    let result = String::from_utf8_lossy(&run_on_a_terminal("'value \\u202e \\u009b'")).into_owned();
+    assert!(result.contains("value \\u{202e} \\u{9b}"), "{result:?}");
+
+    // Into a pipe the text is unchanged: a program reading it gets it whole.
+    let output = run_code("console.log('a\\u202eb'); 'c\\u202ed'", &[]);
+    assert!(stderr(&output).contains("a\u{202e}b"), "{}", stderr(&output));
+    assert!(stdout(&output).contains("c\u{202e}d"), "{}", stdout(&output));
 }

@@ -59,6 +59,14 @@ async fn logs_before_an_error_are_kept() {
 }
 
 #[tokio::test]
+async fn a_lone_surrogate_is_logged_as_a_replacement_character() {
+    // It used to throw a TypeError that named neither console.log nor the
+    // argument; logging never throws for its text.
+    let lines = logged("console.log('a\\uD800b', { k: '\\uDC00' }); console.error('\\uD83D'); 1").await;
+    assert_eq!(lines, vec!["a\u{FFFD}b { k: '\u{FFFD}' }", "\u{FFFD}"]);
+}
+
+#[tokio::test]
 async fn a_top_level_string_is_printed_bare() {
     assert_eq!(one_line("console.log('plain text'); 1").await, "plain text");
 }

@@ -241,3 +241,36 @@ async fn the_rejected_result_is_the_error_not_also_an_unhandled_rejection() {
     assert_eq!(lines, ["Uncaught (in promise) 42"]);
     assert_eq!(outcome.result.unwrap_err().message, "main");
 }
+
+/// Code that returns arrays nested `depth` deep.
+fn nested(depth: usize) -> String {
+    format!("let v = 1; for (let i = 0; i < {depth}; i++) v = [v]; v")
+}
+
+#[tokio::test]
+async fn a_result_deeper_than_the_host_reads_fails_fast_naming_the_depth() {
+    // 10,000 levels used to spend the whole fuel budget in JSON.stringify's
+    // cycle check (quadratic in the depth) before failing.
+    let outcome = run(&nested(10_000)).await;
+    let fuel = outcome.stats.fuel_used.expect("fuel is metered");
+    let error = err(outcome);
+    assert_eq!((error.phase, error.kind), (Phase::Serialise, ErrorKind::Unserialisable));
+    assert!(error.message.contains("more than 127 levels deep"), "{}", error.message);
+    let budget = isobox::Limits::default().fuel;
+    assert!(fuel < budget / 20, "{fuel} of {budget} fuel");
+    // The deepest the host reads passes; one more level does not; an
+    // object nests like an array; a toJSON result is not guessed at.
+    let value = ok(run(&nested(127)).await);
+    assert_eq!(value.to_string().matches('[').count(), 127);
+    let error = err(run(&nested(128)).await);
+    assert_eq!(error.kind, ErrorKind::Unserialisable, "{error:?}");
+    let error = err(run("let v = {}; for (let i = 0; i < 500; i++) v = { v }; v").await);
+    assert!(error.message.contains("127 levels"), "{error:?}");
+    assert_eq!(
+        ok(run("({ toJSON() { return 'flat'; }, deep: 1 })").await),
+        json!("flat")
+    );
+    // A cycle is still JSON.stringify's own error.
+    let error = err(run("const a = []; a.push([a]); a").await);
+    assert_eq!(error.kind, ErrorKind::Unserialisable, "{error:?}");
+}

@@ -14,6 +14,7 @@ mod egress;
 mod engine;
 mod errors;
 mod examples;
+mod faults;
 mod forms;
 mod isolation;
 mod json_tools;

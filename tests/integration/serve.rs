@@ -47,6 +47,18 @@ pub(crate) async fn call(
     key: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> Reply {
+    call_typed(addr, method, path, key, Some("application/json"), body).await
+}
+
+/// As [`call`], with the given `Content-Type` (or none).
+pub(crate) async fn call_typed(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Reply {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connecting");
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -55,8 +67,10 @@ pub(crate) async fn call(
     let mut request = hyper::Request::builder()
         .method(method)
         .uri(path)
-        .header("host", addr.to_string())
-        .header("content-type", "application/json");
+        .header("host", addr.to_string());
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));
     }
@@ -255,6 +269,57 @@ async fn bad_bodies_are_400_and_oversized_ones_413() {
     )
     .await;
     assert_eq!(reply.json()["value"], 90 * 1024, "just under the limit runs");
+    handle.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn only_a_json_object_is_a_run_request() {
+    let (addr, handle) = start("").await;
+    // A top-level array used to run positionally (["code"]).
+    for (body, what) in [
+        ("[\"6 * 7\"]", "an array"),
+        ("\"6 * 7\"", "a string"),
+        ("42", "another JSON value"),
+    ] {
+        for path in ["/v1/run", "/v1/dispatch"] {
+            let reply = call(addr, "POST", path, Some(ACME), Some(body.as_bytes().to_vec())).await;
+            assert_eq!(reply.status, 400, "{path} {body}: {}", reply.text());
+            let message = reply.json()["error"]["message"].as_str().unwrap().to_owned();
+            assert!(
+                message.contains("one JSON object") && message.contains(what),
+                "{message}"
+            );
+        }
+    }
+    // Another media type is 415; none, or JSON with a charset, is fine.
+    let code = br#"{"code": "6 * 7"}"#.to_vec();
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let reply = call_typed(
+            addr,
+            "POST",
+            "/v1/run",
+            Some(ACME),
+            Some(content_type),
+            Some(code.clone()),
+        )
+        .await;
+        assert_eq!(reply.status, 415, "{content_type}: {}", reply.text());
+        assert_eq!(reply.json()["error"]["code"], "unsupported-media-type");
+    }
+    for content_type in [None, Some("application/json; charset=utf-8"), Some("Application/JSON")] {
+        let reply = call_typed(addr, "POST", "/v1/run", Some(ACME), content_type, Some(code.clone())).await;
+        assert_eq!(reply.status, 200, "{content_type:?}: {}", reply.text());
+        assert_eq!(reply.json()["value"], 42);
+    }
+    // A long unknown field name does not come back whole.
+    let long = format!("{{\"code\": \"1\", \"{}\": 1}}", "f".repeat(20_000));
+    let reply = call(addr, "POST", "/v1/run", Some(ACME), Some(long.into_bytes())).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.len() < 2048, "{} bytes", reply.body.len());
     handle.shutdown().await.expect("shutdown");
 }
 
@@ -482,6 +547,73 @@ async fn the_cli_serves_from_a_config_file() {
     assert!(stderr.contains(&id), "the request id is logged: {stderr}");
     assert!(!stderr.contains("cli-key"), "keys are never logged: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn bare_isobox_serve_is_a_local_development_setup() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting isobox serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("reading the address");
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("isobox serve listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .expect("an address");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut key = None;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("reading stderr") == 0 {
+            break;
+        }
+        if let Some(found) = line.trim().strip_prefix("API key (shown once): ") {
+            key = Some(found.to_owned());
+            break;
+        }
+    }
+    let key = key.expect("the key is printed once");
+    assert_eq!(key.len(), 64);
+    // The built-ins work for the one tenant; nothing reaches the network.
+    let code = "await env.kv.put('n', '6'); const n = Number(await env.kv.get('n'));
+                let net; try { await fetch('http://127.0.0.1:9/'); net = 'reached'; } catch (e) { net = e.message; }
+                ({ product: n * 7, net })";
+    let reply = run(
+        addr,
+        Some(&key),
+        json!({ "code": code, "capabilities": ["kv", "todo"] }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let v = reply.json();
+    assert_eq!(v["value"]["product"], 42, "{v}");
+    assert!(v["value"]["net"].as_str().unwrap().contains("no network access"), "{v}");
+    assert_eq!(run(addr, Some("guess"), json!({ "code": "1" })).await.status, 401);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("waiting for isobox serve");
+    assert!(status.success(), "{status:?}");
+
+    // Anywhere but loopback needs a config.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .expect("running isobox serve");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("loopback only") && stderr.contains("--config"),
+        "{stderr}"
+    );
 }
 
 #[test]

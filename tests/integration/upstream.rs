@@ -8,7 +8,8 @@
 //! - `/redirect?to=URL&status=302`: a redirect;
 //! - `/status?code=N`: an empty response with that status;
 //! - `/bytes?n=N`: N bytes of `x`;
-//! - `/slow?ms=N`: the head after N ms;
+//! - `/slow?ms=N&key=K`: the head after N ms; with `key`, counts how many
+//!   such requests were being answered at once ([`peak_in_flight`]);
 //! - `/trickle?ms=N`: the head at once, then one byte every N ms, forever;
 //! - `/headers?n=N`: N response headers of 100 bytes each;
 //! - anything else: 200 `hello`.
@@ -169,7 +170,14 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
         "/status" => full(number("code") as u16, ""),
         "/bytes" => full(200, vec![b'x'; number("n") as usize]),
         "/slow" => {
+            let key = params.get("key").cloned();
+            if let Some(key) = &key {
+                in_flight(key, 1);
+            }
             tokio::time::sleep(Duration::from_millis(number("ms"))).await;
+            if let Some(key) = &key {
+                in_flight(key, -1);
+            }
             full(200, "slow")
         }
         "/trickle" => {
@@ -190,6 +198,21 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
         _ => full(200, "hello"),
     };
     Ok(response)
+}
+
+/// `/slow` requests being answered per key: (now, peak).
+static IN_FLIGHT: std::sync::Mutex<BTreeMap<String, (i64, i64)>> = std::sync::Mutex::new(BTreeMap::new());
+
+fn in_flight(key: &str, change: i64) {
+    let mut counts = IN_FLIGHT.lock().unwrap();
+    let entry = counts.entry(key.to_owned()).or_default();
+    entry.0 += change;
+    entry.1 = entry.1.max(entry.0);
+}
+
+/// The most `/slow?key=KEY` requests the server was answering at once.
+pub fn peak_in_flight(key: &str) -> i64 {
+    IN_FLIGHT.lock().unwrap().get(key).map_or(0, |entry| entry.1)
 }
 
 /// One byte every `every`, forever.

@@ -175,6 +175,29 @@ async fn a_value_that_is_not_a_response_is_a_500() {
 }
 
 #[tokio::test]
+async fn response_headers_past_their_caps_are_an_output_limit() {
+    // Past the caps, the server never sees them.
+    for (fields, bytes) in [(5_000, 1), (100, 1024)] {
+        let code = format!(
+            "export default {{ fetch() {{
+               const h = new Headers();
+               for (let i = 0; i < {fields}; i++) h.append('x-h' + i, 'v'.repeat({bytes}));
+               return new Response('ok', {{ headers: h }});
+             }} }}"
+        );
+        let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
+        assert_eq!(done.response.status, 500, "{fields}");
+        let error = done.outcome.result.as_ref().expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::OutputLimit, "{error:?}");
+        assert!(
+            error.message.contains("65536 bytes or 4096 fields"),
+            "{}",
+            error.message
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_handler_that_never_settles_is_reported_at_once() {
     let code = "export default { fetch: () => new Promise(() => {}) }";
     let done = dispatch(code, HttpRequest::new("GET", "http://w.test/")).await;

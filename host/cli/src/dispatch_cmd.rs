@@ -10,6 +10,7 @@ use isobox::worker::HttpRequest;
 
 use crate::exit;
 use crate::run_cmd::RunArgs;
+use crate::terminal;
 
 #[derive(Args)]
 pub struct DispatchArgs {
@@ -69,27 +70,39 @@ pub async fn dispatch(args: DispatchArgs) -> ExitCode {
             },
             "outcome": done.outcome,
         });
-        outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        outln!("{}", terminal::stdout_json(&text));
     } else {
         for entry in &done.outcome.logs.entries {
             match entry.level {
-                isobox::console::LogLevel::Log => eprintln!("{}", entry.message),
-                level => eprintln!("[{}] {}", level.as_str(), entry.message),
+                isobox::console::LogLevel::Log => eprintln!("{}", terminal::stderr(&entry.message)),
+                level => eprintln!("[{}] {}", level.as_str(), terminal::stderr(&entry.message)),
             }
         }
         eprintln!("HTTP {}", done.response.status);
         for (name, value) in &done.response.headers {
-            eprintln!("{name}: {value}");
+            eprintln!("{}: {}", terminal::stderr(name), terminal::stderr(value));
         }
         use std::io::{IsTerminal as _, Write as _};
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(&done.response.body);
+        if stdout.is_terminal() {
+            // A terminal gets the body as text, escaped; a pipe gets the bytes.
+            let text = String::from_utf8_lossy(&done.response.body);
+            let _ = stdout.write_all(terminal::stdout(&text).as_bytes());
+        } else {
+            let _ = stdout.write_all(&done.response.body);
+        }
         // A terminal's prompt should not run into the body.
         if stdout.is_terminal() && !done.response.body.ends_with(b"\n") {
             let _ = stdout.write_all(b"\n");
         }
         if let Err(error) = &done.outcome.result {
-            eprintln!("error [{} / {}]: {}", error.phase, error.kind, error.message);
+            eprintln!(
+                "error [{} / {}]: {}",
+                error.phase,
+                error.kind,
+                terminal::stderr(&error.message)
+            );
         }
     }
     ExitCode::from(match &done.outcome.result {

@@ -101,7 +101,11 @@ impl GrantArgs {
                 return Err(format!("--props {name}: no capability of that name is granted"));
             }
             let value = serde_json::from_str(json).map_err(|e| format!("--props {name}: not valid JSON: {e}"))?;
-            props.insert(name.to_owned(), value);
+            if props.insert(name.to_owned(), value).is_some() {
+                return Err(format!(
+                    "--props {name} is given twice: give one JSON value with every property"
+                ));
+            }
         }
         Ok(props)
     }
@@ -118,8 +122,8 @@ impl GrantArgs {
         let mut props = self.props(&names)?;
         for spec in specs {
             let capability = match &spec.source {
-                Source::Builtin("kv") => Capability::kv(KvStore::new()),
-                Source::Builtin(_) => Capability::todo(TodoStore::new()),
+                Source::Builtin("kv") => Capability::kv(KvStore::shared()),
+                Source::Builtin(_) => Capability::todo(TodoStore::shared()),
                 Source::Plugin {
                     component,
                     wit,

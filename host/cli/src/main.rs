@@ -25,6 +25,7 @@ mod render;
 mod run_cmd;
 mod run_flags;
 mod serve_cmd;
+mod terminal;
 
 use clap::{Parser, Subcommand};
 

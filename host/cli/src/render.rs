@@ -6,6 +6,8 @@ use std::io::Write;
 use isobox::Outcome;
 use isobox::console::LogLevel;
 
+use crate::terminal;
+
 /// Results up to this many bytes of JSON print on one line.
 const COMPACT_WIDTH: usize = 100;
 
@@ -18,7 +20,7 @@ pub fn print(outcome: &Outcome) {
             LogLevel::Log => String::new(),
             level => format!("[{}] ", level.as_str()),
         };
-        let _ = writeln!(err, "{tag}{}", entry.message);
+        let _ = writeln!(err, "{tag}{}", terminal::stderr(&entry.message));
     }
     if outcome.logs.truncated {
         let _ = writeln!(err, "… console output truncated (log_lines or log_bytes limit)");
@@ -32,21 +34,22 @@ pub fn print(outcome: &Outcome) {
             } else {
                 serde_json::to_string_pretty(value).unwrap_or(compact)
             };
-            outln!("{text}");
+            outln!("{}", terminal::stdout(&text));
         }
         Err(error) => {
             let name = error.name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default();
+            let (name, message) = (terminal::stderr(&name), terminal::stderr(&error.message));
             let position = match (error.line, error.column) {
                 (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
                 _ => String::new(),
             };
             let _ = writeln!(
                 err,
-                "error [{} / {}]{position}: {name}{}",
-                error.phase, error.kind, error.message
+                "error [{} / {}]{position}: {name}{message}",
+                error.phase, error.kind
             );
             if let Some(stack) = error.stack.as_deref().filter(|s| !s.trim().is_empty()) {
-                let _ = writeln!(err, "{}", stack.trim_end());
+                let _ = writeln!(err, "{}", terminal::stderr(stack.trim_end()));
             }
         }
     }

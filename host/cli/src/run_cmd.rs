@@ -58,7 +58,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let outcome = engine.run(request).await;
     if args.json {
         match serde_json::to_string_pretty(&outcome) {
-            Ok(text) => outln!("{text}"),
+            Ok(text) => outln!("{}", crate::terminal::stdout_json(&text)),
             Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot write the outcome: {error}")),
         }
     } else {
@@ -132,15 +132,16 @@ async fn repeat(engine: &Engine, request: RunRequest, times: u32, json: bool) ->
     for index in 1..=times {
         let outcome = engine.run(request.clone()).await;
         wall_times.push(outcome.stats.wall_time_us);
-        let line = if json {
-            serde_json::to_string(&outcome).unwrap_or_default()
+        if json {
+            let line = serde_json::to_string(&outcome).unwrap_or_default();
+            outln!("{}", crate::terminal::stdout_json(&line));
         } else {
-            match &outcome.result {
+            let line = match &outcome.result {
                 Ok(value) => format!("run {index}: {value}"),
                 Err(error) => format!("run {index}: error [{}]: {}", error.kind, error.message),
-            }
-        };
-        outln!("{line}");
+            };
+            outln!("{}", crate::terminal::stdout(&line));
+        }
         last = match &outcome.result {
             Ok(_) => exit::OK,
             Err(error) => exit::for_kind(error.kind),

@@ -13,9 +13,11 @@ use crate::exit;
 #[derive(Args)]
 pub struct ServeArgs {
     /// The config file: tenants, keys, ceilings, egress policies (see
-    /// `isobox_serve::config`).
+    /// `isobox_serve::config`). Without it: a local development setup on
+    /// loopback (one tenant, a key generated and printed once, the
+    /// built-in capabilities, no network access).
     #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    config: Option<PathBuf>,
     /// The address to listen on (port 0 picks a free one; the address
     /// bound is printed on stdout).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -72,9 +74,26 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     if let Err(message) = init_logging(args.log.as_deref()) {
         return exit::fail(exit::USAGE, &message);
     }
-    let mut config = match ServeConfig::from_toml_file(&args.config) {
-        Ok(config) => config,
-        Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
+    let (mut config, local_key) = match &args.config {
+        Some(path) => match ServeConfig::from_toml_file(path) {
+            Ok(config) => (config, None),
+            Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
+        },
+        None if !args.listen.ip().is_loopback() => {
+            return exit::fail(
+                exit::USAGE,
+                &format!(
+                    "--listen {}: without --config, isobox serve runs a local development setup \
+                     with a generated key and listens on loopback only (127.0.0.1 or [::1]); \
+                     give --config FILE (tenants, keys, ceilings) to serve other machines",
+                    args.listen
+                ),
+            );
+        }
+        None => {
+            let (config, key) = ServeConfig::local_development();
+            (config, Some(key))
+        }
     };
     let slots = u32::try_from(config.server.max_in_flight).unwrap_or(u32::MAX);
     let engine = match Engine::builder().max_concurrent_runs(slots).build().await {
@@ -89,6 +108,16 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
     };
     outln!("isobox serve listening on http://{addr}");
+    if let Some(key) = local_key {
+        // Shown once, here; only its digest is kept.
+        eprintln!(
+            "isobox serve: no --config, so a local development setup: loopback only, one tenant \
+             \"{}\" with the built-in capabilities (kv, todo) and no network access.\n\
+             API key (shown once): {key}\n\
+             Try: curl -s http://{addr}/v1/run -H 'Authorization: Bearer {key}' -d '{{\"code\": \"6 * 7\"}}'",
+            isobox_serve::LOCAL_TENANT
+        );
+    }
     stop_signal().await;
     match handle.shutdown().await {
         Ok(Finished::Drained) => ExitCode::SUCCESS,

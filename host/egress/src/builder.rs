@@ -9,6 +9,7 @@ use rustls::pki_types::CertificateDer;
 use super::credentials::{Credential, process_env};
 use super::direct::DirectResponse;
 use super::error::{PolicyError, clip};
+use super::host::HostPattern;
 use super::limits::EgressLimits;
 use super::resolve::{ResolveOverride, check_duplicates, resolve_override};
 use super::rules::{Rule, RuleKind};
@@ -202,6 +203,41 @@ impl EgressPolicyBuilder {
             .enumerate()
             .map(|(index, credential)| credential.resolve(index, &env))
             .collect::<Result<Vec<_>, _>>()?;
+        for (index, credential) in credentials.iter().enumerate() {
+            let context = || {
+                let mut context = format!("credential #{}", index + 1);
+                if let Some(name) = credential.name() {
+                    context.push_str(&format!(" \"{}\"", clip(name, 64)));
+                }
+                context.push_str(&format!(" for `{}`", clip(&credential.origin(), 100)));
+                context
+            };
+            if !credential.reachable(&self.allow) {
+                return Err(PolicyError::invalid(
+                    context(),
+                    "no allow rule lets a request to this origin (https, its port, methods and path \
+                     prefix) leave, so the credential would never be sent: add an [[allow]] rule for \
+                     it, or remove it",
+                ));
+            }
+            if let Some(first) = credentials[..index]
+                .iter()
+                .position(|earlier| earlier.same_place(credential))
+            {
+                return Err(PolicyError::invalid(
+                    context(),
+                    format!(
+                        "credential #{} already fills the same {} for the same requests, and the first \
+                         wins: remove one, or narrow them with path_prefix or methods",
+                        first + 1,
+                        match credential.target() {
+                            super::credentials::CredentialTarget::Header(_) => "header",
+                            super::credentials::CredentialTarget::Query(_) => "query parameter",
+                        }
+                    ),
+                ));
+            }
+        }
         let resolve = self
             .resolve
             .into_iter()
@@ -232,7 +268,37 @@ fn check_rule(kind: RuleKind, index: usize, rule: &Rule) -> Result<(), PolicyErr
             "allow_private only has a meaning on allow rules",
         ));
     }
+    if kind != RuleKind::Allow && rule.allows_public_suffix() {
+        return Err(PolicyError::invalid(
+            rule_context(kind, index, rule),
+            "allow_public_suffix only has a meaning on allow rules",
+        ));
+    }
+    // Denying broadly is safe; allowing every site under a registry is
+    // almost always a mistake for `*.example.co.uk` or the like.
+    if kind != RuleKind::Deny
+        && !rule.allows_public_suffix()
+        && let HostPattern::Subdomains(domain) = rule.host_pattern()
+        && is_public_suffix(domain)
+    {
+        return Err(PolicyError::invalid(
+            rule_context(kind, index, rule),
+            format!(
+                "`*.{}` covers every site under the public suffix `{}`, which anyone may register: \
+                 name the hosts you mean, or set allow_public_suffix = true if you really mean all of them",
+                clip(domain, 100),
+                clip(domain, 100)
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Whether `domain` is on the Public Suffix List (ICANN or private
+/// section): `com`, `co.uk`, `github.io`. An unlisted name (`localhost`,
+/// `internal`) is not.
+fn is_public_suffix(domain: &str) -> bool {
+    psl::suffix(domain.as_bytes()).is_some_and(|suffix| suffix.is_known() && suffix.as_bytes() == domain.as_bytes())
 }
 
 /// `allow rule #2 "github"`.

@@ -208,6 +208,27 @@ impl Credential {
         self.error.as_deref()
     }
 
+    /// Whether `policy` lets a request that would carry this credential
+    /// leave (an allow rule for an https request to its origin, methods and
+    /// path prefix): [`build`](super::EgressPolicyBuilder::build) refuses a
+    /// credential no rule lets out, so a service adding its tenants'
+    /// credentials to several policies adds each only where it can go.
+    pub fn is_allowed_by(&self, policy: &super::EgressPolicy) -> bool {
+        self.error.is_none()
+            && reaches(
+                &self.host,
+                self.port,
+                &self.methods,
+                self.path_prefix.as_ref(),
+                &policy.allow,
+            )
+    }
+
+    /// The origin as configured.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// Checks the credential and reads its value; `index` is 0-based.
     pub(crate) fn resolve(self, index: usize, env: &EnvLookup<'_>) -> Result<CredentialRule, PolicyError> {
         let mut context = format!("credential #{}", index + 1);
@@ -299,7 +320,15 @@ fn parse_origin(origin: &str) -> Result<(HostPattern, u16), String> {
         ));
     }
     let host = UrlHost::of(&url).ok_or_else(|| format!("origin `{shown}` has no host"))?;
-    let host = parse_host(&host.to_string())?;
+    let host = host.to_string();
+    let wildcard = host.contains('*');
+    let host = parse_host(&host)?;
+    if wildcard || host.is_wildcard() {
+        return Err(format!(
+            "origin `{shown}` is a wildcard: a credential goes to one exact origin, so a secret \
+             cannot reach hosts nobody named (give one credential per origin)"
+        ));
+    }
     let port = url.port_or_known_default().unwrap_or(443);
     Ok((host, port))
 }
@@ -319,6 +348,34 @@ pub struct CredentialRule {
 }
 
 impl CredentialRule {
+    /// Whether some allow rule lets a request carrying this credential
+    /// leave: an https request to its origin, with one of its methods,
+    /// under its path prefix. A credential no rule allows is never sent
+    /// and is a mistake in the policy.
+    pub(crate) fn reachable(&self, allow: &[super::rules::Rule]) -> bool {
+        reaches(&self.host, self.port, &self.methods, self.path_prefix.as_ref(), allow)
+    }
+
+    /// Whether `other` would be sent in the same place to the same
+    /// requests as this one: the same origin, header or parameter, path
+    /// prefix and methods. The first wins, so the second is dead.
+    pub(crate) fn same_place(&self, other: &CredentialRule) -> bool {
+        let target = match (&self.target, &other.target) {
+            (CredentialTarget::Header(a), CredentialTarget::Header(b)) => a == b,
+            (CredentialTarget::Query(a), CredentialTarget::Query(b)) => a == b,
+            _ => false,
+        };
+        let mut mine: Vec<String> = self.methods.iter().map(|m| m.as_str().to_ascii_uppercase()).collect();
+        let mut theirs: Vec<String> = other.methods.iter().map(|m| m.as_str().to_ascii_uppercase()).collect();
+        mine.sort();
+        theirs.sort();
+        target
+            && self.host == other.host
+            && self.port == other.port
+            && self.path_prefix.as_ref().map(PathPrefix::as_str) == other.path_prefix.as_ref().map(PathPrefix::as_str)
+            && mine == theirs
+    }
+
     /// The credential's name, if any.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -500,4 +557,41 @@ fn remove_query_params(url: &mut Url, names: &[String]) {
         let kept = kept.join("&");
         url.set_query((!kept.is_empty()).then_some(kept.as_str()));
     }
+}
+
+/// Whether an allow rule lets an https request to `host`:`port`, with one
+/// of `methods` (any when empty), under `path_prefix`, leave.
+fn reaches(
+    host: &HostPattern,
+    port: u16,
+    methods: &[Method],
+    path_prefix: Option<&PathPrefix>,
+    allow: &[super::rules::Rule],
+) -> bool {
+    let host = match host {
+        HostPattern::Domain(domain) => UrlHost::Domain(domain.as_str()),
+        HostPattern::Ip(ip) => UrlHost::Ip(*ip),
+        HostPattern::Any | HostPattern::Subdomains(_) => return false,
+    };
+    allow.iter().any(|rule| {
+        (rule.schemes().is_empty() || rule.schemes().contains(&super::rules::Scheme::Https))
+            && rule.host_pattern().matches(&host, false)
+            && (rule.ports().is_empty() || rule.ports().contains(&port))
+            && (rule.methods().is_empty()
+                || methods.is_empty()
+                || methods.iter().any(|m| method_matches(rule.methods(), m)))
+            && match (rule.path_prefix(), path_prefix) {
+                (Some(rule), Some(mine)) => paths_overlap(rule.as_str(), mine.as_str()),
+                _ => true,
+            }
+    })
+}
+
+/// Whether some path is under both prefixes.
+fn paths_overlap(a: &str, b: &str) -> bool {
+    let under = |path: &str, prefix: &str| {
+        path.starts_with(prefix)
+            && (prefix.ends_with('/') || path.len() == prefix.len() || path[prefix.len()..].starts_with('/'))
+    };
+    under(a, b) || under(b, a)
 }

@@ -142,12 +142,15 @@ pub(crate) enum UrlHost<'a> {
 
 impl<'a> UrlHost<'a> {
     /// The URL's host, or `None` for a URL without one (or with an empty
-    /// domain, such as `http://./`).
+    /// domain or label, such as `http://./` or `http://.a.example/`).
     pub(crate) fn of(url: &'a Url) -> Option<UrlHost<'a>> {
         match url.host()? {
             url::Host::Domain(domain) => {
                 let domain = domain.trim_end_matches('.');
-                (!domain.is_empty()).then_some(UrlHost::Domain(domain))
+                // An empty label (`.a.example`, `a..example`) names no host,
+                // and would slip past a deny rule's `*.a.example` while an
+                // allow rule's `*.example` matched it (found by fuzzing).
+                (!domain.is_empty() && !domain.split('.').any(str::is_empty)).then_some(UrlHost::Domain(domain))
             }
             url::Host::Ipv4(ip) => Some(UrlHost::Ip(IpAddr::V4(ip))),
             url::Host::Ipv6(ip) => Some(UrlHost::Ip(IpAddr::V6(ip))),

@@ -41,8 +41,9 @@
 //! methods = ["GET", "HEAD"]   # default: every method
 //! path_prefix = "/repos"      # whole segments: "/repos/x" yes, "/repository" no
 //! allow_private = false       # true: may reach non-public addresses
+//! allow_public_suffix = false # true: "*.com", "*.co.uk" (a public suffix) is meant
 //!
-//! [[deny]]                    # the allow keys but allow_private; always wins
+//! [[deny]]                    # the allow keys but the allow_*; always wins
 //! host = "*.internal.example"
 //!
 //! [[respond]]                 # the deny keys, plus the response to give
@@ -51,9 +52,9 @@
 //! headers = { "content-type" = "application/json" }
 //! body = '{"ok":true}'        # or body_base64 = "eyJvayI6dHJ1ZX0="
 //!
-//! [[credential]]
+//! [[credential]]              # some allow rule must let its requests out
 //! name = "github token"
-//! origin = "https://api.github.com"  # required: https, exact host and port
+//! origin = "https://api.github.com"  # required: https, exact host and port (no wildcard)
 //! header = "authorization"           # or query = "api_key"
 //! value_env = "GITHUB_TOKEN"         # read when the policy is built; or value = "..."
 //! prefix = "Bearer "

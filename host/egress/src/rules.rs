@@ -62,6 +62,7 @@ pub struct Rule {
     methods: Vec<Method>,
     path_prefix: Option<PathPrefix>,
     allow_private: bool,
+    public_suffix: bool,
     error: Option<String>,
 }
 
@@ -91,6 +92,7 @@ impl Rule {
             methods: Vec::new(),
             path_prefix: None,
             allow_private: false,
+            public_suffix: false,
             error: None,
         }
     }
@@ -141,6 +143,20 @@ impl Rule {
     pub fn allow_private_addresses(mut self) -> Rule {
         self.allow_private = true;
         self
+    }
+
+    /// Lets an allow rule's wildcard cover a public suffix: `*.com`,
+    /// `*.co.uk`, `*.github.io` (every site anyone may register there).
+    /// Without it, [`build`](super::EgressPolicyBuilder::build) refuses such
+    /// a rule as a likely mistake.
+    pub fn allow_public_suffix(mut self) -> Rule {
+        self.public_suffix = true;
+        self
+    }
+
+    /// Whether the rule may cover a public suffix.
+    pub fn allows_public_suffix(&self) -> bool {
+        self.public_suffix
     }
 
     /// The rule's name, if any.

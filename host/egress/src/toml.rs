@@ -80,12 +80,14 @@ fn from_toml(text: &str, base: Option<&Path>) -> Result<EgressPolicyBuilder, Pol
     let file: PolicyFile = ::toml::from_str(text).map_err(|error| toml_error(text, &error))?;
     let mut builder = EgressPolicyBuilder::new().limits(file.limits);
     for entry in file.allow {
-        let rule = entry.rule();
-        builder = builder.allow(if entry.allow_private {
-            rule.allow_private_addresses()
-        } else {
-            rule
-        });
+        let mut rule = entry.rule();
+        if entry.allow_private {
+            rule = rule.allow_private_addresses();
+        }
+        if entry.allow_public_suffix {
+            rule = rule.allow_public_suffix();
+        }
+        builder = builder.allow(rule);
     }
     for entry in file.deny {
         builder = builder.deny(entry.rule());
@@ -216,6 +218,8 @@ macro_rules! rule_entry {
 rule_entry!(AllowEntry {
     #[serde(default)]
     allow_private: bool,
+    #[serde(default)]
+    allow_public_suffix: bool,
 });
 
 rule_entry!(DenyEntry {});

@@ -12,6 +12,8 @@ use crate::request::RunRequest;
 
 /// The longest file name a request may give, in bytes.
 pub(crate) const MAX_FILENAME_BYTES: usize = 256;
+/// The longest tenant id a per-tenant capability accepts.
+const MAX_TENANT_BYTES: usize = 256;
 
 /// What the request is for: the message for empty code says what to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +50,15 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
         if !names.insert(grant.name.as_str()) {
             return Err(invalid(format!("two capabilities are granted as env.{}", grant.name)));
         }
+        if grant.capability.requires_tenant() {
+            let tenant = grant.props.get("tenant").and_then(serde_json::Value::as_str);
+            if !tenant.is_some_and(|t| !t.is_empty() && t.len() <= MAX_TENANT_BYTES) {
+                return Err(invalid(format!(
+                    "env.{} keeps data per tenant, and this grant names none: grant it with props                      {{\"tenant\": \"<id>\"}} (a string of 1 to {MAX_TENANT_BYTES} bytes), or make                      its store shared (KvStore::shared(), TodoStore::shared()) if every run may see                      the same data",
+                    grant.name
+                )));
+            }
+        }
     }
     if request.filename.is_empty()
         || request.filename.len() > MAX_FILENAME_BYTES
@@ -66,9 +77,11 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
     if let Some(fenced) = crate::fence::strip_fence(&request.code) {
         request.code = fenced;
     }
-    if request.code.trim().is_empty() {
+    if is_blank(&request.code) {
         return Err(invalid(match purpose {
-            Purpose::Run => "the code is empty: give a script, a function or a module".into(),
+            Purpose::Run => {
+                "the code is empty (nothing but whitespace and comments): give a script, a function or a module".into()
+            }
             #[cfg(feature = "app")]
             Purpose::App => "the app is empty: write `export default { async fetch(request) { ... } }`".into(),
         }));
@@ -82,6 +95,34 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
         )));
     }
     Ok(())
+}
+
+/// Whether `code` holds nothing to run: only whitespace (a byte order mark
+/// included), comments and a leading `#!` line. One rule for all three, so
+/// a file of comments is refused as empty just as a blank one is. An
+/// unterminated `/*` is not blank: the compiler reports it.
+fn is_blank(code: &str) -> bool {
+    let mut rest = code.strip_prefix('\u{feff}').unwrap_or(code);
+    if rest.starts_with("#!") {
+        rest = rest
+            .find(['\n', '\r', '\u{2028}', '\u{2029}'])
+            .map_or("", |end| &rest[end..]);
+    }
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if let Some(comment) = rest.strip_prefix("//") {
+            rest = comment
+                .find(['\n', '\r', '\u{2028}', '\u{2029}'])
+                .map_or("", |end| &comment[end..]);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            match comment.find("*/") {
+                Some(end) => rest = &comment[end + 2..],
+                None => return false,
+            }
+        } else {
+            return rest.is_empty();
+        }
+    }
 }
 
 /// The input of a run as JSON text, within `input_bytes`.
@@ -121,6 +162,32 @@ mod tests {
         let mut request = RunRequest::new("1 + 1").with_input(serde_json::json!({ "a": [1, 2] }));
         assert_eq!(check(&mut request).unwrap(), r#"{"a":[1,2]}"#);
         assert_eq!(check(&mut RunRequest::new("1")).unwrap(), "null");
+    }
+
+    #[test]
+    fn whitespace_comments_and_a_bom_alone_are_all_empty_code() {
+        for code in [
+            "",
+            "  \n\t",
+            "// only a comment",
+            "/* a block */ // and a line\n",
+            "\u{feff}// a BOM and a comment",
+            "\u{feff}\u{feff}  ",
+            "#!/usr/bin/env isobox\n// nothing else",
+            "/**/\u{2028}//x\u{2029}/* y */",
+        ] {
+            let message = check(&mut RunRequest::new(code)).unwrap_err();
+            assert!(message.starts_with("the code is empty"), "{code:?}: {message}");
+        }
+        for code in [
+            "// a comment\n1",
+            "/* open",
+            "1 // then a comment",
+            "#!x\n2",
+            "/* a */ b",
+        ] {
+            assert!(check(&mut RunRequest::new(code)).is_ok(), "{code:?}");
+        }
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub mod egress;
 mod engine;
 mod error;
 mod fence;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 mod memory;
 mod modules;

@@ -104,6 +104,14 @@ impl Engine {
             input_json,
             max_stack_bytes: request.limits.stack_bytes,
             max_result_bytes: request.limits.result_bytes,
+            max_header_bytes: u32::try_from(
+                request
+                    .egress
+                    .as_ref()
+                    .map(|egress| egress.policy().limits().max_header_bytes)
+                    .unwrap_or_else(|| crate::egress::EgressLimits::default().max_header_bytes),
+            )
+            .unwrap_or(u32::MAX),
             random_seed: fresh_seed(),
             modules,
             keep_compiled: plan.cache_use == CacheUse::Miss,
@@ -324,10 +332,20 @@ fn trap_error(request: &RunRequest, error: &wasmtime::Error, state: &RunState, f
             "the sandbox's native stack ran out before the JS stack limit fired; lower limits.stack_bytes",
         );
     }
+    // The trap's kind or innermost cause, one line: never the Wasm
+    // backtrace wasmtime attaches (guest symbols, no use to the caller).
+    let cause = match trap {
+        Some(trap) => trap.to_string(),
+        None => error.root_cause().to_string(),
+    };
+    let cause = cause.lines().next().unwrap_or_default();
     RunError::new(
         Phase::Run,
         ErrorKind::Internal,
-        bounded(format!("the sandbox trapped: {error:#}")),
+        bounded(format!(
+            "the sandbox trapped ({cause}): a fault in isobox or a host capability, not in the code; \
+             please report it with the code that caused it"
+        )),
     )
 }
 

@@ -95,12 +95,24 @@ impl RunState {
             console,
             compile: CompileOffer::default(),
             worker_response: None,
-            http: WasiHttpCtx::new(),
+            http: http_ctx(),
             http_hooks: EgressHooks { run: egress.clone() },
             egress,
             capabilities,
         }
     }
+}
+
+/// wasi:http's state for one run. Its limit on a header map is a trap when
+/// exceeded, so it sits far above anything the guest sends: the guest
+/// refuses a header section over the policy's `max_header_bytes` (at most
+/// 1 MiB) or of more than 4,096 fields before it calls the host, and the
+/// host's own count (name + value + 4 per field) is checked again in
+/// `egress/send.rs`; wasi:http counts about 72 bytes more per field.
+fn http_ctx() -> WasiHttpCtx {
+    let mut http = WasiHttpCtx::new();
+    http.set_field_size_limit(4 * 1024 * 1024);
+    http
 }
 
 impl RunState {

@@ -28,7 +28,7 @@ use isobox::{Engine, Lang, Outcome, RunRequest};
 /// use isobox::capability::KvStore;
 ///
 /// let engine = Engine::builder().build().await?;
-/// let template = RunRequest::new("").grant("kv", Capability::kv(KvStore::new()));
+/// let template = RunRequest::new("").grant("kv", Capability::kv(KvStore::shared()));
 /// CodeModeServer::new(engine, template).serve_stdio().await?;
 /// # Ok(()) }
 /// ```

@@ -174,10 +174,22 @@ pub(super) fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Resu
 }
 
 /// The request body, within `max_body_bytes` (413 past it, 400 when it
-/// cannot be read).
+/// cannot be read) and `read_timeout_ms` (408 past it).
 pub(super) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.config.server.max_body_bytes;
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
+    let timeout = state.config.server.read_timeout();
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        tracing::info!(status = 408, "body too slow");
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            format!(
+                "the request body did not arrive within {} ms (server.read_timeout_ms)",
+                timeout.as_millis()
+            ),
+        ));
+    };
+    read.map_err(|error| {
         let too_large = std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
         let error = if too_large {
             ApiError::new(
@@ -197,26 +209,75 @@ pub(super) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, Api
     })
 }
 
+/// Refuses a body that does not say it is JSON: `Content-Type` must be
+/// `application/json` (parameters such as `charset=utf-8` allowed) or
+/// absent; anything else is 415.
+pub(super) fn expect_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase());
+    if essence.as_deref() == Some("application/json") {
+        return Ok(());
+    }
+    let shown: String = String::from_utf8_lossy(value.as_bytes()).chars().take(64).collect();
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        format!("the body must be JSON (Content-Type: application/json), not {shown:?}"),
+    ))
+}
+
+/// `bytes` as `what` (a JSON object): an array, a string or other JSON
+/// is 400, as is an object that does not fit; the message is bounded.
+pub(super) fn parse_object<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ApiError> {
+    let bad = |message: String| {
+        let mut message = message;
+        if message.len() > 512 {
+            let mut end = 512;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push_str("...");
+        }
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message)
+    };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(bad(format!(
+            "the body must be one JSON object ({{\"code\": ...}}) for {what}, not {}",
+            match first {
+                None => "an empty body",
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(_) => "another JSON value or text",
+            }
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|error| bad(format!("the body is not {what}: {error}")))
+}
+
 async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Response {
     let streaming = wants_events(request.headers());
     let tenant = match authenticate(&state, request.headers()) {
         Ok(tenant) => tenant,
         Err(error) => return error.into_response(id),
     };
+    if let Err(error) = expect_json(request.headers()) {
+        return error.into_response(id);
+    }
     let bytes = match read_body(&state, request.into_body()).await {
         Ok(bytes) => bytes,
         Err(error) => return error.into_response(id),
     };
-    let body: RunBody = match serde_json::from_slice(&bytes) {
+    let body: RunBody = match parse_object(&bytes, "a run request") {
         Ok(body) => body,
-        Err(error) => {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad-request",
-                format!("the body is not a run request: {error}"),
-            )
-            .into_response(id);
-        }
+        Err(error) => return error.into_response(id),
     };
     let run_request = match build_request(&state, tenant, body) {
         Ok(request) => request,

@@ -9,6 +9,7 @@
 //! shutdown_grace_ms = 10000   # how long runs in flight may finish (default 10 s)
 //! retry_after_secs = 1        # the Retry-After of a 503 (default 1)
 //! max_queue_wait_ms = 5000    # longest wait for a run slot; then 503 queue-timeout
+//! read_timeout_ms = 30000     # a request head slower: connection closed; a body: 408
 //!
 //! [policies.github]           # an egress policy in its own file,
 //! file = "github.toml"        # relative to this file's directory
@@ -87,6 +88,10 @@ pub struct ServerSettings {
     /// The longest a request waits for a run slot; past it a 503 with
     /// code `queue-timeout`. Default 5000 ms; at least 1.
     pub max_queue_wait_ms: u64,
+    /// How long a client may take to send a request's head, and then its
+    /// body: a connection whose head is slower is closed, a body that is
+    /// slower is a 408. Default 30000 ms; 1 to 600000.
+    pub read_timeout_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -98,6 +103,7 @@ impl Default for ServerSettings {
             shutdown_grace_ms: 10_000,
             retry_after_secs: 1,
             max_queue_wait_ms: 5000,
+            read_timeout_ms: 30_000,
         }
     }
 }
@@ -111,6 +117,11 @@ impl ServerSettings {
     /// The longest wait for a run slot, as a duration.
     pub fn max_queue_wait(&self) -> Duration {
         Duration::from_millis(self.max_queue_wait_ms)
+    }
+
+    /// The read timeout of a request head, and of its body, as a duration.
+    pub fn read_timeout(&self) -> Duration {
+        Duration::from_millis(self.read_timeout_ms)
     }
 }
 
@@ -200,7 +211,32 @@ fn parse_hex_digest(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// The tenant of a local development setup ([`ServeConfig::local_development`]).
+pub const LOCAL_TENANT: &str = "local";
+
 impl ServeConfig {
+    /// A local development setup, for `isobox serve` started without a
+    /// config: one tenant ([`LOCAL_TENANT`]) with the built-in capabilities
+    /// (`kv`, `todo`), no egress policy (no network access), the default
+    /// limits and ceilings. Returns the config and its API key, freshly
+    /// generated (32 random bytes as hex): the caller shows it once; only
+    /// its digest is kept. Serve it on loopback only.
+    ///
+    /// ```
+    /// let (config, key) = isobox_serve::ServeConfig::local_development();
+    /// assert_eq!(key.len(), 64);
+    /// assert_eq!(config.tenants()[0].id, isobox_serve::LOCAL_TENANT);
+    /// ```
+    pub fn local_development() -> (ServeConfig, String) {
+        let key: String = rand::random::<[u8; 32]>().iter().map(|b| format!("{b:02x}")).collect();
+        let text = format!(
+            "[tenants.{LOCAL_TENANT}]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\n",
+            key_sha256_hex(&key)
+        );
+        let config = Self::from_toml_str(&text, None, |_| None).expect("the local development config is valid");
+        (config, key)
+    }
+
     /// Reads a config file; policy files are relative to its directory.
     ///
     /// # Errors
@@ -230,6 +266,11 @@ impl ServeConfig {
         if file.server.max_in_flight == 0 {
             return Err(ConfigError::Invalid("server.max_in_flight must be at least 1".into()));
         }
+        if file.server.read_timeout_ms == 0 || file.server.read_timeout_ms > 600_000 {
+            return Err(ConfigError::Invalid(
+                "server.read_timeout_ms must be 1 to 600000".into(),
+            ));
+        }
         if file.server.max_queue_wait_ms == 0 {
             return Err(ConfigError::Invalid(
                 "server.max_queue_wait_ms must be at least 1".into(),
@@ -254,6 +295,7 @@ impl ServeConfig {
         let mut tenants = Vec::new();
         let mut seen = BTreeSet::new();
         for (id, tenant) in file.tenants {
+            check_tenant_id(&id)?;
             let mut key_digests = Vec::new();
             for hex in &tenant.key_sha256 {
                 let digest = parse_hex_digest(hex).ok_or_else(|| {
@@ -300,17 +342,40 @@ impl ServeConfig {
                 }
             }
             let credentials = tenant_credentials(&id, tenant.credential, &env)?;
+            let mut used = vec![false; credentials.len()];
             let mut egress_by_name = BTreeMap::new();
             for policy in &tenant.egress {
-                let egress = if credentials.is_empty() {
+                // Each credential goes into the policies that let it out.
+                let base = policies[policy].policy();
+                let mut these = Vec::new();
+                for (index, credential) in credentials.iter().enumerate() {
+                    if credential.is_allowed_by(base) {
+                        used[index] = true;
+                        these.push(credential.clone());
+                    }
+                }
+                let egress = if these.is_empty() {
                     policies[policy].clone()
                 } else {
                     let built = sources[policy]
-                        .build(policy, credentials.clone())
+                        .build(policy, these)
                         .map_err(|e| ConfigError::Invalid(format!("tenant {id}: {e}")))?;
                     Egress::new(built)
                 };
                 egress_by_name.insert(policy.clone(), egress);
+            }
+            if let Some(index) = used.iter().position(|used| !used) {
+                let origin: String = credentials[index].origin().chars().take(100).collect();
+                return Err(ConfigError::Invalid(format!(
+                    "tenant {id}: credential #{} for `{origin}`: none of the tenant's egress policies ({}) \
+                     lets a request to this origin out, so it would never be sent",
+                    index + 1,
+                    if tenant.egress.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        tenant.egress.join(", ")
+                    }
+                )));
             }
             if let Some(missing) = tenant.workers.iter().find(|w| !workers.contains_key(*w)) {
                 return Err(ConfigError::Invalid(format!(
@@ -384,6 +449,25 @@ impl ServeConfig {
     }
 }
 
+/// The longest tenant id: it is logged with every request and passed to
+/// capabilities as `props.tenant`.
+pub const MAX_TENANT_ID_BYTES: usize = 128;
+
+/// A tenant id is 1 to 128 letters, digits and `. _ - : @`: short and
+/// plain enough to log and to key data by.
+fn check_tenant_id(id: &str) -> Result<(), ConfigError> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._-:@".contains(c);
+    if !id.is_empty() && id.len() <= MAX_TENANT_ID_BYTES && id.chars().all(plain) {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(32).collect();
+    Err(ConfigError::Invalid(format!(
+        "tenant {shown:?}{}: a tenant id must be 1 to {MAX_TENANT_ID_BYTES} letters, digits and . _ - : @ (it is {} bytes)",
+        if id.chars().count() > 32 { "..." } else { "" },
+        id.len()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,5 +529,30 @@ mod tests {
             let error = load(text).err().unwrap_or_else(|| panic!("{text} loaded")).to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn a_tenant_id_is_short_and_plain() {
+        for id in [
+            "a".repeat(10_000),
+            "a b".into(),
+            "tab\there".into(),
+            "\u{1b}[2J".into(),
+            "é".into(),
+        ] {
+            let text = format!("[tenants.{}]\nkey_env = [\"K\"]\n", toml_key(&id));
+            let error = load(&text).err().unwrap_or_else(|| panic!("{id:?} loaded")).to_string();
+            assert!(error.contains("a tenant id must be 1 to 128"), "{error}");
+            assert!(error.len() < 300, "the message is bounded: {} bytes", error.len());
+        }
+        for id in ["acme", "team-a.prod", "user@example.com", "org:42_x", &"a".repeat(128)] {
+            let text = format!("[tenants.{}]\nkey_env = [\"K\"]\n", toml_key(id));
+            assert!(load(&text).is_ok(), "{id}");
+        }
+    }
+
+    /// `id` as a quoted TOML key.
+    fn toml_key(id: &str) -> String {
+        toml::Value::String(id.to_owned()).to_string()
     }
 }

@@ -26,6 +26,9 @@ mod api;
 mod auth;
 pub mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 mod metrics;
 mod plugins;
@@ -36,13 +39,14 @@ mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get, post};
 use tokio::sync::watch;
 
 pub use api::OPENAPI_JSON;
-pub use config::{ServeConfig, ServerSettings, Tenant, key_sha256_hex};
+pub use config::{LOCAL_TENANT, ServeConfig, ServerSettings, Tenant, key_sha256_hex};
 pub use error::{ConfigError, ServeError};
 pub use limits::{AboveCeiling, LimitValues};
 pub use metrics::Metrics;
@@ -86,6 +90,7 @@ impl Server {
         let local = listener.local_addr().map_err(bind)?;
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
+        let state_read_timeout = config.server.read_timeout();
         let state = Arc::new(api::AppState {
             gate: admission::Gate::new(
                 config.server.max_in_flight,
@@ -109,30 +114,72 @@ impl Server {
             .route("/openapi.json", get(api::openapi))
             .with_state(state);
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let mut signal = stopped.clone();
-            // Answers go out at once: no Nagle delay behind a client's ACK.
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = signal.wait_for(|stop| *stop).await;
-                tracing::info!("shutting down: no new connections; runs in flight may finish");
-            });
-            let mut deadline = stopped;
-            tokio::select! {
-                served = serve => served.map(|()| Finished::Drained),
-                () = async move {
-                    let _ = deadline.wait_for(|stop| *stop).await;
-                    tokio::time::sleep(grace).await;
-                } => {
-                    tracing::warn!(grace_ms = grace.as_millis() as u64, "shutdown grace period over: dropping open requests");
-                    Ok(Finished::DeadlinePassed)
-                }
-            }
-        });
+        let read_timeout = state_read_timeout;
+        let task = tokio::spawn(accept_loop(listener, app, stopped, read_timeout, grace));
         tracing::info!(%local, "isobox serve listening");
         Ok((local, ServerHandle { stop, task, metrics }))
+    }
+}
+
+/// The largest request head (request line and headers) the server reads.
+const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+
+/// Accepts connections until `stopped`, serving each with hyper's HTTP/1
+/// (a request head must arrive within `read_timeout`, or the connection is
+/// closed); then lets the connections finish their requests in flight
+/// within `grace`.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stopped: watch::Receiver<bool>,
+    read_timeout: Duration,
+    grace: Duration,
+) -> std::io::Result<Finished> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        // A request head (line and headers) over 64 KiB is a 431.
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let stop = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let tcp = match accepted {
+                    Ok((tcp, _)) => tcp,
+                    Err(error) => {
+                        // Out of descriptors, or a connection reset before
+                        // it was accepted: wait a little, go on serving.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                // Answers go out at once: no Nagle delay behind a client's ACK.
+                let _ = tcp.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A client that goes away or times out ends only its
+                    // own connection.
+                    let _ = connection.await;
+                });
+            }
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: no new connections; runs in flight may finish");
+    tokio::select! {
+        () = graceful.shutdown() => Ok(Finished::Drained),
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!(grace_ms = grace.as_millis() as u64, "shutdown grace period over: dropping open requests");
+            Ok(Finished::DeadlinePassed)
+        }
     }
 }
 

@@ -32,7 +32,9 @@ use tracing::Instrument as _;
 use isobox::RunRequest;
 use isobox::worker::{HttpRequest, HttpResponse, WorkerOutcome};
 
-use super::api::{ApiError, AppState, RunBody, authenticate, build_request, finish, read_body, request_id};
+use super::api::{
+    ApiError, AppState, RunBody, authenticate, build_request, expect_json, finish, parse_object, read_body, request_id,
+};
 
 /// Request headers a worker does not see: the caller's key and hop-by-hop ones.
 const DROPPED_REQUEST_HEADERS: [&str; 8] = [
@@ -172,8 +174,9 @@ fn worker_response(done: WorkerOutcome) -> Response {
         ) else {
             continue;
         };
-        if !DROPPED_RESPONSE_HEADERS.contains(&name.as_str()) {
-            headers.append(name, value);
+        // try_append: a map past its capacity refuses, never panics.
+        if !DROPPED_RESPONSE_HEADERS.contains(&name.as_str()) && headers.try_append(name, value).is_err() {
+            break;
         }
     }
     if let Some(kind) = done.outcome.error_kind() {
@@ -258,10 +261,10 @@ async fn handle_inline(state: &AppState, id: &str, request: Request) -> Response
 
 async fn inline_dispatch(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
     let tenant = authenticate(state, request.headers())?;
+    expect_json(request.headers())?;
     let bytes = read_body(state, request.into_body()).await?;
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
-    let mut body: serde_json::Map<String, Value> =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("the body is not a dispatch request: {e}")))?;
+    let mut body: serde_json::Map<String, Value> = parse_object(&bytes, "a dispatch request")?;
     for field in ["input", "form"] {
         if body.contains_key(field) {
             return Err(bad(format!(

@@ -3,14 +3,15 @@
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use super::url;
-use crate::{AppliedCredentials, Credential, CredentialTarget, EgressPolicy, PolicyError, Secret, redact_url};
+use crate::{AppliedCredentials, Credential, CredentialTarget, EgressPolicy, PolicyError, Rule, Secret, redact_url};
 
 const TOKEN: &str = "ghp_SECRET_value_123";
 
+/// A policy that lets every origin out, with `credentials`.
 fn policy(credentials: Vec<Credential>) -> EgressPolicy {
     credentials
         .into_iter()
-        .fold(EgressPolicy::builder(), |b, c| b.credential(c))
+        .fold(EgressPolicy::builder().allow(Rule::host("*")), |b, c| b.credential(c))
         .env_lookup(|name| (name == "GITHUB_TOKEN").then(|| TOKEN.to_owned()))
         .build()
         .unwrap()
@@ -138,15 +139,106 @@ fn injected_credentials_can_be_removed_before_a_redirect() {
 }
 
 #[test]
-fn the_first_credential_for_a_name_wins() {
+fn two_credentials_for_one_header_and_requests_are_refused() {
+    // The second could never be sent: the first wins.
+    let error = EgressPolicy::builder()
+        .allow(Rule::host("api.github.com"))
+        .credential(Credential::header("https://api.github.com", "x-key").with_value("value-one"))
+        .credential(Credential::header("https://api.github.com", "X-Key").with_value("value-two"))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("credential #2") && error.contains("credential #1 already fills the same header"),
+        "{error}"
+    );
+    assert!(!error.contains("value-"), "no value in the message: {error}");
+    // Narrowed apart, both load, and the first matching one wins.
     let policy = policy(vec![
-        Credential::header("https://api.github.com", "x-key").with_value("first"),
+        Credential::header("https://api.github.com", "x-key")
+            .with_value("first")
+            .with_path_prefix("/repos"),
         Credential::header("https://api.github.com", "X-Key").with_value("second"),
     ]);
     let mut headers = HeaderMap::new();
-    let (_, applied) = apply(&policy, Method::GET, "https://api.github.com/", &mut headers);
+    let (_, applied) = apply(&policy, Method::GET, "https://api.github.com/repos/a", &mut headers);
     assert_eq!(headers["x-key"], "first");
     assert_eq!(applied.credential_indexes(), [0]);
+}
+
+#[test]
+fn a_credential_no_allow_rule_lets_out_is_refused() {
+    let cases = [
+        (EgressPolicy::builder(), "credential #1 for `https://api.github.com`"),
+        (
+            EgressPolicy::builder().allow(Rule::host("example.com")),
+            "no allow rule",
+        ),
+        (
+            EgressPolicy::builder().allow(Rule::host("api.github.com").with_schemes([crate::Scheme::Http])),
+            "no allow rule",
+        ),
+        (
+            EgressPolicy::builder().allow(Rule::host("api.github.com").with_ports([8443])),
+            "no allow rule",
+        ),
+        (
+            EgressPolicy::builder().allow(Rule::host("api.github.com").with_path_prefix("/users")),
+            "no allow rule",
+        ),
+    ];
+    for (builder, expected) in cases {
+        let error = builder
+            .credential(github().with_path_prefix("/repos"))
+            .env_lookup(|_| Some(TOKEN.into()))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(expected) && error.contains("would never be sent"),
+            "{error}"
+        );
+        assert!(!error.contains(TOKEN), "{error}");
+    }
+    // Rules that let it out: the host under a wildcard, the same path
+    // prefix or a wider one, a narrower one under it.
+    for rule in [
+        Rule::host("*.github.com"),
+        Rule::host("api.github.com").with_path_prefix("/repos/acme"),
+        Rule::host("api.github.com").with_path_prefix("/"),
+        Rule::host("api.github.com").with_methods([Method::POST]),
+    ] {
+        EgressPolicy::builder()
+            .allow(rule.clone())
+            .credential(github().with_path_prefix("/repos"))
+            .env_lookup(|_| Some(TOKEN.into()))
+            .build()
+            .unwrap_or_else(|e| panic!("{rule:?}: {e}"));
+    }
+    // Methods that never meet: refused.
+    let error = EgressPolicy::builder()
+        .allow(Rule::host("api.github.com").with_methods([Method::GET]))
+        .credential(github().with_methods([Method::POST]))
+        .env_lookup(|_| Some(TOKEN.into()))
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("would never be sent"), "{error}");
+}
+
+#[test]
+fn a_wildcard_origin_is_refused() {
+    for origin in ["https://*.github.com", "https://*"] {
+        let error = EgressPolicy::builder()
+            .allow(Rule::host("*"))
+            .credential(Credential::header(origin, "authorization").with_value("v"))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("wildcard") || error.contains("not a URL"),
+            "{origin}: {error}"
+        );
+    }
 }
 
 #[test]

@@ -409,3 +409,22 @@ fn decisions_on_odd_methods_and_long_urls_are_bounded() {
     };
     assert!(denial.to_string().chars().count() < 300);
 }
+
+#[test]
+fn a_host_with_an_empty_label_is_refused() {
+    // `.internal.example.org` slipped past the deny rule's
+    // `*.internal.example.org` while the allow rule's `*.example.org` let it
+    // out (found by fuzzing).
+    let policy = EgressPolicy::builder()
+        .allow(Rule::host("*.example.org"))
+        .deny(Rule::host("*.internal.example.org"))
+        .build()
+        .unwrap();
+    for target in ["https://.internal.example.org/", "https://db..example.org/"] {
+        assert!(matches!(decide(&policy, "GET", target), Decision::Deny(_)), "{target}");
+    }
+    assert!(matches!(
+        decide(&policy, "GET", "https://api.example.org./"),
+        Decision::Allow(_)
+    ));
+}

@@ -39,6 +39,9 @@ fn every_table_is_read() {
         host = "api.local"
         allow_private = true
 
+        [[allow]]
+        host = "maps.example"
+
         [[deny]]
         name = "internal"
         host = "*.internal.example"
@@ -319,5 +322,42 @@ fn a_file_policy_takes_more_allow_net_rules() {
     assert_eq!(
         denied(&policy, "GET", "https://bad.example/").kind(),
         DenyKind::DeniedByRule
+    );
+}
+
+#[test]
+fn an_allow_rule_over_a_public_suffix_is_refused_unless_meant() {
+    for host in ["*.com", "*.co.uk", "*.github.io", "*.COM."] {
+        let error = EgressPolicyBuilder::from_toml_str(&format!("[[allow]]\nname = \"wide\"\nhost = \"{host}\"\n"))
+            .and_then(EgressPolicyBuilder::build)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("allow rule #1 \"wide\"")
+                && error.contains("public suffix")
+                && error.contains("allow_public_suffix"),
+            "{host}: {error}"
+        );
+    }
+    // A registrable domain's subdomains, an unlisted name and a deny rule
+    // over a suffix are fine; so is a suffix the rule says it means.
+    for text in [
+        "[[allow]]\nhost = \"*.example.co.uk\"\n",
+        "[[allow]]\nhost = \"*.internal\"\n",
+        "[[allow]]\nhost = \"*.svc.cluster.local\"\n",
+        "[[deny]]\nhost = \"*.com\"\n",
+        "[[allow]]\nhost = \"*.com\"\nallow_public_suffix = true\n",
+    ] {
+        EgressPolicyBuilder::from_toml_str(text)
+            .and_then(EgressPolicyBuilder::build)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+    let error = EgressPolicyBuilder::from_toml_str("[[deny]]\nhost = \"*.com\"\nallow_public_suffix = true\n")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("allow_public_suffix"),
+        "deny rules have no such field: {error}"
     );
 }

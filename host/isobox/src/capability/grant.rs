@@ -114,8 +114,21 @@ impl Capability {
         })
     }
 
+    /// Whether a grant of this capability must name a tenant
+    /// ([`NativeCapability::requires_tenant`]).
+    pub(crate) fn requires_tenant(&self) -> bool {
+        match &*self.inner {
+            CapabilityInner::Wit {
+                implementation: Implementation::Native(native),
+                ..
+            } => native.requires_tenant(),
+            _ => false,
+        }
+    }
+
     /// The built-in key-value store (`wit/capabilities/kv.wit`), scoped per
-    /// tenant (`props.tenant`).
+    /// tenant (`props.tenant`; see [`KvStore::shared`] for a store without
+    /// tenants).
     pub fn kv(store: KvStore) -> Self {
         Self::native(KvStore::WIT, "store", store).expect("the built-in kv WIT is valid")
     }

@@ -1,7 +1,8 @@
 //! The built-in `kv` capability (`wit/capabilities/kv.wit`): an in-memory
 //! key-value store of strings, one namespace per tenant (the grant's
-//! `props.tenant`, or `default`). Shared by every run it is granted to, so
-//! runs of one tenant see each other's keys and no other tenant's.
+//! `props.tenant`). Shared by every run it is granted to, so runs of one
+//! tenant see each other's keys and no other tenant's. A grant without a
+//! tenant is refused, unless the store was made [`KvStore::shared`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -20,15 +21,47 @@ const MAX_VALUE_BYTES: usize = 1024 * 1024;
 const MAX_LIST: u32 = 1000;
 
 /// The store behind the `kv` capability. Cloning shares it.
+///
+/// ```
+/// use isobox::capability::KvStore;
+/// use isobox::{Capability, RunRequest};
+///
+/// // One namespace per tenant: every grant names its tenant.
+/// let store = KvStore::new();
+/// let request = RunRequest::new("await env.kv.put('k', 'v')")
+///     .grant_with_props("kv", Capability::kv(store.clone()), serde_json::json!({ "tenant": "acme" }));
+/// # let _ = request;
+/// // A local tool with one user: grants without a tenant share one namespace.
+/// let local = KvStore::shared();
+/// let request = RunRequest::new("await env.kv.get('k')").grant("kv", Capability::kv(local));
+/// # let _ = request;
+/// ```
 #[derive(Clone, Default, Debug)]
 pub struct KvStore {
     tenants: Arc<Mutex<BTreeMap<String, BTreeMap<String, String>>>>,
+    shared: bool,
 }
 
+/// The namespace of grants without a tenant, in a shared store (no tenant id
+/// is empty, so no tenant can name it).
+pub(crate) const SHARED_NAMESPACE: &str = "";
+
 impl KvStore {
-    /// An empty store.
+    /// An empty store with one namespace per tenant: each grant must carry
+    /// `props.tenant` (a run granted it without one is refused).
     pub fn new() -> Self {
         KvStore::default()
+    }
+
+    /// An empty store where a grant without `props.tenant` uses one
+    /// namespace shared by every such run (a grant with a tenant still gets
+    /// that tenant's). For a single user, such as the `isobox` command
+    /// line; never for a service with several tenants.
+    pub fn shared() -> Self {
+        KvStore {
+            shared: true,
+            ..KvStore::default()
+        }
     }
 
     /// The WIT of the capability.
@@ -102,8 +135,16 @@ impl KvStore {
 
 impl NativeCapability for KvStore {
     fn call(&self, context: CallContext, function: &str, args: Vec<Val>) -> CallFuture {
-        let tenant = context.tenant().unwrap_or("default").to_owned();
-        let result = self.apply(&tenant, function, args);
+        let result = match context.tenant() {
+            Some(tenant) if !tenant.is_empty() => self.apply(tenant, function, args),
+            _ if self.shared => self.apply(SHARED_NAMESPACE, function, args),
+            // The grant check refuses such a run before it starts.
+            _ => Err(CapabilityError::new("kv: this grant names no tenant (props.tenant)")),
+        };
         Box::pin(async move { result })
+    }
+
+    fn requires_tenant(&self) -> bool {
+        !self.shared
     }
 }

@@ -36,6 +36,14 @@ pub trait NativeCapability: Send + Sync + 'static {
     /// Calls WIT function `function` (its WIT name, e.g. `get-user`) with
     /// arguments that match its signature.
     fn call(&self, context: CallContext, function: &str, args: Vec<Val>) -> CallFuture;
+
+    /// Whether every grant must name a tenant (`props.tenant`, a non-empty
+    /// string): a capability that keeps data per tenant says yes, and a run
+    /// granted it without one is refused before it starts, rather than
+    /// reading and writing a namespace other embedders' runs share.
+    fn requires_tenant(&self) -> bool {
+        false
+    }
 }
 
 type Handler = Arc<dyn Fn(CallContext, Vec<Val>) -> CallFuture + Send + Sync>;

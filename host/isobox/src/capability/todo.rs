@@ -46,9 +46,14 @@ struct TenantTodos {
 }
 
 /// The store behind the `todo` capability. Cloning shares it.
+///
+/// Like [`KvStore`](super::KvStore): [`new`](Self::new) keeps one list per
+/// tenant and refuses grants without `props.tenant`;
+/// [`shared`](Self::shared) lets such grants share one list.
 #[derive(Clone, Default, Debug)]
 pub struct TodoStore {
     tenants: Arc<Mutex<BTreeMap<String, TenantTodos>>>,
+    shared: bool,
 }
 
 fn field<'a>(record: &'a [(String, Val)], name: &str) -> Option<&'a Val> {
@@ -64,9 +69,19 @@ fn ok(value: Option<Val>) -> Val {
 }
 
 impl TodoStore {
-    /// An empty store.
+    /// An empty store with one list per tenant: each grant must carry
+    /// `props.tenant`.
     pub fn new() -> Self {
         TodoStore::default()
+    }
+
+    /// An empty store where grants without `props.tenant` share one list
+    /// (for a single user, such as the command line).
+    pub fn shared() -> Self {
+        TodoStore {
+            shared: true,
+            ..TodoStore::default()
+        }
     }
 
     /// The WIT of the capability.
@@ -173,8 +188,16 @@ impl TodoStore {
 
 impl NativeCapability for TodoStore {
     fn call(&self, context: CallContext, function: &str, args: Vec<Val>) -> CallFuture {
-        let tenant = context.tenant().unwrap_or("default").to_owned();
-        let result = self.apply(&tenant, function, args);
+        let result = match context.tenant() {
+            Some(tenant) if !tenant.is_empty() => self.apply(tenant, function, args),
+            _ if self.shared => self.apply(super::kv::SHARED_NAMESPACE, function, args),
+            // The grant check refuses such a run before it starts.
+            _ => Err(CapabilityError::new("todo: this grant names no tenant (props.tenant)")),
+        };
         Box::pin(async move { result })
+    }
+
+    fn requires_tenant(&self) -> bool {
+        !self.shared
     }
 }

@@ -18,10 +18,14 @@ mod hooks;
 mod send;
 
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use tokio::sync::OwnedSemaphorePermit;
 
 use self::audit::AuditLog;
 pub use self::audit::{AuditDecision, EgressRecord};
+use self::body::BodySlot;
 pub use self::filter::{EgressFilter, FilterFuture, FilterVerdict, OutboundRequest};
 pub(crate) use self::hooks::EgressHooks;
 pub use isobox_egress::*;
@@ -104,26 +108,74 @@ impl std::fmt::Debug for Egress {
     }
 }
 
+/// How long a request waits for a connection slot before the run checks
+/// whether it is stuck on bodies nobody reads.
+const STUCK_CHECK: Duration = Duration::from_millis(20);
+
 /// The network state of one run: its grant, counters and audit trail.
 pub(crate) struct EgressRun {
     egress: Option<Egress>,
     requests: AtomicU32,
     concurrency: Arc<tokio::sync::Semaphore>,
+    max_concurrent: u32,
+    /// The response bodies that may still hold a slot.
+    bodies: Mutex<Vec<Weak<BodySlot>>>,
     audit: Arc<AuditLog>,
 }
 
 impl EgressRun {
     pub fn new(egress: Option<Egress>) -> Arc<Self> {
-        let concurrent = egress
-            .as_ref()
-            .map_or(1, |e| e.policy().limits().max_concurrent as usize)
-            .max(1);
+        let concurrent = egress.as_ref().map_or(1, |e| e.policy().limits().max_concurrent).max(1);
         Arc::new(EgressRun {
             egress,
             requests: AtomicU32::new(0),
-            concurrency: Arc::new(tokio::sync::Semaphore::new(concurrent)),
+            concurrency: Arc::new(tokio::sync::Semaphore::new(concurrent as usize)),
+            max_concurrent: concurrent,
+            bodies: Mutex::new(Vec::new()),
             audit: Arc::new(AuditLog::default()),
         })
+    }
+
+    /// A connection slot for one request (redirects included). Waits while
+    /// other requests are in flight or their bodies are being read, so
+    /// `Promise.all` over many URLs just queues; but when every slot is held
+    /// by a response body the guest is not reading, the run could never go
+    /// on, so the body used least recently is cancelled (its connection
+    /// closed, its next read an error) and its slot taken, as Workers do.
+    async fn acquire_slot(&self) -> Option<OwnedSemaphorePermit> {
+        let acquire = self.concurrency.clone().acquire_owned();
+        tokio::pin!(acquire);
+        loop {
+            tokio::select! {
+                permit = &mut acquire => return permit.ok(),
+                () = tokio::time::sleep(STUCK_CHECK) => self.cancel_an_unread_body(),
+            }
+        }
+    }
+
+    /// Cancels the least recently used unread body when unread bodies hold
+    /// every slot.
+    fn cancel_an_unread_body(&self) {
+        let mut bodies = self.bodies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        bodies.retain(|slot| slot.strong_count() > 0);
+        let idle: Vec<(Arc<BodySlot>, std::time::Instant)> = bodies
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter_map(|slot| slot.idle_since().map(|since| (slot, since)))
+            .collect();
+        if self.concurrency.available_permits() > 0 || idle.len() < self.max_concurrent as usize {
+            return;
+        }
+        if let Some((slot, _)) = idle.into_iter().min_by_key(|(_, since)| *since) {
+            slot.cancel();
+        }
+    }
+
+    /// Keeps track of a body that holds a slot.
+    fn track(&self, slot: &Arc<BodySlot>) {
+        let mut bodies = self.bodies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        bodies.retain(|slot| slot.strong_count() > 0);
+        bodies.push(Arc::downgrade(slot));
     }
 
     fn limits(&self) -> EgressLimits {

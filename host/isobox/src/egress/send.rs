@@ -15,7 +15,7 @@ use wasmtime_wasi_http::{Error, WasiBody};
 
 use super::EgressRun;
 use super::audit::{AuditDecision, EgressRecord};
-use super::body::{AuditSlot, ResponseBody};
+use super::body::{AuditSlot, BodySlot, ResponseBody};
 use super::connect::{ConnectError, connect};
 use super::filter::{FilterVerdict, OutboundRequest};
 use isobox_egress::Decision;
@@ -84,9 +84,7 @@ impl EgressRun {
             headers,
             body,
         };
-        // Waits (does not fail) for a free slot: Promise.all over many URLs
-        // just queues.
-        let mut permit = self.concurrency.clone().acquire_owned().await.ok();
+        let mut permit = self.acquire_slot().await;
         let mut redirected = false;
         let mut hops: u32 = 0;
         loop {
@@ -304,6 +302,8 @@ impl EgressRun {
         }
         strip_internal(response.headers_mut());
         let index = self.audit.push(record);
+        let slot = BodySlot::new(permit.take(), connection.driver, self.audit.clone(), index);
+        self.track(&slot);
         let response = response.map(|inner| {
             ResponseBody {
                 inner,
@@ -316,8 +316,8 @@ impl EgressRun {
                     started,
                 },
                 done: false,
-                _connection: connection.driver,
-                _permit: permit.take(),
+                slot,
+                max_concurrent: self.max_concurrent,
             }
             .boxed_unsync()
         });

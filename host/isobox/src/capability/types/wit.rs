@@ -48,13 +48,17 @@ impl WitPackage {
     /// with wit-parser's message.
     pub fn parse_str(source_name: &str, source: &str) -> Result<Self, WitError> {
         check_size("source", source.len() as u64)?;
-        let mut resolve = Resolve::default();
-        if source.contains(CONTEXT_PACKAGE) {
-            with_context(&mut resolve);
-        }
-        let main = resolve
-            .push_str(source_name, source)
-            .map_err(|e| parse_error(&resolve, &e))?;
+        let (resolve, pushed) = without_panics(source_name, || {
+            let mut resolve = Resolve::default();
+            // Only when the text uses the context without declaring it: a
+            // package added twice is a panic in wit-parser.
+            if source.contains(CONTEXT_PACKAGE) && !declares_context(source_name, source) {
+                with_context(&mut resolve);
+            }
+            let pushed = resolve.push_str(source_name, source);
+            (resolve, pushed)
+        })?;
+        let main = pushed.map_err(|e| parse_error(&resolve, &e))?;
         Ok(Self { resolve, main })
     }
 
@@ -66,19 +70,25 @@ impl WitPackage {
     /// [`WitError::Read`], [`WitError::TooLarge`] past [`MAX_WIT_BYTES`] in
     /// all, [`WitError::Parse`].
     pub fn load(path: &Path) -> Result<Self, WitError> {
-        check_size(&path.display().to_string(), source_bytes(path, 0)?)?;
-        let mut resolve = Resolve::default();
-        let pushed = resolve.push_path(path);
+        let name = path.display().to_string();
+        check_size(&name, source_bytes(path, 0)?)?;
+        let (mut resolve, pushed) = without_panics(&name, || {
+            let mut resolve = Resolve::default();
+            let pushed = resolve.push_path(path);
+            (resolve, pushed)
+        })?;
         let (main, _) = match pushed {
             Ok(pushed) => pushed,
             // A plugin's WIT that imports the context without carrying it in
             // deps/: the host supplies it.
             Err(error) if format!("{error:#}").contains(CONTEXT_PACKAGE) => {
-                let mut resolve_with = Resolve::default();
-                with_context(&mut resolve_with);
-                let pushed = resolve_with
-                    .push_path(path)
-                    .map_err(|e| parse_error(&resolve_with, &e))?;
+                let (resolve_with, pushed) = without_panics(&name, || {
+                    let mut resolve = Resolve::default();
+                    with_context(&mut resolve);
+                    let pushed = resolve.push_path(path);
+                    (resolve, pushed)
+                })?;
+                let pushed = pushed.map_err(|e| parse_error(&resolve_with, &e))?;
                 resolve = resolve_with;
                 pushed
             }
@@ -184,6 +194,28 @@ impl CapabilityInterface {
 const CONTEXT_PACKAGE: &str = "isobox:capability";
 
 /// Adds `isobox:capability` (wit/capabilities/context.wit) to `resolve`.
+/// Runs wit-parser, turning its panics into a parse error: wit-parser
+/// 0.254 panics on some malformed WIT (an empty block doc comment, `/**/`;
+/// found by fuzzing), and WIT comes from users' files.
+fn without_panics<T>(source_name: &str, parse: impl FnOnce() -> T) -> Result<T, WitError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).map_err(|_| WitError::Parse {
+        message: format!(
+            "{}: wit-parser could not parse this WIT (it failed inside the parser)",
+            truncate(source_name, 200)
+        ),
+    })
+}
+
+/// Whether `source` declares the `isobox:capability` package itself (as
+/// its main package or a nested one).
+fn declares_context(source_name: &str, source: &str) -> bool {
+    wit_parser::UnresolvedPackageGroup::parse(source_name, source).is_ok_and(|group| {
+        std::iter::once(&group.main)
+            .chain(&group.nested)
+            .any(|package| package.name.namespace == "isobox" && package.name.name == "capability")
+    })
+}
+
 fn with_context(resolve: &mut Resolve) {
     // The built-in WIT is valid: a failure would leave the user's WIT to
     // report the missing package.

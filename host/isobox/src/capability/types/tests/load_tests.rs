@@ -329,3 +329,22 @@ fn errors_in_used_types_name_where_they_are_defined() {
         "{message}"
     );
 }
+
+#[test]
+fn wit_that_panics_inside_wit_parser_is_a_parse_error() {
+    // Found by fuzzing (fuzz/regressions/wit): an empty block doc comment
+    // reaches an unwrap in wit-parser 0.254.
+    let error = WitPackage::parse_str("bad.wit", "/**/package a:b;")
+        .err()
+        .expect("refused");
+    assert!(matches!(error, WitError::Parse { .. }), "{error:?}");
+}
+
+#[test]
+fn wit_declaring_the_context_package_itself_loads() {
+    // The host used to add its own copy too: a package added twice is an
+    // assertion in wit-parser, which killed the process.
+    WitPackage::parse_str("context.wit", "package isobox:capability@0.1.0;").expect("loads");
+    let context = include_str!("../../../../../../wit/capabilities/context.wit");
+    WitPackage::parse_str("context.wit", context).expect("the context WIT loads alone");
+}
