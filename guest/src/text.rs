@@ -20,7 +20,7 @@ pub fn lossy(value: &rquickjs::String<'_>) -> rquickjs::Result<String> {
         if ptr.is_null() {
             return Err(rquickjs::Error::Exception);
         }
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize);
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
         let text = replace_surrogates(bytes);
         qjs::JS_FreeCString(ctx, ptr);
         Ok(text)
