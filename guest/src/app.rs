@@ -266,25 +266,8 @@ fn read_body(body: IncomingBody) -> Result<Vec<u8>, HttpResponse> {
 }
 
 fn send(out: ResponseOutparam, response: HttpResponse) {
-    use crate::worker::{MAX_RESPONSE_HEADER_BYTES, MAX_RESPONSE_HEADER_FIELDS};
-    // Above the caps wasi:http's header map would trap.
-    let header_bytes: usize = response
-        .headers
-        .iter()
-        .map(|(name, value)| name.len() + value.len() + 4)
-        .sum();
-    let response = if header_bytes > MAX_RESPONSE_HEADER_BYTES || response.headers.len() > MAX_RESPONSE_HEADER_FIELDS {
-        plain(
-            500,
-            &format!(
-                "the handler's response headers are {header_bytes} bytes in {} fields, over the \
-                 {MAX_RESPONSE_HEADER_BYTES} bytes or {MAX_RESPONSE_HEADER_FIELDS} fields allowed",
-                response.headers.len()
-            ),
-        )
-    } else {
-        response
-    };
+    // `worker::handle` kept the headers within the caps under which
+    // wasi:http's header map cannot trap.
     let headers = Fields::new();
     for (name, value) in &response.headers {
         // Headers the host forbids (connection, ...) are left out.

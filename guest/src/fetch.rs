@@ -143,6 +143,15 @@ fn header_value<'js>(ctx: Ctx<'js>, value: rquickjs::String<'js>) -> rquickjs::R
     }
 }
 
+/// The size of a header section as the egress policy counts it: every
+/// name and value, plus 4 bytes per field.
+pub fn header_section_bytes(headers: &[Vec<String>]) -> usize {
+    headers
+        .iter()
+        .map(|pair| pair.iter().map(String::len).sum::<usize>() + 4)
+        .sum()
+}
+
 /// Refuses a header section the host would refuse, before any host call.
 fn check_header_section(ctx: &Ctx<'_>, headers: &[Vec<String>]) -> rquickjs::Result<()> {
     if headers.len() > MAX_HEADER_FIELDS {
@@ -154,10 +163,7 @@ fn check_header_section(ctx: &Ctx<'_>, headers: &[Vec<String>]) -> rquickjs::Res
             ),
         ));
     }
-    let bytes: usize = headers
-        .iter()
-        .map(|pair| pair.iter().map(String::len).sum::<usize>() + 4)
-        .sum();
+    let bytes = header_section_bytes(headers);
     let cap = MAX_HEADER_BYTES.with(std::cell::Cell::get);
     if bytes > cap as usize {
         return Err(Exception::throw_type(

@@ -97,10 +97,7 @@ pub fn handle<'js>(
             ),
         ));
     }
-    let header_bytes: usize = list
-        .iter()
-        .map(|pair| pair.iter().map(String::len).sum::<usize>() + 4)
-        .sum();
+    let header_bytes = crate::fetch::header_section_bytes(&list);
     if header_bytes > MAX_RESPONSE_HEADER_BYTES || list.len() > MAX_RESPONSE_HEADER_FIELDS {
         return Err(Failure::new(
             Phase::Serialise,
@@ -125,7 +122,8 @@ pub fn handle<'js>(
 }
 
 /// The most header bytes (names, values and 4 per field) and fields a
-/// handler's Response may carry, as a worker's or a built app's.
+/// handler's Response may carry, as a worker's or a built app's (under
+/// them, wasi:http's header map cannot trap).
 pub const MAX_RESPONSE_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_RESPONSE_HEADER_FIELDS: usize = 4096;
 

@@ -502,7 +502,6 @@ async fn healthz_and_openapi() {
 
 #[tokio::test]
 async fn the_cli_serves_from_a_config_file() {
-    use std::io::BufRead;
     let dir = std::env::temp_dir().join(format!("isobox-serve-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("local.toml"), "[[allow]]\nhost = \"127.0.0.1\"\nports = [9]\n").expect("policy");
@@ -520,16 +519,7 @@ async fn the_cli_serves_from_a_config_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starting isobox serve");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("reading the address");
-    let addr: SocketAddr = line
-        .trim()
-        .strip_prefix("isobox serve listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .expect("an address");
+    let addr = listening_address(&mut child);
     let reply = run(addr, Some("cli-key"), json!({ "code": "6 * 7", "egress": "local" })).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json()["value"], 42);
@@ -549,6 +539,20 @@ async fn the_cli_serves_from_a_config_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The address a spawned `isobox serve` prints as its first line.
+fn listening_address(child: &mut std::process::Child) -> SocketAddr {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("reading the address");
+    line.trim()
+        .strip_prefix("isobox serve listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .expect("an address")
+}
+
 #[tokio::test]
 async fn bare_isobox_serve_is_a_local_development_setup() {
     use std::io::BufRead;
@@ -558,16 +562,7 @@ async fn bare_isobox_serve_is_a_local_development_setup() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starting isobox serve");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("reading the address");
-    let addr: SocketAddr = line
-        .trim()
-        .strip_prefix("isobox serve listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .expect("an address");
+    let addr = listening_address(&mut child);
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut key = None;
     for _ in 0..20 {

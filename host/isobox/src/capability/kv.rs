@@ -42,10 +42,6 @@ pub struct KvStore {
     shared: bool,
 }
 
-/// The namespace of grants without a tenant, in a shared store (no tenant id
-/// is empty, so no tenant can name it).
-pub(crate) const SHARED_NAMESPACE: &str = "";
-
 impl KvStore {
     /// An empty store with one namespace per tenant: each grant must carry
     /// `props.tenant` (a run granted it without one is refused).
@@ -135,11 +131,9 @@ impl KvStore {
 
 impl NativeCapability for KvStore {
     fn call(&self, context: CallContext, function: &str, args: Vec<Val>) -> CallFuture {
-        let result = match context.tenant() {
-            Some(tenant) if !tenant.is_empty() => self.apply(tenant, function, args),
-            _ if self.shared => self.apply(SHARED_NAMESPACE, function, args),
-            // The grant check refuses such a run before it starts.
-            _ => Err(CapabilityError::new("kv: this grant names no tenant (props.tenant)")),
+        let result = match context.namespace(self.shared) {
+            Some(namespace) => self.apply(namespace, function, args),
+            None => Err(CapabilityError::new("kv: this grant names no tenant (props.tenant)")),
         };
         Box::pin(async move { result })
     }

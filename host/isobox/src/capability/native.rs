@@ -29,6 +29,17 @@ impl CallContext {
     pub fn tenant(&self) -> Option<&str> {
         self.props.get("tenant").and_then(serde_json::Value::as_str)
     }
+
+    /// Whose data a per-tenant store reads for this call: `props.tenant`
+    /// when it is a non-empty string; else, in a `shared` store, the one
+    /// namespace of grants without a tenant (empty: no tenant id is);
+    /// else none (the grant check refuses such runs before they start).
+    pub(crate) fn namespace(&self, shared: bool) -> Option<&str> {
+        match self.tenant() {
+            Some(tenant) if !tenant.is_empty() => Some(tenant),
+            _ => shared.then_some(""),
+        }
+    }
 }
 
 /// A capability implemented in Rust.

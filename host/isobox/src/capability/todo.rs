@@ -188,11 +188,9 @@ impl TodoStore {
 
 impl NativeCapability for TodoStore {
     fn call(&self, context: CallContext, function: &str, args: Vec<Val>) -> CallFuture {
-        let result = match context.tenant() {
-            Some(tenant) if !tenant.is_empty() => self.apply(tenant, function, args),
-            _ if self.shared => self.apply(super::kv::SHARED_NAMESPACE, function, args),
-            // The grant check refuses such a run before it starts.
-            _ => Err(CapabilityError::new("todo: this grant names no tenant (props.tenant)")),
+        let result = match context.namespace(self.shared) {
+            Some(namespace) => self.apply(namespace, function, args),
+            None => Err(CapabilityError::new("todo: this grant names no tenant (props.tenant)")),
         };
         Box::pin(async move { result })
     }

@@ -143,6 +143,10 @@ impl EgressRun {
     /// on, so the body used least recently is cancelled (its connection
     /// closed, its next read an error) and its slot taken, as Workers do.
     async fn acquire_slot(&self) -> Option<OwnedSemaphorePermit> {
+        // A free slot is free only when nobody queues for it: no timer.
+        if let Ok(permit) = self.concurrency.clone().try_acquire_owned() {
+            return Some(permit);
+        }
         let acquire = self.concurrency.clone().acquire_owned();
         tokio::pin!(acquire);
         loop {
