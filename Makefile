@@ -40,9 +40,11 @@ guest: setup
 ## run, and the declarations `isobox types` prints, checked by the
 ## TypeScript compiler, and the fuzz targets' corpus and regressions
 ## replayed (fuzz/); the `isobox mcp` tests use npm packages that
-## tests/mcp/install.sh installs (pinned)
+## tests/mcp/install.sh installs (pinned), the Workers-app tests (a Hono and
+## an itty-router app, bundled with esbuild) those of tests/apps/install.sh
 test: setup style
 	@bash tests/mcp/install.sh
+	@bash tests/apps/install.sh
 	@bash scripts/install-wasmtime-cli.sh
 	$(CARGO) test --release $(CARGO_FLAGS) $(HOST_CRATES)
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib

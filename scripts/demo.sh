@@ -43,6 +43,9 @@ echo
 echo "What an agent is shown: TypeScript generated from the WIT of the grants (excerpt):"
 "$isobox" types --grant kv --plugin "$plugin" | sed -n '/declare namespace env/,$p'
 echo
+echo "Workers runtime APIs: streams, gzip, WebCrypto, Blob and FormData, MessageChannel (a snippet with a top-level return):"
+show "$isobox" run examples/web-runtime.js
+echo
 echo "Workers-style HTTP handlers (export default { fetch(request, env, ctx) }), a fresh sandbox per request:"
 show "$isobox" dispatch examples/worker.js --method POST --path '/greet?name=demo' -H 'accept-language: fr' --body 'a note'
 echo

@@ -133,7 +133,7 @@ fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
             source: field(module, "source")?,
         });
     }
-    crate::modules::set(modules);
+    crate::modules::set(modules, &filename);
     crate::web::start_run();
     let form = crate::eval::compile(ctx, &code, &filename, CodeForm::Module)?;
     let app = crate::worker::load(ctx, form)?;

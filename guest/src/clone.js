@@ -2,7 +2,8 @@
 // clone algorithm, serialising and deserialising in one walk: primitives,
 // BigInt, the wrapper objects, Date, RegExp, ArrayBuffer (resizable ones
 // too), typed arrays, DataView, Map, Set, Array (holes kept), plain objects,
-// Error types and DOMException, with cycles and shared references kept.
+// Error types (with their `cause`) and DOMException, with cycles and shared references kept.
+// Blob and File (registered by blob.js through `idl.serializable`) too.
 // Functions, symbols, WeakMap, Promise, proxies and other platform objects
 // throw a DataCloneError. ArrayBuffers in `transfer` are moved: the clone
 // owns their bytes and the originals are detached.
@@ -73,6 +74,13 @@
   const errorTypes = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
   const call = (f, self, ...args) => Reflect.apply(f, self, args);
 
+  // Platform objects that are serializable (Blob and File): a prelude
+  // installed later registers how to test for and copy its objects.
+  const serializable = [];
+  idl.define(idl, 'serializable', (isInstance, copy) => {
+    serializable[serializable.length] = [isInstance, copy];
+  });
+
   const cannot = (what) => new DOMException(`structuredClone: ${what} could not be cloned`, 'DataCloneError');
 
   function isDOMException(value) {
@@ -113,6 +121,15 @@
     const seen = memory.get(value);
     if (seen !== undefined) return seen;
     if (type === 'function') throw cannot(describe(value));
+    if (idl.isPlatformObject(value)) {
+      for (const [isInstance, copy] of serializable) {
+        if (isInstance(value)) {
+          const output = copy(value);
+          memory.set(value, output);
+          return output;
+        }
+      }
+    }
     const name = kinds.get(classId(value));
     if (name === undefined || (idl.isPlatformObject(value) && !isDOMException(value))) {
       throw cannot(describe(value));
@@ -193,6 +210,14 @@
           });
         }
         memory.set(value, output);
+        // `cause` is cloned too (an own data property only), after the
+        // error is in memory so a cause that points back is a cycle kept.
+        const causeDescriptor = getOwnPropertyDescriptor(value, 'cause');
+        if (causeDescriptor !== undefined && 'value' in causeDescriptor) {
+          defineProperty(output, 'cause', {
+            value: clone(causeDescriptor.value, memory), writable: true, enumerable: false, configurable: true,
+          });
+        }
         return output;
       }
       case 'Array':

@@ -52,7 +52,8 @@ impl JsEngine {
                 .and_then(|()| timers::install(&ctx))
                 .and_then(|()| web::install(&ctx))
                 .and_then(|()| platform::install(&ctx))
-                .and_then(|()| fetch::install(&ctx))
+                // blob.rs's hooks, for fetch's Blob and FormData bodies.
+                .and_then(|bodies| fetch::install(&ctx, &bodies))
                 .and_then(|()| bridge::install(&ctx))
                 .and_then(|()| crate::worker::install(&ctx))
                 .and_then(|()| {
@@ -97,7 +98,7 @@ pub fn eval_prelude<'js>(ctx: &Ctx<'js>, name: &str, source: &str) -> rquickjs::
 pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     initialise();
     random::seed(request.random_seed);
-    modules::set(std::mem::take(&mut request.modules));
+    modules::set(std::mem::take(&mut request.modules), &request.filename);
     ENGINE.with(|slot| {
         let slot = slot.borrow();
         // `initialise` above filled the slot or trapped.
@@ -151,7 +152,7 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
         .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
 
     let form = match &request.compiled {
-        Some(compiled) => eval::from_bytecode(ctx, compiled)?,
+        Some(compiled) => eval::from_bytecode(ctx, compiled, &request.filename)?,
         None => {
             let form = eval::compile(ctx, &request.code, &request.filename, request.form)?;
             // Offered before any of the code runs, so the bytes are the
@@ -169,13 +170,15 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
     }
     let evaluation = eval::evaluate(ctx, form, input.clone(), env.clone())?;
     let mut value = settle(ctx, evaluation.value)?;
-    if evaluation.is_completion_record {
-        value = match value.as_object() {
-            Some(record) => record
-                .get("value")
-                .map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
-            None => Value::new_undefined(ctx.clone()),
-        };
+    if let Some(completion) = evaluation.script {
+        if completion == eval::Completion::Record {
+            value = match value.as_object() {
+                Some(record) => record
+                    .get("value")
+                    .map_err(|_| Failure::from_pending(ctx, Phase::Run))?,
+                None => Value::new_undefined(ctx.clone()),
+            };
+        }
         // A script whose last statement is a promise (`fetch(u).then(...)`)
         // gives what the promise settles to.
         value = settle(ctx, value)?;
@@ -197,11 +200,12 @@ pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Fail
     let Some(promise) = value.as_promise().cloned() else {
         return Ok(value);
     };
-    // The sandbox handles this promise: its rejection is the run's error,
-    // not an unhandled rejection.
-    mark_handled(ctx, &promise);
     loop {
         if let Some(outcome) = promise.result::<Value>() {
+            // The sandbox handles this promise: its rejection is the run's
+            // error, not an unhandled rejection. No handler is attached (user
+            // code could observe a `.then` call), the tracker forgets it.
+            rejections::forget(promise.as_value());
             return outcome.map_err(|_| Failure::from_pending(ctx, Phase::Run));
         }
         if run_one_job(ctx)? {
@@ -218,17 +222,6 @@ pub fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, Fail
             "the result promise never settled: no job or timer is left that could settle it \
              (a promise whose resolve is never called?)",
         ));
-    }
-}
-
-/// Attaches a handler that does nothing, as `promise.catch(() => {})`.
-fn mark_handled<'js>(ctx: &Ctx<'js>, promise: &rquickjs::Promise<'js>) {
-    let handled = promise.catch().and_then(|catch| {
-        let ignore = Function::new(ctx.clone(), || ())?;
-        catch.call::<_, Value>((rquickjs::function::This(promise.clone()), ignore))
-    });
-    if handled.is_err() {
-        let _ = ctx.catch();
     }
 }
 

@@ -1,4 +1,4 @@
-//! Compiling and evaluating the three code forms.
+//! Compiling and evaluating the code forms.
 //!
 //! # Normalisation rules (`code-form.auto`)
 //!
@@ -11,12 +11,19 @@
 //!    called as `fn(input, env)` and its awaited return value is the result.
 //!    `{ a: 1 }` is therefore an object, not a block.
 //! 2. **A script body.** The code is parsed as a sloppy-mode script in which
-//!    top-level `await` works. The value of the last expression statement
-//!    (the script's completion value) is the result, awaited.
+//!    top-level `await` works; if that fails, as a plain sloppy script (where
+//!    `await` is an ordinary name: `var await = 1`). The value of the last
+//!    expression statement (the script's completion value) is the result,
+//!    awaited.
 //! 3. **An ES module.** The code is parsed as a module (strict). A default
 //!    export that is a function is called as `fn(input, env)` and its awaited
-//!    return value is the result; any other default export (an object, a
-//!    promise) is the result itself, awaited.
+//!    return value is the result; a class is refused (it cannot be called:
+//!    `isobox dispatch` runs a class with a `fetch` method as a worker); any
+//!    other default export (an object, a promise) is the result itself,
+//!    awaited.
+//! 4. **A function body.** Code with a top-level `return` (`const a = 2;
+//!    return a * input.n`) is the body of `async function (input, env)`,
+//!    called once; what it returns, awaited, is the result.
 //!
 //! If none parses, the syntax error reported is the module's when the code
 //! has an `import` or `export` statement, the script's otherwise.
@@ -35,8 +42,15 @@ use crate::failure::Failure;
 /// The form the code was found to have, compiled but not yet run.
 pub enum Form<'js> {
     Expression(Value<'js>),
+    /// A script compiled with top-level await: it evaluates to a promise
+    /// of its completion record.
+    AsyncScript(Value<'js>),
+    /// A plain sloppy script: it evaluates to its completion value.
     Script(Value<'js>),
     Module(RawModule),
+    /// The code wrapped as `(async function (input, env) { ... })`, the
+    /// wrapper on a line 0 of its own so positions are the code's.
+    FunctionBody(Value<'js>),
 }
 
 /// A compiled module, kept as QuickJS's raw value. Module values are owned by
@@ -44,12 +58,21 @@ pub enum Form<'js> {
 /// aborts), so this type frees nothing; the instance is discarded after the run.
 pub struct RawModule(qjs::JSValue);
 
-/// What evaluating the code gave: a value, a promise, or (for a script body) a
-/// promise of the completion record `{ value }`.
+/// What evaluating the code gave: a value or a promise of it.
 pub struct Evaluation<'js> {
     pub value: Value<'js>,
-    /// The settled value is `{ value: completion }`, not the result itself.
-    pub is_completion_record: bool,
+    /// How a script's value becomes the result; `None` for the other forms,
+    /// whose value is the result.
+    pub script: Option<Completion>,
+}
+
+/// What a script body evaluates to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// A promise of the completion record `{ value }` (top-level await).
+    Record,
+    /// The completion value itself.
+    Value,
 }
 
 /// Compiles the code in the requested form; nothing of it runs.
@@ -59,7 +82,7 @@ pub fn compile<'js>(ctx: &Ctx<'js>, code: &str, filename: &str, form: CodeForm) 
         CodeForm::Auto => choose_form(ctx, code, &file)?,
         CodeForm::Script => match compile_expression(ctx, code, &file) {
             Ok(function) => Form::Expression(function),
-            Err(_) => Form::Script(compile_script(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?),
+            Err(_) => compile_any_script(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?,
         },
         CodeForm::Module => Form::Module(compile_module(ctx, code, &file).map_err(|e| compile_failure(ctx, e))?),
     })
@@ -73,34 +96,34 @@ pub fn evaluate<'js>(
     input: Value<'js>,
     env: Value<'js>,
 ) -> Result<Evaluation<'js>, Failure> {
+    let script = |value, completion| {
+        Ok(Evaluation {
+            value,
+            script: Some(completion),
+        })
+    };
     let value = match form {
-        Form::Expression(compiled) => {
+        Form::Expression(compiled) | Form::FunctionBody(compiled) => {
             let value = run_compiled(ctx, compiled)?;
             match value.as_function() {
                 Some(function) => call_entry(ctx, function, input, env)?,
                 None => value,
             }
         }
-        Form::Script(compiled) => {
-            // An async script evaluates to a promise of `{ value: completion }`.
-            return Ok(Evaluation {
-                value: run_compiled(ctx, compiled)?,
-                is_completion_record: true,
-            });
-        }
+        Form::AsyncScript(compiled) => return script(run_compiled(ctx, compiled)?, Completion::Record),
+        Form::Script(compiled) => return script(run_compiled(ctx, compiled)?, Completion::Value),
         Form::Module(module) => evaluate_module(ctx, module, input, env)?,
     };
-    Ok(Evaluation {
-        value,
-        is_completion_record: false,
-    })
+    Ok(Evaluation { value, script: None })
 }
 
 /// The compiled form as bytecode, for the host's cache.
 pub fn to_bytecode(ctx: &Ctx<'_>, form: &Form<'_>) -> Option<Compiled> {
     let (kind, raw) = match form {
         Form::Expression(f) => (CompiledForm::Expression, f.as_raw()),
+        Form::AsyncScript(f) => (CompiledForm::AsyncScript, f.as_raw()),
         Form::Script(f) => (CompiledForm::Script, f.as_raw()),
+        Form::FunctionBody(f) => (CompiledForm::FunctionBody, f.as_raw()),
         Form::Module(module) => (CompiledForm::Module, module.0),
     };
     let mut length = 0;
@@ -125,7 +148,7 @@ pub fn to_bytecode(ctx: &Ctx<'_>, form: &Form<'_>) -> Option<Compiled> {
 
 /// Reads bytecode that `to_bytecode` wrote in an earlier run. The bytes must
 /// stay alive while the code runs: a module keeps pointing into them.
-pub fn from_bytecode<'js>(ctx: &Ctx<'js>, compiled: &Compiled) -> Result<Form<'js>, Failure> {
+pub fn from_bytecode<'js>(ctx: &Ctx<'js>, compiled: &Compiled, filename: &str) -> Result<Form<'js>, Failure> {
     let failed = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Compile);
     if compiled.form == CompiledForm::Module {
         // SAFETY: the bytes are this engine's own bytecode, written by
@@ -161,27 +184,75 @@ pub fn from_bytecode<'js>(ctx: &Ctx<'js>, compiled: &Compiled) -> Result<Form<'j
         }
         Value::from_raw(ctx.clone(), raw)
     };
-    if compiled.form == CompiledForm::Expression {
-        crate::failure::expression_columns(true);
-        Ok(Form::Expression(value))
-    } else {
-        Ok(Form::Script(value))
-    }
+    Ok(match compiled.form {
+        CompiledForm::Expression => {
+            crate::failure::line_one_shift(filename, 1);
+            Form::Expression(value)
+        }
+        CompiledForm::AsyncScript => Form::AsyncScript(value),
+        CompiledForm::FunctionBody => {
+            crate::failure::line_one_shift(filename, FUNCTION_BODY_PREFIX.len() as u32);
+            Form::FunctionBody(value)
+        }
+        // A module returned above.
+        CompiledForm::Script | CompiledForm::Module => Form::Script(value),
+    })
 }
 
 fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Failure> {
     if let Ok(compiled) = compile_expression(ctx, code, file) {
         return Ok(Form::Expression(compiled));
     }
-    let script_error = match compile_script(ctx, code, file) {
-        Ok(compiled) => return Ok(Form::Script(compiled)),
+    let script_error = match compile_any_script(ctx, code, file) {
+        Ok(form) => return Ok(form),
         Err(error) => error,
     };
-    match compile_module(ctx, code, file) {
-        Ok(module) => Ok(Form::Module(module)),
-        Err(module_error) if has_module_syntax(code) => Err(compile_failure(ctx, module_error)),
-        Err(_) => Err(compile_failure(ctx, script_error)),
+    let module_error = match compile_module(ctx, code, file) {
+        Ok(module) => return Ok(Form::Module(module)),
+        Err(error) => error,
+    };
+    if let Ok(function) = compile_function_body(ctx, code, file) {
+        return Ok(Form::FunctionBody(function));
     }
+    Err(compile_failure(
+        ctx,
+        if has_module_syntax(code) {
+            module_error
+        } else {
+            script_error
+        },
+    ))
+}
+
+/// A script with top-level await, or else a plain sloppy script (in which
+/// `await` is a name); the error is the first's.
+fn compile_any_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Value<'js>> {
+    let async_error = match compile_async_script(ctx, code, file) {
+        Ok(compiled) => return Ok(Form::AsyncScript(compiled)),
+        Err(error) => error,
+    };
+    let flags = qjs::JS_EVAL_TYPE_GLOBAL as i32;
+    compile_raw(ctx, code, file, flags, 1)
+        .map(Form::Script)
+        .map_err(|_| async_error)
+}
+
+/// What the function body form puts before the code, on its first line.
+const FUNCTION_BODY_PREFIX: &str = "(async function (input, env) {";
+
+/// The code as the body of `async function (input, env)`, for snippets
+/// with a top-level `return`. The wrapper shares the code's first line, so
+/// lines keep their numbers; columns on line 1 are corrected in stacks.
+fn compile_function_body<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
+    // Only code that returns is a function body: anything else keeps the
+    // script's or the module's error.
+    if !code.contains("return") {
+        return Err(Value::new_undefined(ctx.clone()));
+    }
+    let wrapped = format!("{FUNCTION_BODY_PREFIX}{code}\n}})");
+    let compiled = compile_raw(ctx, &wrapped, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 1)?;
+    crate::failure::line_one_shift(&file.to_string_lossy(), FUNCTION_BODY_PREFIX.len() as u32);
+    Ok(compiled)
 }
 
 /// True when some line starts with an `import` or `export` statement.
@@ -204,15 +275,23 @@ fn c_filename(filename: &str) -> CString {
 ///
 /// The `(` shares the first line with the code (QuickJS numbers lines from
 /// 1 at the least), so positions on line 1 are one column late;
-/// `failure::expression_columns` corrects the stacks the host sees.
+/// `failure::line_one_shift` corrects the stacks the host sees.
 fn compile_expression<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
     let body = code
         .trim_end()
         .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    // Leading semicolons (TypeScript's erased declarations leave one) become
+    // spaces, so positions stay.
+    let lead = body.len() - body.trim_start_matches(|c: char| c == ';' || c.is_whitespace()).len();
+    let body = if body[..lead].contains(';') {
+        std::borrow::Cow::Owned(body[..lead].replace(';', " ") + &body[lead..])
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    };
     // The newline before `)` ends a trailing line comment.
     let wrapped = format!("({body}\n)");
     let compiled = compile_raw(ctx, &wrapped, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 1)?;
-    crate::failure::expression_columns(true);
+    crate::failure::line_one_shift(&file.to_string_lossy(), 1);
     Ok(compiled)
 }
 
@@ -230,7 +309,7 @@ pub fn is_lone_function<'js>(ctx: &Ctx<'js>, code: &str, function: &Function<'js
         let _ = ctx.catch();
         return false;
     };
-    let start = skip_trivia(code, 0, false);
+    let start = skip_trivia(code, 0, true);
     code[start..]
         .strip_prefix(source.as_str())
         .is_some_and(|rest| skip_trivia(rest, 0, true) == rest.len())
@@ -260,7 +339,7 @@ fn skip_trivia(text: &str, mut from: usize, semicolons: bool) -> usize {
     from
 }
 
-fn compile_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
+fn compile_async_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Value<'js>, Value<'js>> {
     let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_ASYNC) as i32;
     compile_raw(ctx, code, file, flags, 1)
 }
@@ -377,6 +456,16 @@ fn evaluate_module<'js>(
     env: Value<'js>,
 ) -> Result<Value<'js>, Failure> {
     let default = module_default(ctx, module)?;
+    if is_class(ctx, &default) {
+        return Err(Failure::new(
+            Phase::Run,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            "the module's default export is a class, which a run does not construct or call: \
+             write `export default async function (input, env) { ... }` (a class with a fetch \
+             method is a worker: run it with `isobox dispatch`)",
+        ));
+    }
     match default.as_function() {
         Some(function) => call_entry(ctx, function, input, env),
         None if default.is_undefined() => Err(Failure::new(
@@ -388,6 +477,29 @@ fn evaluate_module<'js>(
         )),
         // `export default { ... }` or any other value: the value is the result.
         None => Ok(default),
+    }
+}
+
+/// Whether `value` is a class (its source text starts with `class`): a
+/// constructor that throws when called.
+pub fn is_class<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> bool {
+    let Some(function) = value.as_function() else {
+        return false;
+    };
+    let to_string: Option<Function> = ctx
+        .globals()
+        .get::<_, Value>("Function")
+        .ok()
+        .and_then(|f| f.as_object()?.get::<_, Value>("prototype").ok())
+        .and_then(|p| p.as_object()?.get("toString").ok());
+    match to_string.and_then(|t| t.call::<_, String>((This(function.clone()),)).ok()) {
+        Some(source) => source
+            .strip_prefix("class")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '{')),
+        None => {
+            let _ = ctx.catch();
+            false
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! A run's failure, built from a JS exception or stated by the sandbox.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use rquickjs::{Ctx, Object, Value, qjs};
 
@@ -108,36 +108,45 @@ impl Failure {
 }
 
 thread_local! {
-    /// Set when the code runs in the expression form, whose `(` prefix puts
-    /// every position on line 1 one column late.
-    static EXPRESSION_FORM: Cell<bool> = const { Cell::new(false) };
+    /// The entry file's name and how many columns a prefix on its line 1
+    /// adds: the expression form's `(` (1), the function body's wrapper.
+    static LINE_ONE_SHIFT: RefCell<(String, u32)> = const { RefCell::new((String::new(), 0)) };
 }
 
-/// Records whether the code runs in the expression form.
-pub fn expression_columns(on: bool) {
-    EXPRESSION_FORM.with(|flag| flag.set(on));
+/// Records that positions on line 1 of `file` are `columns` late (0: none).
+pub fn line_one_shift(file: &str, columns: u32) {
+    LINE_ONE_SHIFT.with(|shift| {
+        let mut shift = shift.borrow_mut();
+        file.clone_into(&mut shift.0);
+        shift.1 = columns;
+    });
 }
 
-/// Moves `file:1:N` positions back one column in the expression form.
+/// Moves `FILE:1:N` positions of the entry file back by the recorded shift.
 fn correct_line_one(stack: String) -> String {
-    if !EXPRESSION_FORM.with(Cell::get) {
-        return stack;
-    }
-    stack
-        .lines()
-        .map(|frame| match frame.rfind(":1:") {
-            Some(at) => {
-                let (head, tail) = frame.split_at(at + 3);
-                let digits = tail.chars().take_while(char::is_ascii_digit).count();
-                match tail[..digits].parse::<u32>() {
-                    Ok(column) if column > 1 => format!("{head}{}{}", column - 1, &tail[digits..]),
-                    _ => frame.to_owned(),
+    LINE_ONE_SHIFT.with(|shift| {
+        let shift = shift.borrow();
+        let (file, columns) = (&shift.0, shift.1);
+        if columns == 0 {
+            return stack;
+        }
+        let marker = format!("{file}:1:");
+        stack
+            .lines()
+            .map(|frame| match frame.rfind(&marker) {
+                Some(at) => {
+                    let (head, tail) = frame.split_at(at + marker.len());
+                    let digits = tail.chars().take_while(char::is_ascii_digit).count();
+                    match tail[..digits].parse::<u32>() {
+                        Ok(column) if column > columns => format!("{head}{}{}", column - columns, &tail[digits..]),
+                        _ => frame.to_owned(),
+                    }
                 }
-            }
-            None => frame.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+                None => frame.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 fn classify(failure: &Failure) -> ErrorKind {

@@ -1,9 +1,16 @@
 // fetch, Headers, Request and Response. Evaluated once, at wizer time.
 // `native` is guest/src/fetch.rs: send(method, url, headers, body, redirect)
-// starts a request over wasi:http and returns its id; readBody(id) starts
-// reading a response body; cancel(id) drops the request or body. The event
-// loop calls the returned deliver(id, kind, value) when something arrives.
-(function installFetch(native) {
+// starts a request over wasi:http and returns its id; readChunk(id) asks for
+// the next chunk (at most 64 KiB) of a response body, and is false when the
+// body is gone; cancel(id) drops the request or body (the host then frees
+// its connection). The event loop calls the returned deliver(id, kind,
+// value) when something arrives: a response head, a body chunk (a
+// Uint8Array), or null at the end of a body.
+//
+// `streams` are streams.js's helpers: every body is, or becomes when asked
+// for through `body`, a ReadableStream. `bodies` are formdata.js's hooks:
+// Blob and FormData bodies, `blob()` and `formData()`.
+(function installFetch(native, streams, bodies) {
   'use strict';
   const define = (target, name, value) => Object.defineProperty(target, name, {
     value, writable: true, enumerable: false, configurable: true,
@@ -107,40 +114,42 @@
   delete Headers._freeze;
 
   // ---- Bodies --------------------------------------------------------------
-  // A body is null, bytes (Uint8Array) or a pending network body: { id }.
+  // A body is null, bytes (a Uint8Array the body owns) or a ReadableStream.
+  // `extractBody` gives { body, type } for what a user may pass.
   const extractBody = (body) => {
-    if (body === undefined || body === null) return { bytes: null, type: null };
-    if (typeof body === 'string') return { bytes: encoder.encode(body), type: 'text/plain;charset=UTF-8' };
-    if (body instanceof ArrayBuffer) return { bytes: new Uint8Array(body.slice(0)), type: null };
+    if (body === undefined || body === null) return { body: null, type: null };
+    if (typeof body === 'string') return { body: encoder.encode(body), type: 'text/plain;charset=UTF-8' };
+    if (body instanceof ArrayBuffer) return { body: new Uint8Array(body.slice(0)), type: null };
     if (ArrayBuffer.isView(body)) {
       const view = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-      return { bytes: view.slice(), type: null };
+      return { body: view.slice(), type: null };
+    }
+    if (bodies.isBlob(body)) {
+      // A copy: the Body hands its bytes out, and a Blob's never change.
+      const type = bodies.blobType(body);
+      return { body: bodies.blobBytes(body).slice(), type: type === '' ? null : type };
+    }
+    if (bodies.isFormData(body)) {
+      const { bytes, type } = bodies.serializeFormData(body);
+      return { body: bytes, type };
     }
     if (typeof URLSearchParams === 'function' && body instanceof URLSearchParams) {
-      return { bytes: encoder.encode(body.toString()), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+      return { body: encoder.encode(body.toString()), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    }
+    if (streams.isReadableStream(body)) {
+      if (streams.isDisturbed(body) || streams.isLocked(body)) {
+        throw new TypeError('the body stream is locked or has already been read');
+      }
+      return { body, type: null };
     }
     if (typeof body === 'object' && typeof body.getReader === 'function') {
-      throw new TypeError('fetch: stream bodies are not supported in isobox; pass a string or bytes');
+      throw new TypeError('the body is a stream that is not a ReadableStream of this sandbox; wrap it with ReadableStream.from()');
     }
-    return { bytes: encoder.encode(String(body)), type: 'text/plain;charset=UTF-8' };
+    return { body: encoder.encode(String(body)), type: 'text/plain;charset=UTF-8' };
   };
+  const empty = new Uint8Array(0);
 
   const pending = new Map(); // request id -> { resolve, reject, detach }
-
-  const readNetworkBody = (id, signal) => new Promise((resolve, reject) => {
-    if (signal && signal.aborted) {
-      native.cancel(id);
-      reject(signal.reason);
-      return;
-    }
-    const detach = watchSignal(signal, () => {
-      pending.delete(id);
-      native.cancel(id);
-      reject(signal.reason);
-    });
-    pending.set(id, { resolve, reject, detach });
-    native.readBody(id);
-  });
 
   const watchSignal = (signal, onAbort) => {
     if (!signal || typeof signal.addEventListener !== 'function') return () => {};
@@ -148,60 +157,140 @@
     return () => signal.removeEventListener('abort', onAbort);
   };
 
+  // The body of the response to request `id`, read chunk by chunk from the
+  // host as the consumer pulls. Aborting `signal` errors it and drops the
+  // host's body.
+  const networkBody = (id, signal) => {
+    let finished = false;
+    let detach = () => {};
+    const finish = () => {
+      finished = true;
+      pending.delete(id);
+      detach();
+    };
+    const pull = () => new Promise((resolve, reject) => {
+      if (finished || !native.readChunk(id)) {
+        resolve(null);
+        return;
+      }
+      pending.set(id, {
+        resolve: (chunk) => {
+          if (chunk === null) finish();
+          resolve(chunk);
+        },
+        reject: (error) => {
+          finish();
+          reject(error);
+        },
+        detach: () => {},
+      });
+    });
+    const cancel = () => {
+      const waiter = pending.get(id);
+      finish();
+      native.cancel(id);
+      if (waiter !== undefined) waiter.resolve(null);
+    };
+    const stream = streams.fromPull(pull, cancel);
+    detach = watchSignal(signal, () => {
+      const waiter = pending.get(id);
+      const reason = abortReason(signal);
+      finish();
+      native.cancel(id);
+      streams.errorStream(stream, reason);
+      if (waiter !== undefined) waiter.reject(reason);
+    });
+    return stream;
+  };
+
   class Body {
-    #body;
+    // The bytes, until a stream is made of them (by `body`, or to tee).
+    #bytes = null;
+    // The ReadableStream, once there is one.
+    #stream = null;
+    #hasBody = false;
+    // Set when the bytes were read without a stream.
     #used = false;
-    #signal;
-    _initBody(body, signal) {
-      this.#body = body;
-      this.#signal = signal;
+    _initBody(body) {
+      this.#hasBody = body !== null && body !== undefined;
+      this.#bytes = null;
+      this.#stream = null;
+      this.#used = false;
+      if (!this.#hasBody) return;
+      if (body instanceof Uint8Array) this.#bytes = body;
+      else this.#stream = body;
     }
-    get bodyUsed() { return this.#used; }
+    get bodyUsed() {
+      return this.#hasBody && (this.#used || (this.#stream !== null && streams.isDisturbed(this.#stream)));
+    }
     get body() {
-      // No ReadableStream in isobox: the body is read whole by the methods.
-      return null;
+      if (!this.#hasBody) return null;
+      if (this.#stream === null) {
+        this.#stream = this.#used ? streams.usedStream() : streams.fromBytes(this.#bytes);
+        this.#bytes = null;
+      }
+      return this.#stream;
     }
-    async #consume() {
-      if (this.#used) throw new TypeError('Body: the body has already been read');
-      this.#used = true;
-      const body = this.#body;
-      this.#body = null;
-      if (body === null || body === undefined) return new Uint8Array(0);
-      if (body instanceof Uint8Array) return body;
-      return readNetworkBody(body.id, this.#signal);
+    // True when the body can be read: not read already, not locked.
+    #unusable() {
+      return this.bodyUsed || (this.#stream !== null && streams.isLocked(this.#stream));
+    }
+    // The whole body, read through the same state as `body`.
+    #consume() {
+      if (!this.#hasBody) return Promise.resolve(empty);
+      if (this.#unusable()) return Promise.reject(new TypeError('Body: the body has already been read (or its stream is locked)'));
+      if (this.#stream === null) {
+        const bytes = this.#bytes;
+        this.#bytes = null;
+        this.#used = true;
+        return Promise.resolve(bytes);
+      }
+      return streams.readAll(this.#stream);
     }
     async arrayBuffer() {
       const bytes = await this.#consume();
+      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer;
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     }
     async bytes() { return new Uint8Array(await this.arrayBuffer()); }
     async text() { return decoder.decode(await this.#consume()); }
     async json() { return JSON.parse(await this.text()); }
-    async blob() { throw new TypeError('Body: Blob is not supported in isobox; use arrayBuffer() or bytes()'); }
-    async formData() { throw new TypeError('Body: FormData is not supported in isobox; use text()'); }
+    async blob() {
+      const bytes = await this.#consume();
+      const type = this.headers.get('content-type');
+      return bodies.makeBlob(bytes.slice(), type === null ? '' : type);
+    }
+    async formData() {
+      const type = this.headers.get('content-type');
+      const bytes = await this.#consume();
+      if (type === null) throw new TypeError('Body: formData() needs a Content-Type (multipart/form-data or application/x-www-form-urlencoded)');
+      return bodies.parseFormData(bytes, type);
+    }
+    // The body for a clone of `source`: a copy of the bytes, or one branch
+    // of a tee of the stream (the source keeps the other).
     static _clone(source) {
-      if (source.#used) throw new TypeError('clone: the body has already been read');
-      const body = source.#body;
-      if (body !== null && body !== undefined && !(body instanceof Uint8Array)) {
-        throw new TypeError('clone: a network body cannot be cloned before it is read; read it with arrayBuffer() first');
-      }
-      return body;
+      if (!source.#hasBody) return null;
+      if (source.#unusable()) throw new TypeError('clone: the body has already been read (or its stream is locked)');
+      if (source.#stream === null) return source.#bytes.slice();
+      const [mine, theirs] = streams.tee(source.#stream);
+      source.#stream = mine;
+      return theirs;
     }
+    // Moves the body out of `source` (which is then used).
     static _take(source) {
-      if (source.#used) throw new TypeError('the body has already been read');
-      const body = source.#body;
-      source.#used = body !== null && body !== undefined;
-      source.#body = null;
+      if (!source.#hasBody) return null;
+      if (source.#unusable()) throw new TypeError('the body has already been read (or its stream is locked)');
+      const body = source.#stream === null ? source.#bytes : source.#stream;
+      source.#bytes = null;
+      source.#stream = null;
+      source.#used = true;
       return body;
     }
-    static _hasBody(source) { return source.#body !== null && source.#body !== undefined; }
   }
   const cloneBody = Body._clone;
   const takeBody = Body._take;
-  const hasBody = Body._hasBody;
   delete Body._clone;
   delete Body._take;
-  delete Body._hasBody;
 
   // ---- Request -------------------------------------------------------------
   const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
@@ -243,14 +332,17 @@
           throw new TypeError(`Request: a ${this.#method} request cannot have a body`);
         }
         const extracted = extractBody(init.body);
-        body = extracted.bytes;
+        body = extracted.body;
+        if (streams.isReadableStream(init.body) && init.duplex !== 'half') {
+          throw new TypeError("Request: a stream body needs duplex: 'half' in the init");
+        }
         if (extracted.type !== null && !this.#headers.has('content-type')) {
           this.#headers.set('content-type', extracted.type);
         }
       } else if (source && init.body === undefined) {
         body = takeBody(source);
       }
-      this._initBody(body, this.#signal);
+      this._initBody(body);
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
@@ -260,12 +352,13 @@
     get credentials() { return 'omit'; }
     get mode() { return 'cors'; }
     get cache() { return 'default'; }
+    get duplex() { return 'half'; }
     clone() {
       const body = cloneBody(this);
       const copy = new Request(this.#url, {
         method: this.#method, headers: this.#headers, redirect: this.#redirect, signal: this.#signal,
       });
-      copy._initBody(body === null || body === undefined ? null : body.slice(), this.#signal);
+      copy._initBody(body);
       return copy;
     }
     get [Symbol.toStringTag]() { return 'Request'; }
@@ -300,16 +393,16 @@
       this.#status = status;
       this.#statusText = init.statusText === undefined ? '' : String(init.statusText);
       this.#headers = new Headers(init.headers);
-      let bytes = null;
+      let content = null;
       if (body !== null && body !== undefined) {
         if (NULL_BODY.includes(status)) throw new TypeError(`Response: status ${status} cannot have a body`);
         const extracted = extractBody(body);
-        bytes = extracted.bytes;
+        content = extracted.body;
         if (extracted.type !== null && !this.#headers.has('content-type')) {
           this.#headers.set('content-type', extracted.type);
         }
       }
-      this._initBody(bytes, null);
+      this._initBody(content);
     }
     get status() { return this.#status; }
     get ok() { return this.#status >= 200 && this.#status <= 299; }
@@ -326,7 +419,7 @@
       copy.#url = this.#url;
       copy.#redirected = this.#redirected;
       copy.#type = this.#type;
-      copy._initBody(body === null || body === undefined ? null : body.slice(), null);
+      copy._initBody(body);
       return copy;
     }
     static error() {
@@ -357,7 +450,7 @@
       response.#url = head.url;
       response.#redirected = head.redirected;
       response.#type = 'basic';
-      response._initBody(head.hasBody ? { id } : null, signal);
+      response._initBody(head.hasBody ? networkBody(id, signal) : null);
       return response;
     }
     get [Symbol.toStringTag]() { return 'Response'; }
@@ -379,19 +472,43 @@
         return;
       }
       const body = takeBody(request);
-      if (body !== null && body !== undefined && !(body instanceof Uint8Array)) {
-        throw new TypeError('fetch: the request body is a network body that was not read');
+      const send = (bytes) => {
+        const id = native.send(request.method, request.url, headerList(request.headers), bytes, request.redirect);
+        const detach = watchSignal(signal, () => {
+          pending.delete(id);
+          native.cancel(id);
+          reject(abortReason(signal));
+        });
+        pending.set(id, {
+          resolve: (head) => resolve(fromNetwork(id, head, signal)),
+          reject,
+          detach,
+        });
+      };
+      if (body === null || body instanceof Uint8Array) {
+        send(body);
+        return;
       }
-      const id = native.send(request.method, request.url, headerList(request.headers), body, request.redirect);
+      // A stream body is read whole in the sandbox, then sent as bytes: the
+      // egress policy's cap on request body bytes applies to it as to any
+      // body (the host counts the bytes as they go out), and the run's
+      // memory limit bounds what can be gathered first.
+      let aborted = false;
       const detach = watchSignal(signal, () => {
-        pending.delete(id);
-        native.cancel(id);
+        aborted = true;
         reject(abortReason(signal));
       });
-      pending.set(id, {
-        resolve: (head) => resolve(fromNetwork(id, head, signal)),
-        reject,
-        detach,
+      streams.readAll(body).then((bytes) => {
+        detach();
+        if (aborted) return;
+        try {
+          send(bytes);
+        } catch (error) {
+          reject(error);
+        }
+      }, (error) => {
+        detach();
+        reject(error);
       });
     });
   }

@@ -1,8 +1,9 @@
 //! fetch() over `wasi:http/outgoing-handler`. A request leaves the sandbox
 //! only through the host, whose egress filter decides what happens to it.
-//! Responses and bodies are waited for by the event loop
+//! Responses and body chunks are waited for by the event loop
 //! ([`crate::event_loop`]) through `wasi:io` pollables, so a run that waits
-//! for the network costs no CPU.
+//! for the network costs no CPU. A response body is read as its
+//! ReadableStream pulls: one chunk (at most 64 KiB) per `readChunk`.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -29,17 +30,18 @@ const READ_CHUNK: u64 = 64 * 1024;
 /// The most bytes `blocking-write-and-flush` accepts at once.
 const WRITE_CHUNK: usize = 4096;
 
-/// One request or body the event loop waits for.
+/// One request or body chunk the event loop waits for.
 enum Waiting {
     Response(FutureIncomingResponse),
-    Body(BodyRead),
+    /// The next chunk of the body in `OPEN` under the same id.
+    Chunk,
 }
 
-struct BodyRead {
+/// A response body being read.
+struct OpenBody {
     // Field order: the stream is a child of the body and is dropped first.
     stream: InputStream,
     _body: IncomingBody,
-    bytes: Vec<u8>,
 }
 
 /// What a wait produced for one request.
@@ -52,36 +54,36 @@ thread_local! {
     static WAITING: RefCell<BTreeMap<u32, Waiting>> = const { RefCell::new(BTreeMap::new()) };
     /// Response bodies that arrived and are not being read yet.
     static UNREAD: RefCell<BTreeMap<u32, IncomingBody>> = const { RefCell::new(BTreeMap::new()) };
+    /// Response bodies being read.
+    static OPEN: RefCell<BTreeMap<u32, OpenBody>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
     /// The JS `deliver(id, kind, value)` from fetch.js.
     static DELIVER: RefCell<Option<Persistent<Function<'static>>>> = const { RefCell::new(None) };
 }
 
-/// Defines fetch, Headers, Request and Response. Runs at wizer time.
-pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+/// Defines fetch, Headers, Request and Response. Runs at wizer time, after
+/// platform.rs, whose `bodies` hooks (blob.rs) make Blob and FormData
+/// bodies.
+pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<()> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:fetch", PRELUDE)?;
     let native = Object::new(ctx.clone())?;
     native.set("send", Function::new(ctx.clone(), send)?)?;
     native.set("parseUrl", Function::new(ctx.clone(), parse_url)?)?;
     native.set("headerName", Function::new(ctx.clone(), header_name)?)?;
     native.set("headerValue", Function::new(ctx.clone(), header_value)?)?;
-    native.set(
-        "readBody",
-        Function::new(ctx.clone(), |id: u32| {
-            if let Some(body) = UNREAD.with(|unread| unread.borrow_mut().remove(&id)) {
-                start_body_read(id, body);
-            }
-        })?,
-    )?;
+    native.set("readChunk", Function::new(ctx.clone(), read_chunk)?)?;
     native.set(
         "cancel",
         Function::new(ctx.clone(), |id: u32| {
-            // Dropping the resources tells the host to stop the request.
+            // Dropping the resources tells the host to stop the request (or
+            // the body, whose connection it then frees).
             WAITING.with(|waiting| waiting.borrow_mut().remove(&id));
             UNREAD.with(|unread| unread.borrow_mut().remove(&id));
+            OPEN.with(|open| open.borrow_mut().remove(&id));
         })?,
     )?;
-    let deliver: Function = installer.call((native,))?;
+    let streams = crate::streams::helpers(ctx)?;
+    let deliver: Function = installer.call((native, streams, bodies.clone()))?;
     DELIVER.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, deliver)));
     Ok(())
 }
@@ -283,19 +285,24 @@ fn write_body(body: &OutgoingBody, bytes: &[u8]) {
     }
 }
 
-fn start_body_read(id: u32, body: IncomingBody) {
-    let Ok(stream) = body.stream() else {
-        return;
-    };
-    let read = BodyRead {
-        stream,
-        _body: body,
-        bytes: Vec::new(),
-    };
-    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Body(read)));
+/// Asks for the next chunk of response `id`'s body: the event loop
+/// delivers it (or null at the end). False when the body is gone (read to
+/// its end, cancelled, or never there).
+fn read_chunk(id: u32) -> bool {
+    if let Some(body) = UNREAD.with(|unread| unread.borrow_mut().remove(&id)) {
+        let Ok(stream) = body.stream() else {
+            return false;
+        };
+        OPEN.with(|open| open.borrow_mut().insert(id, OpenBody { stream, _body: body }));
+    }
+    if !OPEN.with(|open| open.borrow().contains_key(&id)) {
+        return false;
+    }
+    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Chunk));
+    true
 }
 
-/// True while a request or body read is outstanding.
+/// True while a request or body chunk is outstanding.
 pub fn pending() -> bool {
     WAITING.with(|waiting| !waiting.borrow().is_empty())
 }
@@ -303,17 +310,20 @@ pub fn pending() -> bool {
 /// A pollable for every outstanding request or body, with its id.
 pub fn pollables() -> Vec<(u32, Pollable)> {
     WAITING.with(|waiting| {
-        waiting
-            .borrow()
-            .iter()
-            .map(|(id, waiting)| {
-                let pollable = match waiting {
-                    Waiting::Response(future) => future.subscribe(),
-                    Waiting::Body(read) => read.stream.subscribe(),
-                };
-                (*id, pollable)
-            })
-            .collect()
+        OPEN.with(|open| {
+            let open = open.borrow();
+            waiting
+                .borrow()
+                .iter()
+                .filter_map(|(id, waiting)| {
+                    let pollable = match waiting {
+                        Waiting::Response(future) => future.subscribe(),
+                        Waiting::Chunk => open.get(id)?.stream.subscribe(),
+                    };
+                    Some((*id, pollable))
+                })
+                .collect()
+        })
     })
 }
 
@@ -354,34 +364,43 @@ fn progress<'js>(ctx: &Ctx<'js>, id: u32) -> Option<Delivery<'js>> {
             Some(Ok(Err(error))) => Some(Delivery::Error(describe_error(&error))),
             Some(Err(())) => Some(Delivery::Error("fetch: the response was already taken".into())),
         },
-        Waiting::Body(mut read) => loop {
-            match read.stream.read(READ_CHUNK) {
+        Waiting::Chunk => {
+            let read = OPEN.with(|open| open.borrow().get(&id).map(|body| body.stream.read(READ_CHUNK)));
+            let Some(read) = read else {
+                // Cancelled meanwhile: the body is gone.
+                return Some(Delivery::Value(Value::new_null(ctx.clone())));
+            };
+            match read {
                 Ok(chunk) if chunk.is_empty() => {
-                    WAITING.with(|w| w.borrow_mut().insert(id, Waiting::Body(read)));
-                    return None;
+                    WAITING.with(|w| w.borrow_mut().insert(id, Waiting::Chunk));
+                    None
                 }
-                Ok(chunk) => read.bytes.extend_from_slice(&chunk),
+                Ok(chunk) => Some(match TypedArray::new(ctx.clone(), chunk) {
+                    Ok(array) => Delivery::Value(array.into_value()),
+                    Err(_) => {
+                        let _ = ctx.catch();
+                        Delivery::Error("fetch: out of memory reading the body".into())
+                    }
+                }),
                 Err(StreamError::Closed) => {
-                    let bytes = std::mem::take(&mut read.bytes);
-                    return Some(match TypedArray::new(ctx.clone(), bytes) {
-                        Ok(array) => Delivery::Value(array.into_value()),
-                        Err(_) => Delivery::Error("fetch: out of memory reading the body".into()),
-                    });
+                    OPEN.with(|open| open.borrow_mut().remove(&id));
+                    Some(Delivery::Value(Value::new_null(ctx.clone())))
                 }
                 Err(StreamError::LastOperationFailed(error)) => {
+                    OPEN.with(|open| open.borrow_mut().remove(&id));
                     let detail = match wasip2::http::types::http_error_code(&error) {
                         Some(code) => describe_error(&code),
                         None => describe_stream_error(&error.to_debug_string()),
                     };
-                    return Some(Delivery::Error(detail));
+                    Some(Delivery::Error(detail))
                 }
             }
-        },
+        }
     }
 }
 
 /// The response head as the `{ status, statusText, headers, url, redirected,
-/// hasBody }` object fetch.js expects; the body is kept for `readBody`.
+/// hasBody }` object fetch.js expects; the body is kept for `readChunk`.
 fn response_head<'js>(ctx: &Ctx<'js>, id: u32, response: IncomingResponse) -> Delivery<'js> {
     let build = || -> rquickjs::Result<Value<'js>> {
         let status = response.status();

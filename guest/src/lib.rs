@@ -16,11 +16,13 @@
 
 #[cfg(feature = "proxy")]
 mod app;
+mod blob;
 // A built app (`isobox build`, feature `proxy`) has no capabilities.
 #[cfg_attr(feature = "proxy", path = "bridge_off.rs")]
 mod bridge;
 mod clone;
 mod console;
+mod crypto;
 mod encoding;
 mod engine;
 mod eval;
@@ -32,6 +34,7 @@ mod platform;
 mod random;
 mod rejections;
 mod result;
+mod streams;
 mod subtle;
 mod text;
 mod timers;

@@ -4,8 +4,16 @@
 //! Resolution: a specifier starting with `./`, `../` or `/` is joined to the
 //! importing module's directory and normalised (`lib/../util.js` is
 //! `util.js`); the result must be a name in the map. Bare specifiers
-//! (`lodash`) are refused with a hint to bundle. JSON modules import as
-//! their parsed value, text modules as a string, both as the default export.
+//! (`lodash`) are refused with a hint to bundle. The entry module (the
+//! run's code, under its file name) resolves too, so it can import itself
+//! and be part of a cycle. `cloudflare:workers` is built in (its
+//! `WorkerEntrypoint` and `env`). JSON modules import as their parsed value, text
+//! modules as a string, both as the default export.
+//!
+//! Import attributes choose another reading of any module: `with { type:
+//! "json" }` parses its text as JSON, `"text"` gives the text as a string and
+//! `"bytes"` gives its UTF-8 bytes as a `Uint8Array`. Another `type` is
+//! refused. Each reading is its own module (`data.txt (as bytes)`).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -19,16 +27,48 @@ use crate::bindings::isobox::sandbox::types::{ModuleKind, ModuleSource};
 thread_local! {
     /// This run's modules by normalised name. Empty in the snapshot.
     static MODULES: RefCell<BTreeMap<String, ModuleSource>> = const { RefCell::new(BTreeMap::new()) };
+    /// The entry module's name (the run's file name). Empty in the snapshot.
+    static ENTRY: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Makes the run's modules importable.
-pub fn set(modules: Vec<ModuleSource>) {
+/// A reading of a module chosen by an import attribute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Json,
+    Text,
+    Bytes,
+}
+
+impl Reading {
+    /// The suffix that names this reading of a module.
+    fn suffix(self) -> &'static str {
+        match self {
+            Reading::Json => " (as json)",
+            Reading::Text => " (as text)",
+            Reading::Bytes => " (as bytes)",
+        }
+    }
+
+    /// The reading a resolved name asks for, and the module's own name.
+    fn split(name: &str) -> (Option<Reading>, &str) {
+        for reading in [Reading::Json, Reading::Text, Reading::Bytes] {
+            if let Some(module) = name.strip_suffix(reading.suffix()) {
+                return (Some(reading), module);
+            }
+        }
+        (None, name)
+    }
+}
+
+/// Makes the run's modules importable, and the entry module under `entry`.
+pub fn set(modules: Vec<ModuleSource>, entry: &str) {
     MODULES.with(|map| {
         let mut map = map.borrow_mut();
         for module in modules {
             map.insert(module.name.clone(), module);
         }
     });
+    ENTRY.with(|name| entry.clone_into(&mut name.borrow_mut()));
 }
 
 /// Installs the resolver and loader. Runs at wizer time; they read the
@@ -36,6 +76,15 @@ pub fn set(modules: Vec<ModuleSource>) {
 pub fn install(runtime: &rquickjs::Runtime) {
     runtime.set_loader(MapResolver, MapLoader);
 }
+
+/// The one built-in module: what Workers code imports for its class form.
+const WORKERS_MODULE: &str = "cloudflare:workers";
+/// `WorkerEntrypoint` keeps `ctx` and `env` (isobox dispatch constructs a
+/// default-exported class as `new Class(ctx, env)`); `env` is the run's.
+const WORKERS_SOURCE: &str = "export class WorkerEntrypoint {\n\
+    constructor(ctx, env) { this.ctx = ctx; this.env = env; }\n\
+}\n\
+export const env = globalThis.env;\n";
 
 struct MapResolver;
 
@@ -45,8 +94,28 @@ impl Resolver for MapResolver {
         _ctx: &Ctx<'js>,
         base: &str,
         name: &str,
-        _attributes: Option<ImportAttributes<'js>>,
+        attributes: Option<ImportAttributes<'js>>,
     ) -> Result<String> {
+        let reading = match attributes.map(|a| a.get_type()).transpose()?.flatten().as_deref() {
+            None => None,
+            Some("json") => Some(Reading::Json),
+            Some("text") => Some(Reading::Text),
+            Some("bytes") => Some(Reading::Bytes),
+            Some(other) => {
+                let shown: String = other.chars().take(32).collect();
+                return Err(Error::new_resolving_message(
+                    base,
+                    name,
+                    format!("the import attribute type \"{shown}\" is not supported (use json, text or bytes)"),
+                ));
+            }
+        };
+        // A module imported from an attribute reading resolves from the
+        // module's own directory.
+        let base = Reading::split(base).1;
+        if name == WORKERS_MODULE && reading.is_none() {
+            return Ok(name.to_owned());
+        }
         if !(name.starts_with("./") || name.starts_with("../") || name.starts_with('/')) {
             return Err(Error::new_resolving_message(
                 base,
@@ -62,9 +131,22 @@ impl Resolver for MapResolver {
         };
         let normalised = normalise(&joined)
             .ok_or_else(|| Error::new_resolving_message(base, name, "the path climbs above the module map's root"))?;
+        let is_entry = ENTRY.with(|entry| *entry.borrow() == normalised);
         MODULES.with(|map| {
             let map = map.borrow();
-            if map.contains_key(&normalised) {
+            let natural = |kind: &ModuleKind| match reading {
+                None => true,
+                Some(Reading::Json) => *kind == ModuleKind::Json,
+                Some(_) => false,
+            };
+            if let Some(module) = map.get(&normalised) {
+                Ok(if natural(&module.kind) {
+                    normalised
+                } else {
+                    normalised + reading.map_or("", Reading::suffix)
+                })
+            } else if is_entry && reading.is_none() {
+                // QuickJS finds the entry among the modules it has compiled.
                 Ok(normalised)
             } else {
                 let known: Vec<&str> = map.keys().map(String::as_str).take(20).collect();
@@ -106,19 +188,38 @@ impl Loader for MapLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> Result<Module<'js, Declared>> {
+        if name == WORKERS_MODULE {
+            return Module::declare(ctx.clone(), name, WORKERS_SOURCE);
+        }
+        let (reading, module_name) = Reading::split(name);
         let source = MODULES.with(|map| {
-            map.borrow().get(name).map(|module| match module.kind {
-                ModuleKind::Js => module.source.clone(),
-                // A JSON string literal of the text, parsed by JSON.parse so a
-                // `__proto__` key stays a plain key.
-                ModuleKind::Json => format!("export default JSON.parse({});", string_literal(&module.source)),
-                ModuleKind::Text => format!("export default {};", string_literal(&module.source)),
+            map.borrow().get(module_name).map(|module| {
+                let reading = reading.or(match module.kind {
+                    ModuleKind::Js => None,
+                    ModuleKind::Json => Some(Reading::Json),
+                    ModuleKind::Text => Some(Reading::Text),
+                });
+                match reading {
+                    None => module.source.clone(),
+                    Some(reading) => read_as(reading, &module.source),
+                }
             })
         });
         match source {
             Some(source) => Module::declare(ctx.clone(), name, source),
             None => Err(Error::new_loading_message(name, "not in the module map")),
         }
+    }
+}
+
+/// A module whose default export is `source` read as JSON, text or bytes.
+fn read_as(reading: Reading, source: &str) -> String {
+    let literal = string_literal(source);
+    match reading {
+        // JSON.parse of the text, so a `__proto__` key stays a plain key.
+        Reading::Json => format!("export default JSON.parse({literal});"),
+        Reading::Text => format!("export default {literal};"),
+        Reading::Bytes => format!("export default new TextEncoder().encode({literal});"),
     }
 }
 

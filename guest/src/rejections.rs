@@ -1,8 +1,8 @@
 //! Unhandled promise rejections: tracked during the run and reported at its
 //! end as console error lines (`Uncaught (in promise) ...`). They do not fail
 //! the run. The promises the sandbox awaits itself (the result, a module's
-//! evaluation) get a handler first (`engine::settle`), so their rejection is
-//! the run's error and is not reported twice.
+//! evaluation) are forgotten once settled (`engine::settle`), so their
+//! rejection is the run's error and is not reported twice.
 
 use std::cell::RefCell;
 
@@ -41,6 +41,12 @@ pub fn install(runtime: &Runtime) {
             }
         });
     })));
+}
+
+/// Forgets `promise`'s rejection: the sandbox reports it itself.
+pub fn forget(promise: &Value<'_>) {
+    let id = identity(promise);
+    UNHANDLED.with(|list| list.borrow_mut().retain(|r| r.id != id));
 }
 
 /// A value's object address, as an identity.

@@ -1,31 +1,17 @@
-//! crypto.subtle.digest: SHA-1 and the SHA-2 family, computed in the guest
-//! (sha1 and sha2 crates) under the SubtleCrypto class of subtle.js.
+//! crypto.subtle (the W3C Web Cryptography API): SubtleCrypto and CryptoKey
+//! in subtle.js, the per-algorithm operations in crypto/algorithms.js, and
+//! the cryptography in Rust (crypto/, RustCrypto crates).
 
-use rquickjs::{ArrayBuffer, Ctx, Exception, Function, Object, TypedArray};
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use rquickjs::{Ctx, Function, Object};
 
 const PRELUDE: &str = include_str!("subtle.js");
+const ALGORITHMS: &str = include_str!("crypto/algorithms.js");
 
-/// Defines crypto.subtle. Runs at wizer time, after web.rs made `crypto`.
+/// Defines crypto.subtle and CryptoKey. Runs at wizer time, after web.rs
+/// made `crypto`: it only defines functions (no randomness is drawn).
 pub fn install<'js>(ctx: &Ctx<'js>, idl: &Object<'js>) -> rquickjs::Result<()> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:subtle", PRELUDE)?;
-    let digest = Function::new(ctx.clone(), digest)?;
-    installer.call::<_, ()>((idl.clone(), digest))
-}
-
-/// The digest of `bytes` by the algorithm at `index` of subtle.js's `names`
-/// (SHA-1, SHA-256, SHA-384, SHA-512).
-fn digest<'js>(ctx: Ctx<'js>, index: u32, bytes: TypedArray<'js, u8>) -> rquickjs::Result<ArrayBuffer<'js>> {
-    // SAFETY: the bytes are hashed before any JS runs again, so the buffer
-    // cannot be detached or resized while they are borrowed.
-    let data: &[u8] = unsafe { bytes.as_slice() };
-    let hash = match index {
-        0 => Sha1::digest(data).to_vec(),
-        1 => Sha256::digest(data).to_vec(),
-        2 => Sha384::digest(data).to_vec(),
-        3 => Sha512::digest(data).to_vec(),
-        _ => return Err(Exception::throw_range(&ctx, "digest: unknown algorithm index")),
-    };
-    ArrayBuffer::new(ctx, hash)
+    let algorithms: Function = crate::engine::eval_prelude(ctx, "isobox:subtle-algorithms", ALGORITHMS)?;
+    let natives = crate::crypto::natives(ctx)?;
+    installer.call::<_, ()>((idl.clone(), natives, algorithms))
 }

@@ -1,4 +1,6 @@
-// Workers-style HTTP handlers: `export default { async fetch(request, env, ctx) {...} }`.
+// Workers-style HTTP handlers: `export default { async fetch(request, env, ctx) {...} }`,
+// or a class whose instances have `fetch(request)` (Workers' WorkerEntrypoint
+// form: constructed as `new Class(ctx, env)` per request).
 // Evaluated once, at wizer time; returns { check, dispatch } for worker.rs.
 (function installWorker() {
   'use strict';
@@ -7,6 +9,8 @@
   const ResponseCtor = globalThis.Response;
   const allSettled = Promise.allSettled.bind(Promise);
   const errorLog = globalThis.console.error;
+  const sourceOf = Function.prototype.toString;
+  const isClass = (value) => typeof value === 'function' && /^class[\s{]/.test(sourceOf.call(value));
 
   const describe = (value) => {
     if (value === null) return 'null';
@@ -22,6 +26,12 @@
   function check(app) {
     if (app === undefined) {
       throw new TypeError('the module has no default export: write `export default { async fetch(request, env, ctx) { return new Response("hello") } }`');
+    }
+    if (isClass(app)) {
+      if (app.prototype === null || typeof app.prototype !== 'object' || typeof app.prototype.fetch !== 'function') {
+        throw new TypeError('the default export is a class with no fetch method: write `export default class extends WorkerEntrypoint { async fetch(request) { ... } }`');
+      }
+      return;
     }
     if (app === null || (typeof app !== 'object' && typeof app !== 'function') || typeof app.fetch !== 'function') {
       throw new TypeError(`the default export is ${describe(app)} with no fetch handler: write \`export default { async fetch(request, env, ctx) { ... } }\``);
@@ -43,7 +53,9 @@
       passThroughOnException() {},
     });
     try {
-      const response = await app.fetch(request, env, ctx);
+      const response = isClass(app)
+        ? await new app(ctx, env).fetch(request)
+        : await app.fetch(request, env, ctx);
       if (!(response instanceof ResponseCtor)) {
         throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response: return new Response(body, { status, headers })`);
       }

@@ -9,5 +9,17 @@ const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))
 const c = structuredClone({ a: new Map([[1, 2]]) });
 setTimeout(() => {}, 10);
 const ac = new AbortController(); ac.abort();
-console.log(input, env, j, d, c, btoa('x'), performance.now(), crypto.randomUUID());
+const key = await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+const sig: ArrayBuffer = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('data'));
+const upper = new TransformStream<string, string>({ transform(chunk, controller) { controller.enqueue(chunk.toUpperCase()); } });
+const body: ReadableStream<Uint8Array> | null = r.clone().body;
+const shout = await new Response(new Blob(['hi']).stream().pipeThrough(new TextDecoderStream()).pipeThrough(upper).pipeThrough(new TextEncoderStream())).text();
+const zipped = new Response(body).body?.pipeThrough(new CompressionStream('gzip'));
+const form = new FormData();
+form.append('file', new File(['x'], 'x.txt', { type: 'text/plain' }));
+const parsed: FormData = await new Request('https://x.example/', { method: 'POST', body: form }).formData();
+const { port1, port2 } = new MessageChannel();
+port2.onmessage = (event) => console.log(event.data);
+port1.postMessage({ n: 1 });
+console.log(input, env, j, d, c, btoa('x'), performance.now(), crypto.randomUUID(), sig, shout, zipped, parsed);
 export {};

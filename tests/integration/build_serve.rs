@@ -76,7 +76,7 @@ fn wasmtime() -> PathBuf {
 }
 
 /// `wasmtime serve` on a free loopback port; killed when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
     addr: SocketAddr,
     stderr: Arc<Mutex<Vec<String>>>,
@@ -90,7 +90,7 @@ impl Drop for Served {
 }
 
 impl Served {
-    fn start(component: &std::path::Path) -> Served {
+    pub(crate) fn start(component: &std::path::Path) -> Served {
         let mut child = Command::new(wasmtime())
             .args(["serve", "--addr", "127.0.0.1:0"])
             .arg(component)
@@ -121,18 +121,31 @@ impl Served {
     }
 
     async fn call(&self, method: &str, path: &str, body: &str) -> (u16, HeaderMap, Bytes) {
+        self.send(method, path, &[("x-test", "from the client")], body.as_bytes())
+            .await
+    }
+
+    /// One request with `headers` (and `host`) on a new connection.
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, HeaderMap, Bytes) {
         let stream = tokio::net::TcpStream::connect(self.addr).await.expect("connecting");
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .expect("handshake");
         tokio::spawn(connection);
-        let request = hyper::Request::builder()
+        let mut request = hyper::Request::builder()
             .method(method)
             .uri(path)
-            .header("host", self.addr.to_string())
-            .header("x-test", "from the client")
-            .body(Full::new(Bytes::from(body.to_owned())))
-            .expect("request");
+            .header("host", self.addr.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(Bytes::copy_from_slice(body))).expect("request");
         let response = sender.send_request(request).await.expect("sending");
         let status = response.status().as_u16();
         let headers = response.headers().clone();

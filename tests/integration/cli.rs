@@ -535,3 +535,91 @@ fn escape_sequences_and_bidi_overrides_are_escaped_on_a_terminal() {
     assert!(stderr(&output).contains("a\u{202e}b"), "{}", stderr(&output));
     assert!(stdout(&output).contains("c\u{202e}d"), "{}", stdout(&output));
 }
+
+#[test]
+fn run_and_dispatch_take_modules_from_flags() {
+    let dir = TempDir::new();
+    let main = dir.file("main.js", "import { double } from './lib/math.js';\nimport data from './data.json';\nexport default () => double(data.n);");
+    std::fs::create_dir_all(dir.0.join("lib")).expect("a lib directory");
+    dir.file("lib/math.js", "export const double = (n) => n * 2;");
+    dir.file("data.json", r#"{ "n": 21 }"#);
+    let output = isobox()
+        .arg("run")
+        .arg(&main)
+        .arg("--modules")
+        .arg(&dir.0)
+        .output()
+        .expect("running isobox");
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).trim(), "42");
+
+    let math = dir.0.join("lib/math.js");
+    let output = isobox()
+        .arg("run")
+        .arg(&main)
+        .arg("--module")
+        .arg(format!("lib/math.js={}", math.display()))
+        .arg("--module")
+        .arg(format!("data.json={}", dir.0.join("data.json").display()))
+        .output()
+        .expect("running isobox");
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output).trim(), "42");
+
+    let output = isobox()
+        .arg("run")
+        .arg(&main)
+        .arg("--module")
+        .arg("no-equals-sign")
+        .output()
+        .expect("running isobox");
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("write NAME=FILE"), "{}", stderr(&output));
+
+    let worker = dir.file(
+        "worker.js",
+        "import { greet } from './greet.js';\nexport default { fetch: () => new Response(greet('you')) };",
+    );
+    dir.file("greet.js", "export const greet = (who) => `hello ${who}`;");
+    let output = isobox()
+        .arg("dispatch")
+        .arg(&worker)
+        .arg("--modules")
+        .arg(&dir.0)
+        .output()
+        .expect("running isobox");
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "hello you");
+}
+
+#[test]
+fn dispatch_repeat_sends_the_request_to_fresh_sandboxes_and_prints_timings() {
+    let dir = TempDir::new();
+    let worker = dir.file(
+        "worker.js",
+        "let count = 0;\nexport default { fetch: () => new Response(`call ${++count}`) };",
+    );
+    let output = isobox()
+        .arg("dispatch")
+        .arg(&worker)
+        .arg("--repeat")
+        .arg("3")
+        .output()
+        .expect("running isobox");
+    assert_exit(&output, 0);
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    // Each request sees a fresh module: the count is 1 every time.
+    assert_eq!(
+        lines,
+        [
+            "request 1: HTTP 200 (6 bytes)",
+            "request 2: HTTP 200 (6 bytes)",
+            "request 3: HTTP 200 (6 bytes)"
+        ]
+    );
+    assert!(
+        stderr(&output).contains("3 requests, each in a fresh sandbox: p50"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -2,12 +2,14 @@
 
 mod common;
 
+mod apps;
 mod bad_input;
 mod build_app;
 mod build_serve;
 mod bytecode_cache;
 mod capabilities;
 mod cli;
+mod code_forms;
 mod concurrency;
 mod console;
 mod egress;
@@ -15,6 +17,7 @@ mod engine;
 mod errors;
 mod examples;
 mod faults;
+mod formdata;
 mod forms;
 mod isolation;
 mod json_tools;
@@ -25,9 +28,11 @@ mod serve;
 mod serve_stream;
 mod serve_tenants;
 mod serve_workers;
+mod streams;
 mod timers;
 mod typescript;
 mod upstream;
 mod web;
 mod web_apis;
+mod webcrypto;
 mod workers;

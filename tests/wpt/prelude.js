@@ -65,12 +65,4 @@ globalThis.self = globalThis;
       },
     };
   }
-
-  // The structured-clone battery builds Blob and File inputs while it loads;
-  // isobox has neither. These stand-ins only let the file load: cloning one
-  // gives a plain object, so the Blob and File subtests still fail.
-  if (typeof Blob === 'undefined') {
-    self.Blob = class Blob { constructor(parts, options) { this.parts = parts; this.options = options; } };
-    self.File = class File extends self.Blob {};
-  }
 })(input);

@@ -1,13 +1,13 @@
 //! `isobox build FILE -o app.wasm`: a Workers-style module as a standalone
 //! `wasi:http/proxy` component.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
 use isobox::app::BuildError;
-use isobox::{Lang, Limits, ModuleSource, RunRequest};
+use isobox::{Lang, Limits, RunRequest};
 
 use crate::exit;
 
@@ -19,12 +19,8 @@ pub struct BuildArgs {
     /// Where to write the component.
     #[arg(short, long, value_name = "APP.wasm")]
     output: PathBuf,
-    /// A module the app may import as `./NAME` (repeatable).
-    #[arg(long, value_name = "NAME=FILE")]
-    module: Vec<String>,
-    /// Every file under DIR as a module, named by its path inside DIR.
-    #[arg(long, value_name = "DIR")]
-    modules: Option<PathBuf>,
+    #[command(flatten)]
+    modules: crate::module_flags::ModuleArgs,
     /// The language: `auto` is TypeScript for .ts/.mts/.cts files.
     #[arg(long, value_enum, default_value_t = crate::run_cmd::LangArg::Auto)]
     lang: crate::run_cmd::LangArg,
@@ -85,54 +81,9 @@ fn request(args: &BuildArgs) -> Result<RunRequest, String> {
         crate::run_cmd::LangArg::Js => Lang::Js,
         crate::run_cmd::LangArg::Ts => Lang::Ts,
     };
-    let mut request = RunRequest::new(code)
+    let request = RunRequest::new(code)
         .with_filename(filename)
         .with_lang(lang)
         .with_limits(limits);
-    if let Some(dir) = &args.modules {
-        let mut files = Vec::new();
-        collect(dir, &mut files).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        for file in files {
-            let name = file
-                .strip_prefix(dir)
-                .map_err(|_| format!("{} is outside {}", file.display(), dir.display()))?
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/");
-            if file.canonicalize().ok() == args.file.canonicalize().ok() {
-                continue;
-            }
-            request = request.with_module(name, module_source(&file)?);
-        }
-    }
-    for entry in &args.module {
-        let (name, file) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("--module {entry}: write NAME=FILE"))?;
-        request = request.with_module(name, module_source(Path::new(file))?);
-    }
-    Ok(request)
-}
-
-/// A module file: JSON text for `.json`, plain text for `.txt`, else JS.
-fn module_source(file: &Path) -> Result<ModuleSource, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Ok(match file.extension().and_then(|e| e.to_str()) {
-        Some("txt") => ModuleSource::Text(text),
-        _ => ModuleSource::Js(text),
-    })
-}
-
-/// Every file under `dir`, sorted.
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect(&path, files)?;
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
+    args.modules.apply(request, Some(&args.file))
 }

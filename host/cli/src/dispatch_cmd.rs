@@ -23,8 +23,8 @@ pub struct DispatchArgs {
     /// A request header (repeatable).
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     headers: Vec<String>,
-    /// The request body.
-    #[arg(long, value_name = "TEXT")]
+    /// The request body (it may start with `-`, as a multipart body does).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     body: Option<String>,
     /// The worker file and every `isobox run` flag (limits, network,
     /// capabilities, --json).
@@ -60,6 +60,9 @@ pub async fn dispatch(args: DispatchArgs) -> ExitCode {
         Ok(ready) => ready,
         Err(code) => return code,
     };
+    if args.run.repeat() > 1 {
+        return repeat(&engine, request, http, args.run.repeat(), args.run.json()).await;
+    }
     let done = engine.dispatch(request, http).await;
     if args.run.json() {
         let json = serde_json::json!({
@@ -109,4 +112,46 @@ pub async fn dispatch(args: DispatchArgs) -> ExitCode {
         Ok(_) => exit::OK,
         Err(error) => exit::for_kind(error.kind),
     })
+}
+
+/// `--repeat N`: the same request to the worker in N fresh sandboxes, one
+/// line each (the status and body size, or the error), then the timings.
+async fn repeat(
+    engine: &isobox::Engine,
+    request: isobox::RunRequest,
+    http: HttpRequest,
+    times: u32,
+    json: bool,
+) -> ExitCode {
+    let mut wall_times = Vec::with_capacity(times as usize);
+    let mut last = exit::OK;
+    for index in 1..=times {
+        let done = engine.dispatch(request.clone(), http.clone()).await;
+        wall_times.push(done.outcome.stats.wall_time_us);
+        if json {
+            let line = serde_json::json!({
+                "response": { "status": done.response.status, "bytes": done.response.body.len() },
+                "outcome": done.outcome,
+            });
+            outln!("{}", terminal::stdout_json(&line.to_string()));
+        } else {
+            let line = match &done.outcome.result {
+                Ok(_) => format!(
+                    "request {index}: HTTP {} ({} bytes)",
+                    done.response.status,
+                    done.response.body.len()
+                ),
+                Err(error) => format!("request {index}: error [{}]: {}", error.kind, error.message),
+            };
+            outln!("{}", terminal::stdout(&line));
+        }
+        last = match &done.outcome.result {
+            Ok(_) => exit::OK,
+            Err(error) => exit::for_kind(error.kind),
+        };
+    }
+    if !json {
+        eprintln!("{}", crate::run_cmd::timing_line(times, wall_times, "requests"));
+    }
+    ExitCode::from(last)
 }

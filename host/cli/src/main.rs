@@ -21,6 +21,7 @@ mod dispatch_cmd;
 mod exit;
 mod grants;
 mod mcp_cmd;
+mod module_flags;
 mod render;
 mod run_cmd;
 mod run_flags;

@@ -30,6 +30,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     repeat: u32,
     #[command(flatten)]
+    modules: crate::module_flags::ModuleArgs,
+    #[command(flatten)]
     sandbox: crate::run_flags::SandboxArgs,
 }
 
@@ -83,6 +85,11 @@ impl RunArgs {
         self.json
     }
 
+    /// `--repeat`: how many fresh sandboxes to run the request in.
+    pub(crate) fn repeat(&self) -> u32 {
+        self.repeat
+    }
+
     /// Whether `--input` was given.
     pub(crate) fn has_input(&self) -> bool {
         self.input.is_some()
@@ -90,12 +97,12 @@ impl RunArgs {
 }
 
 fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
-    let (bytes, filename) = if args.file == "-" {
+    let (bytes, filename, main) = if args.file == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
-        (bytes, "stdin.js".to_owned())
+        (bytes, "stdin.js".to_owned(), None)
     } else {
         let path = PathBuf::from(&args.file);
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -103,7 +110,7 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "main.js".into());
-        (bytes, name)
+        (bytes, name, Some(path))
     };
     let mut request = RunRequest::from_utf8(bytes)
         .map_err(|e| format!("{}: {e}", args.file))?
@@ -122,7 +129,7 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         let value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
         request.input = Some(value);
     }
-    Ok(request)
+    args.modules.apply(request, main.as_deref())
 }
 
 /// `--repeat N`: the same request in N fresh sandboxes, one line each.
@@ -148,10 +155,22 @@ async fn repeat(engine: &Engine, request: RunRequest, times: u32, json: bool) ->
         };
     }
     if !json {
-        wall_times.sort_unstable();
-        let p50 = wall_times[wall_times.len() / 2];
-        let max = wall_times[wall_times.len() - 1];
-        eprintln!("{times} runs, each in a fresh sandbox: p50 {p50} us, max {max} us (instantiate, run, tear down)");
+        eprintln!("{}", timing_line(times, wall_times, "runs"));
     }
     ExitCode::from(last)
+}
+
+/// `N runs, each in a fresh sandbox: p50 .. us, p99 .. us, max .. us`.
+pub(crate) fn timing_line(times: u32, mut wall_times: Vec<u64>, what: &str) -> String {
+    wall_times.sort_unstable();
+    let at = |fraction: f64| {
+        let index = ((wall_times.len() as f64 - 1.0) * fraction).round() as usize;
+        wall_times.get(index).copied().unwrap_or(0)
+    };
+    format!(
+        "{times} {what}, each in a fresh sandbox: p50 {} us, p99 {} us, max {} us (instantiate, run, tear down)",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    )
 }

@@ -670,7 +670,9 @@ pub fn code(data: &[u8]) {
     let Ok(code) = std::str::from_utf8(&data[1..]) else {
         return;
     };
-    if let Some(body) = crate::fence::strip_fence(code) {
+    if let Some(fenced) = crate::fence::strip_fence(code) {
+        assert!(!fenced.language.contains(char::is_whitespace));
+        let body = fenced.code;
         let blank = body.len() - body.trim_start_matches('\n').len();
         let rest = &body[blank..];
         assert!(code.contains(rest), "the fenced body is not in the code: {body:?}");

@@ -15,15 +15,18 @@ declare var console: {
 
 type BufferSource = ArrayBuffer | ArrayBufferView;
 type HeadersInit = Headers | [string, string][] | Record<string, string>;
-type BodyInit = string | BufferSource | URLSearchParams;
+type BodyInit = string | BufferSource | URLSearchParams | Blob | FormData | ReadableStream<Uint8Array>;
 
-/** Bodies are read whole; there are no streams, Blob or FormData. */
+/** Every body is a ReadableStream (`body`); the methods read it whole. */
 interface Body {
+  readonly body: ReadableStream<Uint8Array> | null;
   readonly bodyUsed: boolean;
   arrayBuffer(): Promise<ArrayBuffer>;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  blob(): Promise<Blob>;
+  formData(): Promise<FormData>;
 }
 
 declare class Headers {
@@ -47,6 +50,8 @@ interface RequestInit {
   body?: BodyInit | null;
   redirect?: 'follow' | 'error' | 'manual';
   signal?: AbortSignal | null;
+  /** Required with a ReadableStream body (read whole, then sent). */
+  duplex?: 'half';
 }
 
 declare class Request implements Body {
@@ -56,12 +61,15 @@ declare class Request implements Body {
   readonly headers: Headers;
   readonly redirect: 'follow' | 'error' | 'manual';
   readonly signal: AbortSignal | null;
+  readonly body: ReadableStream<Uint8Array> | null;
   readonly bodyUsed: boolean;
   clone(): Request;
   arrayBuffer(): Promise<ArrayBuffer>;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  blob(): Promise<Blob>;
+  formData(): Promise<FormData>;
 }
 
 interface ResponseInit {
@@ -83,12 +91,17 @@ declare class Response implements Body {
   readonly url: string;
   readonly redirected: boolean;
   readonly type: string;
+  /** Read from the network as it is pulled. */
+  readonly body: ReadableStream<Uint8Array> | null;
   readonly bodyUsed: boolean;
+  /** Tees the body: both copies can be read. */
   clone(): Response;
   arrayBuffer(): Promise<ArrayBuffer>;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  blob(): Promise<Blob>;
+  formData(): Promise<FormData>;
 }
 
 /** Leaves the sandbox only through the host's egress policy. */
@@ -156,14 +169,135 @@ declare function setInterval(callback: (...args: any[]) => void, ms?: number, ..
 declare function clearTimeout(id?: number): void;
 declare function clearInterval(id?: number): void;
 
+/** An algorithm name or its parameters, e.g. { name: 'HMAC', hash: 'SHA-256' }. */
+type AlgorithmIdentifier = string | { name: string; [parameter: string]: any };
+type KeyUsage = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'deriveKey' | 'deriveBits' | 'wrapKey' | 'unwrapKey';
+type KeyFormat = 'raw' | 'pkcs8' | 'spki' | 'jwk';
+interface JsonWebKey { kty?: string; [member: string]: any }
+declare class CryptoKey {
+  readonly type: 'secret' | 'private' | 'public';
+  readonly extractable: boolean;
+  readonly algorithm: { name: string; [parameter: string]: any };
+  readonly usages: KeyUsage[];
+}
+interface CryptoKeyPair { publicKey: CryptoKey; privateKey: CryptoKey }
+/** HMAC, ECDSA (P-256/384/521), Ed25519, RSASSA-PKCS1-v1_5, RSA-PSS, AES-GCM/CBC/CTR/KW, RSA-OAEP, PBKDF2, HKDF, ECDH, X25519. */
+declare class SubtleCrypto {
+  digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promise<ArrayBuffer>;
+  importKey(format: KeyFormat, keyData: BufferSource | JsonWebKey, algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>;
+  exportKey(format: 'jwk', key: CryptoKey): Promise<JsonWebKey>;
+  exportKey(format: Exclude<KeyFormat, 'jwk'>, key: CryptoKey): Promise<ArrayBuffer>;
+  generateKey(algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey | CryptoKeyPair>;
+  sign(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+  verify(algorithm: AlgorithmIdentifier, key: CryptoKey, signature: BufferSource, data: BufferSource): Promise<boolean>;
+  encrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+  decrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+  deriveBits(algorithm: AlgorithmIdentifier, baseKey: CryptoKey, length?: number | null): Promise<ArrayBuffer>;
+  deriveKey(algorithm: AlgorithmIdentifier, baseKey: CryptoKey, derivedKeyType: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>;
+  wrapKey(format: KeyFormat, key: CryptoKey, wrappingKey: CryptoKey, wrapAlgorithm: AlgorithmIdentifier): Promise<ArrayBuffer>;
+  unwrapKey(format: KeyFormat, wrappedKey: BufferSource, unwrappingKey: CryptoKey, unwrapAlgorithm: AlgorithmIdentifier, unwrappedKeyAlgorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>;
+}
 declare var crypto: {
   getRandomValues<T extends ArrayBufferView>(array: T): T;
   randomUUID(): string;
-  readonly subtle: {
-    /** SHA-1, SHA-256, SHA-384 or SHA-512. */
-    digest(algorithm: string | { name: string }, data: BufferSource): Promise<ArrayBuffer>;
-  };
+  readonly subtle: SubtleCrypto;
 };
+
+interface QueuingStrategy<T = any> { highWaterMark?: number; size?(chunk: T): number }
+interface ReadableStreamReadResult<T> { done: boolean; value?: T }
+declare class ReadableStreamDefaultReader<R = any> {
+  constructor(stream: ReadableStream<R>);
+  readonly closed: Promise<undefined>;
+  read(): Promise<ReadableStreamReadResult<R>>;
+  releaseLock(): void;
+  cancel(reason?: any): Promise<void>;
+}
+declare class ReadableStream<R = any> {
+  constructor(source?: {
+    type?: 'bytes';
+    start?(controller: any): any;
+    pull?(controller: any): any;
+    cancel?(reason?: any): any;
+    autoAllocateChunkSize?: number;
+  }, strategy?: QueuingStrategy<R>);
+  static from<T>(iterable: Iterable<T> | AsyncIterable<T>): ReadableStream<T>;
+  readonly locked: boolean;
+  cancel(reason?: any): Promise<void>;
+  getReader(): ReadableStreamDefaultReader<R>;
+  getReader(options: { mode: 'byob' }): any;
+  pipeThrough<T>(transform: { writable: WritableStream<R>; readable: ReadableStream<T> }, options?: StreamPipeOptions): ReadableStream<T>;
+  pipeTo(destination: WritableStream<R>, options?: StreamPipeOptions): Promise<void>;
+  tee(): [ReadableStream<R>, ReadableStream<R>];
+  values(options?: { preventCancel?: boolean }): AsyncIterableIterator<R>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<R>;
+}
+interface StreamPipeOptions { preventClose?: boolean; preventAbort?: boolean; preventCancel?: boolean; signal?: AbortSignal }
+declare class WritableStreamDefaultWriter<W = any> {
+  constructor(stream: WritableStream<W>);
+  readonly closed: Promise<undefined>;
+  readonly ready: Promise<undefined>;
+  readonly desiredSize: number | null;
+  write(chunk: W): Promise<void>;
+  close(): Promise<void>;
+  abort(reason?: any): Promise<void>;
+  releaseLock(): void;
+}
+declare class WritableStream<W = any> {
+  constructor(sink?: {
+    start?(controller: any): any;
+    write?(chunk: W, controller: any): any;
+    close?(): any;
+    abort?(reason?: any): any;
+  }, strategy?: QueuingStrategy<W>);
+  readonly locked: boolean;
+  getWriter(): WritableStreamDefaultWriter<W>;
+  close(): Promise<void>;
+  abort(reason?: any): Promise<void>;
+}
+interface TransformStreamDefaultController<O = any> {
+  readonly desiredSize: number | null;
+  enqueue(chunk?: O): void;
+  error(reason?: any): void;
+  terminate(): void;
+}
+declare class TransformStream<I = any, O = any> {
+  constructor(transformer?: {
+    start?(controller: TransformStreamDefaultController<O>): any;
+    transform?(chunk: I, controller: TransformStreamDefaultController<O>): any;
+    flush?(controller: TransformStreamDefaultController<O>): any;
+    cancel?(reason?: any): any;
+  }, writableStrategy?: QueuingStrategy<I>, readableStrategy?: QueuingStrategy<O>);
+  readonly readable: ReadableStream<O>;
+  readonly writable: WritableStream<I>;
+}
+declare class ByteLengthQueuingStrategy { constructor(init: { highWaterMark: number }); readonly highWaterMark: number; size(chunk: ArrayBufferView): number }
+declare class CountQueuingStrategy { constructor(init: { highWaterMark: number }); readonly highWaterMark: number; size(): 1 }
+declare class TextEncoderStream extends TransformStream<string, Uint8Array> { readonly encoding: 'utf-8' }
+declare class TextDecoderStream extends TransformStream<BufferSource, string> {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: string;
+}
+declare class CompressionStream extends TransformStream<BufferSource, Uint8Array> { constructor(format: 'gzip' | 'deflate' | 'deflate-raw') }
+declare class DecompressionStream extends TransformStream<BufferSource, Uint8Array> { constructor(format: 'gzip' | 'deflate' | 'deflate-raw') }
+
+declare class MessageEvent<T = any> extends Event {
+  constructor(type: string, init?: { data?: T; origin?: string; lastEventId?: string });
+  readonly data: T;
+  readonly origin: string;
+  readonly lastEventId: string;
+}
+/** Delivers clones of messages as tasks; messages wait until start() or onmessage. */
+declare class MessagePort extends EventTarget {
+  postMessage(message: any, transfer?: ArrayBuffer[] | { transfer?: ArrayBuffer[] }): void;
+  start(): void;
+  close(): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onmessageerror: ((event: MessageEvent) => void) | null;
+}
+declare class MessageChannel {
+  readonly port1: MessagePort;
+  readonly port2: MessagePort;
+}
 
 declare var performance: { now(): number; readonly timeOrigin: number };
 
@@ -209,4 +343,67 @@ declare class DOMException extends Error {
   constructor(message?: string, name?: string);
   readonly name: string;
   readonly code: number;
+}
+
+type BlobPart = string | BufferSource | Blob;
+declare class Blob {
+  /** Strings are UTF-8; `endings: 'native'` turns their line breaks into "\n". */
+  constructor(parts?: Iterable<BlobPart>, options?: { type?: string; endings?: 'transparent' | 'native' });
+  readonly size: number;
+  readonly type: string;
+  /** Negative indices count from the end. */
+  slice(start?: number, end?: number, contentType?: string): Blob;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  stream(): ReadableStream<Uint8Array>;
+}
+declare class File extends Blob {
+  constructor(parts: Iterable<BlobPart>, name: string, options?: { type?: string; endings?: 'transparent' | 'native'; lastModified?: number });
+  readonly name: string;
+  /** Milliseconds since the epoch; by default the time the File was made. */
+  readonly lastModified: number;
+  readonly webkitRelativePath: string;
+}
+type FormDataEntryValue = File | string;
+declare class FormData {
+  /** No form element: there is no DOM. */
+  constructor();
+  /** A Blob becomes a File named `filename`, or "blob". */
+  append(name: string, value: string | Blob, filename?: string): void;
+  delete(name: string): void;
+  get(name: string): FormDataEntryValue | null;
+  getAll(name: string): FormDataEntryValue[];
+  has(name: string): boolean;
+  set(name: string, value: string | Blob, filename?: string): void;
+  forEach(fn: (value: FormDataEntryValue, name: string, formData: FormData) => void): void;
+  entries(): IterableIterator<[string, FormDataEntryValue]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<FormDataEntryValue>;
+  [Symbol.iterator](): IterableIterator<[string, FormDataEntryValue]>;
+}
+declare class ProgressEvent extends Event {
+  constructor(type: string, init?: { lengthComputable?: boolean; loaded?: number; total?: number });
+  readonly lengthComputable: boolean;
+  readonly loaded: number;
+  readonly total: number;
+}
+declare class FileReader extends EventTarget {
+  static readonly EMPTY: 0;
+  static readonly LOADING: 1;
+  static readonly DONE: 2;
+  readonly readyState: 0 | 1 | 2;
+  readonly result: string | ArrayBuffer | null;
+  readonly error: DOMException | null;
+  readAsArrayBuffer(blob: Blob): void;
+  readAsBinaryString(blob: Blob): void;
+  readAsText(blob: Blob, encoding?: string): void;
+  readAsDataURL(blob: Blob): void;
+  abort(): void;
+  onloadstart: ((event: ProgressEvent) => void) | null;
+  onprogress: ((event: ProgressEvent) => void) | null;
+  onload: ((event: ProgressEvent) => void) | null;
+  onabort: ((event: ProgressEvent) => void) | null;
+  onerror: ((event: ProgressEvent) => void) | null;
+  onloadend: ((event: ProgressEvent) => void) | null;
 }
