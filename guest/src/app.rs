@@ -15,8 +15,11 @@
 //!
 //! Each request (`handle`) reseeds Math.random from `wasi:random`, builds a
 //! Request from the incoming one (body read whole), calls the handler with an
-//! empty `env`, and writes its Response; a failure is a 500 with the error
-//! as text, and the error goes to stderr. Console lines go to stderr.
+//! empty `env`, and sends its Response: the head as soon as the handler gives
+//! it, then the body chunk by chunk as its stream produces them (a streamed
+//! Response reaches the client as it is made). A failure before the head is
+//! a 500 with the error as text; one after it leaves the body cut short.
+//! Errors go to stderr. Console lines go to stderr.
 //! Outbound `fetch` uses `wasi:http/outgoing-handler`, so the deploying host's
 //! own egress controls apply. No limit is enforced here: the host's are.
 
@@ -165,43 +168,110 @@ impl wasip2::exports::http::incoming_handler::Guest for App {
     fn handle(request: IncomingRequest, out: ResponseOutparam) {
         crate::random::seed(wasip2::random::random::get_random_u64());
         crate::web::start_run();
-        let response = match read_request(&request) {
-            Ok(http) => {
-                drop(request);
-                answer(&http)
-            }
-            Err(response) => response,
+        let http = match read_request(&request) {
+            Ok(http) => http,
+            Err(response) => return send(out, response),
         };
-        send(out, response);
+        drop(request);
+        crate::engine::with_context(|ctx| {
+            crate::engine::arm_stack_limit(ctx, STACK_BYTES);
+            match start(ctx, &http) {
+                Ok(answer) => stream(ctx, out, &answer),
+                Err(failure) => send(out, plain(500, &report(failure))),
+            }
+            crate::rejections::report(ctx);
+        });
     }
 }
 
-fn answer(http: &HttpRequest) -> HttpResponse {
-    let answered = crate::engine::with_context(|ctx| {
-        crate::engine::arm_stack_limit(ctx, STACK_BYTES);
-        let app = APP
-            .with(|slot| slot.borrow().clone())
-            .and_then(|app| app.restore(ctx).ok())
-            .ok_or_else(|| Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the app was not initialised"))?;
-        let env = Object::new(ctx.clone()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
-        let answered = crate::worker::handle(ctx, app, http, env.into_value(), MAX_RESPONSE_BODY);
-        crate::rejections::report(ctx);
-        answered
-    });
-    answered.unwrap_or_else(|failure| {
-        let error = failure.into_guest_error();
-        let mut text = format!("error [{} / {}]: ", phase_name(error.phase), kind_name(error.kind));
-        if let Some(name) = &error.name {
-            text.push_str(name);
-            text.push_str(": ");
+/// Calls the app's handler: the Response's head, its body still to read.
+fn start<'js>(ctx: &Ctx<'js>, http: &HttpRequest) -> Result<crate::worker::Answer<'js>, Failure> {
+    let app = APP
+        .with(|slot| slot.borrow().clone())
+        .and_then(|app| app.restore(ctx).ok())
+        .ok_or_else(|| Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the app was not initialised"))?;
+    let env = Object::new(ctx.clone()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    crate::worker::start(ctx, app, http, env.into_value())
+}
+
+/// Sends the head, then each chunk of the body as the handler's stream
+/// gives it (a streamed Response reaches the client as it is made), then
+/// waits for `ctx.waitUntil` work. A failure after the head (the stream
+/// errors, the body passes MAX_RESPONSE_BODY) is logged and the body is left
+/// unfinished, so the client sees it cut short rather than complete.
+fn stream<'js>(ctx: &Ctx<'js>, out: ResponseOutparam, answer: &crate::worker::Answer<'js>) {
+    let outgoing = OutgoingResponse::new(fields(&answer.headers));
+    let _ = outgoing.set_status_code(answer.status);
+    let Ok(body) = outgoing.body() else {
+        ResponseOutparam::set(out, Ok(outgoing));
+        return;
+    };
+    ResponseOutparam::set(out, Ok(outgoing));
+    let mut failure = None;
+    if let Ok(output) = body.write() {
+        let mut written = 0;
+        loop {
+            match answer.next_chunk(ctx) {
+                Ok(Some(chunk)) => {
+                    written += chunk.len();
+                    if written > MAX_RESPONSE_BODY as usize {
+                        failure = Some(crate::worker::body_over_limit(written, MAX_RESPONSE_BODY));
+                        break;
+                    }
+                    // A client that went away ends the body early.
+                    if chunk
+                        .chunks(WRITE_CHUNK)
+                        .any(|piece| output.blocking_write_and_flush(piece).is_err())
+                    {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
         }
-        text.push_str(&error.message);
-        log(
-            Level::Error,
-            &format!("{text}{}", error.stack.map(|s| format!("\n{s}")).unwrap_or_default()),
-        );
-        plain(500, &text)
-    })
+    }
+    if let Err(error) = answer.finish(ctx) {
+        failure.get_or_insert(error);
+    }
+    match failure {
+        None => {
+            let _ = OutgoingBody::finish(body, None);
+        }
+        Some(failure) => {
+            report(failure);
+        }
+    }
+}
+
+/// Logs a failure as an error line and gives its one-line text.
+fn report(failure: Failure) -> String {
+    let error = failure.into_guest_error();
+    let mut text = format!("error [{} / {}]: ", phase_name(error.phase), kind_name(error.kind));
+    if let Some(name) = &error.name {
+        text.push_str(name);
+        text.push_str(": ");
+    }
+    text.push_str(&error.message);
+    log(
+        Level::Error,
+        &format!("{text}{}", error.stack.map(|s| format!("\n{s}")).unwrap_or_default()),
+    );
+    text
+}
+
+/// Response headers as wasi:http fields. `worker::start` kept them within
+/// the caps under which wasi:http's header map cannot trap; headers the
+/// host forbids (connection, ...) are left out.
+fn fields(headers: &[(String, String)]) -> Fields {
+    let fields = Fields::new();
+    for (name, value) in headers {
+        let _ = fields.append(name, value.as_bytes());
+    }
+    fields
 }
 
 fn plain(status: u16, text: &str) -> HttpResponse {
@@ -265,15 +335,9 @@ fn read_body(body: IncomingBody) -> Result<Vec<u8>, HttpResponse> {
     Ok(bytes)
 }
 
+/// Sends a whole response (a refusal or an error).
 fn send(out: ResponseOutparam, response: HttpResponse) {
-    // `worker::handle` kept the headers within the caps under which
-    // wasi:http's header map cannot trap.
-    let headers = Fields::new();
-    for (name, value) in &response.headers {
-        // Headers the host forbids (connection, ...) are left out.
-        let _ = headers.append(name, value.as_bytes());
-    }
-    let outgoing = OutgoingResponse::new(headers);
+    let outgoing = OutgoingResponse::new(fields(&response.headers));
     let _ = outgoing.set_status_code(response.status);
     let Ok(body) = outgoing.body() else {
         ResponseOutparam::set(out, Ok(outgoing));

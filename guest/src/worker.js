@@ -39,8 +39,11 @@
   }
 
   // Calls app.fetch with a Request built from the parts, and gives the
-  // Response as { status, headers: [[name, value]], body: Uint8Array } once
-  // its body is read and every ctx.waitUntil promise has settled.
+  // Response's head as { status, headers: [[name, value]], read, finish }:
+  // read() gives a promise of the body's next chunk (a Uint8Array) or null
+  // at its end, so the body can be passed on as it is made; finish() gives a
+  // promise that settles once every ctx.waitUntil promise has. A handler
+  // that throws has its waitUntil work awaited before the error goes on.
   async function dispatch(app, method, url, headers, body, env) {
     check(app);
     const init = { method, headers };
@@ -52,8 +55,15 @@
       // Workers falls back to the origin on an exception; there is no origin here.
       passThroughOnException() {},
     });
+    // waitUntil work ends before the run does, whatever the handler did.
+    const finish = async () => {
+      for (const outcome of await allSettled(pending)) {
+        if (outcome.status === 'rejected') errorLog('ctx.waitUntil promise rejected:', outcome.reason);
+      }
+    };
+    let response;
     try {
-      const response = isClass(app)
+      response = isClass(app)
         ? await new app(ctx, env).fetch(request)
         : await app.fetch(request, env, ctx);
       if (!(response instanceof ResponseCtor)) {
@@ -62,14 +72,23 @@
       if (response.type === 'error') {
         throw new TypeError('the fetch handler returned Response.error()');
       }
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, headers: [...response.headers], body: bytes };
-    } finally {
-      // waitUntil work ends before the run does, whatever the handler did.
-      for (const outcome of await allSettled(pending)) {
-        if (outcome.status === 'rejected') errorLog('ctx.waitUntil promise rejected:', outcome.reason);
-      }
+    } catch (error) {
+      await finish();
+      throw error;
     }
+    const stream = response.body;
+    const reader = stream === null ? null : stream.getReader();
+    const read = async () => {
+      if (reader === null) return null;
+      const { done, value } = await reader.read();
+      if (done) return null;
+      if (!(value instanceof Uint8Array)) {
+        await reader.cancel();
+        throw new TypeError(`the Response body gave ${describe(value)}, not a Uint8Array: enqueue bytes (new TextEncoder().encode(text))`);
+      }
+      return value;
+    };
+    return { status: response.status, headers: [...response.headers], read, finish };
   }
 
   return { check, dispatch };

@@ -55,16 +55,85 @@ pub fn load<'js>(ctx: &Ctx<'js>, form: Form<'js>) -> Result<Value<'js>, Failure>
     Ok(app)
 }
 
-/// Calls `app.fetch` with `request` and `env`, drives the event loop until
-/// the Response (body read whole, `waitUntil` settled) is there, and returns
-/// it. A body over `max_body_bytes` is an `output-limit` failure.
-pub fn handle<'js>(
+/// A handler's Response: its head, checked, and its body still to read.
+pub struct Answer<'js> {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// `read()`: a promise of the next chunk, or of null at the end.
+    read: Function<'js>,
+    /// `finish()`: a promise that settles once `ctx.waitUntil` work has.
+    finish: Function<'js>,
+}
+
+impl<'js> Answer<'js> {
+    /// The body's next chunk (driving the event loop until it is there), or
+    /// `None` at its end.
+    pub fn next_chunk(&self, ctx: &Ctx<'js>) -> Result<Option<Vec<u8>>, Failure> {
+        let promise: Value = self.read.call(()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+        let chunk = crate::engine::settle(ctx, promise)?;
+        if chunk.is_null() {
+            return Ok(None);
+        }
+        let chunk = TypedArray::<u8>::from_value(chunk).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+        // SAFETY: the bytes are copied before any JS runs again.
+        Ok(Some(unsafe { chunk.as_slice() }.to_vec()))
+    }
+
+    /// Waits for every `ctx.waitUntil` promise.
+    pub fn finish(&self, ctx: &Ctx<'js>) -> Result<(), Failure> {
+        let promise: Value = self
+            .finish
+            .call(())
+            .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+        crate::engine::settle(ctx, promise).map(|_| ())
+    }
+
+    /// The whole body within `max_body_bytes` (over it: `output-limit`),
+    /// then `finish`: the response as one value.
+    pub fn into_response(self, ctx: &Ctx<'js>, max_body_bytes: u32) -> Result<HttpResponse, Failure> {
+        let mut body = Vec::new();
+        let read = loop {
+            match self.next_chunk(ctx) {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > max_body_bytes as usize {
+                        break Err(body_over_limit(body.len(), max_body_bytes));
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(failure) => break Err(failure),
+            }
+        };
+        // waitUntil work ends before the run does, whatever the body did.
+        let finished = self.finish(ctx);
+        read.and(finished)?;
+        Ok(HttpResponse {
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
+    }
+}
+
+/// The `output-limit` failure of a body over the limit.
+pub fn body_over_limit(bytes: usize, max_body_bytes: u32) -> Failure {
+    Failure::new(
+        Phase::Serialise,
+        ErrorKind::OutputLimit,
+        None,
+        &format!("the response body is over {max_body_bytes} bytes (the result_bytes limit); {bytes} bytes were read"),
+    )
+}
+
+/// Calls `app.fetch` with `request` and `env` and drives the event loop
+/// until the handler's Response is there; its head is checked (status and
+/// headers within their caps) and its body is left to read.
+pub fn start<'js>(
     ctx: &Ctx<'js>,
     app: Value<'js>,
     request: &HttpRequest,
     env: Value<'js>,
-    max_body_bytes: u32,
-) -> Result<HttpResponse, Failure> {
+) -> Result<Answer<'js>, Failure> {
     let pending = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Run);
     let dispatch = js_function(ctx, "dispatch")?;
     let headers = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
@@ -79,26 +148,15 @@ pub fn handle<'js>(
     let promise: Value = dispatch
         .call((app, request.method.as_str(), request.url.as_str(), headers, body, env))
         .map_err(|_| pending(ctx))?;
-    let answer = crate::engine::settle(ctx, promise)?;
-    let answer = answer.into_object().ok_or_else(|| pending(ctx))?;
-    let status: u16 = answer.get("status").map_err(|_| pending(ctx))?;
-    let list: Vec<Vec<String>> = answer.get("headers").map_err(|_| pending(ctx))?;
-    let body: TypedArray<u8> = answer.get("body").map_err(|_| pending(ctx))?;
-    // SAFETY: the slice is copied below before any JS runs again.
-    let body: &[u8] = unsafe { body.as_slice() };
-    if body.len() > max_body_bytes as usize {
-        return Err(Failure::new(
-            Phase::Serialise,
-            ErrorKind::OutputLimit,
-            None,
-            &format!(
-                "the response body is {} bytes, over the result_bytes limit of {max_body_bytes}",
-                body.len()
-            ),
-        ));
-    }
+    let head = crate::engine::settle(ctx, promise)?;
+    let head = head.into_object().ok_or_else(|| pending(ctx))?;
+    let status: u16 = head.get("status").map_err(|_| pending(ctx))?;
+    let list: Vec<Vec<String>> = head.get("headers").map_err(|_| pending(ctx))?;
+    let read: Function = head.get("read").map_err(|_| pending(ctx))?;
+    let finish: Function = head.get("finish").map_err(|_| pending(ctx))?;
     let header_bytes = crate::fetch::header_section_bytes(&list);
     if header_bytes > MAX_RESPONSE_HEADER_BYTES || list.len() > MAX_RESPONSE_HEADER_FIELDS {
+        let _ = finish.call::<_, Value>(());
         return Err(Failure::new(
             Phase::Serialise,
             ErrorKind::OutputLimit,
@@ -110,15 +168,29 @@ pub fn handle<'js>(
             ),
         ));
     }
-    Ok(HttpResponse {
+    Ok(Answer {
         status,
         headers: list
             .into_iter()
             .filter_map(|pair| <[String; 2]>::try_from(pair).ok())
             .map(|[name, value]| (name, value))
             .collect(),
-        body: body.to_vec(),
+        read,
+        finish,
     })
+}
+
+/// Calls `app.fetch` with `request` and `env`, drives the event loop until
+/// the Response (body read whole, `waitUntil` settled) is there, and returns
+/// it. A body over `max_body_bytes` is an `output-limit` failure.
+pub fn handle<'js>(
+    ctx: &Ctx<'js>,
+    app: Value<'js>,
+    request: &HttpRequest,
+    env: Value<'js>,
+    max_body_bytes: u32,
+) -> Result<HttpResponse, Failure> {
+    start(ctx, app, request, env)?.into_response(ctx, max_body_bytes)
 }
 
 /// The most header bytes (names, values and 4 per field) and fields a

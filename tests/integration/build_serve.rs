@@ -266,3 +266,109 @@ fn isobox_build_explains_code_it_cannot_build() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A built app whose Response is a stream: the first chunk is written at
+/// once, the second only after an upstream answers.
+const STREAMING_APP: &str = r#"
+export default {
+  async fetch(request) {
+    const gate = new URL(request.url).searchParams.get('gate');
+    const { readable, writable } = new TransformStream();
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    (async () => {
+      await writer.write(encoder.encode('first;'));
+      const reply = await fetch(gate);
+      await writer.write(encoder.encode(await reply.text()));
+      await writer.close();
+    })();
+    return new Response(readable, { headers: { 'content-type': 'text/plain' } });
+  },
+};
+"#;
+
+/// An HTTP/1.1 server on 127.0.0.1 that answers one request with `second`,
+/// only once `open` fires.
+async fn gated_upstream(open: tokio::sync::oneshot::Receiver<()>) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding the gate");
+    let addr = listener.local_addr().expect("the gate's address");
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buffer[..n]),
+            }
+        }
+        let _ = open.await;
+        let _ = socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nsecond")
+            .await;
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_built_app_streams_its_response_to_the_client_as_it_is_made() {
+    let dir = std::env::temp_dir().join(format!("isobox-build-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("stream.js");
+    std::fs::write(&source, STREAMING_APP).expect("writing the app");
+    let component = dir.join("stream.wasm");
+    let output = Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .arg("build")
+        .arg(&source)
+        .arg("-o")
+        .arg(&component)
+        .output()
+        .expect("running isobox build");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let served = Served::start(&component);
+    let (open, gate) = tokio::sync::oneshot::channel();
+    let gate_addr = gated_upstream(gate).await;
+
+    let stream = tokio::net::TcpStream::connect(served.addr).await.expect("connecting");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let request = hyper::Request::builder()
+        .uri(format!("/?gate=http://{gate_addr}/"))
+        .header("host", served.addr.to_string())
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    // The first chunk arrives while the upstream still holds the second:
+    // a buffered response could not arrive before the gate opens. The
+    // timeout only keeps a regression from hanging the test run.
+    let read = async {
+        let response = sender.send_request(request).await.expect("sending");
+        assert_eq!(response.status(), 200);
+        let mut body = response.into_body();
+        let mut seen = Vec::new();
+        while !seen.ends_with(b"first;") {
+            let frame = body.frame().await.expect("a frame").expect("body bytes");
+            if let Some(data) = frame.data_ref() {
+                seen.extend_from_slice(data);
+            }
+        }
+        open.send(()).expect("opening the gate");
+        while let Some(frame) = body.frame().await {
+            if let Some(data) = frame.expect("body bytes").data_ref() {
+                seen.extend_from_slice(data);
+            }
+        }
+        seen
+    };
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("the first chunk never arrived on its own: the response was buffered");
+    assert_eq!(String::from_utf8_lossy(&seen), "first;second");
+    let _ = std::fs::remove_dir_all(&dir);
+}
