@@ -501,7 +501,8 @@
   }
   idl.interface(SubtleCrypto, 'SubtleCrypto');
   const subtle = new SubtleCrypto(create);
-  Object.defineProperty(globalThis.crypto, 'subtle', {
+  // An attribute of the Crypto interface (web.js made `crypto` its instance).
+  Object.defineProperty(Object.getPrototypeOf(globalThis.crypto), 'subtle', {
     get: Object.getOwnPropertyDescriptor({ get subtle() { return subtle; } }, 'subtle').get,
     enumerable: true,
     configurable: true,

@@ -1,9 +1,9 @@
 // Small web platform APIs: DOMException, reportError, queueMicrotask, atob,
-// btoa, performance, crypto.getRandomValues and crypto.randomUUID. Evaluated
-// once, at wizer time. `fillRandom(u8)` fills a Uint8Array from the host's
-// random source; `now()` is milliseconds since the run started and
-// `origin()` the wall-clock time of that start; `report(line)` writes an error
-// line to the console.
+// btoa, performance, crypto (a Crypto: getRandomValues and randomUUID) and
+// isSecureContext. Evaluated once, at wizer time. `fillRandom(u8)` fills a
+// Uint8Array from the host's random source; `now()` is milliseconds since
+// the run started and `origin()` the wall-clock time of that start;
+// `report(line)` writes an error line to the console.
 (function installWeb(fillRandom, now, report, origin) {
   'use strict';
   const define = (target, name, value) => Object.defineProperty(target, name, {
@@ -117,8 +117,19 @@
 
   const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
     Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
-  const crypto = {};
-  define(crypto, 'getRandomValues', function getRandomValues(array) {
+  // `crypto` is the one instance of the Crypto interface (subtle.js adds
+  // its `subtle` attribute). Every sandbox is a secure context.
+  const create = Symbol('create');
+  class Crypto {
+    constructor(token = undefined) {
+      if (token !== create) throw new TypeError('Crypto: illegal constructor');
+    }
+  }
+  const crypto = new Crypto(create);
+  const expose = (name, value) => Object.defineProperty(Crypto.prototype, name, {
+    value, writable: true, enumerable: true, configurable: true,
+  });
+  expose('getRandomValues', function getRandomValues(array) {
     if (!integerArrays.some((type) => array instanceof type)) {
       throw new DOMException('getRandomValues: the argument must be an integer typed array', 'TypeMismatchError');
     }
@@ -128,7 +139,7 @@
     fillRandom(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
     return array;
   });
-  define(crypto, 'randomUUID', function randomUUID() {
+  expose('randomUUID', function randomUUID() {
     const bytes = new Uint8Array(16);
     fillRandom(bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -136,7 +147,14 @@
     const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   });
+  Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
+  define(globalThis, 'Crypto', Crypto);
   define(globalThis, 'crypto', crypto);
+  Object.defineProperty(globalThis, 'isSecureContext', {
+    get: Object.getOwnPropertyDescriptor({ get isSecureContext() { return true; } }, 'isSecureContext').get,
+    enumerable: true,
+    configurable: true,
+  });
 
   return performance;
 })

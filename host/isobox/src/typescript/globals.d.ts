@@ -197,11 +197,14 @@ declare class SubtleCrypto {
   wrapKey(format: KeyFormat, key: CryptoKey, wrappingKey: CryptoKey, wrapAlgorithm: AlgorithmIdentifier): Promise<ArrayBuffer>;
   unwrapKey(format: KeyFormat, wrappedKey: BufferSource, unwrappingKey: CryptoKey, unwrapAlgorithm: AlgorithmIdentifier, unwrappedKeyAlgorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>;
 }
-declare var crypto: {
+declare class Crypto {
   getRandomValues<T extends ArrayBufferView>(array: T): T;
   randomUUID(): string;
   readonly subtle: SubtleCrypto;
-};
+}
+declare var crypto: Crypto;
+/** Always true: every sandbox is a secure context. */
+declare var isSecureContext: boolean;
 
 interface QueuingStrategy<T = any> { highWaterMark?: number; size?(chunk: T): number }
 interface ReadableStreamReadResult<T> { done: boolean; value?: T }
