@@ -20,7 +20,7 @@ use isobox::worker::HttpRequest;
 use isobox_serve::{ServeConfig, Server, key_sha256_hex};
 use serde_json::{Value, json};
 
-use crate::build_serve::Served;
+use crate::build_serve::{Served, isobox_build};
 use crate::common::engine;
 
 /// The bundled apps: `hono.js` and `itty.js` in a directory made once.
@@ -315,20 +315,8 @@ impl Transport for Built {
 }
 
 fn build(app: &str) -> PathBuf {
-    let source = bundles().join(format!("{app}.js"));
     let component = bundles().join(format!("{app}.wasm"));
-    let output = Command::new(env!("CARGO_BIN_EXE_isobox"))
-        .arg("build")
-        .arg(&source)
-        .arg("-o")
-        .arg(&component)
-        .output()
-        .expect("running isobox build");
-    assert!(
-        output.status.success(),
-        "isobox build {app} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    isobox_build(&bundles().join(format!("{app}.js")), &component);
     component
 }
 

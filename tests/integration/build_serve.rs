@@ -171,19 +171,29 @@ impl Served {
     }
 }
 
+/// `isobox build SOURCE -o COMPONENT`, which must succeed; its stderr.
+pub(crate) fn isobox_build(source: &std::path::Path, component: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .arg("build")
+        .arg(source)
+        .arg("-o")
+        .arg(component)
+        .output()
+        .expect("running isobox build");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "isobox build {} failed: {stderr}",
+        source.display()
+    );
+    stderr
+}
+
 fn build(dir: &std::path::Path) -> PathBuf {
     let source = dir.join("app.ts");
     std::fs::write(&source, APP).expect("writing the app");
     let component = dir.join("app.wasm");
-    let output = Command::new(env!("CARGO_BIN_EXE_isobox"))
-        .arg("build")
-        .arg(&source)
-        .arg("-o")
-        .arg(&component)
-        .output()
-        .expect("running isobox build");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "isobox build failed: {stderr}");
+    let stderr = isobox_build(&source, &component);
     assert!(
         stderr.contains("evaluated at build time"),
         "the top level ran at build time: {stderr}"
@@ -342,14 +352,7 @@ async fn a_built_app_streams_its_response_to_the_client_as_it_is_made() {
     let source = dir.join("stream.js");
     std::fs::write(&source, STREAMING_APP).expect("writing the app");
     let component = dir.join("stream.wasm");
-    let output = Command::new(env!("CARGO_BIN_EXE_isobox"))
-        .arg("build")
-        .arg(&source)
-        .arg("-o")
-        .arg(&component)
-        .output()
-        .expect("running isobox build");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    isobox_build(&source, &component);
     let served = Served::start(&component);
     let (open, gate) = tokio::sync::oneshot::channel();
     let gate_addr = gated_upstream(gate).await;

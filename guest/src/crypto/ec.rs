@@ -3,10 +3,10 @@
 //! `curves`: 0 P-256, 1 P-384, 2 P-521.
 //! Signatures are IEEE P1363 (r || s), as Web Crypto uses.
 
-use rquickjs::{Array, ArrayBuffer, Class, Ctx, IntoJs, TypedArray};
+use rquickjs::{Array, ArrayBuffer, Class, Ctx, TypedArray};
 use zeroize::Zeroizing;
 
-use super::{DATA, Key, Material, NOT_SUPPORTED, OPERATION, buffer, copy, fail, key, list, maybe};
+use super::{DATA, Key, Material, NOT_SUPPORTED, OPERATION, buffer, copy, fail, key, key_pair, list, maybe};
 
 /// An EC key of one curve.
 pub enum EcKey {
@@ -116,9 +116,7 @@ pub fn generate<'js>(ctx: Ctx<'js>, curve: u32) -> rquickjs::Result<Array<'js>> 
         }
         _ => return Err(fail(&ctx, NOT_SUPPORTED, "unsupported curve")),
     };
-    let private = key(&ctx, Material::Ec(private))?.into_js(&ctx)?;
-    let public = key(&ctx, Material::Ec(public))?.into_js(&ctx)?;
-    list(&ctx, vec![private, public])
+    key_pair(&ctx, Material::Ec(private), Material::Ec(public))
 }
 
 /// A key from `format` ("raw", "spki": public; "pkcs8": private).

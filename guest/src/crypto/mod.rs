@@ -106,6 +106,13 @@ pub fn key<'js>(ctx: &Ctx<'js>, material: Material) -> rquickjs::Result<Class<'j
     Class::instance(ctx.clone(), Key { material })
 }
 
+/// `[privateKey, publicKey]`, what generateKey's natives give a pair as.
+pub fn key_pair<'js>(ctx: &Ctx<'js>, private: Material, public: Material) -> rquickjs::Result<Array<'js>> {
+    let private = key(ctx, private)?.into_js(ctx)?;
+    let public = key(ctx, public)?.into_js(ctx)?;
+    list(ctx, vec![private, public])
+}
+
 /// A JS array of the values.
 pub fn list<'js>(ctx: &Ctx<'js>, values: Vec<Value<'js>>) -> rquickjs::Result<Array<'js>> {
     let array = Array::new(ctx.clone())?;

@@ -3,11 +3,11 @@
 //! are fixed (RFC 8410): a prefix naming the algorithm and the 32 bytes.
 
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
-use rquickjs::{Array, ArrayBuffer, Class, Ctx, IntoJs, TypedArray};
+use rquickjs::{Array, ArrayBuffer, Class, Ctx, TypedArray};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{DATA, Key, Material, NOT_SUPPORTED, OPERATION, buffer, copy, fail, key, list, maybe};
+use super::{DATA, Key, Material, NOT_SUPPORTED, OPERATION, buffer, copy, fail, key, key_pair, list, maybe};
 
 /// An OKP key.
 pub enum OkpKey {
@@ -73,9 +73,7 @@ pub fn generate<'js>(ctx: Ctx<'js>, alg: u32) -> rquickjs::Result<Array<'js>> {
         }
         _ => return Err(fail(&ctx, NOT_SUPPORTED, "unsupported algorithm")),
     };
-    let private = key(&ctx, Material::Okp(private))?.into_js(&ctx)?;
-    let public = key(&ctx, Material::Okp(public))?.into_js(&ctx)?;
-    list(&ctx, vec![private, public])
+    key_pair(&ctx, Material::Okp(private), Material::Okp(public))
 }
 
 /// A key from `format` ("raw", "spki": public; "pkcs8": private).

@@ -50,9 +50,11 @@ pub fn generate<'js>(ctx: Ctx<'js>, bits: u32, exponent: TypedArray<'js, u8>) ->
     let key_pair = PrivateKey::new_with_exp(&mut HostRng, bits as usize, BoxedUint::from(e))
         .map_err(|error| fail(&ctx, OPERATION, &format!("RSA key generation failed: {error}")))?;
     let public_key = key_pair.to_public_key();
-    let private = key(&ctx, Material::RsaPrivate(Box::new(key_pair)))?.into_js(&ctx)?;
-    let public = key(&ctx, Material::RsaPublic(Box::new(public_key)))?.into_js(&ctx)?;
-    list(&ctx, vec![private, public])
+    super::key_pair(
+        &ctx,
+        Material::RsaPrivate(Box::new(key_pair)),
+        Material::RsaPublic(Box::new(public_key)),
+    )
 }
 
 /// A key from "spki" (public) or "pkcs8" (private).
