@@ -164,3 +164,23 @@ fn components(url: &Url) -> Vec<String> {
         prefixed('#', &url.fragment),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `href` after setting component `which` of `start` to `value`.
+    fn after_set(start: &str, which: u32, value: &str) -> String {
+        let mut url = parser::parse(start, None).expect("start parses");
+        set(&mut url, which, value);
+        url.href()
+    }
+
+    #[test]
+    fn pathname_setter_encodes_caret() {
+        assert_eq!(after_set("http://h/", PATHNAME, "/a^b"), "http://h/a%5Eb");
+        assert_eq!(after_set("foo://h/", PATHNAME, "^"), "foo://h/%5E");
+        // The username and password setters encoded it already.
+        assert_eq!(after_set("http://h/", USERNAME, "^"), "http://%5E@h/");
+    }
+}

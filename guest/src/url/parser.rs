@@ -692,6 +692,20 @@ mod tests {
     }
 
     #[test]
+    fn caret_is_percent_encoded_in_list_paths_only() {
+        // U+005E (^) is in the path percent-encode set: encoded in path
+        // segments, special or not, and left alone in opaque paths (C0
+        // control set), queries and fragments.
+        assert_eq!(href("http://h/a^b/^", None).as_deref(), Some("http://h/a%5Eb/%5E"));
+        assert_eq!(href("foo://h/^", None).as_deref(), Some("foo://h/%5E"));
+        assert_eq!(href("foo:/^", None).as_deref(), Some("foo:/%5E"));
+        assert_eq!(href("^x", Some("http://h/d/f")).as_deref(), Some("http://h/d/%5Ex"));
+        assert_eq!(href("file:///C:/^", None).as_deref(), Some("file:///C:/%5E"));
+        assert_eq!(href("sc:^", None).as_deref(), Some("sc:^"));
+        assert_eq!(href("http://h/?^#^", None).as_deref(), Some("http://h/?^#^"));
+    }
+
+    #[test]
     fn setters_start_in_a_state() {
         let mut url = parse("http://example.com/p", None).unwrap();
         assert!(parse_into("8080x", &mut url, State::Port));

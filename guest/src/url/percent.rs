@@ -12,9 +12,10 @@ pub enum EncodeSet {
     Query,
     /// Query and `'`.
     SpecialQuery,
-    /// Query and `?` `` ` `` `{` `}`.
+    /// Query and `?` `^` `` ` `` `{` `}` (`^` since whatwg/url 9bc33c3,
+    /// March 2025).
     Path,
-    /// Path and `/` `:` `;` `=` `@` `[` `\` `]` `^` `|`.
+    /// Path and `/` `:` `;` `=` `@` `[` `\` `]` `|`.
     Userinfo,
     /// Userinfo and `$` `%` `&` `+` `,`.
     Component,
@@ -33,10 +34,8 @@ fn contains(set: EncodeSet, b: u8) -> bool {
         Fragment => matches!(b, b' ' | b'"' | b'<' | b'>' | b'`'),
         Query => matches!(b, b' ' | b'"' | b'#' | b'<' | b'>'),
         SpecialQuery => b == b'\'' || contains(Query, b),
-        Path => matches!(b, b'?' | b'`' | b'{' | b'}') || contains(Query, b),
-        Userinfo => {
-            matches!(b, b'/' | b':' | b';' | b'=' | b'@' | b'[' | b'\\' | b']' | b'^' | b'|') || contains(Path, b)
-        }
+        Path => matches!(b, b'?' | b'^' | b'`' | b'{' | b'}') || contains(Query, b),
+        Userinfo => matches!(b, b'/' | b':' | b';' | b'=' | b'@' | b'[' | b'\\' | b']' | b'|') || contains(Path, b),
         Component => matches!(b, b'$' | b'%' | b'&' | b'+' | b',') || contains(Userinfo, b),
         Form => matches!(b, b'!' | b'\'' | b'(' | b')' | b'~') || contains(Component, b),
     }
@@ -152,6 +151,25 @@ mod tests {
         assert_eq!(encode("a b'", EncodeSet::SpecialQuery), "a%20b%27");
         assert_eq!(encode("a:b@c", EncodeSet::Userinfo), "a%3Ab%40c");
         assert_eq!(decode(b"%41%4a%zz%"), b"AJ%zz%");
+    }
+
+    #[test]
+    fn caret_is_in_the_path_set_and_the_sets_above_it() {
+        // The path percent-encode set gained U+005E (^); the userinfo set
+        // (and so component and form) keeps it through the path set.
+        assert_eq!(encode("a^b", EncodeSet::Path), "a%5Eb");
+        assert_eq!(encode("a^b", EncodeSet::Userinfo), "a%5Eb");
+        assert_eq!(encode("a^b", EncodeSet::Component), "a%5Eb");
+        assert_eq!(encode("a^b", EncodeSet::Form), "a%5Eb");
+        // The sets below the path set leave it alone.
+        for set in [
+            EncodeSet::C0Control,
+            EncodeSet::Fragment,
+            EncodeSet::Query,
+            EncodeSet::SpecialQuery,
+        ] {
+            assert_eq!(encode("a^b", set), "a^b");
+        }
     }
 
     #[test]
