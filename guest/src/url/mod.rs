@@ -97,7 +97,6 @@ fn set(url: &mut Url, which: u32, value: &str) {
         SEARCH => {
             if value.is_empty() {
                 url.query = None;
-                url.strip_trailing_spaces_from_opaque_path();
                 return;
             }
             url.query = Some(String::new());
@@ -106,7 +105,6 @@ fn set(url: &mut Url, which: u32, value: &str) {
         HASH => {
             if value.is_empty() {
                 url.fragment = None;
-                url.strip_trailing_spaces_from_opaque_path();
                 return;
             }
             url.fragment = Some(String::new());
@@ -174,6 +172,26 @@ mod tests {
         let mut url = parser::parse(start, None).expect("start parses");
         set(&mut url, which, value);
         url.href()
+    }
+
+    #[test]
+    fn emptying_search_or_hash_leaves_an_opaque_path_alone() {
+        // The opaque path already ends in `%20`, not a space, so nothing is
+        // stripped when the query or fragment goes (whatwg/url 6c78200
+        // removed "potentially strip trailing spaces from an opaque path").
+        assert_eq!(after_set("sc:a ?q", SEARCH, ""), "sc:a%20");
+        assert_eq!(after_set("sc:a #f", HASH, ""), "sc:a%20");
+        assert_eq!(after_set("sc:a ?q#f", HASH, ""), "sc:a%20?q");
+        assert_eq!(after_set("sc:a ?q#f", SEARCH, ""), "sc:a%20#f");
+        assert_eq!(after_set("sc:a%20?q", SEARCH, ""), "sc:a%20");
+        // Setting a non-empty query or fragment does not touch the path.
+        assert_eq!(after_set("sc:a b", SEARCH, "x"), "sc:a b?x");
+        assert_eq!(after_set("sc:a b", HASH, "x"), "sc:a b#x");
+        // Whatever is set, the href parses back to the same URL.
+        for (start, which, value) in [("sc:a ?q", SEARCH, ""), ("sc:a  #f", HASH, ""), ("sc:a ?q#f", HASH, "")] {
+            let href = after_set(start, which, value);
+            assert_eq!(parser::parse(&href, None).unwrap().href(), href);
+        }
     }
 
     #[test]

@@ -138,18 +138,6 @@ impl Url {
         }
     }
 
-    /// Without a fragment or query, an opaque path loses its trailing spaces
-    /// (they would otherwise be lost when the URL is parsed again).
-    pub fn strip_trailing_spaces_from_opaque_path(&mut self) {
-        if self.fragment.is_some() || self.query.is_some() {
-            return;
-        }
-        if let Path::Opaque(path) = &mut self.path {
-            let kept = path.trim_end_matches(' ').len();
-            path.truncate(kept);
-        }
-    }
-
     /// The URL path serialiser.
     pub fn pathname(&self) -> String {
         match &self.path {
@@ -620,8 +608,16 @@ fn run(input: &str, url: &mut Url, base: Option<&Url>, state_override: Option<St
                     state = State::Fragment;
                 }
                 Some(c) => {
+                    // A space right before the query or the fragment is
+                    // written `%20`, so that an opaque path never ends in a
+                    // space: the URL then reads back the same once its query
+                    // and fragment are gone (whatwg/url 6c78200).
                     if let Path::Opaque(path) = &mut url.path {
-                        percent::encode_char(path, c, EncodeSet::C0Control);
+                        if c == ' ' && matches!(at(pointer + 1), Some('?' | '#')) {
+                            path.push_str("%20");
+                        } else {
+                            percent::encode_char(path, c, EncodeSet::C0Control);
+                        }
                     }
                 }
                 None => {}
@@ -703,6 +699,32 @@ mod tests {
         assert_eq!(href("file:///C:/^", None).as_deref(), Some("file:///C:/%5E"));
         assert_eq!(href("sc:^", None).as_deref(), Some("sc:^"));
         assert_eq!(href("http://h/?^#^", None).as_deref(), Some("http://h/?^#^"));
+    }
+
+    #[test]
+    fn opaque_paths_encode_a_space_before_query_or_fragment() {
+        let parts = |input: &str| {
+            let url = parse(input, None).expect("parses");
+            (url.pathname(), url.href())
+        };
+        // Only the space right before `?` or `#` is encoded; others stay.
+        assert_eq!(parts("sc:a ?q"), ("a%20".to_owned(), "sc:a%20?q".to_owned()));
+        assert_eq!(parts("sc:a #f"), ("a%20".to_owned(), "sc:a%20#f".to_owned()));
+        assert_eq!(parts("sc:a  ?q"), ("a %20".to_owned(), "sc:a %20?q".to_owned()));
+        assert_eq!(parts("sc: ?q"), ("%20".to_owned(), "sc:%20?q".to_owned()));
+        assert_eq!(parts("sc:a b"), ("a b".to_owned(), "sc:a b".to_owned()));
+        // Tabs and newlines are gone before the state machine runs, so the
+        // space is still the last code point before `?`.
+        assert_eq!(parts("sc:a \t\n?q"), ("a%20".to_owned(), "sc:a%20?q".to_owned()));
+        // The query and the fragment themselves are not opaque paths.
+        assert_eq!(parts("sc:a ?b #c"), ("a%20".to_owned(), "sc:a%20?b%20#c".to_owned()));
+        assert_eq!(parts("sc:a#b ?c"), ("a".to_owned(), "sc:a#b%20?c".to_owned()));
+        // A trailing space at the end of the input is trimmed with the
+        // leading and trailing C0 controls and spaces, as before.
+        assert_eq!(parts("sc:a  "), ("a".to_owned(), "sc:a".to_owned()));
+        // A fragment-only input against an opaque-path base keeps the
+        // base's (already encoded) path.
+        assert_eq!(href("#x", Some("sc:a ?q")).as_deref(), Some("sc:a%20?q#x"));
     }
 
     #[test]
