@@ -454,9 +454,15 @@ fn run(input: &str, url: &mut Url, base: Option<&Url>, state_override: Option<St
                             Some(port)
                         };
                         buffer.clear();
+                        if overridden {
+                            return Ok(());
+                        }
                     }
+                    // Under a state override, no digits is a failure
+                    // (whatwg/url cc8b776, for URLPattern; the URL setters
+                    // ignore the outcome, so they do not see it).
                     if overridden {
-                        return Ok(());
+                        return Err(());
                     }
                     state = State::PathStart;
                     pointer -= 1;
@@ -685,6 +691,20 @@ mod tests {
         assert_eq!(href("mailto:a b", None).as_deref(), Some("mailto:a b"));
         assert_eq!(href("http://a:99999", None), None);
         assert_eq!(href("x", None), None);
+    }
+
+    #[test]
+    fn port_state_override_without_digits_fails() {
+        let mut url = parse("http://example.com/p", None).unwrap();
+        assert!(!parse_into("x", &mut url, State::Port));
+        assert!(!parse_into("", &mut url, State::Port));
+        assert_eq!(url.href(), "http://example.com/p");
+        assert!(parse_into("81", &mut url, State::Port));
+        assert_eq!(url.href(), "http://example.com:81/p");
+        // The host state reaches the port state through `:`: the host is
+        // set in place, then the empty port is a failure.
+        assert!(!parse_into("example.org:", &mut url, State::Host));
+        assert_eq!(url.href(), "http://example.org:81/p");
     }
 
     #[test]
