@@ -1,6 +1,7 @@
 //! Hosts (URL standard §3): the host parser with its IPv4, IPv6, opaque-host
-//! and domain branches, and host serialisation. Domains go through UTS #46
-//! (the `idna` crate's "domain to ASCII", with the URL forbidden code points).
+//! and domain branches, and host serialisation. Non-ASCII domains go through
+//! UTS #46 (the `idna` crate's "domain to ASCII", with the URL forbidden code
+//! points); ASCII ones are only lowercased (the standard's domain parser).
 
 use std::fmt::Write;
 
@@ -58,16 +59,41 @@ pub fn parse(input: &str, is_opaque: bool) -> Option<Host> {
     }
     let decoded = percent::decode(input.as_bytes());
     let domain = String::from_utf8_lossy(&decoded);
-    // Domain to ASCII (UTS #46, not strict) with the forbidden domain code
-    // point check; an empty result is a failure too.
-    let ascii = idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::URL).ok()?;
-    if ascii.is_empty() {
-        return None;
-    }
+    let ascii = parse_domain(&domain)?;
     if ends_in_a_number(&ascii) {
         return parse_ipv4(&ascii).map(Host::Ipv4);
     }
-    Some(Host::Domain(ascii.into_owned()))
+    Some(Host::Domain(ascii))
+}
+
+/// The domain parser with beStrict false (URL standard §3.3, as of
+/// whatwg/url a8d5ca3, June 2026).
+///
+/// An ASCII domain is only lowercased, whatever UTS #46 ToASCII makes of
+/// it: for web compatibility its failures (invalid Punycode in an `xn--`
+/// label, Punycode that decodes to mapped or disallowed code points, the
+/// bidi and joiner rules) are validation errors, not failures. Any other
+/// domain goes through ToASCII (CheckHyphens, UseSTD3ASCIIRules and
+/// VerifyDnsLength false, CheckBidi and CheckJoiners true, nontransitional,
+/// IgnoreInvalidPunycode false), whose failure fails the domain. Either way
+/// an empty result, or one with a forbidden domain code point, fails.
+fn parse_domain(domain: &str) -> Option<String> {
+    let result = if domain.is_ascii() {
+        domain.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::URL)
+            .ok()?
+            .into_owned()
+    };
+    if result.is_empty() || result.chars().any(is_forbidden_domain) {
+        return None;
+    }
+    Some(result)
+}
+
+/// A forbidden host code point, a C0 control, `%` or U+007F DELETE.
+fn is_forbidden_domain(c: char) -> bool {
+    is_forbidden_host(c) || c <= '\u{1f}' || c == '%' || c == '\u{7f}'
 }
 
 /// Whether the last label is a number, which makes the host an IPv4
@@ -307,5 +333,56 @@ mod tests {
         assert_eq!(parse("a b", false), None);
         assert_eq!(parse("%41", true), Some(Host::Opaque("%41".into())));
         assert_eq!(parse("a<b", true), None);
+    }
+
+    #[test]
+    fn ascii_domains_are_lowercased_whatever_uts46_says() {
+        let domain = |text: &str| Some(Host::Domain(text.to_owned()));
+        // Invalid Punycode, and Punycode that decodes to something UTS #46
+        // refuses (mapped fullwidth letters, a joiner, a bidi failure),
+        // pass when the whole domain is ASCII.
+        assert_eq!(parse("xn--a", false), domain("xn--a"));
+        assert_eq!(parse("xn--", false), domain("xn--"));
+        assert_eq!(parse("XN--8I7CAA", false), domain("xn--8i7caa"));
+        assert_eq!(parse("xn--1ug.example", false), domain("xn--1ug.example"));
+        assert_eq!(parse("2.xn--mgbb", false), domain("2.xn--mgbb"));
+        assert_eq!(parse("a.b.c.Xn--pokxncvks", false), domain("a.b.c.xn--pokxncvks"));
+        assert_eq!(parse("10.0.0.xn--pokxncvks", false), domain("10.0.0.xn--pokxncvks"));
+        assert_eq!(parse("xn--ls8h=", false), domain("xn--ls8h="));
+        // Percent-decoding comes first: this is the ASCII domain `xn--a`.
+        assert_eq!(parse("xn--%61", false), domain("xn--a"));
+        // A valid Punycode label is unchanged, lowercased.
+        assert_eq!(parse("XN--ZCA.Example", false), domain("xn--zca.example"));
+    }
+
+    #[test]
+    fn non_ascii_domains_and_forbidden_code_points_still_fail() {
+        // One non-ASCII code point anywhere puts the domain through
+        // ToASCII, which refuses the invalid label.
+        assert_eq!(parse("xn--a.\u{df}", false), None);
+        assert_eq!(parse("xn--te\u{161}la", false), None);
+        assert_eq!(parse("\u{200d}.example", false), None);
+        // Invalid UTF-8 decodes to U+FFFD, which ToASCII refuses.
+        assert_eq!(parse("%FF.example", false), None);
+        // Forbidden domain code points, ASCII or not, percent-encoded or not.
+        for input in [
+            "exa%23mple",
+            "a%25b",
+            "a%7Fb",
+            "a%00b",
+            "a%01b",
+            "a^b",
+            "a%5Eb",
+            "\u{fc}%25",
+        ] {
+            assert_eq!(parse(input, false), None, "{input}");
+        }
+        // Still a number at the end: the IPv4 parser refuses it.
+        assert_eq!(parse("xn--mhb.1", false), None);
+        // Non-ASCII input is still mapped and encoded.
+        assert_eq!(
+            parse("Fa\u{df}.ExAmPlE", false),
+            Some(Host::Domain("xn--fa-hia.example".into()))
+        );
     }
 }
