@@ -29,6 +29,7 @@ mod eval;
 mod event_loop;
 mod failure;
 mod fetch;
+mod intl;
 mod modules;
 mod platform;
 mod random;

@@ -6,13 +6,14 @@
 //! (structuredClone), messaging.js (MessageChannel, MessagePort,
 //! MessageEvent), subtle.rs (crypto.subtle), encoding.rs (TextEncoder,
 //! TextDecoder), streams.rs (the WHATWG Streams, the text and compression
-//! streams) and blob.rs (Blob, File, FileReader, FormData). Nothing here runs
+//! streams), blob.rs (Blob, File, FileReader, FormData) and intl/ (Intl and
+//! the locale-sensitive methods of the built-ins). Nothing here runs
 //! per run.
 
 use rquickjs::{Ctx, Function, Object};
 
 use crate::engine::eval_prelude;
-use crate::{blob, clone, encoding, streams, subtle, url};
+use crate::{blob, clone, encoding, intl, streams, subtle, url};
 
 const IDL: &str = include_str!("idl.js");
 const EVENTS: &str = include_str!("events.js");
@@ -39,5 +40,6 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     // After encoding (the text streams capture TextEncoder and TextDecoder).
     streams::install(ctx, &idl)?;
     let blobs = blob::install(ctx, &idl)?;
+    intl::install(ctx, &idl)?;
     Ok(blobs)
 }

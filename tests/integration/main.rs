@@ -19,6 +19,7 @@ mod examples;
 mod faults;
 mod formdata;
 mod forms;
+mod intl;
 mod isolation;
 mod json_tools;
 mod limits;
