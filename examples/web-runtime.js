@@ -1,5 +1,5 @@
 // Workers runtime APIs in the sandbox: streams, compression, WebCrypto,
-// Blob and FormData, MessageChannel. A snippet with a top-level `return`
+// Blob and FormData, MessageChannel, Intl. A snippet with a top-level `return`
 // is the body of an async function.
 // What it does, as tests/integration/examples.rs checks it:
 // $ isobox run examples/web-runtime.js
@@ -10,6 +10,9 @@
 // stdout "tampered": false
 // stdout "notes.txt"
 // stdout "message": "over the channel"
+// stdout "price": "$1,234.50"
+// stdout "when": "Thursday, January 15, 2026"
+// stdout "tags": "a, b, and c"
 
 // A TransformStream upper-casing text as it flows.
 const upper = new TransformStream({
@@ -52,6 +55,12 @@ const { port1, port2 } = new MessageChannel();
 const message = new Promise((resolve) => { port2.onmessage = (event) => resolve(event.data.text); });
 port1.postMessage({ text: 'over the channel' });
 
+// Intl: a price, a day in New York, a list.
+const price = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(1234.5);
+const when = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', dateStyle: 'full' })
+  .format(Date.UTC(2026, 0, 16, 3, 0));
+const tags = new Intl.ListFormat('en').format(['a', 'b', 'c']);
+
 return {
   shout,
   gzipRoundTrip: unzipped === text && zipped.byteLength < text.length / 5,
@@ -59,4 +68,7 @@ return {
   tampered,
   form: [parsed.get('name'), upload.name, upload.size],
   message: await message,
+  price,
+  when,
+  tags,
 };

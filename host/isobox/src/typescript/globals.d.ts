@@ -1,6 +1,7 @@
-// The isobox sandbox: a fresh QuickJS (ES2023) per run. No DOM, no Node APIs,
-// no file system. Network only through fetch(), and only where the run's
-// egress policy allows (otherwise fetch rejects with a TypeError saying why).
+// The isobox sandbox: a fresh QuickJS (ES2023, and Intl: ECMA-402 on ICU4X)
+// per run. No DOM, no Node APIs, no file system. Network only through fetch(),
+// and only where the run's egress policy allows (otherwise fetch rejects with a
+// TypeError saying why).
 
 /** The caller's input (JSON), or null. */
 declare const input: any;
