@@ -3,7 +3,7 @@
 //! increments, trailing zeros) on `fixed_decimal`'s exact decimals, then
 //! ICU4X's decimal, percent, currency, compact and unit formatting.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use fixed_decimal::{
     Decimal, FloatPrecision, RoundingIncrement, SignDisplay, SignedRoundingMode, UnsignedRoundingMode,
@@ -811,7 +811,7 @@ pub struct NativeRelativeTimeFormat {
     #[qjs(skip_trace)]
     numeric: Numeric,
     #[qjs(skip_trace)]
-    formatters: HashMap<String, RelativeTimeFormatter>,
+    formatters: BTreeMap<String, RelativeTimeFormatter>,
 }
 
 fn new_relative_time_format<'js>(
@@ -832,7 +832,7 @@ fn new_relative_time_format<'js>(
             locale,
             style,
             numeric,
-            formatters: HashMap::new(),
+            formatters: BTreeMap::new(),
         },
     )
 }

@@ -183,6 +183,10 @@ impl EngineBuilder {
     }
 }
 
+/// Room in each pooled memory slot for the image a sandbox starts from (the
+/// snapshot's memory, about 16 MiB), above the largest memory limit.
+const IMAGE_HEADROOM_BYTES: u64 = 64 * 1024 * 1024;
+
 fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {
     // Capability plugins are component instances too, in the same pool.
     let runs = config
@@ -197,7 +201,11 @@ fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {
         .max_core_instances_per_component(CORE_INSTANCES_PER_SANDBOX)
         .max_memories_per_component(MEMORIES_PER_SANDBOX)
         .max_tables_per_component(TABLES_PER_SANDBOX)
-        .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
+        // A run's limit counts from the image it starts with (memory.rs), so
+        // a slot holds the image on top of the largest limit.
+        .max_memory_size(
+            usize::try_from(config.max_memory_bytes.saturating_add(IMAGE_HEADROOM_BYTES)).unwrap_or(usize::MAX),
+        )
         .linear_memory_keep_resident(config.memory_keep_resident)
         .table_keep_resident(config.memory_keep_resident)
         // Reset only the pages a run dirtied (Linux 6.7+ PAGEMAP_SCAN)

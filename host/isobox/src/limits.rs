@@ -29,8 +29,10 @@ pub struct Limits {
     /// trivial run uses under a million, a 2026 x86 core burns about 8e9 a
     /// second. Default 10^10 (a little over a second of CPU); 10^4 to 10^15.
     pub fuel: u64,
-    /// Linear memory of the sandbox, in bytes, including the ~2 MiB the
-    /// initialised engine starts with. Default 64 MiB; 8 MiB to the engine's
+    /// Linear memory the run may add to the image the sandbox starts from
+    /// (the initialised engine and Intl's read-only CLDR data, about 16 MiB,
+    /// shared copy-on-write between sandboxes), in bytes. Default 64 MiB;
+    /// 8 MiB to the engine's
     /// [`max_memory_bytes`](crate::EngineBuilder::max_memory_bytes).
     pub memory_bytes: u64,
     /// Stack the JS engine may use before a call throws a catchable
