@@ -484,32 +484,53 @@
           reject,
           detach,
         });
+        return id;
       };
       if (body === null || body instanceof Uint8Array) {
         send(body);
         return;
       }
-      // A stream body is read whole in the sandbox, then sent as bytes: the
-      // egress policy's cap on request body bytes applies to it as to any
-      // body (the host counts the bytes as they go out), and the run's
-      // memory limit bounds what can be gathered first.
-      let aborted = false;
-      const detach = watchSignal(signal, () => {
-        aborted = true;
-        reject(abortReason(signal));
-      });
-      streams.readAll(body).then((bytes) => {
-        detach();
-        if (aborted) return;
-        try {
-          send(bytes);
-        } catch (error) {
-          reject(error);
-        }
-      }, (error) => {
-        detach();
+      // A stream body goes out as it is read: the request leaves at once
+      // and each chunk follows (the host counts them against the egress
+      // policy's cap on request body bytes). A chunk that is not a
+      // Uint8Array, or an error of the stream, fails the request.
+      let id;
+      try {
+        id = send(true);
+      } catch (error) {
         reject(error);
-      });
+        return;
+      }
+      const reader = body.getReader();
+      const fail = (error) => {
+        native.cancel(id);
+        const waiter = pending.get(id);
+        if (waiter !== undefined) {
+          pending.delete(id);
+          waiter.detach();
+        }
+        reject(error);
+      };
+      const pump = () => reader.read().then(({ done, value }) => {
+        if (done) {
+          native.finishBody(id);
+          return;
+        }
+        if (!(value instanceof Uint8Array)) {
+          reader.cancel().catch(() => {});
+          fail(new TypeError('fetch: a request body stream must yield Uint8Array chunks'));
+          return;
+        }
+        if (!native.writeBody(id, value)) {
+          // The host stopped taking the body (the request failed, was
+          // refused or aborted); the response, if any, says why.
+          reader.cancel().catch(() => {});
+          native.finishBody(id);
+          return;
+        }
+        pump();
+      }, fail);
+      pump();
     });
   }
   define(globalThis, 'fetch', fetch);

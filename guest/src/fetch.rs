@@ -15,12 +15,15 @@ use wasip2::http::types::{
     OutgoingRequest, Scheme,
 };
 use wasip2::io::poll::Pollable;
-use wasip2::io::streams::{InputStream, StreamError};
+use wasip2::io::streams::{InputStream, OutputStream, StreamError};
 
 const PRELUDE: &str = include_str!("fetch.js");
 
 /// The header through which the guest tells the host its redirect mode.
 const REDIRECT_HEADER: &str = "isobox-redirect";
+/// The header through which the guest tells the host that a request's body
+/// is a stream, sent as it is written (egress/send.rs).
+const BODY_STREAM_HEADER: &str = "isobox-body-stream";
 /// Headers the host adds to a response: the URL the guest may see, and
 /// whether a redirect was followed.
 const URL_HEADER: &str = "isobox-url";
@@ -44,6 +47,13 @@ struct OpenBody {
     _body: IncomingBody,
 }
 
+/// A request body being written as its ReadableStream is read.
+struct SendingBody {
+    // Field order: the stream is a child of the body and is dropped first.
+    stream: OutputStream,
+    body: OutgoingBody,
+}
+
 /// What a wait produced for one request.
 enum Delivery<'js> {
     Value(Value<'js>),
@@ -56,6 +66,8 @@ thread_local! {
     static UNREAD: RefCell<BTreeMap<u32, IncomingBody>> = const { RefCell::new(BTreeMap::new()) };
     /// Response bodies being read.
     static OPEN: RefCell<BTreeMap<u32, OpenBody>> = const { RefCell::new(BTreeMap::new()) };
+    /// Stream request bodies being written.
+    static SENDING: RefCell<BTreeMap<u32, SendingBody>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
     /// The JS `deliver(id, kind, value)` from fetch.js.
     static DELIVER: RefCell<Option<Persistent<Function<'static>>>> = const { RefCell::new(None) };
@@ -72,6 +84,18 @@ pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<()
     native.set("headerName", Function::new(ctx.clone(), header_name)?)?;
     native.set("headerValue", Function::new(ctx.clone(), header_value)?)?;
     native.set("readChunk", Function::new(ctx.clone(), read_chunk)?)?;
+    native.set("writeBody", Function::new(ctx.clone(), write_body_chunk)?)?;
+    native.set(
+        "finishBody",
+        Function::new(ctx.clone(), |id: u32| {
+            if let Some(SendingBody { stream, body }) = SENDING.with(|sending| sending.borrow_mut().remove(&id)) {
+                drop(stream);
+                // A body the host refused (too large) shows up as the
+                // response's error.
+                let _ = OutgoingBody::finish(body, None);
+            }
+        })?,
+    )?;
     native.set(
         "cancel",
         Function::new(ctx.clone(), |id: u32| {
@@ -80,6 +104,9 @@ pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<()
             WAITING.with(|waiting| waiting.borrow_mut().remove(&id));
             UNREAD.with(|unread| unread.borrow_mut().remove(&id));
             OPEN.with(|open| open.borrow_mut().remove(&id));
+            // A stream body dropped unfinished tells the host the body
+            // failed: the request is not completed.
+            SENDING.with(|sending| sending.borrow_mut().remove(&id));
         })?,
     )?;
     let streams = crate::streams::helpers(ctx)?;
@@ -185,15 +212,23 @@ fn parse_url(text: String) -> Option<String> {
 }
 
 /// Starts a request; returns its id. Throws a TypeError for what no host
-/// could send (a bad URL, scheme, method or header).
+/// could send (a bad URL, scheme, method or header). `body` is null, the
+/// body's bytes, or `true` for a stream body that `writeBody` and
+/// `finishBody` then write as it is read.
 fn send<'js>(
     ctx: Ctx<'js>,
     method: String,
     url: String,
     headers: Vec<Vec<String>>,
-    body: Option<TypedArray<'js, u8>>,
+    body: Value<'js>,
     redirect: String,
 ) -> rquickjs::Result<u32> {
+    let streamed = body.as_bool() == Some(true);
+    let body: Option<TypedArray<'js, u8>> = if streamed || body.is_null() || body.is_undefined() {
+        None
+    } else {
+        Some(TypedArray::from_value(body)?)
+    };
     let type_error = |message: String| Exception::throw_type(&ctx, &message);
     let parsed = crate::url::parse_with_base(&url, None)
         .ok_or_else(|| type_error(format!("fetch: \"{url}\" is not an absolute URL")))?;
@@ -239,6 +274,9 @@ fn send<'js>(
         }
     }
     let _ = fields.append(REDIRECT_HEADER, redirect.as_bytes());
+    if streamed {
+        let _ = fields.append(BODY_STREAM_HEADER, b"1");
+    }
 
     let request = OutgoingRequest::new(fields);
     let method = match method.as_str() {
@@ -261,6 +299,21 @@ fn send<'js>(
     let outgoing_body = request.body().map_err(|()| bad())?;
 
     let future = outgoing_handler::handle(request, None).map_err(|error| type_error(describe_error(&error)))?;
+    let id = crate::event_loop::next_id(&NEXT_ID);
+    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Response(future)));
+    if streamed {
+        let stream = outgoing_body.write().map_err(|()| bad())?;
+        SENDING.with(|sending| {
+            sending.borrow_mut().insert(
+                id,
+                SendingBody {
+                    stream,
+                    body: outgoing_body,
+                },
+            );
+        });
+        return Ok(id);
+    }
     // The host reads the body while the request goes out: written after
     // `handle`, so a body larger than the pipe's buffer cannot block it.
     if let Some(bytes) = body {
@@ -270,10 +323,23 @@ fn send<'js>(
     }
     // A body the host refused (too large) shows up as the response's error.
     let _ = OutgoingBody::finish(outgoing_body, None);
-
-    let id = crate::event_loop::next_id(&NEXT_ID);
-    WAITING.with(|waiting| waiting.borrow_mut().insert(id, Waiting::Response(future)));
     Ok(id)
+}
+
+/// Writes one chunk of request `id`'s stream body; false when the host
+/// no longer takes it (the request failed, was refused or cancelled).
+fn write_body_chunk(id: u32, chunk: TypedArray<'_, u8>) -> bool {
+    SENDING.with(|sending| {
+        let sending = sending.borrow();
+        let Some(body) = sending.get(&id) else {
+            return false;
+        };
+        // SAFETY: the slice is read before any JS runs again.
+        let bytes: &[u8] = unsafe { chunk.as_slice() };
+        bytes
+            .chunks(WRITE_CHUNK)
+            .all(|piece| body.stream.blocking_write_and_flush(piece).is_ok())
+    })
 }
 
 fn write_body(body: &OutgoingBody, bytes: &[u8]) {

@@ -168,6 +168,81 @@ async fn a_stream_request_body_is_read_and_sent() {
 }
 
 #[tokio::test]
+async fn a_stream_request_body_reaches_the_upstream_while_it_is_still_being_written() {
+    let server = Upstream::http();
+    let port = server.port();
+    // The second chunk is made only after asking the upstream what it has
+    // received: "first" if the body streams, nothing (after 5 s) if the
+    // request waited for the whole body.
+    let code = format!(
+        "const base = 'http://127.0.0.1:{port}';
+         const encoder = new TextEncoder();
+         let step = 0;
+         const body = new ReadableStream({{ async pull(c) {{
+           step += 1;
+           if (step === 1) c.enqueue(encoder.encode('first'));
+           else if (step === 2) {{
+             const seen = await (await fetch(base + '/seen?key=streamed')).text();
+             c.enqueue(encoder.encode('|seen:' + seen));
+           }} else c.close();
+         }} }});
+         const r = await fetch(base + '/collect?key=streamed', {{ method: 'POST', body, duplex: 'half' }});
+         await r.text()"
+    );
+    assert_eq!(run_fetching(&code, port).await, json!("first|seen:first"));
+}
+
+#[tokio::test]
+async fn a_stream_request_body_is_held_to_the_policy_cap_and_sent_once() {
+    let server = Upstream::http();
+    let port = server.port();
+    let policy = EgressPolicy::from_toml_str(&format!(
+        "[limits]\nmax_request_body_bytes = 10000\n[[allow]]\nhost = \"127.0.0.1\"\nports = [{port}]\n"
+    ))
+    .unwrap_or_else(|e| panic!("test policy: {e}"));
+    let code = format!(
+        "const base = 'http://127.0.0.1:{port}';
+         const chunks = (n) => {{ let left = n; return new ReadableStream({{ pull(c) {{
+           if (left-- > 0) c.enqueue(new Uint8Array(4000).fill(120)); else c.close(); }} }}); }};
+         const attempt = async (url, body) => {{
+           try {{ const r = await fetch(url, {{ method: 'POST', body, duplex: 'half' }});
+                  return [r.status, (await r.text()).length]; }}
+           catch (e) {{ return [e.name, e.message]; }} }};
+         [await attempt(base + '/collect?key=small', chunks(2)),
+          await attempt(base + '/collect?key=large', chunks(5)),
+          await attempt(base + '/redirect?status=307&to=/echo', chunks(1)),
+          await attempt(base + '/redirect?status=303&to=/echo', chunks(1)),
+          await attempt(base + '/echo', new ReadableStream({{ start(c) {{ c.enqueue('text'); c.close(); }} }}))]"
+    );
+    let outcome = engine().run(RunRequest::new(code).with_egress(policy)).await;
+    let value = ok(outcome);
+    assert_eq!(value[0], json!([200, 8000]));
+    assert_eq!(value[1][0], json!("TypeError"));
+    assert!(
+        value[1][1]
+            .as_str()
+            .unwrap()
+            .contains("larger than the egress policy allows"),
+        "{value}"
+    );
+    assert_eq!(value[2][0], json!("TypeError"));
+    assert!(
+        value[2][1]
+            .as_str()
+            .unwrap()
+            .contains("stream body can be sent only once"),
+        "{value}"
+    );
+    assert_eq!(
+        value[3][0],
+        json!(200),
+        "a 303 goes on as a GET without the body: {value}"
+    );
+    assert_eq!(value[4][0], json!("TypeError"));
+    assert!(value[4][1].as_str().unwrap().contains("Uint8Array"), "{value}");
+}
+
+#[tokio::test]
 async fn an_abort_signal_errors_a_body_being_read() {
     let server = Upstream::http();
     let port = server.port();

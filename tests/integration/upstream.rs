@@ -12,6 +12,10 @@
 //!   such requests were being answered at once ([`peak_in_flight`]);
 //! - `/trickle?ms=N`: the head at once, then one byte every N ms, forever;
 //! - `/headers?n=N`: N response headers of 100 bytes each;
+//! - `/collect?key=K`: reads the request body frame by frame, keeping what
+//!   arrived so far under K, and answers with all of it;
+//! - `/seen?key=K`: what `/collect?key=K` has received so far, once it has
+//!   received anything (or empty after 5 s);
 //! - anything else: 200 `hello`.
 
 #![allow(dead_code)]
@@ -185,6 +189,34 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
             let stream = futures_stream(every);
             Response::new(StreamBody::new(stream).boxed())
         }
+        "/collect" => {
+            let key = params.get("key").cloned().unwrap_or_default();
+            let mut body = request.into_body();
+            while let Some(Ok(frame)) = body.frame().await {
+                if let Some(data) = frame.data_ref() {
+                    COLLECTED
+                        .lock()
+                        .unwrap()
+                        .entry(key.clone())
+                        .or_default()
+                        .extend_from_slice(data);
+                }
+            }
+            let all = COLLECTED.lock().unwrap().get(&key).cloned().unwrap_or_default();
+            full(200, all)
+        }
+        "/seen" => {
+            let key = params.get("key").cloned().unwrap_or_default();
+            let mut seen = Vec::new();
+            for _ in 0..500 {
+                seen = COLLECTED.lock().unwrap().get(&key).cloned().unwrap_or_default();
+                if !seen.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            full(200, seen)
+        }
         "/headers" => {
             let mut response = full(200, "");
             for i in 0..number("n") {
@@ -202,6 +234,9 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
 
 /// `/slow` requests being answered per key: (now, peak).
 static IN_FLIGHT: std::sync::Mutex<BTreeMap<String, (i64, i64)>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// The request body bytes `/collect?key=KEY` received so far, by key.
+static COLLECTED: std::sync::Mutex<BTreeMap<String, Vec<u8>>> = std::sync::Mutex::new(BTreeMap::new());
 
 fn in_flight(key: &str, change: i64) {
     let mut counts = IN_FLIGHT.lock().unwrap();

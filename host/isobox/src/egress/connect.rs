@@ -7,8 +7,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -25,7 +23,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 /// An HTTP/1.1 connection ready for one request. The task driving its I/O
 /// stops when this (and the response body holding it) is dropped.
 pub(crate) struct Connection {
-    pub sender: SendRequest<Full<Bytes>>,
+    pub sender: SendRequest<super::send::WireBody>,
     pub driver: AbortOnDropJoinHandle<()>,
 }
 

@@ -17,8 +17,15 @@ pub struct OutboundRequest {
     pub url: url::Url,
     /// The headers the guest set.
     pub headers: http::HeaderMap,
-    /// The whole request body (empty when there is none).
+    /// The whole request body (empty when there is none, and when the body
+    /// is a stream).
     pub body: Bytes,
+    /// The body is a stream (a `ReadableStream` with `duplex: 'half'` in
+    /// the guest): its bytes go out as the guest writes them, counted
+    /// against the policy's `max_request_body_bytes`, and a filter does not
+    /// see them (`body` is empty). A redirect that would send the body again
+    /// (307, 308) fails, as the Fetch standard says.
+    pub body_streamed: bool,
 }
 
 /// What a filter decided about one request.

@@ -3,12 +3,13 @@
 //! again as a new request) and the audit trail.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime_wasi_http::{Error, WasiBody};
@@ -22,6 +23,22 @@ use isobox_egress::Decision;
 
 /// The guest's redirect mode travels in this request header (fetch.rs).
 const REDIRECT_HEADER: &str = "isobox-redirect";
+/// The guest marks a request whose body is a stream with this header
+/// (fetch.rs): its bytes are sent as they come instead of gathered first.
+const BODY_STREAM_HEADER: &str = "isobox-body-stream";
+
+/// A request body on the wire: whole bytes, or the guest's stream.
+pub(crate) type WireBody = UnsyncBoxBody<Bytes, Error>;
+
+/// A streamed request body as it goes out: at most `cap` bytes (past that
+/// the body fails and `over` is set, so the request fails as too large),
+/// and how many went out so far (for the audit trail).
+struct StreamedBody {
+    body: Option<WasiBody>,
+    cap: u64,
+    sent: Arc<AtomicU64>,
+    over: Arc<AtomicBool>,
+}
 /// Response headers the host adds for the guest's `response.url` and
 /// `response.redirected`; the same names from an upstream are removed.
 const URL_HEADER: &str = "isobox-url";
@@ -71,25 +88,41 @@ impl EgressRun {
         if header_bytes as u64 > limits.max_header_bytes {
             return Err(Error::HttpRequestHeaderSectionSize(u32::try_from(header_bytes).ok()));
         }
-        let body = match Limited::new(body, limits.max_request_body_bytes as usize)
-            .collect()
-            .await
-        {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return Err(Error::HttpRequestBodySize(Some(limits.max_request_body_bytes))),
+        let body_streamed = headers.remove(BODY_STREAM_HEADER).is_some();
+        let (body, mut streamed) = if body_streamed {
+            let streamed = StreamedBody {
+                body: Some(body),
+                cap: limits.max_request_body_bytes,
+                sent: Arc::new(AtomicU64::new(0)),
+                over: Arc::new(AtomicBool::new(false)),
+            };
+            (Bytes::new(), Some(streamed))
+        } else {
+            match Limited::new(body, limits.max_request_body_bytes as usize)
+                .collect()
+                .await
+            {
+                Ok(collected) => (collected.to_bytes(), None),
+                Err(_) => return Err(Error::HttpRequestBodySize(Some(limits.max_request_body_bytes))),
+            }
         };
         let mut request = OutboundRequest {
             method: parts.method,
             url,
             headers,
             body,
+            body_streamed,
         };
         let mut permit = self.acquire_slot().await;
         let mut redirected = false;
         let mut hops: u32 = 0;
         loop {
             let visible_url = request.url.clone();
-            match self.clone().hop(request.clone(), redirected, mode, &mut permit).await? {
+            match self
+                .clone()
+                .hop(request.clone(), redirected, mode, &mut permit, streamed.as_mut())
+                .await?
+            {
                 Hop::Response(mut response) => {
                     let headers = response.headers_mut();
                     if let Ok(value) = HeaderValue::from_str(visible_url.as_str()) {
@@ -118,6 +151,13 @@ impl EgressRun {
                         .join(&location)
                         .map_err(|_| refused("a redirect's Location is not a valid URL"))?;
                     redirect(&mut request, status, next);
+                    if request.body_streamed {
+                        return Err(refused(format!(
+                            "the response is a redirect ({}) that would send the request body again, \
+                             and a stream body can be sent only once",
+                            status.as_u16()
+                        )));
+                    }
                     redirected = true;
                 }
             }
@@ -132,6 +172,7 @@ impl EgressRun {
         redirect: bool,
         mode: RedirectMode,
         permit: &mut Option<OwnedSemaphorePermit>,
+        streamed: Option<&mut StreamedBody>,
     ) -> Result<Hop, Error> {
         let started = Instant::now();
         let limits = self.limits();
@@ -256,7 +297,24 @@ impl EgressRun {
             }
         };
 
-        let wire = match wire_request(&request.method, &url, headers, request.body.clone()) {
+        let (wire_body, sent, over) = match streamed {
+            Some(streamed) if request.body_streamed => {
+                let Some(body) = streamed.body.take() else {
+                    let reason = "a stream request body can be sent only once".to_owned();
+                    record.reason = Some(reason.clone());
+                    self.audit.push(record);
+                    return Err(refused(reason));
+                };
+                (
+                    stream_body(body, streamed.cap, streamed.sent.clone(), streamed.over.clone()),
+                    Some(streamed.sent.clone()),
+                    Some(streamed.over.clone()),
+                )
+            }
+            _ => (whole_body(request.body.clone()), None, None),
+        };
+        let length = (!request.body_streamed).then_some(request.body.len());
+        let wire = match wire_request(&request.method, &url, headers, wire_body, length) {
             Ok(wire) => wire,
             Err(error) => {
                 record.error = Some(describe(&error));
@@ -267,9 +325,15 @@ impl EgressRun {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let response = match tokio::time::timeout(remaining, connection.sender.send_request(wire)).await {
             Err(_) => Err(Error::HttpResponseTimeout),
+            Ok(Err(_)) if over.as_ref().is_some_and(|over| over.load(Ordering::Relaxed)) => {
+                Err(Error::HttpRequestBodySize(Some(limits.max_request_body_bytes)))
+            }
             Ok(Err(error)) => Err(Error::Hyper(error)),
             Ok(Ok(response)) => Ok(response),
         };
+        if let Some(sent) = &sent {
+            record.request_bytes = sent.load(Ordering::Relaxed);
+        }
         let mut response = match response {
             Ok(response) => response,
             Err(error) => {
@@ -344,6 +408,7 @@ fn redirect(request: &mut OutboundRequest, status: StatusCode, next: url::Url) {
     if to_get {
         request.method = Method::GET;
         request.body = Bytes::new();
+        request.body_streamed = false;
         for name in [
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
@@ -363,13 +428,53 @@ fn redirect(request: &mut OutboundRequest, status: StatusCode, next: url::Url) {
     request.url = next;
 }
 
-/// The request as it goes on the wire: origin-form target, Host header.
+/// Whole bytes as a wire body.
+fn whole_body(bytes: Bytes) -> WireBody {
+    Full::new(bytes).map_err(|never| match never {}).boxed_unsync()
+}
+
+/// The guest's stream as a wire body: counted as it goes, failing past
+/// `cap` bytes (with `over` set).
+fn stream_body(body: WasiBody, cap: u64, sent: Arc<AtomicU64>, over: Arc<AtomicBool>) -> WireBody {
+    body.map_frame(move |frame| {
+        if let Some(data) = frame.data_ref() {
+            let total = sent.fetch_add(data.len() as u64, Ordering::Relaxed) + data.len() as u64;
+            if total > cap {
+                over.store(true, Ordering::Relaxed);
+            }
+        }
+        frame
+    })
+    .boxed_unsync()
+    .with_cap(cap)
+}
+
+/// A body that fails once more than `cap` bytes went through it.
+trait WithCap {
+    fn with_cap(self, cap: u64) -> WireBody;
+}
+
+impl WithCap for WireBody {
+    fn with_cap(self, cap: u64) -> WireBody {
+        Limited::new(self, usize::try_from(cap).unwrap_or(usize::MAX))
+            .map_err(move |error| match error.downcast::<Error>() {
+                Ok(error) => *error,
+                Err(_) => Error::HttpRequestBodySize(Some(cap)),
+            })
+            .boxed_unsync()
+    }
+}
+
+/// The request as it goes on the wire: origin-form target, Host header;
+/// `length` is the body's size when it is known (a streamed body goes out
+/// chunked).
 fn wire_request(
     method: &Method,
     url: &url::Url,
     mut headers: HeaderMap,
-    body: Bytes,
-) -> Result<http::Request<Full<Bytes>>, Error> {
+    body: WireBody,
+    length: Option<usize>,
+) -> Result<http::Request<WireBody>, Error> {
     let mut target = url.path().to_owned();
     if let Some(query) = url.query() {
         target.push('?');
@@ -383,13 +488,15 @@ fn wire_request(
         header::HOST,
         HeaderValue::from_str(&host).map_err(|_| Error::HttpRequestUriInvalid)?,
     );
-    if !body.is_empty() || !matches!(*method, Method::GET | Method::HEAD) {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if let Some(length) = length
+        && (length > 0 || !matches!(*method, Method::GET | Method::HEAD))
+    {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     let mut request = http::Request::builder()
         .method(method.clone())
         .uri(target)
-        .body(Full::new(body))
+        .body(body)
         .map_err(|_| Error::HttpRequestUriInvalid)?;
     *request.headers_mut() = headers;
     Ok(request)
