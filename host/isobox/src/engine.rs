@@ -184,7 +184,7 @@ impl EngineBuilder {
 }
 
 /// Room in each pooled memory slot for the image a sandbox starts from (the
-/// snapshot's memory, about 16 MiB), above the largest memory limit.
+/// snapshot's memory, about 14.5 MiB), above the largest memory limit.
 const IMAGE_HEADROOM_BYTES: u64 = 64 * 1024 * 1024;
 
 fn wasmtime_config(config: &EngineConfig) -> wasmtime::Config {

@@ -30,7 +30,7 @@ pub struct Limits {
     /// second. Default 10^10 (a little over a second of CPU); 10^4 to 10^15.
     pub fuel: u64,
     /// Linear memory the run may add to the image the sandbox starts from
-    /// (the initialised engine and Intl's read-only CLDR data, about 16 MiB,
+    /// (the initialised engine and Intl's read-only CLDR data, about 14.5 MiB,
     /// shared copy-on-write between sandboxes), in bytes. Default 64 MiB;
     /// 8 MiB to the engine's
     /// [`max_memory_bytes`](crate::EngineBuilder::max_memory_bytes).

@@ -3,7 +3,7 @@
 //!
 //! The limit counts what a run adds to the memory image it starts from (the
 //! snapshot's linear memory: the initialised engine and the read-only CLDR
-//! data of Intl, about 16 MiB, shared copy-on-write between sandboxes and
+//! data of Intl, about 14.5 MiB, shared copy-on-write between sandboxes and
 //! resident only where touched), so a limit means the same headroom however
 //! large the image is.
 

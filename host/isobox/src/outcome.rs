@@ -48,7 +48,7 @@ pub struct Stats {
     /// meters no fuel.
     pub fuel_used: Option<u64>,
     /// The largest the sandbox's linear memory grew, in bytes, the image it
-    /// starts from (about 16 MiB) included; the memory limit counts what a
+    /// starts from (about 14.5 MiB) included; the memory limit counts what a
     /// run adds to that image.
     pub peak_memory_bytes: u64,
     /// Whether the code came from the engine's bytecode cache.
