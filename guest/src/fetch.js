@@ -7,8 +7,8 @@
 // value) when something arrives: a response head, a body chunk (a
 // Uint8Array), or null at the end of a body.
 //
-// `streams` are streams.js's helpers: every body is, or becomes when asked
-// for through `body`, a ReadableStream. `bodies` are formdata.js's hooks:
+// `streams` are the streams prelude's helpers (guest/src/streams/): every
+// body is, or becomes when asked for through `body`, a ReadableStream. `bodies` are formdata.js's hooks:
 // Blob and FormData bodies, `blob()` and `formData()`.
 (function installFetch(native, streams, bodies) {
   'use strict';

@@ -1,4 +1,4 @@
-//! WHATWG Streams (streams.js: ReadableStream, WritableStream,
+//! WHATWG Streams (streams/*.js: ReadableStream, WritableStream,
 //! TransformStream and the platform's transform streams), and the codecs
 //! of CompressionStream and DecompressionStream: gzip, deflate (zlib) and
 //! deflate-raw, incremental, through `flate2` on its pure-Rust backend.
@@ -11,14 +11,22 @@ use flate2::{Compression, Crc, Decompress, FlushDecompress, Status};
 use rquickjs::class::Trace;
 use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Persistent, TypedArray};
 
-const PRELUDE: &str = include_str!("streams.js");
+/// The prelude: one function, its parts in files of one concern each.
+const PRELUDE: &str = concat!(
+    include_str!("streams/base.js"),
+    include_str!("streams/readable.js"),
+    include_str!("streams/readable_ops.js"),
+    include_str!("streams/writable.js"),
+    include_str!("streams/transform.js"),
+    include_str!("streams/platform.js"),
+);
 
 /// The most output one inflate call is given room for at a time.
 const INFLATE_ROOM: usize = 64 * 1024;
 
 thread_local! {
     /// What fetch.js builds bodies with (`fromBytes`, `fromPull`, `readAll`,
-    /// `tee`, ...), as streams.js returned it.
+    /// `tee`, ...), as the prelude returned it.
     static HELPERS: RefCell<Option<Persistent<Object<'static>>>> = const { RefCell::new(None) };
 }
 
