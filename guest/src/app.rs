@@ -32,9 +32,7 @@ use wasip2::http::types::{
 use wasip2::io::streams::StreamError;
 
 use crate::bindings::isobox::sandbox::console::Level;
-use crate::bindings::isobox::sandbox::types::{
-    CodeForm, ErrorKind, HttpRequest, HttpResponse, ModuleKind, ModuleSource, Phase,
-};
+use crate::bindings::isobox::sandbox::types::{CodeForm, ErrorKind, HttpRequest, ModuleKind, ModuleSource, Phase};
 use crate::failure::Failure;
 
 /// The JS stack a request may use (the guest links 1 MiB of shadow stack).
@@ -272,6 +270,13 @@ fn fields(headers: &[(String, String)]) -> Fields {
         let _ = fields.append(name, value.as_bytes());
     }
     fields
+}
+
+/// A response the app makes itself (an error), body whole.
+struct HttpResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 fn plain(status: u16, text: &str) -> HttpResponse {

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use rquickjs::{Array, Ctx, Function, Object, Persistent, TypedArray, Value};
 
-use crate::bindings::isobox::sandbox::types::{ErrorKind, HttpRequest, HttpResponse, Phase};
+use crate::bindings::isobox::sandbox::types::{ErrorKind, HttpRequest, Phase};
 use crate::eval::Form;
 use crate::failure::Failure;
 
@@ -87,32 +87,6 @@ impl<'js> Answer<'js> {
             .map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
         crate::engine::settle(ctx, promise).map(|_| ())
     }
-
-    /// The whole body within `max_body_bytes` (over it: `output-limit`),
-    /// then `finish`: the response as one value.
-    pub fn into_response(self, ctx: &Ctx<'js>, max_body_bytes: u32) -> Result<HttpResponse, Failure> {
-        let mut body = Vec::new();
-        let read = loop {
-            match self.next_chunk(ctx) {
-                Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() > max_body_bytes as usize {
-                        break Err(body_over_limit(body.len(), max_body_bytes));
-                    }
-                }
-                Ok(None) => break Ok(()),
-                Err(failure) => break Err(failure),
-            }
-        };
-        // waitUntil work ends before the run does, whatever the body did.
-        let finished = self.finish(ctx);
-        read.and(finished)?;
-        Ok(HttpResponse {
-            status: self.status,
-            headers: self.headers,
-            body,
-        })
-    }
 }
 
 /// The `output-limit` failure of a body over the limit.
@@ -180,27 +154,24 @@ pub fn start<'js>(
     })
 }
 
-/// Calls `app.fetch` with `request` and `env`, drives the event loop until
-/// the Response (body read whole, `waitUntil` settled) is there, and returns
-/// it. A body over `max_body_bytes` is an `output-limit` failure.
-pub fn handle<'js>(
-    ctx: &Ctx<'js>,
-    app: Value<'js>,
-    request: &HttpRequest,
-    env: Value<'js>,
-    max_body_bytes: u32,
-) -> Result<HttpResponse, Failure> {
-    start(ctx, app, request, env)?.into_response(ctx, max_body_bytes)
-}
-
 /// The most header bytes (names, values and 4 per field) and fields a
 /// handler's Response may carry, as a worker's or a built app's (under
 /// them, wasi:http's header map cannot trap).
 pub const MAX_RESPONSE_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_RESPONSE_HEADER_FIELDS: usize = 4096;
 
-/// The sandbox's worker run: load the module, handle `request`, and give
-/// the Response to the host.
+/// The most bytes one `respond-chunk` carries: a larger chunk of the
+/// Response's stream goes out in pieces, so the host's bounded buffer holds
+/// a bounded number of bytes.
+#[cfg_attr(feature = "proxy", allow(dead_code))]
+const MAX_CHUNK_BYTES: usize = 64 * 1024;
+
+/// The sandbox's worker run: load the module, handle `request`, and stream
+/// the Response to the host: the head as soon as the Response exists, each
+/// chunk of its body as its stream gives it (within `max_body_bytes`; over
+/// it: `output-limit`), the end, then `ctx.waitUntil` work. A failure after
+/// the head returns an error without `respond-end`, so the host aborts the
+/// body rather than ending it.
 #[cfg_attr(feature = "proxy", allow(dead_code))]
 pub fn run<'js>(
     ctx: &Ctx<'js>,
@@ -209,8 +180,37 @@ pub fn run<'js>(
     request: &HttpRequest,
     max_body_bytes: u32,
 ) -> Result<Option<String>, Failure> {
+    use crate::bindings::isobox::sandbox::worker;
     let app = load(ctx, form)?;
-    let response = handle(ctx, app, request, env, max_body_bytes)?;
-    crate::bindings::isobox::sandbox::worker::respond(&response);
+    let answer = start(ctx, app, request, env)?;
+    worker::respond_head(answer.status, &answer.headers);
+    let mut sent = 0usize;
+    let read = loop {
+        match answer.next_chunk(ctx) {
+            Ok(Some(chunk)) => {
+                sent += chunk.len();
+                if sent > max_body_bytes as usize {
+                    break Err(body_over_limit(sent, max_body_bytes));
+                }
+                if !chunk.chunks(MAX_CHUNK_BYTES).all(worker::respond_chunk) {
+                    // The host ends the run as cancelled (or over its limit).
+                    break Err(Failure::new(
+                        Phase::Run,
+                        ErrorKind::OutputLimit,
+                        None,
+                        "the host refused the response body: the client is gone or the body is over its limit",
+                    ));
+                }
+            }
+            Ok(None) => {
+                worker::respond_end();
+                break Ok(());
+            }
+            Err(failure) => break Err(failure),
+        }
+    };
+    // waitUntil work ends before the run does, whatever the body did.
+    let finished = answer.finish(ctx);
+    read.and(finished)?;
     Ok(None)
 }

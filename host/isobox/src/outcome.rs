@@ -102,6 +102,9 @@ pub enum ErrorKind {
     /// The sandbox itself failed (a trap that no limit explains). A bug: the
     /// message says what trapped.
     Internal,
+    /// The caller stopped the run: a worker's client went away before its
+    /// streamed response was complete.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -131,6 +134,7 @@ impl ErrorKind {
             ErrorKind::Unsettled => "unsettled",
             ErrorKind::InvalidInput => "invalid-input",
             ErrorKind::Internal => "internal",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }

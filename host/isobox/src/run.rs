@@ -50,7 +50,7 @@ impl Engine {
         // The semaphore is never closed, so acquire cannot fail.
         let _slot = self.inner.slots.acquire().await;
         let _ticking = self.inner.ticker.enter();
-        self.run_prepared(&request, prepared).await.0
+        self.run_prepared(&request, prepared, None).await.0
     }
 
     /// Checks limits, code and input before any Wasm runs, looks the code up
@@ -129,18 +129,20 @@ impl Engine {
         Ok(Prepared { guest, plan })
     }
 
-    /// Runs a checked request; the second half is a worker's Response, when
-    /// the request carried an HTTP request and the handler answered.
+    /// Runs a checked request; a worker's run streams its Response into
+    /// `worker`'s sink, which comes back with the outcome, and is cancelled
+    /// when `worker`'s signal fires.
     pub(crate) async fn run_prepared(
         &self,
         request: &RunRequest,
         prepared: Prepared,
-    ) -> (Outcome, Option<crate::bindings::GuestHttpResponse>) {
+        worker: Option<(crate::worker::Sink, CancelSignal)>,
+    ) -> (Outcome, Option<crate::worker::Sink>) {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
-        let (called, mut store) = self.execute(request, guest, started).await;
+        let (called, mut store) = self.execute(request, guest, started, worker).await;
         let offered = store.data_mut().compile.offered.take();
-        let response = store.data_mut().worker_response.take();
+        let response = store.data_mut().worker.take();
         if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
             cache.insert(key, compiled, plan.stripped);
         }
@@ -157,6 +159,7 @@ impl Engine {
         request: &RunRequest,
         guest_request: GuestRequest,
         started: Instant,
+        worker: Option<(crate::worker::Sink, CancelSignal)>,
     ) -> (Called, Store<RunState>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::egress::EgressRun::new(request.egress.clone());
@@ -167,6 +170,13 @@ impl Engine {
         let mut store = self.new_store(&request.limits, deadline, egress, bridge);
         store.data_mut().compile.accept = guest_request.keep_compiled;
         store.data_mut().console.set_sink(request.log_sink.clone());
+        let cancel = match worker {
+            Some((sink, cancel)) => {
+                store.data_mut().worker = Some(sink);
+                Some(cancel)
+            }
+            None => None,
+        };
         let called = {
             let pre = &self.inner.pre;
             let store = &mut store;
@@ -174,7 +184,22 @@ impl Engine {
                 let sandbox = pre.instantiate_async(&mut *store).await?;
                 sandbox.call_run(&mut *store, &guest_request).await
             };
-            tokio::time::timeout_at(deadline.into(), call).await
+            let mut call = std::pin::pin!(tokio::time::timeout_at(deadline.into(), call));
+            let mut cancel = cancel;
+            // Dropping the call stops the guest wherever it is (also inside
+            // an async host call); the Store stays whole for `conclude`.
+            std::future::poll_fn(|cx| {
+                if let std::task::Poll::Ready(called) = call.as_mut().poll(cx) {
+                    return std::task::Poll::Ready(called.map_err(|_| Stopped::Elapsed));
+                }
+                if let Some(signal) = cancel.as_mut()
+                    && signal.as_mut().poll(cx).is_ready()
+                {
+                    return std::task::Poll::Ready(Err(Stopped::Cancelled));
+                }
+                std::task::Poll::Pending
+            })
+            .await
         };
         (called, store)
     }
@@ -227,7 +252,8 @@ impl Engine {
             bytecode_cache: CacheUse::Off,
         };
         let result = match called {
-            Err(_elapsed) => Err(timeout_error(request)),
+            Err(Stopped::Elapsed) => Err(timeout_error(request)),
+            Err(Stopped::Cancelled) => Err(crate::worker::cancelled()),
             Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
             Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
             Ok(Ok(Ok(json))) => parse_result(request, json),
@@ -261,8 +287,21 @@ struct CachePlan {
     stripped: Option<std::sync::Arc<str>>,
 }
 
-/// What calling the guest gave: the tokio deadline, a trap, or its answer.
-pub(crate) type Called = Result<wasmtime::Result<Result<Option<String>, GuestError>>, tokio::time::error::Elapsed>;
+/// What calling the guest gave: the tokio deadline or a cancellation, a
+/// trap, or its answer.
+pub(crate) type Called = Result<wasmtime::Result<Result<Option<String>, GuestError>>, Stopped>;
+
+/// Why the host stopped a run before the guest returned.
+#[derive(Debug)]
+pub(crate) enum Stopped {
+    /// The wall-clock deadline passed.
+    Elapsed,
+    /// The caller went away (a worker's client, before its body's end).
+    Cancelled,
+}
+
+/// Resolves when a run is to be cancelled.
+pub(crate) type CancelSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 pub(crate) fn refused(error: RunError) -> Outcome {
     Outcome {

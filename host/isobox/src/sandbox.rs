@@ -11,9 +11,7 @@ use wasmtime::component::Resource;
 
 use crate::bindings::isobox::sandbox as world;
 use crate::bindings::pending::PendingCall;
-use crate::bindings::{
-    BridgeCallError, BridgeHost, GuestCompiled, GuestHttpResponse, GuestStarted, HostPendingCall, JsNode,
-};
+use crate::bindings::{BridgeCallError, BridgeHost, GuestCompiled, GuestStarted, HostPendingCall, JsNode};
 use crate::capability::Started;
 use crate::console::{LogCapture, LogLevel};
 use crate::egress::{EgressHooks, EgressRun};
@@ -46,8 +44,8 @@ pub(crate) struct RunState {
     // worker's Response.
     pub console: LogCapture,
     pub compile: CompileOffer,
-    /// A worker's Response (the first the guest gave), for a dispatch.
-    pub worker_response: Option<GuestHttpResponse>,
+    /// Where a worker's Response streams to, for a dispatch.
+    pub worker: Option<crate::worker::Sink>,
     // Egress: wasi:http, with every request of `fetch()` going through the
     // hooks, and the run's grant, counters and audit trail.
     http: WasiHttpCtx,
@@ -94,7 +92,7 @@ impl RunState {
             },
             console,
             compile: CompileOffer::default(),
-            worker_response: None,
+            worker: None,
             http: http_ctx(),
             http_hooks: EgressHooks { run: egress.clone() },
             egress,
@@ -195,10 +193,24 @@ impl world::compile_cache::Host for RunState {
     }
 }
 
+/// A run with no sink (not a dispatch) refuses every part of a Response.
 impl world::worker::Host for RunState {
-    fn respond(&mut self, response: GuestHttpResponse) {
-        if self.worker_response.is_none() {
-            self.worker_response = Some(response);
+    fn respond_head(&mut self, status: u16, headers: Vec<(String, String)>) {
+        if let Some(sink) = self.worker.as_mut() {
+            sink.head(status, headers);
+        }
+    }
+
+    async fn respond_chunk(&mut self, chunk: Vec<u8>) -> bool {
+        match self.worker.as_mut() {
+            Some(sink) => sink.chunk(chunk).await,
+            None => false,
+        }
+    }
+
+    async fn respond_end(&mut self) {
+        if let Some(sink) = self.worker.as_mut() {
+            sink.end().await;
         }
     }
 }

@@ -9,7 +9,12 @@ wasmtime::component::bindgen!({
     world: "sandbox",
     path: "../../wit",
     exports: { default: async },
-    imports: { "isobox:sandbox/bridge": trappable },
+    imports: {
+        "isobox:sandbox/bridge": trappable,
+        // A worker's body waits for room in the host's bounded buffer.
+        "isobox:sandbox/worker.respond-chunk": async,
+        "isobox:sandbox/worker.respond-end": async,
+    },
     with: {
         "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
         "isobox:sandbox/bridge.pending-call": pending::PendingCall,
@@ -20,8 +25,8 @@ pub(crate) use self::isobox::sandbox::bridge::{
     CallError as BridgeCallError, Host as BridgeHost, HostPendingCall, JsNode, Started as GuestStarted,
 };
 
+pub(crate) use self::isobox::sandbox::types::HttpRequest as GuestHttpRequest;
 pub(crate) use self::isobox::sandbox::types::{
     Binding as GuestBinding, CodeForm as GuestCodeForm, Compiled as GuestCompiled, ErrorKind as GuestErrorKind,
     ModuleKind as GuestModuleKind, ModuleSource as GuestModule, Phase as GuestPhase, RunRequest as GuestRequest,
 };
-pub(crate) use self::isobox::sandbox::types::{HttpRequest as GuestHttpRequest, HttpResponse as GuestHttpResponse};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bindings::{GuestHttpRequest, GuestHttpResponse};
+use crate::bindings::GuestHttpRequest;
 use crate::outcome::{ErrorKind, Phase, RunError};
 
 /// The most headers a worker's request may have.
@@ -119,7 +119,7 @@ fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
-/// A worker's Response, body read whole.
+/// A worker's Response, body read whole ([`Engine::dispatch`](crate::Engine::dispatch)).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpResponse {
     /// The status, 200 to 599.
@@ -151,19 +151,6 @@ impl HttpResponse {
     /// The body as text (invalid UTF-8 replaced).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
-    }
-
-    pub(crate) fn from_guest(response: GuestHttpResponse) -> Self {
-        HttpResponse {
-            // The guest's Response allows 200-599 only; anything else is a bug.
-            status: if (200..=599).contains(&response.status) {
-                response.status
-            } else {
-                500
-            },
-            headers: response.headers,
-            body: response.body,
-        }
     }
 
     pub(crate) fn plain(status: u16, body: &str) -> Self {
