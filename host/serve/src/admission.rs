@@ -13,6 +13,7 @@ use super::metrics::Metrics;
 /// Run slots and a bounded queue in front of them.
 pub(crate) struct Gate {
     slots: Arc<Semaphore>,
+    max_in_flight: usize,
     queued: AtomicUsize,
     max_queued: usize,
     max_wait: Duration,
@@ -42,9 +43,23 @@ impl Gate {
     pub fn new(max_in_flight: usize, max_queued: usize, max_wait: Duration) -> Gate {
         Gate {
             slots: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
             queued: AtomicUsize::new(0),
             max_queued,
             max_wait,
+        }
+    }
+
+    /// Resolves once every run slot is free: no run in flight, including a
+    /// streamed worker's whose response is sent but whose `ctx.waitUntil`
+    /// work goes on.
+    pub fn idle(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let slots = self.slots.clone();
+        let all = u32::try_from(self.max_in_flight).ok();
+        async move {
+            if let Some(all) = all {
+                let _ = slots.acquire_many_owned(all).await;
+            }
         }
     }
 

@@ -112,10 +112,12 @@ impl Server {
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
-            .with_state(state);
+            .with_state(state.clone());
+        let runs_idle = state.gate.idle();
+        drop(state);
         let (stop, stopped) = watch::channel(false);
         let read_timeout = state_read_timeout;
-        let task = tokio::spawn(accept_loop(listener, app, stopped, read_timeout, grace));
+        let task = tokio::spawn(accept_loop(listener, app, stopped, read_timeout, grace, runs_idle));
         tracing::info!(%local, "isobox serve listening");
         Ok((local, ServerHandle { stop, task, metrics }))
     }
@@ -126,7 +128,8 @@ const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
 
 /// Accepts connections until `stopped`, serving each with hyper's HTTP/1
 /// (a request head must arrive within `read_timeout`, or the connection is
-/// closed); then lets the connections finish their requests in flight
+/// closed); then lets the connections finish their requests in flight, and
+/// the runs theirs (a streamed worker's run may outlast its response),
 /// within `grace`.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
@@ -134,6 +137,7 @@ async fn accept_loop(
     mut stopped: watch::Receiver<bool>,
     read_timeout: Duration,
     grace: Duration,
+    runs_idle: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<Finished> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -174,8 +178,12 @@ async fn accept_loop(
     }
     drop(listener);
     tracing::info!("shutting down: no new connections; runs in flight may finish");
+    let drained = async {
+        graceful.shutdown().await;
+        runs_idle.await;
+    };
     tokio::select! {
-        () = graceful.shutdown() => Ok(Finished::Drained),
+        () = drained => Ok(Finished::Drained),
         () = tokio::time::sleep(grace) => {
             tracing::warn!(grace_ms = grace.as_millis() as u64, "shutdown grace period over: dropping open requests");
             Ok(Finished::DeadlinePassed)

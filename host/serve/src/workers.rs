@@ -1,9 +1,20 @@
 //! Workers over HTTP: `ANY /v1/workers/{name}/{*path}` forwards a request to
 //! a stored worker (`[workers.NAME]` in the config), and `POST /v1/dispatch`
-//! runs an inline worker on a request given as JSON. Both go through
-//! [`Engine::dispatch`](isobox::Engine::dispatch): a fresh sandbox per
-//! request, under the tenant's ceilings, with the same auth, admission and
-//! metrics as `POST /v1/run`.
+//! runs an inline worker on a request given as JSON. Both run a fresh
+//! sandbox per request, under the tenant's ceilings, with the same auth,
+//! admission and metrics as `POST /v1/run`.
+//!
+//! A stored worker's Response streams
+//! ([`Engine::dispatch_streaming`](isobox::Engine::dispatch_streaming)): the
+//! head goes out as soon as the handler's Response exists, the body chunk by
+//! chunk (chunked transfer encoding) as its stream gives it. A run that
+//! fails after the head aborts the body (the connection is closed before
+//! the last chunk), so the client sees a failed transfer, never a short
+//! body that looks complete; a client that goes away before the body's end
+//! cancels the run (outcome `cancelled`). The run slot is held, and the run
+//! counted in the metrics and logged, until the run is over (which may be
+//! after the body, for `ctx.waitUntil` work). The inline route answers JSON
+//! with the body read whole ([`Engine::dispatch`](isobox::Engine::dispatch)).
 //!
 //! A stored worker is configured as:
 //!
@@ -30,7 +41,7 @@ use serde_json::{Value, json};
 use tracing::Instrument as _;
 
 use isobox::RunRequest;
-use isobox::worker::{HttpRequest, HttpResponse, WorkerOutcome};
+use isobox::worker::{HttpRequest, HttpResponse, WorkerBody, WorkerOutcome, WorkerResponse};
 
 use super::api::{
     ApiError, AppState, RunBody, authenticate, build_request, expect_json, finish, parse_object, read_body, request_id,
@@ -60,7 +71,7 @@ const DROPPED_RESPONSE_HEADERS: [&str; 5] = [
 pub(crate) async fn stored(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
     let span = tracing::info_span!("worker", request_id = %id, tenant = tracing::field::Empty);
-    let response = handle_stored(&state, &id, request).instrument(span).await;
+    let response = handle_stored(state.clone(), &id, request).instrument(span).await;
     finish(&state, &id, response)
 }
 
@@ -72,16 +83,20 @@ pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request)
     finish(&state, &id, response)
 }
 
-async fn handle_stored(state: &AppState, id: &str, request: Request) -> Response {
-    match forward(state, request).await {
-        Ok(done) => worker_response(done),
+async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Response {
+    let streamed = match forward(&state, request).await {
+        Ok((run, http)) => dispatch_streaming(state, run, http).await,
+        Err(error) => Err(error),
+    };
+    match streamed {
+        Ok(head) => streamed_response(head),
         Err(error) => error.into_response(id),
     }
 }
 
-/// Checks the caller and the worker, turns the HTTP request into the
-/// worker's, and dispatches it.
-async fn forward(state: &AppState, request: Request) -> Result<WorkerOutcome, ApiError> {
+/// Checks the caller and the worker, and turns the HTTP request into the
+/// worker's.
+async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, HttpRequest), ApiError> {
     let tenant = authenticate(state, request.headers())?;
     let rest = request
         .uri()
@@ -137,10 +152,81 @@ async fn forward(state: &AppState, request: Request) -> Result<WorkerOutcome, Ap
     );
     // The worker's own grants, checked against the caller's like a run's.
     let run = build_request(state, tenant, body)?;
-    dispatch(state, run, http).await
+    Ok((run, http))
 }
 
-/// Admission, the run and its metrics.
+/// A stored worker's Response head, its body still streaming.
+struct StreamedHead {
+    status: u16,
+    headers: Vec<(String, String)>,
+    error: Option<isobox::ErrorKind>,
+    body: WorkerBody,
+}
+
+/// Admission, then the run in a task of its own that holds the run slot
+/// until the run is over, then counts and logs it; the head as soon as it is
+/// known. A handler dropped before the head (the client gone) drops the
+/// body, which cancels the run.
+async fn dispatch_streaming(
+    state: Arc<AppState>,
+    run: RunRequest,
+    http: HttpRequest,
+) -> Result<StreamedHead, ApiError> {
+    let permit = super::api::admit(&state).await?;
+    let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+    let task = async move {
+        let started = Instant::now();
+        let running = state.metrics.enter_run();
+        let WorkerResponse {
+            status,
+            headers,
+            error,
+            body,
+            run,
+        } = state.engine.dispatch_streaming(run, http).await;
+        let _ = head_tx.send(StreamedHead {
+            status,
+            headers,
+            error: error.map(|e| e.kind),
+            body,
+        });
+        let outcome = run.await;
+        drop(running);
+        drop(permit);
+        let elapsed = started.elapsed();
+        state.metrics.run(&outcome, elapsed);
+        tracing::info!(
+            outcome = outcome.error_kind().map_or("ok", |k| k.as_str()),
+            status,
+            duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            "worker finished"
+        );
+    };
+    tokio::spawn(task.instrument(tracing::Span::current()));
+    head_rx.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the worker's run ended without a response",
+        )
+    })
+}
+
+/// The streamed Response as the HTTP response; a run that failed before
+/// its head adds `x-isobox-error: KIND`.
+fn streamed_response(head: StreamedHead) -> Response {
+    let mut response = Response::new(Body::new(head.body));
+    *response.status_mut() = StatusCode::from_u16(head.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    copy_headers(response.headers_mut(), &head.headers);
+    if let Some(kind) = head.error {
+        response
+            .headers_mut()
+            .insert("x-isobox-error", HeaderValue::from_static(kind.as_str()));
+    }
+    response
+}
+
+/// Admission, the run (body read whole) and its metrics.
 async fn dispatch(state: &AppState, run: RunRequest, http: HttpRequest) -> Result<WorkerOutcome, ApiError> {
     let permit = super::api::admit(state).await?;
     let started = Instant::now();
@@ -160,14 +246,10 @@ async fn dispatch(state: &AppState, run: RunRequest, http: HttpRequest) -> Resul
     Ok(done)
 }
 
-/// The worker's Response as the HTTP response; a failed run adds
-/// `x-isobox-error: KIND`.
-fn worker_response(done: WorkerOutcome) -> Response {
-    let status = StatusCode::from_u16(done.response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = Response::new(Body::from(done.response.body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    for (name, value) in &done.response.headers {
+/// The worker's headers but those the server sets itself; names or values
+/// HTTP cannot carry are left out.
+fn copy_headers(headers: &mut axum::http::HeaderMap, from: &[(String, String)]) {
+    for (name, value) in from {
         let (Ok(name), Ok(value)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
@@ -179,10 +261,6 @@ fn worker_response(done: WorkerOutcome) -> Response {
             break;
         }
     }
-    if let Some(kind) = done.outcome.error_kind() {
-        headers.insert("x-isobox-error", HeaderValue::from_static(kind.as_str()));
-    }
-    response
 }
 
 /// The `request` of `POST /v1/dispatch`.
