@@ -36,4 +36,5 @@ mod upstream;
 mod web;
 mod web_apis;
 mod webcrypto;
+mod worker_stream;
 mod workers;
