@@ -99,7 +99,7 @@ impl Gate {
 const STREAMER: &str = r#"
 const enc = new TextEncoder();
 export default {
-  async fetch(request) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const to = url.searchParams.get('to');
     const stream = (start, pull) => new Response(new ReadableStream({ start, pull }), {
@@ -160,6 +160,10 @@ export default {
           c.enqueue(enc.encode(`tick ${sent}\n`));
         });
       }
+      // A whole body, and waitUntil work that waits at the gate.
+      case '/after':
+        ctx.waitUntil(fetch(to + '/gate').then((r) => r.text()).then((t) => console.log('after:', t)));
+        return new Response('done');
       default:
         return new Response('unknown path', { status: 404 });
     }
@@ -280,6 +284,23 @@ async fn a_failure_before_the_head_is_the_error_response() {
     assert!(String::from_utf8_lossy(&body).contains("TypeError: early"));
     assert!(next(&mut response).await.is_none());
     assert_eq!(response.run.await.error_kind(), Some(ErrorKind::JsError));
+}
+
+#[tokio::test]
+async fn the_body_ends_before_wait_until_work_and_the_run_after_it() {
+    let gate = Gate::start().await;
+    let mut response = dispatch(&gate, "/after", Limits::default()).await;
+    let body = next(&mut response).await.expect("a chunk").expect("not aborted");
+    assert_eq!(body.as_ref(), b"done");
+    // Complete while the waitUntil work still waits at the closed gate.
+    assert!(next(&mut response).await.is_none());
+    let WorkerResponse { body, run, .. } = response;
+    // A reader done with a complete body does not cancel the run.
+    drop(body);
+    gate.open();
+    let outcome = tokio::time::timeout(PATIENCE, run).await.expect("the run ended");
+    assert!(outcome.is_ok(), "{:?}", outcome.result);
+    assert_eq!(outcome.logs.entries[0].message, "after: open");
 }
 
 #[tokio::test]
