@@ -273,6 +273,26 @@ async fn an_error_after_the_head_aborts_the_body() {
 }
 
 #[tokio::test]
+async fn the_wall_clock_limit_after_the_head_aborts_the_body() {
+    let gate = Gate::start().await;
+    let limits = Limits {
+        wall_time: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    // The handler waits at the gate, which never opens, past its limit.
+    let mut response = dispatch(&gate, "/hangs", limits).await;
+    assert_eq!(response.status, 206);
+    let first = next(&mut response).await.expect("a chunk").expect("not aborted yet");
+    assert_eq!(first.as_ref(), b"first;");
+    let aborted = next(&mut response)
+        .await
+        .expect("not a clean end")
+        .expect_err("aborted");
+    assert_eq!(aborted.error().kind, ErrorKind::Timeout);
+    assert_eq!(response.run.await.error_kind(), Some(ErrorKind::Timeout));
+}
+
+#[tokio::test]
 async fn a_failure_before_the_head_is_the_error_response() {
     let gate = Gate::start().await;
     let (_, http) = request_to(&gate, "/", Limits::default());
