@@ -548,3 +548,34 @@ async fn serve_cancels_the_run_of_a_client_that_went_away() {
     assert_eq!(gate.ticks.load(Ordering::SeqCst), after, "the handler stopped");
     handle.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn serve_shutdown_waits_for_wait_until_work_after_a_complete_body() {
+    let gate = Gate::start().await;
+    let (addr, handle, _dir) = serve(&gate).await;
+    let (response, _connection) = get(addr, &format!("/v1/workers/streamer/after?to={}", gate.url())).await;
+    assert_eq!(response.status(), 200);
+    let body = tokio::time::timeout(PATIENCE, response.into_body().collect())
+        .await
+        .expect("the body came")
+        .expect("complete")
+        .to_bytes();
+    assert_eq!(body.as_ref(), b"done");
+    // The body is complete; the run still waits at the gate.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while gate.gated.load(Ordering::SeqCst) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the waitUntil fetch never came");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!handle.metrics().render().contains("isobox_runs_total{outcome="));
+    let shutdown = tokio::spawn(handle.shutdown());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!shutdown.is_finished(), "shutdown did not wait for the run");
+    gate.open();
+    let finished = tokio::time::timeout(PATIENCE, shutdown)
+        .await
+        .expect("shutdown ended")
+        .expect("task")
+        .expect("shutdown");
+    assert_eq!(finished, isobox_serve::Finished::Drained);
+}
