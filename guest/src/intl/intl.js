@@ -1134,14 +1134,4 @@
   }
   hidden(String.prototype, 'toLocaleUpperCase', caseMethod('toLocaleUpperCase', true));
   hidden(String.prototype, 'toLocaleLowerCase', caseMethod('toLocaleLowerCase', false));
-
-  // The formatters behind the argument-less calls (`date.toLocaleString()`,
-  // `n.toLocaleString()`, `a.localeCompare(b)`) are made now, at wizer
-  // time, so a run finds them in the snapshot instead of building them.
-  for (const [name, required, kind] of [['toLocaleString', 'any', 'all'],
-    ['toLocaleDateString', 'date', 'date'], ['toLocaleTimeString', 'time', 'time']]) {
-    cached(name, () => createDateTimeFormat(undefined, undefined, required, kind).native);
-  }
-  cached('number', () => new NumberFormat());
-  cached('collator', () => new Collator());
 })
