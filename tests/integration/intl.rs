@@ -347,3 +347,18 @@ async fn bad_locales_and_options_are_range_and_type_errors() {
         error.message
     );
 }
+
+#[tokio::test]
+async fn lone_surrogates_and_numbers_past_the_decimal_range_are_handled() {
+    let code = r#"
+        const attempt = (f) => { try { return f(); } catch (e) { return e.name; } };
+        [
+          [...new Intl.Segmenter("en", { granularity: "word" }).segment("\ud800x")].map((s) => s.segment.length),
+          typeof new Intl.Collator("en").compare("\ud800", "a"),
+          "i\ud800".toLocaleUpperCase("tr").length,
+          new Intl.ListFormat("en").format(["a", "\udc00"]).length,
+          attempt(() => new Intl.NumberFormat("en").format(10n ** 40000n)),
+          new Intl.NumberFormat("en").format(10n ** 300n).length,
+        ]"#;
+    assert_eq!(ok(run(code).await), json!([[1, 1], "number", 2, 7, "RangeError", 401]));
+}

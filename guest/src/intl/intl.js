@@ -774,7 +774,7 @@
       const self = Collator.#check(this, 'compare');
       return bound(self, formatSlot, () => {
         const native = self.#native;
-        return (x, y) => natives.compareStrings(native, String(x), String(y));
+        return (x, y) => natives.compareStrings(native, String(x).toWellFormed(), String(y).toWellFormed());
       });
     }
     resolvedOptions() {
@@ -793,7 +793,7 @@
     const list = [];
     for (const item of iterable) {
       if (typeof item !== 'string') throw new TypeError('Intl.ListFormat: every element must be a string');
-      list.push(item);
+      list.push(item.toWellFormed());
     }
     return list;
   }
@@ -928,7 +928,8 @@
     }
     #compute() {
       if (this.#breaks === null) {
-        const [breaks, wordLike] = natives.segmentBreaks(this.#input, this.#granularity);
+        // A lone surrogate is one code unit as U+FFFD too: offsets agree.
+        const [breaks, wordLike] = natives.segmentBreaks(this.#input.toWellFormed(), this.#granularity);
         this.#breaks = breaks.length ? breaks : [0];
         this.#wordLike = wordLike;
       }
@@ -1127,7 +1128,9 @@
         const text = String(this);
         const requested = canonicalizeLocaleList(locales);
         const language = requested.length ? splitTag(requested[0]).base.split('-')[0] : 'en';
-        if (!['tr', 'az', 'lt', 'el', 'hy'].includes(language)) return upper ? text.toUpperCase() : text.toLowerCase();
+        if (!['tr', 'az', 'lt', 'el', 'hy'].includes(language) || !text.isWellFormed()) {
+          return upper ? text.toUpperCase() : text.toLowerCase();
+        }
         return natives.changeCase(text, language, upper);
       },
     }[name];

@@ -182,6 +182,19 @@ fn to_decimal(value: &Value<'_>) -> Option<Result<Decimal, bool>> {
     Decimal::try_from_str(text.trim()).ok().map(Ok)
 }
 
+/// A decimal string (a BigInt's digits, or a numeric string intl.js
+/// checked) that `fixed_decimal` cannot hold (past 32,767 digits) is a
+/// RangeError, never a silent NaN.
+fn check_exact(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<()> {
+    if value.is_string() && to_decimal(value).is_none() {
+        return Err(Exception::throw_range(
+            ctx,
+            "Intl.NumberFormat: the number has more digits than Intl can format (32,767)",
+        ));
+    }
+    Ok(())
+}
+
 /// The style-specific formatter of one NumberFormat.
 enum Style {
     Decimal(DecimalFormatter),
@@ -240,7 +253,10 @@ pub fn define<'js>(ctx: &Ctx<'js>, natives: &Object<'js>) -> rquickjs::Result<()
         "formatNumber",
         Function::new(
             ctx.clone(),
-            |this: Class<'js, NativeNumberFormat>, value: Value<'js>| this.borrow().format(&value).text().to_owned(),
+            |ctx: Ctx<'js>, this: Class<'js, NativeNumberFormat>, value: Value<'js>| {
+                check_exact(&ctx, &value)?;
+                Ok::<_, rquickjs::Error>(this.borrow().format(&value).text().to_owned())
+            },
         )?,
     )?;
     natives.set(
@@ -248,6 +264,7 @@ pub fn define<'js>(ctx: &Ctx<'js>, natives: &Object<'js>) -> rquickjs::Result<()
         Function::new(
             ctx.clone(),
             |ctx: Ctx<'js>, this: Class<'js, NativeNumberFormat>, value: Value<'js>| {
+                check_exact(&ctx, &value)?;
                 let this = this.borrow();
                 let pieces = this.pieces(&value);
                 super::parts::to_js(&ctx, &pieces)
