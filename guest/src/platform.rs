@@ -13,7 +13,7 @@
 use rquickjs::{Ctx, Function, Object};
 
 use crate::engine::eval_prelude;
-use crate::{blob, clone, encoding, intl, streams, subtle, url};
+use crate::{blob, clone, encoding, streams, subtle, url};
 
 const IDL: &str = include_str!("idl.js");
 const EVENTS: &str = include_str!("events.js");
@@ -40,6 +40,7 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     // After encoding (the text streams capture TextEncoder and TextDecoder).
     streams::install(ctx, &idl)?;
     let blobs = blob::install(ctx, &idl)?;
-    intl::install(ctx, &idl)?;
+    #[cfg(feature = "intl")]
+    crate::intl::install(ctx, &idl)?;
     Ok(blobs)
 }
