@@ -336,19 +336,22 @@ fn write_body_chunk(id: u32, chunk: TypedArray<'_, u8>) -> bool {
         };
         // SAFETY: the slice is read before any JS runs again.
         let bytes: &[u8] = unsafe { chunk.as_slice() };
-        bytes
-            .chunks(WRITE_CHUNK)
-            .all(|piece| body.stream.blocking_write_and_flush(piece).is_ok())
+        write_all(&body.stream, bytes)
     })
 }
 
 fn write_body(body: &OutgoingBody, bytes: &[u8]) {
-    let Ok(stream) = body.write() else { return };
-    for chunk in bytes.chunks(WRITE_CHUNK) {
-        if stream.blocking_write_and_flush(chunk).is_err() {
-            break;
-        }
+    if let Ok(stream) = body.write() {
+        write_all(&stream, bytes);
     }
+}
+
+/// Writes `bytes` in pieces the stream accepts; false when it stops taking
+/// them (the host refused or dropped the body).
+fn write_all(stream: &OutputStream, bytes: &[u8]) -> bool {
+    bytes
+        .chunks(WRITE_CHUNK)
+        .all(|piece| stream.blocking_write_and_flush(piece).is_ok())
 }
 
 /// Asks for the next chunk of response `id`'s body: the event loop

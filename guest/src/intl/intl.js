@@ -118,17 +118,25 @@
 
   // The best available locale for `requested` (lookup matching: each tag,
   // then its shorter prefixes), with its -u- keywords.
+  // The longest prefix of `text`'s base name isobox has data for (lookup
+  // matching: the tag, then its shorter prefixes), or undefined.
+  function availableLocale(text) {
+    let prefix = splitTag(text).base;
+    while (prefix) {
+      if (supported(prefix)) return prefix;
+      const cut = prefix.lastIndexOf('-');
+      if (cut < 0) return undefined;
+      prefix = prefix.slice(0, cut);
+      if (prefix.length >= 2 && prefix[prefix.length - 2] === '-') prefix = prefix.slice(0, -2);
+    }
+    return undefined;
+  }
+
+  // The best available locale for `requested`, with its -u- keywords.
   function lookup(requested) {
     for (const candidate of requested) {
-      const { base, keywords } = splitTag(candidate);
-      let prefix = base;
-      while (prefix) {
-        if (supported(prefix)) return { locale: prefix, keywords };
-        const cut = prefix.lastIndexOf('-');
-        if (cut < 0) break;
-        prefix = prefix.slice(0, cut);
-        if (prefix.length >= 2 && prefix[prefix.length - 2] === '-') prefix = prefix.slice(0, -2);
-      }
+      const locale = availableLocale(candidate);
+      if (locale !== undefined) return { locale, keywords: splitTag(candidate).keywords };
     }
     return { locale: DEFAULT_LOCALE, keywords: new Map() };
   }
@@ -180,16 +188,7 @@
   function supportedLocalesOf(locales, options) {
     const requested = canonicalizeLocaleList(locales);
     option(toOptions(options), 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit');
-    return requested.filter((text) => {
-      let prefix = splitTag(text).base;
-      while (prefix) {
-        if (supported(prefix)) return true;
-        const cut = prefix.lastIndexOf('-');
-        if (cut < 0) return false;
-        prefix = prefix.slice(0, cut);
-      }
-      return false;
-    });
+    return requested.filter((text) => availableLocale(text) !== undefined);
   }
 
   // Brand checks: the natives live in private fields.
@@ -459,13 +458,18 @@
     const calendarValue = resolution.values.ca ?? 'gregory';
     const numbering = resolution.values.nu ?? 'latn';
     // The hour cycle: hour12 wins over hourCycle, which wins over -u-hc.
-    const localeCycle = defaultHourCycle(resolution.base);
-    let cycle = resolution.values.hc ?? localeCycle;
-    if (hour12 !== undefined) cycle = hour12 ? (localeCycle === 'h11' ? 'h11' : 'h12') : 'h23';
+    // Only a format that shows the hour needs the locale's hour cycle (it
+    // costs a formatter of its own the first time a run asks).
     const usesHour = fields.hour !== undefined || timeStyle !== undefined;
+    let cycle;
+    if (usesHour) {
+      const localeCycle = defaultHourCycle(resolution.base);
+      cycle = resolution.values.hc ?? localeCycle;
+      if (hour12 !== undefined) cycle = hour12 ? (localeCycle === 'h11' ? 'h11' : 'h12') : 'h23';
+    }
     const hourSymbol = cycle === 'h11' || cycle === 'h12' ? 'h' : 'H';
     const icuLocale = dataLocale(resolution.base, [
-      ['ca', resolution.values.ca], ['hc', usesHour ? cycle : undefined], ['nu', resolution.values.nu],
+      ['ca', resolution.values.ca], ['hc', cycle], ['nu', resolution.values.nu],
     ]);
     const native = natives.newDateTimeFormat(icuLocale, skeletonOf(fields, hourSymbol), dateStyle ?? '', timeStyle ?? '', timeZone);
     const resolved = { locale: resolution.locale, calendar: calendarValue, numberingSystem: numbering, timeZone };

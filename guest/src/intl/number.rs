@@ -162,37 +162,46 @@ impl Digits {
     }
 }
 
-/// A JS number, a decimal string or a BigInt's digits as an exact decimal;
-/// `None` for NaN, `Some(Err(negative))` for an infinity.
-fn to_decimal(value: &Value<'_>) -> Option<Result<Decimal, bool>> {
-    if let Some(number) = value.as_number() {
-        if number.is_nan() {
-            return None;
-        }
-        if number.is_infinite() {
-            return Some(Err(number < 0.0));
-        }
-        let mut decimal = Decimal::try_from_f64(number, FloatPrecision::RoundTrip).ok()?;
-        if number == 0.0 && number.is_sign_negative() {
-            decimal.sign = fixed_decimal::Sign::Negative;
-        }
-        return Some(Ok(decimal));
-    }
-    let text = value.as_string()?.to_string().ok()?;
-    Decimal::try_from_str(text.trim()).ok().map(Ok)
+/// A value to format, read once.
+enum Number {
+    NaN,
+    Infinite { negative: bool },
+    Finite(Decimal),
 }
 
-/// A decimal string (a BigInt's digits, or a numeric string intl.js
-/// checked) that `fixed_decimal` cannot hold (past 32,767 digits) is a
-/// RangeError, never a silent NaN.
-fn check_exact(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<()> {
-    if value.is_string() && to_decimal(value).is_none() {
-        return Err(Exception::throw_range(
+/// A finite JS number as an exact decimal, keeping the sign of -0.
+fn decimal_from_f64(number: f64) -> Option<Decimal> {
+    let mut decimal = Decimal::try_from_f64(number, FloatPrecision::RoundTrip).ok()?;
+    if number == 0.0 && number.is_sign_negative() {
+        decimal.sign = fixed_decimal::Sign::Negative;
+    }
+    Some(decimal)
+}
+
+/// A JS number, or a decimal string (a BigInt's digits, or a numeric string
+/// intl.js checked), read once. A decimal string `fixed_decimal` cannot
+/// hold (past 32,767 digits) is a RangeError, never a silent NaN.
+fn to_number(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Number> {
+    if let Some(number) = value.as_number() {
+        if number.is_nan() {
+            return Ok(Number::NaN);
+        }
+        if number.is_infinite() {
+            return Ok(Number::Infinite { negative: number < 0.0 });
+        }
+        return Ok(decimal_from_f64(number).map_or(Number::NaN, Number::Finite));
+    }
+    let text = value
+        .as_string()
+        .map(rquickjs::String::to_string)
+        .transpose()?
+        .unwrap_or_default();
+    Decimal::try_from_str(text.trim()).map(Number::Finite).map_err(|_| {
+        Exception::throw_range(
             ctx,
             "Intl.NumberFormat: the number has more digits than Intl can format (32,767)",
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// The style-specific formatter of one NumberFormat.
@@ -254,8 +263,7 @@ pub fn define<'js>(ctx: &Ctx<'js>, natives: &Object<'js>) -> rquickjs::Result<()
         Function::new(
             ctx.clone(),
             |ctx: Ctx<'js>, this: Class<'js, NativeNumberFormat>, value: Value<'js>| {
-                check_exact(&ctx, &value)?;
-                Ok::<_, rquickjs::Error>(this.borrow().format(&value).text().to_owned())
+                Ok::<_, rquickjs::Error>(this.borrow().format(&ctx, &value)?.text().to_owned())
             },
         )?,
     )?;
@@ -264,9 +272,8 @@ pub fn define<'js>(ctx: &Ctx<'js>, natives: &Object<'js>) -> rquickjs::Result<()
         Function::new(
             ctx.clone(),
             |ctx: Ctx<'js>, this: Class<'js, NativeNumberFormat>, value: Value<'js>| {
-                check_exact(&ctx, &value)?;
                 let this = this.borrow();
-                let pieces = this.pieces(&value);
+                let pieces = this.pieces(&ctx, &value)?;
                 super::parts::to_js(&ctx, &pieces)
             },
         )?,
@@ -634,29 +641,29 @@ impl Writeable for Special<'_> {
 
 impl NativeNumberFormat {
     /// The formatted text of `value` with its parts.
-    fn format(&self, value: &Value<'_>) -> Collector {
-        let decimal = match to_decimal(value) {
-            None => {
-                return Collector::collect(&Special {
+    fn format(&self, ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Collector> {
+        let decimal = match to_number(ctx, value)? {
+            Number::NaN => {
+                return Ok(Collector::collect(&Special {
                     negative: false,
                     sign: self.sign,
                     body: SpecialBody::NaN,
-                });
+                }));
             }
-            Some(Err(negative)) => {
-                return Collector::collect(&Special {
+            Number::Infinite { negative } => {
+                return Ok(Collector::collect(&Special {
                     negative,
                     sign: self.sign,
                     body: SpecialBody::Infinity,
-                });
+                }));
             }
-            Some(Ok(decimal)) => decimal,
+            Number::Finite(decimal) => decimal,
         };
         let mut decimal = decimal;
         if self.percent {
             decimal.multiply_pow10(2);
         }
-        match self.notation {
+        Ok(match self.notation {
             Notation::Scientific | Notation::Engineering => {
                 let step: i16 = if self.notation == Notation::Engineering { 3 } else { 1 };
                 let leading = if decimal.absolute.is_zero() {
@@ -706,14 +713,14 @@ impl NativeNumberFormat {
                     },
                 }
             }
-        }
+        })
     }
 
     /// formatToParts's pieces: ICU4X's decimal parts; the text the style
     /// adds is `currency`, `unit`, `percentSign` or `compact`, spaces are
     /// `literal`.
-    fn pieces(&self, value: &Value<'_>) -> Vec<(&'static str, String)> {
-        let collector = self.format(value);
+    fn pieces(&self, ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Vec<(&'static str, String)>> {
+        let collector = self.format(ctx, value)?;
         let pieces = collector.pieces(Pick::Innermost, |part| match (part.category, part.value) {
             ("decimal" | "number", value) => match value {
                 "plusSign" => "plusSign",
@@ -731,7 +738,7 @@ impl NativeNumberFormat {
             },
             _ => "literal",
         });
-        pieces
+        Ok(pieces
             .into_iter()
             .flat_map(|(kind, text)| {
                 if kind != "literal" || self.style_part == "literal" {
@@ -749,7 +756,7 @@ impl NativeNumberFormat {
                 }
                 runs
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -797,14 +804,14 @@ fn category_name(category: PluralCategory) -> &'static str {
     }
 }
 
-fn select_plural(this: Class<'_, NativePluralRules>, value: Value<'_>) -> &'static str {
+fn select_plural(this: Class<'_, NativePluralRules>, value: f64) -> &'static str {
     let this = this.borrow();
-    match to_decimal(&value) {
-        Some(Ok(decimal)) => {
+    match decimal_from_f64(value) {
+        Some(decimal) => {
             let rounded = this.digits.apply(&decimal);
             category_name(this.rules.category_for(PluralOperands::from(&rounded)))
         }
-        _ => "other",
+        None => "other",
     }
 }
 
@@ -897,11 +904,8 @@ fn format_relative_time<'js>(
     let Some(formatter) = this.formatters.get(&unit) else {
         return Err(Exception::throw_range(&ctx, "Intl.RelativeTimeFormat: no formatter"));
     };
-    let mut decimal = Decimal::try_from_f64(value, FloatPrecision::RoundTrip)
-        .map_err(|_| Exception::throw_range(&ctx, "Intl.RelativeTimeFormat: the value must be finite"))?;
-    if value == 0.0 && value.is_sign_negative() {
-        decimal.sign = fixed_decimal::Sign::Negative;
-    }
+    let mut decimal = decimal_from_f64(value)
+        .ok_or_else(|| Exception::throw_range(&ctx, "Intl.RelativeTimeFormat: the value must be finite"))?;
     decimal.round(-3);
     decimal.absolute.pad_end(0);
     let formatted = formatter.format(decimal);

@@ -436,7 +436,7 @@ fn whole_body(bytes: Bytes) -> WireBody {
 /// The guest's stream as a wire body: counted as it goes, failing past
 /// `cap` bytes (with `over` set).
 fn stream_body(body: WasiBody, cap: u64, sent: Arc<AtomicU64>, over: Arc<AtomicBool>) -> WireBody {
-    body.map_frame(move |frame| {
+    let counted = body.map_frame(move |frame| {
         if let Some(data) = frame.data_ref() {
             let total = sent.fetch_add(data.len() as u64, Ordering::Relaxed) + data.len() as u64;
             if total > cap {
@@ -444,25 +444,13 @@ fn stream_body(body: WasiBody, cap: u64, sent: Arc<AtomicU64>, over: Arc<AtomicB
             }
         }
         frame
-    })
-    .boxed_unsync()
-    .with_cap(cap)
-}
-
-/// A body that fails once more than `cap` bytes went through it.
-trait WithCap {
-    fn with_cap(self, cap: u64) -> WireBody;
-}
-
-impl WithCap for WireBody {
-    fn with_cap(self, cap: u64) -> WireBody {
-        Limited::new(self, usize::try_from(cap).unwrap_or(usize::MAX))
-            .map_err(move |error| match error.downcast::<Error>() {
-                Ok(error) => *error,
-                Err(_) => Error::HttpRequestBodySize(Some(cap)),
-            })
-            .boxed_unsync()
-    }
+    });
+    Limited::new(counted, usize::try_from(cap).unwrap_or(usize::MAX))
+        .map_err(move |error| match error.downcast::<Error>() {
+            Ok(error) => *error,
+            Err(_) => Error::HttpRequestBodySize(Some(cap)),
+        })
+        .boxed_unsync()
 }
 
 /// The request as it goes on the wire: origin-form target, Host header;
