@@ -1,0 +1,249 @@
+//! Agent workspaces: a file system per (namespace, id) kept in the store's
+//! SQL backend (contents above a threshold in its blob store). Every
+//! operation is one transaction: it happens whole or not at all, quotas are
+//! checked in the transaction that writes, and each committed change moves
+//! the workspace's version on by one. [`Workspace::transaction`] runs any
+//! sequence of steps as one such change (the capability's `batch`).
+
+mod archive;
+mod batch;
+mod edit;
+mod error;
+mod fs;
+mod json;
+pub mod path;
+mod search;
+
+pub use error::{FsCode, FsError};
+pub use fs::{Fs, Kind, Stat, sha256_hex};
+
+use serde::Serialize;
+
+use crate::sql::{Access, transact};
+use crate::{Store, StoreError};
+
+/// The limits of a workspace. Every field has a default
+/// ([`WorkspaceLimits::default`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceLimits {
+    /// The most entries (files and directories) it holds (default 100,000).
+    pub max_files: u64,
+    /// The most bytes of file content it holds (default 1 GiB).
+    pub max_bytes: u64,
+    /// The largest file (default 64 MiB).
+    pub max_file_bytes: u64,
+    /// Contents larger than this go to the blob store, when there is one
+    /// (default 64 KiB).
+    pub inline_bytes: usize,
+    /// The most entries one page of a listing holds (default 1,000).
+    pub max_page: usize,
+    /// The most files a whole-tree operation (grep, glob, replace) goes
+    /// through before it fails and asks for a narrower path (default
+    /// 100,000).
+    pub max_scan: usize,
+}
+
+impl Default for WorkspaceLimits {
+    fn default() -> Self {
+        WorkspaceLimits {
+            max_files: 100_000,
+            max_bytes: 1 << 30,
+            max_file_bytes: 64 << 20,
+            inline_bytes: 64 << 10,
+            max_page: 1000,
+            max_scan: 100_000,
+        }
+    }
+}
+
+/// One page of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DirPage {
+    /// The entries, in byte order of their names.
+    pub entries: Vec<Stat>,
+    /// Where the next page starts, or `None` when this is the last.
+    pub cursor: Option<String>,
+}
+
+/// One workspace of a [`Store`].
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    store: Store,
+    ns: String,
+    id: String,
+    limits: WorkspaceLimits,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 200
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && id != "."
+        && id != ".."
+}
+
+impl Workspace {
+    pub(crate) fn new(store: Store, ns: &str, id: &str) -> Result<Workspace, StoreError> {
+        if !valid_id(id) {
+            return Err(FsError::invalid(
+                "",
+                "a workspace id is 1 to 200 letters, digits, '-', '_' or '.'",
+            )
+            .into());
+        }
+        Ok(Workspace {
+            store,
+            ns: ns.to_owned(),
+            id: id.to_owned(),
+            limits: WorkspaceLimits::default(),
+        })
+    }
+
+    /// The same workspace under other limits.
+    pub fn with_limits(mut self, limits: WorkspaceLimits) -> Workspace {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &WorkspaceLimits {
+        &self.limits
+    }
+
+    /// The workspace's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs `body` on the workspace in one transaction. A writer (`write`)
+    /// holds the workspace's lock; when it changed anything, the quotas are
+    /// checked and the version moves on as it commits. `if_version` makes
+    /// it fail with `ESTALE` unless the workspace is at that version.
+    /// Returns `body`'s value and the version after.
+    ///
+    /// # Errors
+    /// What `body` returned (nothing of it is kept), `EDQUOT`, `ESTALE`, or
+    /// a backend failure.
+    pub async fn transaction<T, F>(&self, write: bool, if_version: Option<u64>, body: F) -> Result<(T, u64), StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (ns, id, limits) = (self.ns.clone(), self.id.clone(), self.limits);
+        let blobs = self.store.blobs().cloned();
+        let handle = tokio::runtime::Handle::current();
+        let mut body = body;
+        let access = if write { Access::Write } else { Access::Read };
+        self.store
+            .blocking(move |backend| {
+                transact(backend, access, |tx| {
+                    let mut fs = Fs::begin(tx, &ns, &id, &limits, blobs.as_ref(), &handle, write)?;
+                    if let Some(version) = if_version {
+                        fs.expect_version(version)?;
+                    }
+                    let value = body(&mut fs)?;
+                    let version = fs.finish()?;
+                    Ok((value, version))
+                })
+            })
+            .await
+    }
+
+    async fn read<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.transaction(false, None, body).await.map(|(value, _)| value)
+    }
+
+    async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.transaction(true, None, body).await.map(|(value, _)| value)
+    }
+
+    /// The workspace's version: 0 before its first change, then one more
+    /// per committed change.
+    ///
+    /// # Errors
+    /// A backend failure.
+    pub async fn version(&self) -> Result<u64, StoreError> {
+        self.read(|fs| Ok(fs.version())).await
+    }
+
+    /// How many entries and bytes it holds.
+    ///
+    /// # Errors
+    /// A backend failure.
+    pub async fn usage(&self) -> Result<(u64, u64), StoreError> {
+        self.read(|fs| Ok(fs.usage())).await
+    }
+
+    /// The content of the file at `path`.
+    ///
+    /// # Errors
+    /// `ENOENT`, `EISDIR`, path errors.
+    pub async fn read_file(&self, path: &str) -> Result<Vec<u8>, StoreError> {
+        let path = path::normalize(path)?;
+        self.read(move |fs| fs.read(&path)).await
+    }
+
+    /// Writes `content` to the file at `path` (made or replaced); its
+    /// directory must exist.
+    ///
+    /// # Errors
+    /// `ENOENT` (no directory), `EISDIR`, `EFBIG`, `EDQUOT`, path errors.
+    pub async fn write_file(&self, path: &str, content: &[u8]) -> Result<Stat, StoreError> {
+        let path = path::normalize(path)?;
+        let content = content.to_vec();
+        self.write(move |fs| fs.write(&path, &content, false, false)).await
+    }
+
+    /// The entry at `path`, or `None`.
+    ///
+    /// # Errors
+    /// Path errors.
+    pub async fn stat(&self, path: &str) -> Result<Option<Stat>, StoreError> {
+        let path = path::normalize(path)?;
+        self.read(move |fs| fs.stat(&path)).await
+    }
+
+    /// Makes a directory (with `recursive`, its parents too).
+    ///
+    /// # Errors
+    /// `EEXIST`, `ENOENT`, `ENOTDIR`, `EDQUOT`, path errors.
+    pub async fn mkdir(&self, path: &str, recursive: bool) -> Result<(), StoreError> {
+        let path = path::normalize(path)?;
+        self.write(move |fs| fs.mkdir(&path, recursive)).await
+    }
+
+    /// One page of a directory, after `cursor` (from the previous page), at
+    /// most `limit` (default and most: [`WorkspaceLimits::max_page`]).
+    ///
+    /// # Errors
+    /// `ENOENT`, `ENOTDIR`, path errors.
+    pub async fn readdir(&self, path: &str, cursor: Option<&str>, limit: Option<usize>) -> Result<DirPage, StoreError> {
+        let path = path::normalize(path)?;
+        let limit = limit.unwrap_or(self.limits.max_page).clamp(1, self.limits.max_page);
+        let cursor = cursor.map(str::to_owned);
+        self.read(move |fs| {
+            let (entries, more) = fs.list(&path, cursor.as_deref(), limit)?;
+            let cursor = if more { entries.last().map(|e| e.path.clone()) } else { None };
+            Ok(DirPage { entries, cursor })
+        })
+        .await
+    }
+
+    /// Removes an entry (a directory with entries only when `recursive`).
+    /// Returns how many entries went.
+    ///
+    /// # Errors
+    /// `ENOENT`, `ENOTEMPTY`, path errors.
+    pub async fn rm(&self, path: &str, recursive: bool) -> Result<u64, StoreError> {
+        let path = path::normalize(path)?;
+        self.write(move |fs| fs.remove(&path, recursive)).await
+    }
+}
