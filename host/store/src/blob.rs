@@ -7,11 +7,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
 
-use crate::error::bounded;
 use crate::StoreError;
+use crate::error::bounded;
 
 /// Where large file contents live. Cloning shares it.
 #[derive(Clone)]

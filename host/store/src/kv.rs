@@ -239,7 +239,9 @@ impl Kv {
         let (ns, key, value) = (ns.to_owned(), key.to_owned(), value.to_owned());
         self.store
             .blocking(move |backend| {
-                transact(backend, Access::Write, |tx| put(tx, &limits, &ns, &key, &value, options))
+                transact(backend, Access::Write, |tx| {
+                    put(tx, &limits, &ns, &key, &value, options)
+                })
             })
             .await
     }
@@ -317,13 +319,23 @@ impl Kv {
                             "SELECT key, version, expires_at FROM kv_entry
                              WHERE ns = $1 AND key > $2 AND (expires_at IS NULL OR expires_at > $3)
                              ORDER BY key LIMIT $4",
-                            vec![ns.as_str().into(), after.as_str().into(), now_ms().into(), i64::from(limit + 1).into()],
+                            vec![
+                                ns.as_str().into(),
+                                after.as_str().into(),
+                                now_ms().into(),
+                                i64::from(limit + 1).into(),
+                            ],
                         ),
                         None => (
                             "SELECT key, version, expires_at FROM kv_entry
                              WHERE ns = $1 AND key >= $2 AND (expires_at IS NULL OR expires_at > $3)
                              ORDER BY key LIMIT $4",
-                            vec![ns.as_str().into(), prefix.as_str().into(), now_ms().into(), i64::from(limit + 1).into()],
+                            vec![
+                                ns.as_str().into(),
+                                prefix.as_str().into(),
+                                now_ms().into(),
+                                i64::from(limit + 1).into(),
+                            ],
                         ),
                     };
                     let mut keys = Vec::new();
@@ -360,7 +372,10 @@ impl Kv {
         self.store
             .blocking(move |backend| {
                 transact(backend, Access::Read, |tx| {
-                    let row = tx.query_opt("SELECT keys, bytes FROM kv_namespace WHERE ns = $1", &[ns.as_str().into()])?;
+                    let row = tx.query_opt(
+                        "SELECT keys, bytes FROM kv_namespace WHERE ns = $1",
+                        &[ns.as_str().into()],
+                    )?;
                     Ok(match row {
                         Some(row) => (row.int(0)? as u64, row.int(1)? as u64),
                         None => (0, 0),
@@ -394,7 +409,10 @@ fn purge_expired(tx: &mut dyn Tx, ns: &str, now: i64) -> Result<u64, StoreError>
     )?;
     let mut bytes = 0;
     for row in &expired {
-        tx.execute("DELETE FROM kv_entry WHERE ns = $1 AND key = $2", &[ns.into(), row.text(0)?.into()])?;
+        tx.execute(
+            "DELETE FROM kv_entry WHERE ns = $1 AND key = $2",
+            &[ns.into(), row.text(0)?.into()],
+        )?;
         bytes += row.int(1)?;
     }
     if !expired.is_empty() {
@@ -430,12 +448,18 @@ fn put(
     };
     let current = live_version.unwrap_or(0) as u64;
     if options.if_absent && live_version.is_some() {
-        return Ok(PutResult { ok: false, version: current });
+        return Ok(PutResult {
+            ok: false,
+            version: current,
+        });
     }
     if let Some(want) = options.if_version
         && live_version.map(|v| v as u64) != Some(want)
     {
-        return Ok(PutResult { ok: false, version: current });
+        return Ok(PutResult {
+            ok: false,
+            version: current,
+        });
     }
     let size = (key.len() + value.len()) as i64;
     let (add_keys, add_bytes) = match old_size {
@@ -473,7 +497,14 @@ fn put(
     };
     tx.execute(
         upsert,
-        &[ns.into(), key.into(), value.into(), size.into(), version.into(), expires_at.into()],
+        &[
+            ns.into(),
+            key.into(),
+            value.into(),
+            size.into(),
+            version.into(),
+            expires_at.into(),
+        ],
     )?;
     Ok(PutResult {
         ok: true,

@@ -145,6 +145,25 @@ impl Store {
         Ok(store)
     }
 
+    /// The schema version the database is at (after opening: always
+    /// [`SCHEMA_VERSION`]).
+    ///
+    /// # Errors
+    /// A backend failure.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.blocking(|backend| {
+            sql::transact(backend, sql::Access::Read, |tx| {
+                Ok(tx
+                    .query_opt("SELECT MAX(version) FROM isobox_schema", &[])?
+                    .map(|r| r.opt_int(0))
+                    .transpose()?
+                    .flatten()
+                    .unwrap_or(0))
+            })
+        })
+        .await
+    }
+
     /// The key-value store, with [`kv::KvLimits::default`].
     pub fn kv(&self) -> kv::Kv {
         kv::Kv::new(self.clone())

@@ -3,8 +3,8 @@
 //! ran. A database whose schema is newer than this isobox knows is refused
 //! rather than written to.
 
-use crate::sql::{Access, Backend, Dialect, Tx, transact};
 use crate::StoreError;
+use crate::sql::{Access, Backend, Dialect, Tx, transact};
 
 /// One step of the schema.
 struct Migration {
@@ -150,7 +150,10 @@ pub fn migrate(backend: &dyn Backend) -> Result<Vec<i64>, StoreError> {
                 Dialect::Postgres => migration.postgres,
             };
             tx.script(sql).map_err(|e| {
-                StoreError::Schema(format!("migration {} ({}) failed: {e}", migration.version, migration.name))
+                StoreError::Schema(format!(
+                    "migration {} ({}) failed: {e}",
+                    migration.version, migration.name
+                ))
             })?;
             tx.execute(
                 "INSERT INTO isobox_schema (version, name, applied_at) VALUES ($1, $2, $3)",

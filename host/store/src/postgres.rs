@@ -14,9 +14,9 @@ use tokio::runtime::Handle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
+use crate::StoreError;
 use crate::error::bounded;
 use crate::sql::{Access, Backend, Dialect, Row, Tx, TxBody, Value};
-use crate::StoreError;
 
 /// How many times a transaction that deadlocked is tried in all.
 const ATTEMPTS: usize = 3;
@@ -59,8 +59,8 @@ impl PostgresConfig {
     /// # Errors
     /// [`StoreError::Config`], naming what is wrong but never the password.
     pub fn from_url(url: &str) -> Result<PostgresConfig, StoreError> {
-        let mut parsed = url::Url::parse(url)
-            .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
+        let mut parsed =
+            url::Url::parse(url).map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
         let mut display = parsed.clone();
         if display.password().is_some() {
             let _ = display.set_password(Some("***"));
@@ -123,7 +123,9 @@ impl PostgresConfig {
                         added += 1;
                     }
                     if added == 0 {
-                        return Err(StoreError::Config(format!("sslrootcert {file} holds no PEM certificate")));
+                        return Err(StoreError::Config(format!(
+                            "sslrootcert {file} holds no PEM certificate"
+                        )));
                     }
                 }
                 None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -150,7 +152,9 @@ pub struct Postgres {
 
 impl std::fmt::Debug for Postgres {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Postgres").field("url", &self.display).finish_non_exhaustive()
+        f.debug_struct("Postgres")
+            .field("url", &self.display)
+            .finish_non_exhaustive()
     }
 }
 
@@ -169,13 +173,12 @@ impl Postgres {
         let manager = match &config.tls {
             Tls::Off => Manager::from_config(config.config.clone(), tokio_postgres::NoTls, manager_config),
             Tls::On(roots) => {
-                let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| StoreError::Config(bounded(e)))?
-                .with_root_certificates(roots.clone())
-                .with_no_client_auth();
+                let tls =
+                    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                        .with_safe_default_protocol_versions()
+                        .map_err(|e| StoreError::Config(bounded(e)))?
+                        .with_root_certificates(roots.clone())
+                        .with_no_client_auth();
                 Manager::from_config(
                     config.config.clone(),
                     tokio_postgres_rustls::MakeRustlsConnect::new(tls),
@@ -311,7 +314,15 @@ impl ToSql for Param<'_> {
     fn accepts(ty: &Type) -> bool {
         matches!(
             *ty,
-            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::BYTEA
+            Type::INT8
+                | Type::INT4
+                | Type::INT2
+                | Type::BOOL
+                | Type::TEXT
+                | Type::VARCHAR
+                | Type::BPCHAR
+                | Type::NAME
+                | Type::BYTEA
         )
     }
 
@@ -322,12 +333,22 @@ fn column(row: &tokio_postgres::Row, index: usize) -> Result<Value, tokio_postgr
     let ty = row.columns()[index].type_();
     Ok(match *ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(index)?.map_or(Value::Null, Value::Int),
-        Type::INT4 => row.try_get::<_, Option<i32>>(index)?.map_or(Value::Null, |v| Value::Int(v.into())),
-        Type::INT2 => row.try_get::<_, Option<i16>>(index)?.map_or(Value::Null, |v| Value::Int(v.into())),
-        Type::BOOL => row.try_get::<_, Option<bool>>(index)?.map_or(Value::Null, |v| Value::Int(v.into())),
-        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(index)?.map_or(Value::Null, Value::Bytes),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(index)?
+            .map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(index)?
+            .map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(index)?
+            .map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::BYTEA => row
+            .try_get::<_, Option<Vec<u8>>>(index)?
+            .map_or(Value::Null, Value::Bytes),
         Type::VOID => Value::Null,
-        _ => row.try_get::<_, Option<String>>(index)?.map_or(Value::Null, Value::Text),
+        _ => row
+            .try_get::<_, Option<String>>(index)?
+            .map_or(Value::Null, Value::Text),
     })
 }
 

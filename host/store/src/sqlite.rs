@@ -12,9 +12,9 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::StoreError;
 use crate::error::bounded;
 use crate::sql::{Access, Backend, Dialect, Row, Tx, TxBody, Value};
-use crate::StoreError;
 
 /// How many connections a file database keeps.
 const POOL_SIZE: usize = 4;
@@ -30,7 +30,9 @@ pub struct Sqlite {
 
 impl std::fmt::Debug for Sqlite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sqlite").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Sqlite")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,9 +43,8 @@ impl Sqlite {
     /// [`StoreError::Unavailable`] when the file cannot be opened or created.
     pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Unavailable(bounded(format!("cannot create {}: {e}", parent.display())))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Unavailable(bounded(format!("cannot create {}: {e}", parent.display()))))?;
         }
         let mut connections = Vec::with_capacity(POOL_SIZE);
         for _ in 0..POOL_SIZE {
@@ -67,8 +68,7 @@ impl Sqlite {
     /// # Errors
     /// [`StoreError::Unavailable`] when SQLite cannot allocate it.
     pub fn in_memory() -> Result<Sqlite, StoreError> {
-        let connection =
-            Connection::open_in_memory().map_err(|e| StoreError::Unavailable(bounded(e)))?;
+        let connection = Connection::open_in_memory().map_err(|e| StoreError::Unavailable(bounded(e)))?;
         configure(&connection, false)?;
         Ok(Sqlite {
             path: None,
@@ -99,9 +99,7 @@ fn configure(connection: &Connection, file: bool) -> Result<(), StoreError> {
     if file {
         // WAL: readers never wait for the writer; NORMAL sync is durable
         // across a process crash (the WAL is fsynced at checkpoints).
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
+        connection.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(fail)?;
     }
     connection.pragma_update(None, "foreign_keys", "ON").map_err(fail)?;

@@ -10,9 +10,9 @@ use tokio::runtime::Handle;
 
 use super::path::{self, descendants_from, join, parent};
 use super::{FsCode, FsError, WorkspaceLimits};
+use crate::StoreError;
 use crate::blob::BlobStore;
 use crate::sql::{Row, Tx, Value};
-use crate::StoreError;
 
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -286,9 +286,8 @@ impl<'t> Fs<'t> {
 
     /// The content of the file at `path` as UTF-8 text.
     pub fn read_text(&mut self, path: &str) -> Result<String, StoreError> {
-        String::from_utf8(self.read(path)?).map_err(|_| {
-            FsError::invalid(path, "the file is not UTF-8 text: read it as bytes").into()
-        })
+        String::from_utf8(self.read(path)?)
+            .map_err(|_| FsError::invalid(path, "the file is not UTF-8 text: read it as bytes").into())
     }
 
     /// Checks that the parent of `path` is a directory, making missing
@@ -357,7 +356,15 @@ impl<'t> Fs<'t> {
         })
     }
 
-    fn put_row(&mut self, path: &str, kind: &str, size: i64, hash: Option<&str>, content: Value, blob: Value) -> Result<(), StoreError> {
+    fn put_row(
+        &mut self,
+        path: &str,
+        kind: &str,
+        size: i64,
+        hash: Option<&str>,
+        content: Value,
+        blob: Value,
+    ) -> Result<(), StoreError> {
         self.tx.execute(
             "INSERT INTO ws_entry (ns, ws, path, parent, kind, size, mtime, hash, content, blob)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -488,19 +495,33 @@ impl<'t> Fs<'t> {
         let mut removed_files = 0i64;
         let mut removed_bytes = 0i64;
         if stat.is_dir() {
-            let end = if path == "/" { "0".to_owned() } else { format!("{path}0") };
+            let end = if path == "/" {
+                "0".to_owned()
+            } else {
+                format!("{path}0")
+            };
             let from = descendants_from(path);
             let row = self
                 .tx
                 .query_opt(
                     "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM ws_entry
                      WHERE ns = $1 AND ws = $2 AND path >= $3 AND path < $4",
-                    &[self.ns.into(), self.ws.into(), from.as_str().into(), end.as_str().into()],
+                    &[
+                        self.ns.into(),
+                        self.ws.into(),
+                        from.as_str().into(),
+                        end.as_str().into(),
+                    ],
                 )?
                 .ok_or_else(|| StoreError::Backend("COUNT returned no row".into()))?;
             let (count, bytes) = (row.int(0)?, row.int(1)?);
             if count > 0 && !recursive {
-                return Err(FsError::new(FsCode::ENOTEMPTY, path, "the directory is not empty: remove it recursively").into());
+                return Err(FsError::new(
+                    FsCode::ENOTEMPTY,
+                    path,
+                    "the directory is not empty: remove it recursively",
+                )
+                .into());
             }
             self.tx.execute(
                 "DELETE FROM ws_entry WHERE ns = $1 AND ws = $2 AND path >= $3 AND path < $4",

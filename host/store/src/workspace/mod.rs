@@ -77,7 +77,9 @@ pub struct Workspace {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 200
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && id != "."
         && id != ".."
 }
@@ -85,11 +87,7 @@ fn valid_id(id: &str) -> bool {
 impl Workspace {
     pub(crate) fn new(store: Store, ns: &str, id: &str) -> Result<Workspace, StoreError> {
         if !valid_id(id) {
-            return Err(FsError::invalid(
-                "",
-                "a workspace id is 1 to 200 letters, digits, '-', '_' or '.'",
-            )
-            .into());
+            return Err(FsError::invalid("", "a workspace id is 1 to 200 letters, digits, '-', '_' or '.'").into());
         }
         Ok(Workspace {
             store,
@@ -231,7 +229,11 @@ impl Workspace {
         let cursor = cursor.map(str::to_owned);
         self.read(move |fs| {
             let (entries, more) = fs.list(&path, cursor.as_deref(), limit)?;
-            let cursor = if more { entries.last().map(|e| e.path.clone()) } else { None };
+            let cursor = if more {
+                entries.last().map(|e| e.path.clone())
+            } else {
+                None
+            };
             Ok(DirPage { entries, cursor })
         })
         .await

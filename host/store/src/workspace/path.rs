@@ -20,10 +20,17 @@ pub const MAX_DEPTH: usize = 128;
 /// limits.
 pub fn normalize(path: &str) -> Result<String, FsError> {
     if path.contains('\0') {
-        return Err(FsError::invalid(&path.replace('\0', "\\0"), "a path must not contain NUL"));
+        return Err(FsError::invalid(
+            &path.replace('\0', "\\0"),
+            "a path must not contain NUL",
+        ));
     }
     if path.len() > MAX_PATH_BYTES * 4 {
-        return Err(FsError::new(FsCode::ENAMETOOLONG, "", format!("a path may have at most {MAX_PATH_BYTES} bytes")));
+        return Err(FsError::new(
+            FsCode::ENAMETOOLONG,
+            "",
+            format!("a path may have at most {MAX_PATH_BYTES} bytes"),
+        ));
     }
     let mut parts: Vec<&str> = Vec::new();
     for segment in path.split('/') {
@@ -31,7 +38,10 @@ pub fn normalize(path: &str) -> Result<String, FsError> {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(FsError::invalid(path, "the path leaves the workspace (`..` above the root)"));
+                    return Err(FsError::invalid(
+                        path,
+                        "the path leaves the workspace (`..` above the root)",
+                    ));
                 }
             }
             name => {
@@ -79,7 +89,11 @@ pub fn name(path: &str) -> &str {
 
 /// `dir` joined with `name`.
 pub fn join(dir: &str, name: &str) -> String {
-    if dir == "/" { format!("/{name}") } else { format!("{dir}/{name}") }
+    if dir == "/" {
+        format!("/{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// Whether `path` is `dir` or below it.
