@@ -21,4 +21,4 @@ try {
 } catch (error) {
   refused = `${error.name}: ${error.message}`;
 }
-({ tenant: await env.text.tenant(), top: stats.top, todo, stored: await env.kv.list('last'), missing, refused })
+({ tenant: await env.text.tenant(), top: stats.top, todo, stored: (await env.kv.list({ prefix: 'last' })).keys.map((k) => k.name), missing, refused })

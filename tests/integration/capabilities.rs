@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use isobox::capability::{CapabilityError, KvStore, NativeFunctions, TodoStore, Val};
+use isobox::capability::{CapabilityError, NativeFunctions, TodoStore, Val};
+use isobox_state::Tenancy;
 use isobox::{Capability, Limits, Outcome, RunRequest};
 use serde_json::{Value, json};
 
@@ -41,12 +42,19 @@ fn faulty_plugin() -> Capability {
     .expect("the faulty plugin loads")
 }
 
+/// `env.kv` over a fresh store in memory: one namespace per tenant, or
+/// shared by grants without one.
+async fn kv(tenancy: Tenancy) -> (isobox_store::Store, Capability) {
+    let store = isobox_store::Store::open("memory").await.expect("a memory store");
+    let kv = isobox_state::kv_capability(store.kv(), tenancy);
+    (store, kv)
+}
+
 #[tokio::test]
 async fn kv_round_trips_and_is_scoped_per_tenant() {
-    let store = KvStore::new();
-    let kv = Capability::kv(store.clone());
+    let (store, kv) = kv(Tenancy::PerTenant).await;
     let write = "await env.kv.put('greeting', 'hello'); await env.kv.put('g2', 'x'); await env.kv.put('other', 'y');
-                 [await env.kv.get('greeting'), await env.kv.get('missing'), await env.kv.list('g', null),
+                 [await env.kv.get('greeting'), await env.kv.get('missing'), (await env.kv.list({ prefix: 'g' })).keys.map(k => k.name),
                   await env.kv.delete('g2'), await env.kv.delete('g2')]";
     let outcome = engine()
         .run(RunRequest::new(write).grant_with_props("kv", kv.clone(), json!({ "tenant": "acme" })))
@@ -55,7 +63,8 @@ async fn kv_round_trips_and_is_scoped_per_tenant() {
         value(&outcome),
         &json!(["hello", null, ["g2", "greeting"], true, false])
     );
-    assert_eq!(store.get("acme", "greeting").as_deref(), Some("hello"));
+    let stored = store.kv().get("acme", "greeting").await.unwrap().map(|e| e.value);
+    assert_eq!(stored.as_deref(), Some("hello"));
 
     // Another run of the same tenant sees the key; another tenant does not.
     let read = "env.kv.get('greeting')";
@@ -76,7 +85,7 @@ async fn an_ungranted_capability_is_absent() {
     let granted = engine()
         .run(
             RunRequest::new("[typeof env.kv, typeof env.kv.get, Object.keys(env), Object.isFrozen(env)]")
-                .grant("kv", Capability::kv(KvStore::shared())),
+                .grant("kv", kv(Tenancy::Shared).await.1),
         )
         .await;
     assert_eq!(value(&granted), &json!(["object", "function", ["kv"], true]));
@@ -85,7 +94,7 @@ async fn an_ungranted_capability_is_absent() {
 #[tokio::test]
 async fn a_per_tenant_store_granted_without_a_tenant_is_refused() {
     // Two embedders' tenants must never meet in a namespace nobody named.
-    let kv = Capability::kv(KvStore::new());
+    let (_store, kv) = kv(Tenancy::PerTenant).await;
     for props in [
         Value::Null,
         json!({}),
@@ -99,7 +108,7 @@ async fn a_per_tenant_store_granted_without_a_tenant_is_refused() {
         let error = outcome.result.expect_err("refused");
         assert_eq!(error.kind, isobox::ErrorKind::InvalidInput, "{props}: {error:?}");
         assert!(
-            error.message.contains("env.kv keeps data per tenant") && error.message.contains("KvStore::shared()"),
+            error.message.contains("env.kv keeps data per tenant") && error.message.contains("Tenancy::Shared"),
             "{error:?}"
         );
     }
@@ -116,8 +125,7 @@ async fn a_per_tenant_store_granted_without_a_tenant_is_refused() {
 
 #[tokio::test]
 async fn a_shared_store_is_one_namespace_for_grants_without_a_tenant() {
-    let store = KvStore::shared();
-    let kv = Capability::kv(store.clone());
+    let (_store, kv) = kv(Tenancy::Shared).await;
     ok(engine()
         .run(RunRequest::new("await env.kv.put('k', 'shared'); 0").grant("kv", kv.clone()))
         .await);
@@ -135,7 +143,7 @@ async fn a_shared_store_is_one_namespace_for_grants_without_a_tenant() {
 #[tokio::test]
 async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
     let code = "const out = [];
-        for (const f of [() => env.kv.put('k'), () => env.kv.put(1, 'v'), () => env.kv.list('p', -1),
+        for (const f of [() => env.kv.put('k'), () => env.kv.put(1, 'v'), () => env.kv.list({ limit: -1 }),
                          () => env.todo.add({ title: 'x', priority: 'urgent' }), () => env.todo.complete(1.5)]) {
           try { await f(); out.push('no error'); } catch (e) { out.push(e.name + ': ' + e.message); }
         }
@@ -143,7 +151,7 @@ async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
     let outcome = engine()
         .run(
             RunRequest::new(code)
-                .grant("kv", Capability::kv(KvStore::shared()))
+                .grant("kv", kv(Tenancy::Shared).await.1)
                 .grant("todo", Capability::todo(TodoStore::shared())),
         )
         .await;
@@ -158,7 +166,7 @@ async fn bad_arguments_are_type_errors_naming_the_call_and_the_path() {
         "{messages:?}"
     );
     assert!(
-        messages[2].contains("kv.list") && messages[2].contains("args[1]"),
+        messages[2].contains("kv.list") && messages[2].contains("limit"),
         "{messages:?}"
     );
     assert!(
@@ -184,7 +192,7 @@ async fn a_lone_surrogate_is_a_type_error_naming_the_call_and_the_path() {
     let outcome = engine()
         .run(
             RunRequest::new(code)
-                .grant("kv", Capability::kv(KvStore::shared()))
+                .grant("kv", kv(Tenancy::Shared).await.1)
                 .grant("todo", Capability::todo(TodoStore::shared())),
         )
         .await;
@@ -390,10 +398,11 @@ fn bad_plugin_files_and_bad_wit_are_clear_errors() {
 
 #[tokio::test]
 async fn typescript_declarations_come_from_the_wit() {
-    let kv = Capability::kv(KvStore::new());
+    let (_store, kv) = kv(Tenancy::PerTenant).await;
     let ts = kv.typescript("kv");
     assert!(ts.contains("get(key: string): Promise<string | null>"), "{ts}");
-    assert!(ts.contains("A key-value store of strings"), "{ts}");
+    assert!(ts.contains("A persistent key-value store of strings"), "{ts}");
+    assert!(ts.contains("ifVersion?: number | bigint"), "{ts}");
     let todo = Capability::todo(TodoStore::new()).typescript("todo");
     assert!(todo.contains("complete(id: number | bigint)"), "{todo}");
 }

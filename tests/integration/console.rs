@@ -179,9 +179,9 @@ async fn a_throwing_to_string_does_not_break_the_console() {
 
 #[tokio::test]
 async fn a_log_sink_sees_each_line_while_the_run_goes_on() {
-    use isobox::capability::KvStore;
-    use isobox::{Capability, RunRequest};
-    let kv = Capability::kv(KvStore::new());
+    use isobox::RunRequest;
+    let store = isobox_store::Store::open("memory").await.expect("a memory store");
+    let kv = isobox_state::kv_capability(store.kv(), isobox_state::Tenancy::PerTenant);
     let tenant = json!({ "tenant": "sink" });
     let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();
     // The run waits (at most about 2 s) for a key only the test sets, and

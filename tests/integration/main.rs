@@ -29,6 +29,7 @@ mod serve;
 mod serve_stream;
 mod serve_tenants;
 mod serve_workers;
+mod state;
 mod streams;
 mod timers;
 mod typescript;

@@ -332,7 +332,7 @@ async fn a_granted_kv_is_scoped_to_the_tenant() {
     };
     assert_eq!(run(addr, Some(ACME), put("a")).await.json()["value"], 0);
     assert_eq!(run(addr, Some(BETA), put("b")).await.json()["value"], 0);
-    let read = json!({ "code": "({ v: await env.kv.get('shared'), keys: await env.kv.list('') })",
+    let read = json!({ "code": "({ v: await env.kv.get('shared'), keys: (await env.kv.list()).keys.map((k) => k.name) })",
                        "capabilities": ["kv"] });
     let acme = run(addr, Some(ACME), read.clone()).await.json();
     assert_eq!(

@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use isobox::capability::KvStore;
 use isobox::egress::EgressPolicy;
 use isobox::worker::{HttpRequest, WorkerOutcome};
-use isobox::{Capability, ErrorKind, Limits, RunRequest};
+use isobox::{ErrorKind, Limits, RunRequest};
 use serde_json::{Value, json};
 
 use crate::common::engine;
@@ -302,8 +301,8 @@ async fn the_handler_fetches_through_the_egress_policy() {
 
 #[tokio::test]
 async fn env_capabilities_are_available_to_the_handler() {
-    let store = KvStore::new();
-    let kv = Capability::kv(store.clone());
+    let store = isobox_store::Store::open("memory").await.expect("a memory store");
+    let kv = isobox_state::kv_capability(store.kv(), isobox_state::Tenancy::PerTenant);
     let code = "export default {
       async fetch(request, env) {
         const key = new URL(request.url).pathname.slice(1);

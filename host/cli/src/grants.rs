@@ -4,15 +4,23 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use isobox::capability::{CapabilityInterface, KvStore, McpTools, TodoStore, WitPackage};
+use isobox::capability::{CapabilityInterface, McpTools, TodoStore, WitPackage};
+use isobox_state::Tenancy;
 use isobox::{Capability, Engine, RunRequest};
 
 #[derive(Args, Default)]
 pub struct GrantArgs {
-    /// Grant a built-in capability: `kv` or `todo`, or `NAME=kv` to call it
-    /// env.NAME (repeatable).
+    /// Grant a built-in capability: `kv`, `workspace` or `todo`, or
+    /// `NAME=kv` to call it env.NAME (repeatable).
     #[arg(long, value_name = "[NAME=]BUILTIN")]
     grant: Vec<String>,
+    /// Where kv and workspaces keep their data: `memory` (gone when the
+    /// command ends), a SQLite file (made if absent), or a postgres:// URL.
+    #[arg(long, value_name = "memory|FILE|postgres://...", default_value = "memory")]
+    store: String,
+    /// The workspace a `workspace` grant opens (letters, digits, -, _, .).
+    #[arg(long, value_name = "ID", default_value = "default")]
+    workspace: String,
     /// Grant a Wasm component plugin: NAME=COMPONENT.wasm:WIT[:INTERFACE],
     /// WIT a .wit file or a directory with deps/ (repeatable).
     #[arg(long, value_name = "NAME=COMPONENT:WIT[:INTERFACE]")]
@@ -57,10 +65,11 @@ impl GrantArgs {
             let builtin = match builtin {
                 "kv" => "kv",
                 "todo" => "todo",
+                "workspace" => "workspace",
                 other => {
                     return Err(format!(
-                        "--grant {grant}: no built-in capability named \"{other}\" (there are kv and todo; \
-                         use --plugin for a component)"
+                        "--grant {grant}: no built-in capability named \"{other}\" (there are kv, workspace \
+                         and todo; use --plugin for a component)"
                     ));
                 }
             };
@@ -110,25 +119,65 @@ impl GrantArgs {
         Ok(props)
     }
 
+    /// The names `workspace` grants give in env (JSON-typed, declared as
+    /// tools rather than WIT).
+    pub fn workspace_names(&self) -> Result<Vec<String>, String> {
+        Ok(self
+            .specs()?
+            .into_iter()
+            .filter(|s| matches!(s.source, Source::Builtin("workspace")))
+            .map(|s| s.name)
+            .collect())
+    }
+
     /// The names the grants give in env.
     pub fn names(&self) -> Result<Vec<String>, String> {
         Ok(self.specs()?.into_iter().map(|s| s.name).collect())
     }
 
-    /// Adds the grants to `request`, loading plugins for `engine`.
-    pub fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {
+    /// Adds the grants to `request`, loading plugins for `engine` and
+    /// opening the store when kv or a workspace is granted.
+    pub async fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {
         let specs = self.specs()?;
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         let mut props = self.props(&names)?;
+        let needs_store = specs
+            .iter()
+            .any(|s| matches!(s.source, Source::Builtin("kv" | "workspace")));
+        let store = if needs_store {
+            Some(
+                isobox_store::Store::open(&self.store)
+                    .await
+                    .map_err(|e| format!("--store: {e}"))?,
+            )
+        } else {
+            None
+        };
         for spec in specs {
-            let capability = match &spec.source {
-                Source::Builtin("kv") => Capability::kv(KvStore::shared()),
-                Source::Builtin(_) => Capability::todo(TodoStore::shared()),
-                Source::Plugin {
-                    component,
-                    wit,
-                    interface,
-                } => Capability::from_component_and_wit_files(engine, component, wit, interface.as_deref())
+            let capability = match (&spec.source, &store) {
+                (Source::Builtin("kv"), Some(store)) => isobox_state::kv_capability(store.kv(), Tenancy::Shared),
+                (Source::Builtin("workspace"), Some(store)) => {
+                    // The workspace id is checked here, before any run.
+                    store
+                        .workspace("", &self.workspace)
+                        .map_err(|e| format!("--workspace {}: {e}", self.workspace))?;
+                    let value = props.entry(spec.name.clone()).or_insert_with(|| serde_json::json!({}));
+                    if let Some(object) = value.as_object_mut() {
+                        object
+                            .entry("workspace")
+                            .or_insert_with(|| serde_json::Value::String(self.workspace.clone()));
+                    }
+                    isobox_state::workspace_capability(store.clone(), Default::default(), Tenancy::Shared)
+                }
+                (Source::Builtin(_), _) => Capability::todo(TodoStore::shared()),
+                (
+                    Source::Plugin {
+                        component,
+                        wit,
+                        interface,
+                    },
+                    _,
+                ) => Capability::from_component_and_wit_files(engine, component, wit, interface.as_deref())
                     .map_err(|e| format!("--plugin {}: {e}", spec.name))?,
             };
             let value = props.remove(&spec.name).unwrap_or(serde_json::Value::Null);
@@ -143,7 +192,8 @@ impl GrantArgs {
         let mut interfaces = Vec::new();
         for spec in self.specs()? {
             let interface = match &spec.source {
-                Source::Builtin("kv") => CapabilityInterface::from_wit(KvStore::WIT, "store")
+                Source::Builtin("workspace") => continue,
+                Source::Builtin("kv") => CapabilityInterface::from_wit(isobox_state::KV_WIT, "store")
                     .map_err(|e| format!("--grant {}: {e}", spec.name))?,
                 Source::Builtin(_) => CapabilityInterface::from_wit(TodoStore::WIT, "todos")
                     .map_err(|e| format!("--grant {}: {e}", spec.name))?,
@@ -185,6 +235,9 @@ impl GrantArgs {
 pub fn typescript(args: &TypesArgs) -> Result<String, String> {
     let interfaces = args.grants.interfaces()?;
     let mut mcp: Vec<(String, McpTools)> = Vec::new();
+    for name in args.grants.workspace_names()? {
+        mcp.push((name, isobox_state::workspace_tools()));
+    }
     for entry in &args.mcp_tools {
         let (name, file) = entry
             .split_once('=')

@@ -53,7 +53,7 @@ impl SandboxArgs {
             .build()
             .await
             .map_err(|error| exit::fail(exit::INTERNAL, &error.to_string()))?;
-        let request = self.grants.apply(&engine, request).map_err(usage)?;
+        let request = self.grants.apply(&engine, request).await.map_err(usage)?;
         Ok((engine, request))
     }
 }

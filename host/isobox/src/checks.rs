@@ -54,7 +54,7 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
             let tenant = grant.props.get("tenant").and_then(serde_json::Value::as_str);
             if !tenant.is_some_and(|t| !t.is_empty() && t.len() <= MAX_TENANT_BYTES) {
                 return Err(invalid(format!(
-                    "env.{} keeps data per tenant, and this grant names none: grant it with props {{\"tenant\": \"<id>\"}} (a string of 1 to {MAX_TENANT_BYTES} bytes), or make its store shared (KvStore::shared(), TodoStore::shared()) if every run may see the same data",
+                    "env.{} keeps data per tenant, and this grant names none: grant it with props {{\"tenant\": \"<id>\"}} (a string of 1 to {MAX_TENANT_BYTES} bytes), or make its store shared (TodoStore::shared(), isobox_state::Tenancy::Shared) if every run may see the same data",
                     grant.name
                 )));
             }

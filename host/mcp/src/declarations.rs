@@ -373,7 +373,7 @@ fn dedent(lines: &[&str]) -> String {
 mod tests {
     use super::*;
     use isobox::Capability;
-    use isobox::capability::KvStore;
+    use isobox::capability::NativeFunctions;
 
     fn memory() -> Capability {
         let tools = McpTools::from_json(
@@ -396,7 +396,10 @@ mod tests {
 
     fn grants() -> Vec<Grant> {
         let request = isobox::RunRequest::new("1")
-            .grant("kv", Capability::kv(KvStore::new()))
+            .grant(
+                "kv",
+                Capability::native(isobox_state::KV_WIT, "store", NativeFunctions::new()).unwrap(),
+            )
             .grant("memory", memory())
             .grant("todo", Capability::todo(isobox::capability::TodoStore::new()));
         request.grants

@@ -25,10 +25,10 @@ use isobox::{Engine, Lang, Outcome, RunRequest};
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use isobox_mcp::CodeModeServer;
 /// use isobox::{Capability, Engine, RunRequest};
-/// use isobox::capability::KvStore;
+/// use isobox::capability::TodoStore;
 ///
 /// let engine = Engine::builder().build().await?;
-/// let template = RunRequest::new("").grant("kv", Capability::kv(KvStore::shared()));
+/// let template = RunRequest::new("").grant("todo", Capability::todo(TodoStore::shared()));
 /// CodeModeServer::new(engine, template).serve_stdio().await?;
 /// # Ok(()) }
 /// ```

@@ -35,6 +35,9 @@ pub(crate) struct AppState {
     /// its tenant in `props.tenant`.
     pub kv: Capability,
     pub todo: Capability,
+    pub workspace: Capability,
+    /// The store behind kv and the workspaces.
+    pub store: isobox_store::Store,
 }
 
 /// The body of `POST /v1/run`.
@@ -59,6 +62,9 @@ pub(super) struct RunBody {
     capabilities: Vec<String>,
     #[serde(default)]
     egress: Option<String>,
+    /// The workspace a `workspace` grant opens (default `default`).
+    #[serde(default)]
+    workspace: Option<String>,
 }
 
 impl RunBody {
@@ -80,6 +86,7 @@ impl RunBody {
             limits,
             capabilities,
             egress,
+            workspace: None,
         }
     }
 }
@@ -442,6 +449,7 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
         let capability = match name.as_str() {
             "kv" => state.kv.clone(),
             "todo" => state.todo.clone(),
+            "workspace" => state.workspace.clone(),
             plugin => state
                 .config
                 .plugins
@@ -455,7 +463,12 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
                     )
                 })?,
         };
-        request = request.grant_with_props(name, capability, json!({ "tenant": tenant.id }));
+        let props = if name == "workspace" {
+            json!({ "tenant": tenant.id, "workspace": body.workspace.as_deref().unwrap_or("default") })
+        } else {
+            json!({ "tenant": tenant.id })
+        };
+        request = request.grant_with_props(name, capability, props);
     }
     if let Some(policy) = &body.egress {
         let egress = tenant

@@ -69,6 +69,32 @@ pub struct ServeConfig {
     pub(crate) plugins: BTreeMap<String, PluginEntry>,
     /// Stored workers (`[workers.NAME]`), by name.
     pub(crate) workers: BTreeMap<String, super::stored::StoredWorker>,
+    /// Where `kv` and workspaces keep their data (`[store]`).
+    pub store: StoreSettings,
+}
+
+/// `[store]`: where the `kv` and `workspace` capabilities keep each
+/// tenant's data. Every default is on its field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `memory` (lost when the server stops), a SQLite file, or a
+    /// `postgres://` URL (replicas sharing it behave as one service).
+    /// Default `memory`.
+    pub location: String,
+    /// A directory for file contents over 64 KiB. Default: beside a SQLite
+    /// file (`FILE.blobs/`); none for PostgreSQL (contents stay in the
+    /// database); in memory for `memory`.
+    pub blobs: Option<std::path::PathBuf>,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            location: "memory".into(),
+            blobs: None,
+        }
+    }
 }
 
 /// Bounds of the server. Every default is on its field.
@@ -159,6 +185,8 @@ struct ConfigFile {
     plugins: BTreeMap<String, PluginFile>,
     #[serde(default)]
     workers: BTreeMap<String, super::stored::WorkerFile>,
+    #[serde(default)]
+    store: StoreSettings,
 }
 
 #[derive(Deserialize)]
@@ -403,6 +431,7 @@ impl ServeConfig {
             policies,
             plugins,
             workers,
+            store: file.store,
         })
     }
 

@@ -25,6 +25,9 @@ pub enum ServeError {
     /// Serving failed after it started (accepting a connection, say).
     #[error("the server failed: {0}")]
     Serve(#[source] std::io::Error),
+    /// The store (`[store]`) cannot be opened.
+    #[error("[store]: {0}")]
+    Store(#[from] isobox_store::StoreError),
     /// The server's task ended abnormally (it panicked or was cancelled).
     #[error("the server's task ended abnormally: {0}")]
     Task(String),

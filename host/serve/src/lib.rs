@@ -36,6 +36,7 @@ mod policies;
 mod stored;
 mod stream;
 mod workers;
+mod workspaces;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
         let state_read_timeout = config.server.read_timeout();
+        let store = open_store(&config.store).await?;
         let state = Arc::new(api::AppState {
             gate: admission::Gate::new(
                 config.server.max_in_flight,
@@ -100,7 +102,13 @@ impl Server {
             config,
             engine,
             metrics: metrics.clone(),
-            kv: isobox::Capability::kv(isobox::capability::KvStore::new()),
+            kv: isobox_state::kv_capability(store.kv(), isobox_state::Tenancy::PerTenant),
+            workspace: isobox_state::workspace_capability(
+                store.clone(),
+                Default::default(),
+                isobox_state::Tenancy::PerTenant,
+            ),
+            store,
             todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
         });
         let app = Router::new()
@@ -109,6 +117,10 @@ impl Server {
             .route("/v1/workers/{name}", any(workers::stored))
             .route("/v1/workers/{name}/", any(workers::stored))
             .route("/v1/workers/{name}/{*path}", any(workers::stored))
+            .route("/v1/workspaces/{id}", get(workspaces::info))
+            .route("/v1/workspaces/{id}/files", any(workspaces::files))
+            .route("/v1/workspaces/{id}/files/", any(workspaces::files))
+            .route("/v1/workspaces/{id}/files/{*path}", any(workspaces::files))
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
@@ -121,6 +133,22 @@ impl Server {
         tracing::info!(%local, "isobox serve listening");
         Ok((local, ServerHandle { stop, task, metrics }))
     }
+}
+
+/// Opens (and migrates) the store `[store]` names.
+async fn open_store(settings: &config::StoreSettings) -> Result<isobox_store::Store, ServeError> {
+    let location = isobox_store::Location::parse(&settings.location)?;
+    let blobs = match (&settings.blobs, &location) {
+        (Some(dir), _) => Some(isobox_store::BlobStore::directory(dir.clone())?),
+        (None, isobox_store::Location::Memory) => Some(isobox_store::BlobStore::memory()),
+        (None, isobox_store::Location::Sqlite(path)) => {
+            let mut dir = path.clone().into_os_string();
+            dir.push(".blobs");
+            Some(isobox_store::BlobStore::directory(dir.into())?)
+        }
+        (None, isobox_store::Location::Postgres(_)) => None,
+    };
+    Ok(isobox_store::Store::open_with(location, blobs).await?)
 }
 
 /// The largest request head (request line and headers) the server reads.

@@ -11,7 +11,7 @@ use super::error::ConfigError;
 use super::policies::relative_to;
 
 /// The built-in capabilities a tenant may be allowed.
-pub const BUILTIN_CAPABILITIES: [&str; 2] = ["kv", "todo"];
+pub const BUILTIN_CAPABILITIES: [&str; 3] = ["kv", "todo", "workspace"];
 
 /// `[plugins.NAME]` as written.
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::json::{JsonToolHandler, JsonTools};
 use super::native::NativeCapability;
 use super::plugin::Plugin;
-use super::{CapabilityError, KvStore, TodoStore};
+use super::{CapabilityError, TodoStore};
 use crate::capability::types::{CapabilityInterface, McpTools, WitPackage};
 
 /// A WIT interface and what implements it, or JSON-typed tools and their
@@ -16,11 +16,11 @@ use crate::capability::types::{CapabilityInterface, McpTools, WitPackage};
 ///
 /// ```
 /// use isobox::{Capability, RunRequest};
-/// use isobox::capability::KvStore;
+/// use isobox::capability::TodoStore;
 ///
-/// let kv = Capability::kv(KvStore::new());
-/// let request = RunRequest::new("await env.kv.put('k', 'v'); await env.kv.get('k')")
-///     .grant_with_props("kv", kv, serde_json::json!({ "tenant": "acme" }));
+/// let todo = Capability::todo(TodoStore::new());
+/// let request = RunRequest::new("await env.todo.add({ title: 'ship' })")
+///     .grant_with_props("todo", todo, serde_json::json!({ "tenant": "acme" }));
 /// # let _ = request;
 /// ```
 #[derive(Clone)]
@@ -124,13 +124,6 @@ impl Capability {
             } => native.requires_tenant(),
             _ => false,
         }
-    }
-
-    /// The built-in key-value store (`wit/capabilities/kv.wit`), scoped per
-    /// tenant (`props.tenant`; see [`KvStore::shared`] for a store without
-    /// tenants).
-    pub fn kv(store: KvStore) -> Self {
-        Self::native(KvStore::WIT, "store", store).expect("the built-in kv WIT is valid")
     }
 
     /// The built-in to-do list (`wit/capabilities/todo.wit`), scoped per

@@ -3,8 +3,8 @@
 //! A [`Capability`] is granted to one run ([`crate::RunRequest::grant`]);
 //! its implementation is native Rust ([`NativeCapability`]), a Wasm
 //! component plugin ([`Capability::plugin`]), a JSON-typed tool set such as
-//! an MCP server's ([`JsonToolHandler`]), or a built-in ([`KvStore`],
-//! [`TodoStore`]). Values cross as a JS value tree and are checked against
+//! an MCP server's ([`JsonToolHandler`]), or a built-in ([`TodoStore`]; the
+//! persistent `kv` and `workspace` are in the `isobox-state` crate). Values cross as a JS value tree and are checked against
 //! the capability's WIT types both ways (the type core, private, under
 //! `capability/types/`); JSON-typed tools cross as JSON checked against
 //! their JSON Schemas. [`typescript_env`] writes the declarations an agent
@@ -15,7 +15,6 @@ mod types;
 mod error;
 mod grant;
 mod json;
-mod kv;
 mod native;
 mod plugin;
 mod record;
@@ -25,7 +24,6 @@ mod todo;
 pub use self::error::CapabilityError;
 pub use self::grant::{Capability, Grant};
 pub use self::json::{JsonCallFuture, JsonToolHandler};
-pub use self::kv::KvStore;
 pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
 pub use self::record::CapabilityCall;
 pub(crate) use self::run::{RunBridge, Started, plugin_limits};

@@ -47,7 +47,7 @@ struct TenantTodos {
 
 /// The store behind the `todo` capability. Cloning shares it.
 ///
-/// Like [`KvStore`](super::KvStore): [`new`](Self::new) keeps one list per
+/// [`new`](Self::new) keeps one list per
 /// tenant and refuses grants without `props.tenant`;
 /// [`shared`](Self::shared) lets such grants share one list.
 #[derive(Clone, Default, Debug)]

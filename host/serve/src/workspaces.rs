@@ -1,0 +1,161 @@
+//! The workspace API for people and UIs: a tenant's workspaces (the same
+//! ones its runs open with the `workspace` capability) as files over HTTP.
+//!
+//! ```text
+//! GET    /v1/workspaces/{id}                   the version, entries and bytes
+//! GET    /v1/workspaces/{id}/files/{path}      a file's bytes, or a directory's page (?cursor=&limit=)
+//! PUT    /v1/workspaces/{id}/files/{path}      writes the body (?parents=true makes directories)
+//! DELETE /v1/workspaces/{id}/files/{path}      removes (?recursive=true for a directory with entries)
+//! ```
+//!
+//! The tenant must be allowed the `workspace` capability. A refused
+//! operation answers with its POSIX-style code in `error.code`
+//! (`ENOENT` 404, `EEXIST`/`ENOTEMPTY`/`ESTALE` 409, `EDQUOT` 507,
+//! `EFBIG` 413, other bad input 400).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tracing::Instrument as _;
+
+use isobox_store::StoreError;
+use isobox_store::workspace::{FsCode, Workspace};
+
+use super::api::{ApiError, AppState, authenticate, finish, read_body, request_id};
+
+fn store_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Fs(e) => {
+            let status = match e.code {
+                FsCode::ENOENT => StatusCode::NOT_FOUND,
+                FsCode::EEXIST | FsCode::ENOTEMPTY | FsCode::ESTALE => StatusCode::CONFLICT,
+                FsCode::EDQUOT => StatusCode::INSUFFICIENT_STORAGE,
+                FsCode::EFBIG => StatusCode::PAYLOAD_TOO_LARGE,
+                FsCode::EACCES => StatusCode::FORBIDDEN,
+                FsCode::EIO => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            ApiError::new(status, e.code.as_str(), e.to_string())
+        }
+        StoreError::Unavailable(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store-unavailable", error.to_string()),
+        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
+    }
+}
+
+/// The tenant's workspace `id`, when the tenant may use workspaces.
+fn open(state: &AppState, request: &Request, id: &str) -> Result<Workspace, ApiError> {
+    let tenant = authenticate(state, request.headers())?;
+    if !tenant.capabilities.contains("workspace") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "capability \"workspace\" is not allowed for this tenant",
+        ));
+    }
+    state.store.workspace(&tenant.id, id).map_err(store_error)
+}
+
+/// `GET /v1/workspaces/{id}`.
+pub(crate) async fn info(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
+    let request_id = request_id();
+    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
+    let opened = open(&state, &request, &id);
+    drop(request);
+    let response = async {
+        let ws = opened?;
+        let (version, (files, bytes)) = ws
+            .transaction(false, None, |fs| Ok((fs.version(), fs.usage())))
+            .await
+            .map(|(v, _)| v)
+            .map_err(store_error)?;
+        Ok::<_, ApiError>(axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response())
+    }
+    .instrument(span)
+    .await
+    .unwrap_or_else(|e| e.into_response(&request_id));
+    finish(&state, &request_id, response)
+}
+
+/// `GET`, `PUT` and `DELETE` of `/v1/workspaces/{id}/files/{path}` (and of
+/// `/files` for the root).
+pub(crate) async fn files(
+    State(state): State<Arc<AppState>>,
+    Path(params): Path<HashMap<String, String>>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let request_id = request_id();
+    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
+    let response = handle(&state, params, query, request)
+        .instrument(span)
+        .await
+        .unwrap_or_else(|e| e.into_response(&request_id));
+    finish(&state, &request_id, response)
+}
+
+fn flag(query: &HashMap<String, String>, name: &str) -> bool {
+    query.get(name).is_some_and(|v| v == "true" || v == "1")
+}
+
+async fn handle(
+    state: &AppState,
+    params: HashMap<String, String>,
+    query: HashMap<String, String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let id = params.get("id").cloned().unwrap_or_default();
+    let path = format!("/{}", params.get("path").map(String::as_str).unwrap_or(""));
+    let ws = open(state, &request, &id)?;
+    let path = isobox_store::workspace::path::normalize(&path).map_err(|e| store_error(e.into()))?;
+    let method = request.method().clone();
+    let body = request.into_body();
+    match method {
+        Method::GET | Method::HEAD => {
+            let Some(stat) = ws.stat(&path).await.map_err(store_error)? else {
+                return Err(store_error(
+                    isobox_store::workspace::FsError::new(FsCode::ENOENT, &path, "no such file or directory").into(),
+                ));
+            };
+            if stat.is_dir() {
+                let limit = query.get("limit").and_then(|l| l.parse().ok());
+                let page = ws
+                    .readdir(&path, query.get("cursor").map(String::as_str), limit)
+                    .await
+                    .map_err(store_error)?;
+                return Ok(axum::Json(page).into_response());
+            }
+            let bytes = ws.read_file(&path).await.map_err(store_error)?;
+            let mut response = (StatusCode::OK, bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            if let Some(hash) = stat.hash.as_deref().and_then(|h| HeaderValue::from_str(&format!("\"{h}\"")).ok()) {
+                headers.insert(header::ETAG, hash);
+            }
+            Ok(response)
+        }
+        Method::PUT => {
+            let parents = flag(&query, "parents");
+            let body = read_body(state, body).await?;
+            let target = path.clone();
+            let (stat, version) = ws
+                .transaction(true, None, move |fs| fs.write(&target, &body, parents, false))
+                .await
+                .map_err(store_error)?;
+            Ok(axum::Json(json!({ "stat": stat, "version": version })).into_response())
+        }
+        Method::DELETE => {
+            let recursive = flag(&query, "recursive");
+            let removed = ws.rm(&path, recursive).await.map_err(store_error)?;
+            Ok(axum::Json(json!({ "removed": removed })).into_response())
+        }
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "use GET, PUT or DELETE",
+        )),
+    }
+}

@@ -1,0 +1,348 @@
+//! `env.workspace`: an agent's file system in the store, as JSON-typed
+//! methods (each takes one object; `isobox types` shows them as
+//! TypeScript). The grant's props name the workspace:
+//! `{ "tenant": "acme", "workspace": "main", "readOnly": false }` (the
+//! workspace defaults to `default`). A refused operation rejects with an
+//! `Error` whose message starts with its POSIX-style code
+//! (`ENOENT: no such file or directory (/a.txt)`).
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use isobox::Capability;
+use isobox::capability::{CallContext, CapabilityError, McpTools};
+use isobox_store::workspace::{FsCode, FsError, Stat, Workspace, WorkspaceLimits};
+use isobox_store::{Store, StoreError};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::kv::Tenancy;
+
+const TOOLS: &str = include_str!("workspace_tools.json");
+
+/// The JSON Schema of an entry, put where a tool's schema says
+/// `{"$ref": "#/$defs/Stat"}`.
+fn stat_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "path": {"type": "string"},
+            "kind": {"enum": ["file", "directory"]},
+            "size": {"type": "integer"},
+            "mtime": {"type": "integer", "description": "Milliseconds since the Unix epoch."},
+            "hash": {"type": ["string", "null"], "description": "SHA-256 of a file's content, hex."}
+        },
+        "required": ["path", "kind", "size", "mtime", "hash"]
+    })
+}
+
+fn inline_stat(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("$ref").and_then(Value::as_str) == Some("#/$defs/Stat") {
+                *value = stat_schema();
+                return;
+            }
+            map.values_mut().for_each(inline_stat);
+        }
+        Value::Array(items) => items.iter_mut().for_each(inline_stat),
+        _ => {}
+    }
+}
+
+/// The workspace's tool list (as an MCP server would list it).
+pub fn workspace_tools() -> McpTools {
+    let mut tools: Value = serde_json::from_str(TOOLS).expect("workspace_tools.json is JSON");
+    inline_stat(&mut tools);
+    McpTools::from_value(&tools).expect("workspace_tools.json is a valid tool list")
+}
+
+struct Handler {
+    store: Store,
+    limits: WorkspaceLimits,
+    tenancy: Tenancy,
+}
+
+/// `env.workspace` over `store`, each workspace under `limits`.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use isobox::RunRequest;
+/// use isobox_state::{Tenancy, workspace_capability};
+///
+/// let store = isobox_store::Store::open("memory").await?;
+/// let workspace = workspace_capability(store, Default::default(), Tenancy::PerTenant);
+/// let request = RunRequest::new("await env.workspace.writeFile({ path: '/a.txt', content: 'hi' })")
+///     .grant_with_props("workspace", workspace, serde_json::json!({ "tenant": "acme", "workspace": "main" }));
+/// # let _ = request;
+/// # Ok::<(), isobox_store::StoreError>(())
+/// # }).unwrap();
+/// ```
+pub fn workspace_capability(store: Store, limits: WorkspaceLimits, tenancy: Tenancy) -> Capability {
+    let handler = Arc::new(Handler { store, limits, tenancy });
+    Capability::json_tools(workspace_tools(), move |context: CallContext, tool: String, args: Map<String, Value>| {
+        let handler = handler.clone();
+        async move { handler.call(&context, &tool, args).await }
+    })
+}
+
+/// A refused operation: the code handles it by its message's code; any
+/// other failure is the store's.
+fn failed(error: StoreError) -> CapabilityError {
+    match error {
+        StoreError::Fs(error) => CapabilityError::tool(error.to_string()),
+        other => CapabilityError::new(format!("workspace: {other}")),
+    }
+}
+
+fn arguments<T: for<'de> Deserialize<'de>>(tool: &str, args: Map<String, Value>) -> Result<T, CapabilityError> {
+    serde_json::from_value(Value::Object(args))
+        .map_err(|e| CapabilityError::tool(format!("EINVAL: workspace.{tool}: {e}")))
+}
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Encoding {
+    #[default]
+    Utf8,
+    Base64,
+}
+
+fn decode(content: String, encoding: Encoding) -> Result<Vec<u8>, CapabilityError> {
+    match encoding {
+        Encoding::Utf8 => Ok(content.into_bytes()),
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(content.as_bytes())
+            .map_err(|e| CapabilityError::tool(format!("EINVAL: content is not base64: {e}"))),
+    }
+}
+
+fn stat_json(stat: &Stat) -> Value {
+    serde_json::to_value(stat).unwrap_or(Value::Null)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathArgs {
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadArgs {
+    path: String,
+    #[serde(default)]
+    encoding: Encoding,
+    offset: Option<u64>,
+    length: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WriteArgs {
+    path: String,
+    content: String,
+    #[serde(default)]
+    encoding: Encoding,
+    #[serde(default)]
+    parents: bool,
+    #[serde(default)]
+    exclusive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppendArgs {
+    path: String,
+    content: String,
+    #[serde(default)]
+    encoding: Encoding,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MkdirArgs {
+    path: String,
+    #[serde(default)]
+    recursive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReaddirArgs {
+    path: String,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RmArgs {
+    path: String,
+    #[serde(default)]
+    recursive: bool,
+    #[serde(default)]
+    force: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CopyArgs {
+    from: String,
+    to: String,
+    #[serde(default)]
+    recursive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveArgs {
+    from: String,
+    to: String,
+}
+
+/// Tools that change the workspace (refused on a read-only grant).
+const WRITERS: &[&str] = &["writeFile", "appendFile", "mkdir", "rm", "cp", "mv"];
+
+impl Handler {
+    fn open(&self, context: &CallContext) -> Result<(Workspace, bool), CapabilityError> {
+        let ns = match context.tenant() {
+            Some(tenant) if !tenant.is_empty() => tenant.to_owned(),
+            _ if self.tenancy == Tenancy::Shared => String::new(),
+            _ => return Err(CapabilityError::new("workspace: this grant names no tenant (props.tenant)")),
+        };
+        let id = context
+            .props
+            .get("workspace")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        let read_only = context.props.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+        let workspace = self.store.workspace(&ns, id).map_err(failed)?.with_limits(self.limits);
+        Ok((workspace, read_only))
+    }
+
+    async fn call(&self, context: &CallContext, tool: &str, args: Map<String, Value>) -> Result<Value, CapabilityError> {
+        let (ws, read_only) = self.open(context)?;
+        if read_only && WRITERS.contains(&tool) {
+            return Err(CapabilityError::tool(
+                FsError::new(FsCode::EACCES, "", format!("workspace.{tool}: this workspace is granted read-only"))
+                    .to_string(),
+            ));
+        }
+        match tool {
+            "readFile" => {
+                let a: ReadArgs = arguments(tool, args)?;
+                let bytes = match (a.offset, a.length) {
+                    (None, None) => ws.read_file(&a.path).await.map_err(failed)?,
+                    (offset, length) => {
+                        let mut bytes = ws.read_file(&a.path).await.map_err(failed)?;
+                        let start = (offset.unwrap_or(0) as usize).min(bytes.len());
+                        let end = length.map_or(bytes.len(), |n| start.saturating_add(n as usize).min(bytes.len()));
+                        bytes.truncate(end);
+                        bytes.drain(..start);
+                        bytes
+                    }
+                };
+                match a.encoding {
+                    Encoding::Base64 => Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(&bytes))),
+                    Encoding::Utf8 => String::from_utf8(bytes).map(Value::String).map_err(|_| {
+                        CapabilityError::tool(format!(
+                            "EINVAL: the file is not UTF-8 text: read it with encoding \"base64\" ({})",
+                            a.path
+                        ))
+                    }),
+                }
+            }
+            "writeFile" => {
+                let a: WriteArgs = arguments(tool, args)?;
+                let content = decode(a.content, a.encoding)?;
+                let path = isobox_store::workspace::path::normalize(&a.path).map_err(|e| failed(e.into()))?;
+                let (stat, _) = ws
+                    .transaction(true, None, move |fs| fs.write(&path, &content, a.parents, a.exclusive))
+                    .await
+                    .map_err(failed)?;
+                Ok(stat_json(&stat))
+            }
+            "appendFile" => {
+                let a: AppendArgs = arguments(tool, args)?;
+                let content = decode(a.content, a.encoding)?;
+                let path = isobox_store::workspace::path::normalize(&a.path).map_err(|e| failed(e.into()))?;
+                let (stat, _) = ws
+                    .transaction(true, None, move |fs| {
+                        let mut bytes = match fs.read(&path) {
+                            Ok(bytes) => bytes,
+                            Err(StoreError::Fs(e)) if e.code == FsCode::ENOENT && e.path == path => Vec::new(),
+                            Err(e) => return Err(e),
+                        };
+                        bytes.extend_from_slice(&content);
+                        fs.write(&path, &bytes, false, false)
+                    })
+                    .await
+                    .map_err(failed)?;
+                Ok(stat_json(&stat))
+            }
+            "exists" => {
+                let a: PathArgs = arguments(tool, args)?;
+                Ok(Value::Bool(ws.stat(&a.path).await.map_err(failed)?.is_some()))
+            }
+            "stat" => {
+                let a: PathArgs = arguments(tool, args)?;
+                match ws.stat(&a.path).await.map_err(failed)? {
+                    Some(stat) => Ok(stat_json(&stat)),
+                    None => Err(failed(FsError::new(FsCode::ENOENT, a.path, "no such file or directory").into())),
+                }
+            }
+            "mkdir" => {
+                let a: MkdirArgs = arguments(tool, args)?;
+                ws.mkdir(&a.path, a.recursive).await.map_err(failed)?;
+                Ok(Value::Null)
+            }
+            "readdir" => {
+                let a: ReaddirArgs = arguments(tool, args)?;
+                let page = ws.readdir(&a.path, a.cursor.as_deref(), a.limit).await.map_err(failed)?;
+                Ok(serde_json::to_value(&page).unwrap_or(Value::Null))
+            }
+            "rm" => {
+                let a: RmArgs = arguments(tool, args)?;
+                match ws.rm(&a.path, a.recursive).await {
+                    Ok(count) => Ok(json!(count)),
+                    Err(StoreError::Fs(e)) if a.force && e.code == FsCode::ENOENT => Ok(json!(0)),
+                    Err(e) => Err(failed(e)),
+                }
+            }
+            "cp" => {
+                let a: CopyArgs = arguments(tool, args)?;
+                let from = isobox_store::workspace::path::normalize(&a.from).map_err(|e| failed(e.into()))?;
+                let to = isobox_store::workspace::path::normalize(&a.to).map_err(|e| failed(e.into()))?;
+                let (count, _) = ws
+                    .transaction(true, None, move |fs| fs.copy(&from, &to, a.recursive))
+                    .await
+                    .map_err(failed)?;
+                Ok(json!(count))
+            }
+            "mv" => {
+                let a: MoveArgs = arguments(tool, args)?;
+                let from = isobox_store::workspace::path::normalize(&a.from).map_err(|e| failed(e.into()))?;
+                let to = isobox_store::workspace::path::normalize(&a.to).map_err(|e| failed(e.into()))?;
+                ws.transaction(true, None, move |fs| fs.rename(&from, &to))
+                    .await
+                    .map_err(failed)?;
+                Ok(Value::Null)
+            }
+            "info" => {
+                let limits = *ws.limits();
+                let id = ws.id().to_owned();
+                let (version, (files, bytes)) = ws
+                    .transaction(false, None, |fs| Ok((fs.version(), fs.usage())))
+                    .await
+                    .map(|(v, _)| v)
+                    .map_err(failed)?;
+                Ok(json!({
+                    "id": id, "version": version, "files": files, "bytes": bytes, "readOnly": read_only,
+                    "maxFiles": limits.max_files, "maxBytes": limits.max_bytes, "maxFileBytes": limits.max_file_bytes,
+                }))
+            }
+            other => Err(CapabilityError::new(format!("workspace has no method {other}"))),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Durable state from the sandbox: `env.kv` and `env.workspace` over
+//! isobox-store, through the engine, the CLI (`--store`, `--workspace`)
+//! and `isobox serve` (`[store]`, the workspace REST API).
+
+use std::process::Command;
+
+use isobox::RunRequest;
+use isobox_serve::{ServeConfig, key_sha256_hex};
+use isobox_state::{Tenancy, kv_capability, workspace_capability};
+use isobox_store::Store;
+use serde_json::{Value, json};
+
+use crate::common::{engine, ok};
+use crate::serve::{ACME, BETA, call, run, start_with};
+
+/// Compare-and-swap increments from many concurrent runs sum exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_swap_from_concurrent_runs_sums_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("kv.db").to_str().unwrap()).await.unwrap();
+    let kv = kv_capability(store.kv(), Tenancy::PerTenant);
+    let code = "let conflicts = 0;
+        for (let i = 0; i < 10; i++) {
+          for (;;) {
+            const seen = await env.kv.getWithVersion('n');
+            const next = String(seen === null ? 1 : Number(seen.value) + 1);
+            const options = seen === null ? { ifAbsent: true } : { ifVersion: seen.version };
+            if ((await env.kv.put('n', next, options)).ok) break;
+            conflicts++;
+          }
+        }
+        conflicts";
+    let engine = engine();
+    let mut runs = Vec::new();
+    for _ in 0..8 {
+        let request = RunRequest::new(code).grant_with_props("kv", kv.clone(), json!({ "tenant": "acme" }));
+        let engine = engine.clone();
+        runs.push(tokio::spawn(async move { engine.run(request).await }));
+    }
+    for run in runs {
+        ok(run.await.unwrap());
+    }
+    let total = store.kv().get("acme", "n").await.unwrap().unwrap();
+    assert_eq!(total.value, "80");
+}
+
+#[tokio::test]
+async fn kv_errors_are_typed_values_the_code_can_handle() {
+    let store = Store::open("memory").await.unwrap();
+    let kv = kv_capability(store.kv(), Tenancy::Shared);
+    let code = "const out = [];
+        try { await env.kv.put('', 'v'); } catch (e) { out.push(e.value.tag); }
+        try { await env.kv.put('k', 'x'.repeat(2 * 1024 * 1024)); } catch (e) { out.push(e.value.tag); }
+        try { await env.kv.list({ prefix: 'a', cursor: 'b' }); } catch (e) { out.push(e.value.tag); }
+        const first = await env.kv.put('k', 'v', { ttlMs: 60000 });
+        out.push(first.ok, (await env.kv.getWithVersion('k')).expiresAt > Date.now());
+        out.push((await env.kv.put('k', 'w', { ifAbsent: true })).ok);
+        out.push(await env.kv.delete('k', first.version + 1), await env.kv.delete('k', first.version));
+        out";
+    let value = ok(engine().run(RunRequest::new(code).grant("kv", kv)).await);
+    assert_eq!(value, json!(["bad-key", "too-large", "invalid", true, true, false, false, true]));
+}
+
+#[tokio::test]
+async fn a_workspace_from_javascript() {
+    let store = Store::open("memory").await.unwrap();
+    let workspace = workspace_capability(store.clone(), Default::default(), Tenancy::PerTenant);
+    let props = json!({ "tenant": "acme", "workspace": "proj" });
+    let code = "const ws = env.workspace;
+        await ws.mkdir({ path: '/src/util', recursive: true });
+        await ws.writeFile({ path: '/src/util/a.ts', content: 'export const a = 1;\\n' });
+        await ws.writeFile({ path: '/bin.dat', content: 'AAEC/w==', encoding: 'base64' });
+        await ws.appendFile({ path: '/log.txt', content: 'one\\n' });
+        await ws.appendFile({ path: '/log.txt', content: 'two\\n' });
+        const errors = [];
+        for (const f of [() => ws.readFile({ path: '/nope' }), () => ws.rm({ path: '/src' }),
+                         () => ws.readFile({ path: '/bin.dat' }), () => ws.writeFile({ path: '../x', content: '' }),
+                         () => ws.readFile({ path: '/a', bogus: 1 })]) {
+          try { await f(); errors.push('no error'); } catch (e) { errors.push(e.message.split(':')[0]); }
+        }
+        const page = await ws.readdir({ path: '/', limit: 2 });
+        const rest = await ws.readdir({ path: '/', cursor: page.cursor });
+        ({
+          text: await ws.readFile({ path: 'src/util/a.ts' }),
+          bytes: await ws.readFile({ path: '/bin.dat', encoding: 'base64', offset: 1, length: 2 }),
+          log: await ws.readFile({ path: '/log.txt' }),
+          exists: [await ws.exists({ path: '/src' }), await ws.exists({ path: '/zzz' })],
+          errors,
+          pages: [page.entries.map((e) => e.path), rest.entries.map((e) => e.path), rest.cursor ?? null],
+          info: await ws.info(),
+        })";
+    let request = RunRequest::new(code).grant_with_props("workspace", workspace.clone(), props.clone());
+    let value = ok(engine().run(request).await);
+    assert_eq!(value["text"], "export const a = 1;\n");
+    assert_eq!(value["bytes"], "AQI=");
+    assert_eq!(value["log"], "one\ntwo\n");
+    assert_eq!(value["exists"], json!([true, false]));
+    assert_eq!(value["errors"], json!(["ENOENT", "ENOTEMPTY", "EINVAL", "EINVAL", "EINVAL"]));
+    assert_eq!(value["pages"], json!([["/bin.dat", "/log.txt"], ["/src"], null]));
+    assert_eq!(value["info"]["id"], "proj");
+    assert_eq!(value["info"]["files"], 5);
+    // The host sees what the run wrote; another tenant does not.
+    let ws = store.workspace("acme", "proj").unwrap();
+    assert_eq!(ws.read_file("/log.txt").await.unwrap(), b"one\ntwo\n");
+    let other = RunRequest::new("env.workspace.exists({ path: '/log.txt' })")
+        .grant_with_props("workspace", workspace.clone(), json!({ "tenant": "beta", "workspace": "proj" }));
+    assert_eq!(ok(engine().run(other).await), json!(false));
+    // A read-only grant reads and refuses writes.
+    let read_only = json!({ "tenant": "acme", "workspace": "proj", "readOnly": true });
+    let code = "const text = await env.workspace.readFile({ path: '/log.txt' });
+        let refused; try { await env.workspace.writeFile({ path: '/x', content: '' }); } catch (e) { refused = e.message; }
+        [text, refused]";
+    let value = ok(engine().run(RunRequest::new(code).grant_with_props("workspace", workspace.clone(), read_only)).await);
+    assert_eq!(value[0], "one\ntwo\n");
+    assert!(value[1].as_str().unwrap().starts_with("EACCES"), "{value}");
+    // No tenant: refused.
+    let outcome = engine()
+        .run(RunRequest::new("env.workspace.exists({ path: '/' })").grant("workspace", workspace))
+        .await;
+    assert!(outcome.result.is_err());
+}
+
+fn isobox() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_isobox"))
+}
+
+fn stdout_of(command: &mut Command) -> String {
+    let output = command.output().expect("isobox runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// State kept by one `isobox run` is there for the next.
+#[test]
+fn the_cli_keeps_kv_and_workspaces_in_a_store_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("state.db");
+    let store = store.to_str().unwrap();
+    let write = "await env.kv.put('count', '1');
+        await env.workspace.writeFile({ path: '/notes/today.md', content: '# hi', parents: true }); 'written'";
+    let script = dir.path().join("write.js");
+    std::fs::write(&script, write).unwrap();
+    let out = stdout_of(isobox().args(["run", script.to_str().unwrap(), "--store", store, "--grant", "kv", "--grant", "workspace", "--workspace", "w1"]));
+    assert!(out.contains("written"), "{out}");
+    let read = dir.path().join("read.js");
+    std::fs::write(
+        &read,
+        "[await env.kv.get('count'), await env.workspace.readFile({ path: '/notes/today.md' }), (await env.workspace.info()).id]",
+    )
+    .unwrap();
+    let out = stdout_of(isobox().args(["run", read.to_str().unwrap(), "--store", store, "--grant", "kv", "--grant", "workspace", "--workspace", "w1"]));
+    let value: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value, json!(["1", "# hi", "w1"]));
+    // Another workspace of the same store is empty; a bad id is refused up front.
+    let exists = dir.path().join("exists.js");
+    std::fs::write(&exists, "env.workspace.exists({ path: '/notes' })").unwrap();
+    let exists = exists.to_str().unwrap();
+    let out = stdout_of(isobox().args(["run", exists, "--store", store, "--grant", "workspace", "--workspace", "w2"]));
+    assert_eq!(out.trim(), "false");
+    let output = isobox()
+        .args(["run", exists, "--store", store, "--grant", "workspace", "--workspace", "../x"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--workspace"), "{output:?}");
+}
+
+fn serve_config(store: &str) -> ServeConfig {
+    let text = format!(
+        "[store]\nlocation = \"{store}\"\n\
+         [tenants.acme]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"workspace\"]\n\
+         [tenants.beta]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\"]\n",
+        key_sha256_hex(ACME),
+        key_sha256_hex(BETA)
+    );
+    ServeConfig::from_toml_str(&text, None, |_| None).unwrap_or_else(|e| panic!("test config: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("serve.db");
+    let store = file.to_str().unwrap();
+    let (addr, handle) = start_with(serve_config(store)).await;
+    // A person puts a file; a run reads and changes it; the person reads it back.
+    let put = call(addr, "PUT", "/v1/workspaces/proj/files/docs/plan.md?parents=true", Some(ACME), Some(b"step 1\n".to_vec())).await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(put.json()["version"], 1);
+    let code = "const ws = env.workspace;
+        const text = await ws.readFile({ path: '/docs/plan.md' });
+        await ws.writeFile({ path: '/docs/plan.md', content: text + 'step 2\\n' });
+        await env.kv.put('runs', '1');
+        text";
+    let reply = run(addr, Some(ACME), json!({ "code": code, "capabilities": ["workspace", "kv"], "workspace": "proj" })).await;
+    assert_eq!(reply.json()["value"], "step 1\n", "{}", reply.text());
+    let get = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(ACME), None).await;
+    assert_eq!((get.status, get.text().as_str()), (200, "step 1\nstep 2\n"));
+    assert!(get.header("etag").is_some());
+    let listing = call(addr, "GET", "/v1/workspaces/proj/files/docs", Some(ACME), None).await.json();
+    assert_eq!(listing["entries"][0]["path"], "/docs/plan.md");
+    let info = call(addr, "GET", "/v1/workspaces/proj", Some(ACME), None).await.json();
+    assert_eq!((info["version"].as_u64(), info["files"].as_u64()), (Some(2), Some(2)));
+    // Errors carry the code; another tenant may not use workspaces.
+    let missing = call(addr, "GET", "/v1/workspaces/proj/files/nope", Some(ACME), None).await;
+    assert_eq!((missing.status, missing.json()["error"]["code"].as_str()), (404, Some("ENOENT")));
+    let busy = call(addr, "DELETE", "/v1/workspaces/proj/files/docs", Some(ACME), None).await;
+    assert_eq!((busy.status, busy.json()["error"]["code"].as_str()), (409, Some("ENOTEMPTY")));
+    let escape = call(addr, "GET", "/v1/workspaces/proj/files/..%2F..%2Fetc", Some(ACME), None).await;
+    assert_eq!((escape.status, escape.json()["error"]["code"].as_str()), (400, Some("EINVAL")));
+    let denied = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(BETA), None).await;
+    assert_eq!(denied.status, 403);
+    let anonymous = call(addr, "GET", "/v1/workspaces/proj", None, None).await;
+    assert_eq!(anonymous.status, 401);
+    handle.shutdown().await.expect("shutdown");
+    // A new server on the same file has everything.
+    let (addr, handle) = start_with(serve_config(store)).await;
+    let reply = run(addr, Some(ACME), json!({ "code": "env.kv.get('runs')", "capabilities": ["kv"] })).await;
+    assert_eq!(reply.json()["value"], "1");
+    let removed = call(addr, "DELETE", "/v1/workspaces/proj/files/docs?recursive=true", Some(ACME), None).await;
+    assert_eq!(removed.json()["removed"], 2);
+    handle.shutdown().await.expect("shutdown");
+}
