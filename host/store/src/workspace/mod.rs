@@ -5,17 +5,30 @@
 //! the workspace's version on by one. [`Workspace::transaction`] runs any
 //! sequence of steps as one such change (the capability's `batch`).
 
-mod archive;
-mod batch;
-mod edit;
+pub mod archive;
+pub mod basic;
+pub mod batch;
+pub mod edit;
 mod error;
 mod fs;
-mod json;
+pub mod grep;
+pub mod json;
+pub mod patch;
 pub mod path;
-mod search;
+pub mod replace;
+pub mod search;
 
+pub use archive::{ArchiveCreateOptions, ArchiveEntry, ArchiveList, ArchiveListOptions, ExtractOptions, Extracted};
+pub use basic::{WriteOptions, parse_options};
+pub use batch::{BatchResult, Encoding, Op};
+pub use edit::{DiffContentOptions, DiffOptions, EditOptions, EditResult, TextEdit};
 pub use error::{FsCode, FsError};
 pub use fs::{Fs, Kind, Stat, sha256_hex};
+pub use grep::{GrepMatch, GrepOptions, GrepResult};
+pub use json::{UpdateJsonOptions, WriteJsonOptions};
+pub use patch::PatchOp;
+pub use replace::{FileReplacements, ReplaceOptions, ReplaceResult};
+pub use search::{FindOptions, FindPage, GlobOptions, GlobPage, KindFilter};
 
 use serde::Serialize;
 
