@@ -367,6 +367,50 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn whole_words_stay_linear() {
+        let store = Store::open("memory").await.unwrap();
+        let ws = store.workspace("t", "words").unwrap();
+        let line = format!("{}b\n-foo a-foo (foo)\n", "x".repeat(1 << 20));
+        ws.write_file("/big.txt", line.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let o = GrepOptions {
+            whole_word: true,
+            ..opts()
+        };
+        assert!(ws.grep("x+", o.clone()).await.unwrap().matches.is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let fixed = GrepOptions {
+            fixed_strings: true,
+            ..o.clone()
+        };
+        let r = ws.grep("-foo", fixed).await.unwrap();
+        assert_eq!((r.matches.len(), r.matches[0].line, r.matches[0].column), (1, 2, 1));
+        let r = ws
+            .grep(
+                "(foo)",
+                GrepOptions {
+                    fixed_strings: true,
+                    ..o.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.matches[0].column, 12,
+            "a match that starts and ends with non-word characters"
+        );
+        let err = ws.grep("(x", o).await.unwrap_err();
+        assert!(
+            !err.to_string().contains("start-half"),
+            "errors show the pattern as given: {err}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn pages_return_every_match_once() {
         let store = Store::open("memory").await.unwrap();
         let ws = store.workspace("t", "pages").unwrap();

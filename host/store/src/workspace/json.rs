@@ -67,6 +67,10 @@ pub fn parse(text: &[u8], path: &str) -> Result<Value, StoreError> {
 
 /// `value` as JSON text indented by `indent` spaces (0: compact), with a
 /// trailing newline.
+///
+/// # Errors
+/// `EINVAL` when serde_json refuses the value (it does not for a `Value`
+/// parsed from JSON).
 pub fn to_text(value: &Value, indent: usize) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::new();
     let spaces = vec![b' '; indent];
@@ -152,6 +156,15 @@ impl std::io::Write for Counter {
     }
 }
 
+fn too_large() -> StoreError {
+    FsError::new(
+        FsCode::EFBIG,
+        "",
+        format!("the query matches more than {MAX_NODES} nodes or {MAX_RESULT_BYTES} bytes: narrow it"),
+    )
+    .into()
+}
+
 /// Runs `query` on `doc` (see the module's documentation for the two
 /// forms).
 ///
@@ -181,6 +194,11 @@ pub fn query_value(doc: &Value, query: &str) -> Result<Value, StoreError> {
     }
     check_nesting(query)?;
     let path = JsonPath::parse(query).map_err(|e| invalid("", format!("not a valid JSONPath: {}", bounded(e))))?;
+    // Count first (references only), so a huge result is refused before
+    // its locations are built.
+    if path.query(doc).len() > MAX_NODES {
+        return Err(too_large());
+    }
     let nodes = path.query_located(doc);
     let mut out = Vec::new();
     let mut bytes = 0usize;
@@ -188,13 +206,8 @@ pub fn query_value(doc: &Value, query: &str) -> Result<Value, StoreError> {
         let mut counter = Counter(0);
         let _ = serde_json::to_writer(&mut counter, node.node());
         bytes += counter.0;
-        if out.len() >= MAX_NODES || bytes > MAX_RESULT_BYTES {
-            return Err(FsError::new(
-                FsCode::EFBIG,
-                "",
-                format!("the query matches more than {MAX_NODES} nodes or {MAX_RESULT_BYTES} bytes: narrow it"),
-            )
-            .into());
+        if bytes > MAX_RESULT_BYTES {
+            return Err(too_large());
         }
         out.push(json!({
             "value": node.node().clone(),

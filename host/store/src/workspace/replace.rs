@@ -91,9 +91,9 @@ pub(crate) fn replace_text(
         )
         .into()
     };
-    matcher.each(text, |caps| {
+    for caps in matcher.captures(text) {
         let Some(m) = caps.get(0) else {
-            return Ok(());
+            continue;
         };
         out.push_str(&text[last..m.start()]);
         if literal {
@@ -106,8 +106,7 @@ pub(crate) fn replace_text(
         if (out.len() + text.len() - last) as u64 > max_bytes {
             return Err(too_big());
         }
-        Ok(())
-    })?;
+    }
     if count == 0 {
         return Ok((String::new(), 0));
     }
@@ -329,6 +328,18 @@ mod tests {
                 .await
                 .unwrap()
                 .ends_with(b"qux(22);\nfood();\n")
+        );
+        ws.write_file("/w.txt", b"foo foo,foo_x foo\n").await.unwrap();
+        let words = ReplaceOptions {
+            whole_word: true,
+            path: Some("/w.txt".into()),
+            ..opts()
+        };
+        assert_eq!(ws.replace_in_files("foo", "X", words).await.unwrap().total, 3);
+        assert_eq!(
+            ws.read_file("/w.txt").await.unwrap(),
+            b"X X,foo_x X\n",
+            "adjacent words both match"
         );
         let excluded = ReplaceOptions {
             exclude: vec!["src".into()],

@@ -8,7 +8,7 @@
 //! with a cursor, so a caller pages on and nothing is dropped.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::{Captures, Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::path::{self, within};
@@ -362,14 +362,20 @@ pub(crate) fn looks_binary(content: &[u8]) -> bool {
 
 /// How `grep` and `replace` match text: a regex (or a literal with
 /// `fixed`), optionally ignoring case, optionally only whole words (the
-/// match neither preceded nor followed by a letter, digit or `_`).
+/// match neither preceded nor followed by a letter, digit or `_`: the
+/// regex crate's half word boundaries, so matching stays linear).
 pub(crate) struct Matcher {
     regex: Regex,
-    whole_word: bool,
 }
 
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+fn build(source: &str, ignore_case: bool) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source)
+        .case_insensitive(ignore_case)
+        .multi_line(true)
+        .crlf(true)
+        .size_limit(1 << 20)
+        .dfa_size_limit(2 << 20)
+        .build()
 }
 
 impl Matcher {
@@ -388,75 +394,34 @@ impl Matcher {
         } else {
             pattern.to_owned()
         };
-        let regex = RegexBuilder::new(&source)
-            .case_insensitive(ignore_case)
-            .multi_line(true)
-            .crlf(true)
-            .size_limit(1 << 20)
-            .dfa_size_limit(2 << 20)
-            .build()
-            .map_err(|e| {
-                let message = match e {
-                    regex::Error::CompiledTooBig(_) => "the regex is too large once compiled: simplify it".to_owned(),
-                    other => format!("not a valid regex: {}", bounded(other)),
-                };
-                invalid("", message)
-            })?;
-        Ok(Matcher { regex, whole_word })
-    }
-
-    fn boundary_ok(&self, hay: &str, start: usize, end: usize) -> bool {
-        if !self.whole_word {
-            return true;
-        }
-        let before = hay[..start].chars().next_back();
-        let after = hay[end..].chars().next();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        let wrapped = if whole_word {
+            format!(r"\b{{start-half}}(?:{source})\b{{end-half}}")
+        } else {
+            source.clone()
+        };
+        let regex = build(&wrapped, ignore_case).map_err(|e| {
+            // Explain a syntax error with the pattern as given.
+            let e = match e {
+                regex::Error::Syntax(_) if whole_word => build(&source, ignore_case).err().unwrap_or(e),
+                e => e,
+            };
+            let message = match e {
+                regex::Error::CompiledTooBig(_) => "the regex is too large once compiled: simplify it".to_owned(),
+                other => format!("not a valid regex: {}", bounded(other)),
+            };
+            invalid("", message)
+        })?;
+        Ok(Matcher { regex })
     }
 
     /// The byte offset of the first match in `hay`.
     pub(crate) fn first(&self, hay: &str) -> Option<usize> {
-        let mut pos = 0;
-        while pos <= hay.len() {
-            let m = self.regex.find_at(hay, pos)?;
-            if self.boundary_ok(hay, m.start(), m.end()) {
-                return Some(m.start());
-            }
-            pos = next_char(hay, m.start());
-        }
-        None
+        self.regex.find(hay).map(|m| m.start())
     }
 
-    /// Calls `each` with every match of `hay`, in order, without overlaps
-    /// (an empty match right after a match is skipped, as the regex crate
-    /// does).
-    pub(crate) fn each<E>(&self, hay: &str, mut each: impl FnMut(&Captures<'_>) -> Result<(), E>) -> Result<(), E> {
-        let mut pos = 0;
-        let mut last_end: Option<usize> = None;
-        while pos <= hay.len() {
-            let Some(caps) = self.regex.captures_at(hay, pos) else {
-                break;
-            };
-            let Some(m) = caps.get(0) else {
-                break;
-            };
-            if (m.is_empty() && last_end == Some(m.start())) || !self.boundary_ok(hay, m.start(), m.end()) {
-                pos = next_char(hay, m.start());
-                continue;
-            }
-            each(&caps)?;
-            last_end = Some(m.end());
-            pos = if m.is_empty() { next_char(hay, m.end()) } else { m.end() };
-        }
-        Ok(())
-    }
-}
-
-/// The offset after the character at `at` (past the end: `len + 1`).
-fn next_char(hay: &str, at: usize) -> usize {
-    match hay.get(at..).and_then(|rest| rest.chars().next()) {
-        Some(c) => at + c.len_utf8(),
-        None => hay.len() + 1,
+    /// Every match of `hay` with its groups, in order, without overlaps.
+    pub(crate) fn captures<'h>(&self, hay: &'h str) -> regex::CaptureMatches<'_, 'h> {
+        self.regex.captures_iter(hay)
     }
 }
 
