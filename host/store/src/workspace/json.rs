@@ -179,7 +179,12 @@ pub fn query_value(doc: &Value, query: &str) -> Result<Value, StoreError> {
     }
     if query.is_empty() || query.starts_with('/') {
         return patch::get(doc, query).cloned().map_err(|e| match e.code {
-            FsCode::ENOENT => FsError::new(FsCode::ENOENT, "", format!("nothing at the JSON Pointer {query:?}")).into(),
+            FsCode::ENOENT => FsError::new(
+                FsCode::ENOENT,
+                "",
+                format!("nothing at the JSON Pointer {:?}", bounded(query)),
+            )
+            .into(),
             _ => e.into(),
         });
     }

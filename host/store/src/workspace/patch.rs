@@ -73,12 +73,21 @@ impl PatchOp {
     }
 }
 
+/// A pointer or token for a message: quoted, at most about 300 bytes.
+fn show(text: &str) -> String {
+    format!("{:?}", crate::error::bounded(text))
+}
+
 fn invalid(message: String) -> FsError {
     FsError::new(FsCode::EINVAL, "", message)
 }
 
 fn missing(pointer: &str) -> FsError {
-    FsError::new(FsCode::ENOENT, "", format!("nothing at {pointer:?} in the document"))
+    FsError::new(
+        FsCode::ENOENT,
+        "",
+        format!("nothing at {} in the document", show(pointer)),
+    )
 }
 
 /// The reference tokens of a JSON Pointer (`""` is the whole document;
@@ -93,7 +102,8 @@ pub fn pointer_tokens(pointer: &str) -> Result<Vec<String>, FsError> {
     }
     let Some(rest) = pointer.strip_prefix('/') else {
         return Err(invalid(format!(
-            "{pointer:?} is not a JSON Pointer: it is empty (the whole document) or starts with /"
+            "{} is not a JSON Pointer: it is empty (the whole document) or starts with /",
+            show(pointer)
         )));
     };
     rest.split('/')
@@ -108,7 +118,7 @@ pub fn pointer_tokens(pointer: &str) -> Result<Vec<String>, FsError> {
                 match chars.next() {
                     Some('0') => out.push('~'),
                     Some('1') => out.push('/'),
-                    _ => return Err(invalid(format!("{pointer:?}: `~` must be followed by 0 or 1"))),
+                    _ => return Err(invalid(format!("{}: `~` must be followed by 0 or 1", show(pointer)))),
                 }
             }
             Ok(out)
@@ -120,11 +130,15 @@ pub fn pointer_tokens(pointer: &str) -> Result<Vec<String>, FsError> {
 fn index(token: &str, pointer: &str) -> Result<usize, FsError> {
     let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
     if !digits || (token.len() > 1 && token.starts_with('0')) {
-        return Err(invalid(format!("{pointer:?}: {token:?} is not an array index")));
+        return Err(invalid(format!(
+            "{}: {} is not an array index",
+            show(pointer),
+            show(token)
+        )));
     }
     token
         .parse()
-        .map_err(|_| invalid(format!("{pointer:?}: the index {token} is too large")))
+        .map_err(|_| invalid(format!("{}: the index {} is too large", show(pointer), show(token))))
 }
 
 fn get_mut<'v>(doc: &'v mut Value, tokens: &[String], pointer: &str) -> Result<&'v mut Value, FsError> {
@@ -177,7 +191,8 @@ fn add(doc: &mut Value, pointer: &str, value: Value) -> Result<(), FsError> {
             };
             if at > items.len() {
                 return Err(invalid(format!(
-                    "{pointer:?}: index {at} is past the end of an array of {}",
+                    "{}: index {at} is past the end of an array of {}",
+                    show(pointer),
                     items.len()
                 )));
             }
@@ -185,7 +200,8 @@ fn add(doc: &mut Value, pointer: &str, value: Value) -> Result<(), FsError> {
         }
         _ => {
             return Err(invalid(format!(
-                "{pointer:?}: its parent is neither an object nor an array"
+                "{}: its parent is neither an object nor an array",
+                show(pointer)
             )));
         }
     }
@@ -246,7 +262,11 @@ fn apply_one(doc: &mut Value, op: &PatchOp) -> Result<(), FsError> {
                 return get(doc, from).map(drop);
             }
             if path.starts_with(from.as_str()) && path.as_bytes().get(from.len()) == Some(&b'/') {
-                return Err(invalid(format!("cannot move {from:?} into itself ({path:?})")));
+                return Err(invalid(format!(
+                    "cannot move {} into itself ({})",
+                    show(from),
+                    show(path)
+                )));
             }
             let value = remove(doc, from)?;
             add(doc, path, value)
@@ -261,7 +281,8 @@ fn apply_one(doc: &mut Value, op: &PatchOp) -> Result<(), FsError> {
                 Ok(())
             } else {
                 Err(invalid(format!(
-                    "test failed: {path:?} is {}, not {}",
+                    "test failed: {} is {}, not {}",
+                    show(path),
                     crate::error::bounded(found),
                     crate::error::bounded(value)
                 )))
@@ -387,6 +408,9 @@ mod tests {
             assert!(err.message.contains(text), "{patch}: {err}");
             assert_eq!(doc, original, "{patch}");
         }
+        let long = format!("/{}", "x".repeat(100_000));
+        let err = apply(&mut json!({}), &ops(json!([{"op": "remove", "path": long}]))).unwrap_err();
+        assert!(err.message.len() < 500, "messages stay bounded: {}", err.message.len());
         let typo = serde_json::from_value::<Vec<PatchOp>>(json!([{"op": "add", "path": "/a", "valeu": 1}]));
         assert!(typo.is_err());
         let unknown = serde_json::from_value::<Vec<PatchOp>>(json!([{"op": "merge", "path": "/a"}]));
