@@ -224,3 +224,61 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     assert_eq!(removed.json()["removed"], 2);
     handle.shutdown().await.expect("shutdown");
 }
+
+/// Search, edits, JSON, archives and batches, as an agent calls them.
+#[tokio::test]
+async fn workspace_search_edit_json_archives_and_batches_from_javascript() {
+    let store = Store::open("memory").await.unwrap();
+    let workspace = workspace_capability(store.clone(), Default::default(), Tenancy::Shared);
+    let code = "const ws = env.workspace;
+        await ws.batch({ ops: [
+          { op: 'mkdir', path: '/src', recursive: true },
+          { op: 'writeFile', path: '/src/a.js', content: 'const userName = 1;\\nlet x = userName;\\n' },
+          { op: 'writeFile', path: '/src/b.txt', content: 'userName here\\n' },
+          { op: 'writeJson', path: '/package.json', value: { name: 'demo', deps: { zod: '^4' } } },
+        ] });
+        const grep = await ws.grep({ pattern: 'user(\\\\w+)', include: ['*.js'] });
+        const glob = await ws.glob({ patterns: ['**/*.js', '*.json'] });
+        const dry = await ws.replaceInFiles({ pattern: 'user(Name)', replacement: 'account$1', dryRun: true });
+        const unchanged = await ws.readFile({ path: '/src/a.js' });
+        const replaced = await ws.replaceInFiles({ pattern: 'user(Name)', replacement: 'account$1' });
+        const edit = await ws.edit({ path: '/src/a.js', edits: [{ oldText: 'let x', newText: 'const x' }] });
+        let twice; try { await ws.edit({ path: '/src/a.js', edits: [{ oldText: 'accountName', newText: 'n' }] }); } catch (e) { twice = e.message.split(':')[0]; }
+        const pointer = await ws.queryJson({ path: '/package.json', query: '/deps/zod' });
+        const jsonPath = await ws.queryJson({ path: '/package.json', query: '$.deps.*' });
+        const updated = await ws.updateJson({ path: '/package.json', ops: [{ op: 'add', path: '/version', value: '1.0.0' }] });
+        const tar = await ws.archiveCreate({ paths: ['/src'], gzip: true, output: '/src.tar.gz' });
+        await ws.archiveExtract({ path: '/src.tar.gz', dest: '/restored' });
+        const version = (await ws.info()).version;
+        let stale; try { await ws.batch({ ops: [{ op: 'rm', path: '/src', recursive: true }], ifVersion: version - 1 }); } catch (e) { stale = e.message.split(':')[0]; }
+        let failed; try { await ws.batch({ ops: [{ op: 'rm', path: '/src', recursive: true }, { op: 'mv', from: '/nope', to: '/x' }] }); } catch (e) { failed = e.message; }
+        ({
+          grep: grep.matches.map((m) => [m.path, m.line, m.text]),
+          glob: glob.paths,
+          dry: [dry.total, dry.dryRun, dry.patch.includes('+const accountName = 1;'), unchanged.includes('userName')],
+          replaced: [replaced.total, replaced.files.map((f) => f.path)],
+          edit: edit.patch.includes('+const x = accountName;'),
+          twice, pointer, jsonPath: jsonPath.map((n) => n.value), version: updated.version,
+          tar: tar.size > 0,
+          restored: await ws.readFile({ path: '/restored/src/b.txt' }),
+          stale, failed: failed.startsWith('ENOENT') && failed.includes('op 1'),
+          stillThere: await ws.exists({ path: '/src/a.js' }),
+          diff: await ws.diffContent({ a: 'a\\nb\\n', b: 'a\\nc\\n' }),
+        })";
+    let value = ok(engine().run(RunRequest::new(code).grant("workspace", workspace)).await);
+    assert_eq!(value["grep"], json!([["/src/a.js", 1, "const userName = 1;"], ["/src/a.js", 2, "let x = userName;"]]));
+    assert_eq!(value["glob"], json!(["/package.json", "/src/a.js"]));
+    assert_eq!(value["dry"], json!([3, true, true, true]));
+    assert_eq!(value["replaced"], json!([3, ["/src/a.js", "/src/b.txt"]]));
+    assert_eq!(value["edit"], true);
+    assert_eq!(value["twice"], "EINVAL");
+    assert_eq!(value["pointer"], "^4");
+    assert_eq!(value["jsonPath"], json!(["^4"]));
+    assert_eq!(value["version"], "1.0.0");
+    assert_eq!(value["tar"], true);
+    assert_eq!(value["restored"], "accountName here\n");
+    assert_eq!(value["stale"], "ESTALE");
+    assert_eq!(value["failed"], true, "{value}");
+    assert_eq!(value["stillThere"], true);
+    assert!(value["diff"].as_str().unwrap().contains("-b\n+c"), "{value}");
+}

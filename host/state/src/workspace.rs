@@ -202,7 +202,56 @@ struct MoveArgs {
 }
 
 /// Tools that change the workspace (refused on a read-only grant).
-const WRITERS: &[&str] = &["writeFile", "appendFile", "mkdir", "rm", "cp", "mv"];
+const WRITERS: &[&str] = &[
+    "writeFile",
+    "appendFile",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "replaceInFiles",
+    "edit",
+    "writeJson",
+    "updateJson",
+    "archiveExtract",
+    "batch",
+];
+
+/// Takes the required string `name` out of a tool's arguments.
+fn take_string(tool: &str, args: &mut Map<String, Value>, name: &str) -> Result<String, CapabilityError> {
+    match args.remove(name) {
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name} must be a string"))),
+        None => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name} is required"))),
+    }
+}
+
+/// Takes an optional value out of a tool's arguments, read as `T`.
+fn take<T: for<'de> Deserialize<'de>>(tool: &str, args: &mut Map<String, Value>, name: &str) -> Result<Option<T>, CapabilityError> {
+    args.remove(name)
+        .map(|value| serde_json::from_value(value).map_err(|e| CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name}: {e}"))))
+        .transpose()
+}
+
+/// The rest of a tool's arguments as its options struct.
+fn options<T: serde::de::DeserializeOwned>(args: Map<String, Value>) -> Result<T, CapabilityError> {
+    isobox_store::workspace::parse_options(Value::Object(args)).map_err(failed)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, CapabilityError> {
+    serde_json::to_value(value).map_err(|e| CapabilityError::new(format!("workspace: {e}")))
+}
+
+/// An archive's bytes: the workspace file at `path`, or base64 `data`.
+async fn archive_bytes(tool: &str, ws: &Workspace, args: &mut Map<String, Value>) -> Result<Vec<u8>, CapabilityError> {
+    let path: Option<String> = take(tool, args, "path")?;
+    let data: Option<String> = take(tool, args, "data")?;
+    match (path, data) {
+        (Some(path), None) => ws.read_file(&path).await.map_err(failed),
+        (None, Some(data)) => decode(data, Encoding::Base64),
+        _ => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: give path or data (base64), one of them"))),
+    }
+}
 
 impl Handler {
     fn open(&self, context: &CallContext) -> Result<(Workspace, bool), CapabilityError> {
@@ -341,6 +390,96 @@ impl Handler {
                     "id": id, "version": version, "files": files, "bytes": bytes, "readOnly": read_only,
                     "maxFiles": limits.max_files, "maxBytes": limits.max_bytes, "maxFileBytes": limits.max_file_bytes,
                 }))
+            }
+            _ => self.call_more(&ws, tool, args).await,
+        }
+    }
+
+    /// The search, edit, JSON, archive and batch tools.
+    async fn call_more(&self, ws: &Workspace, tool: &str, mut args: Map<String, Value>) -> Result<Value, CapabilityError> {
+        match tool {
+            "glob" => {
+                let patterns: Vec<String> = take(tool, &mut args, "patterns")?.unwrap_or_default();
+                to_json(&ws.glob(patterns, options(args)?).await.map_err(failed)?)
+            }
+            "find" => {
+                let path = take_string(tool, &mut args, "path")?;
+                to_json(&ws.find(&path, options(args)?).await.map_err(failed)?)
+            }
+            "grep" => {
+                let pattern = take_string(tool, &mut args, "pattern")?;
+                to_json(&ws.grep(&pattern, options(args)?).await.map_err(failed)?)
+            }
+            "replaceInFiles" => {
+                let pattern = take_string(tool, &mut args, "pattern")?;
+                let replacement = take_string(tool, &mut args, "replacement")?;
+                to_json(&ws.replace_in_files(&pattern, &replacement, options(args)?).await.map_err(failed)?)
+            }
+            "edit" => {
+                let path = take_string(tool, &mut args, "path")?;
+                let edits: Vec<isobox_store::workspace::TextEdit> = take(tool, &mut args, "edits")?.unwrap_or_default();
+                to_json(&ws.edit(&path, edits, options(args)?).await.map_err(failed)?)
+            }
+            "diff" => {
+                let a = take_string(tool, &mut args, "a")?;
+                let b = take_string(tool, &mut args, "b")?;
+                Ok(Value::String(ws.diff(&a, &b, options(args)?).await.map_err(failed)?))
+            }
+            "diffContent" => {
+                let a = take_string(tool, &mut args, "a")?;
+                let b = take_string(tool, &mut args, "b")?;
+                Ok(Value::String(ws.diff_content(&a, &b, options(args)?).await.map_err(failed)?))
+            }
+            "readJson" => {
+                let a: PathArgs = arguments(tool, args)?;
+                ws.read_json(&a.path).await.map_err(failed)
+            }
+            "writeJson" => {
+                let path = take_string(tool, &mut args, "path")?;
+                let value = args.remove("value").unwrap_or(Value::Null);
+                Ok(stat_json(&ws.write_json(&path, value, options(args)?).await.map_err(failed)?))
+            }
+            "queryJson" => {
+                let path = take_string(tool, &mut args, "path")?;
+                let query = take_string(tool, &mut args, "query")?;
+                let _: Map<String, Value> = options(args)?;
+                ws.query_json(&path, &query).await.map_err(failed)
+            }
+            "updateJson" => {
+                let path = take_string(tool, &mut args, "path")?;
+                let ops: Vec<isobox_store::workspace::PatchOp> = take(tool, &mut args, "ops")?.unwrap_or_default();
+                ws.update_json(&path, ops, options(args)?).await.map_err(failed)
+            }
+            "archiveCreate" => {
+                let paths: Vec<String> = take(tool, &mut args, "paths")?.unwrap_or_default();
+                let output: Option<String> = take(tool, &mut args, "output")?;
+                let bytes = ws.archive_create(paths, options(args)?).await.map_err(failed)?;
+                match output {
+                    Some(output) => Ok(stat_json(&ws.write_file(&output, &bytes).await.map_err(failed)?)),
+                    None => Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(&bytes))),
+                }
+            }
+            "archiveList" => {
+                let bytes = archive_bytes(tool, ws, &mut args).await?;
+                to_json(&ws.archive_list(bytes, options(args)?).await.map_err(failed)?)
+            }
+            "archiveExtract" => {
+                let bytes = archive_bytes(tool, ws, &mut args).await?;
+                let dest = take_string(tool, &mut args, "dest")?;
+                to_json(&ws.archive_extract(bytes, &dest, options(args)?).await.map_err(failed)?)
+            }
+            "hash" => {
+                let a: PathArgs = arguments(tool, args)?;
+                Ok(Value::String(ws.hash(&a.path).await.map_err(failed)?))
+            }
+            "batch" => {
+                let ops: Vec<isobox_store::workspace::Op> = match args.remove("ops") {
+                    Some(ops) => isobox_store::workspace::parse_options(ops).map_err(failed)?,
+                    None => return Err(CapabilityError::tool("EINVAL: workspace.batch: ops is required")),
+                };
+                let if_version: Option<u64> = take(tool, &mut args, "ifVersion")?;
+                let _: Map<String, Value> = options(args)?;
+                to_json(&ws.batch(ops, if_version).await.map_err(failed)?)
             }
             other => Err(CapabilityError::new(format!("workspace has no method {other}"))),
         }
