@@ -1,9 +1,27 @@
-// Code an agent might write against `isobox types --grant kv --grant todo
+// Code an agent might write against `isobox types --grant kv --grant todo --grant workspace
 // --plugin text=... --mcp-tools notes=mcp-tools.json`: it must type-check,
 // and the mistakes below must not.
 await env.kv.put('greeting', 'hello');
 const greeting: string | null = await env.kv.get('greeting');
-const keys: string[] = await env.kv.list('g');
+const keys: string[] = (await env.kv.list({ prefix: 'g' })).keys.map((k) => k.name);
+const seen = await env.kv.getWithVersion('greeting');
+if (seen !== null) {
+  const swapped: boolean = (await env.kv.put('greeting', 'hi', { ifVersion: seen.version, ttlMs: 60_000 })).ok;
+  console.log(swapped);
+}
+await env.workspace.writeFile({ path: '/notes/a.md', content: '# a', parents: true });
+const text: string = await env.workspace.readFile({ path: '/notes/a.md' });
+const page = await env.workspace.readdir({ path: '/notes' });
+const names: string[] = page.entries.map((e) => e.path);
+const hits = await env.workspace.grep({ pattern: 'a', include: ['*.md'], before: 1 });
+const lines: number[] = hits.matches.map((m) => m.line);
+const patch: string = (await env.workspace.edit({ path: '/notes/a.md', edits: [{ oldText: '# a', newText: '# b' }] })).patch;
+const done = await env.workspace.batch({ ops: [{ op: 'rm', path: '/notes', recursive: true }], ifVersion: 3 });
+console.log(text, names, lines, patch, done.version);
+// @ts-expect-error: readFile takes an object
+await env.workspace.readFile('/notes/a.md');
+// @ts-expect-error: list takes options, not a prefix
+await env.kv.list('g');
 const added = await env.todo.add({ title: 'write tests', priority: 'high', labels: { work: true } });
 const id: number | bigint = added.id;
 const open = await env.todo.list({ tag: 'open' });

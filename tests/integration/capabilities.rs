@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use isobox::capability::{CapabilityError, NativeFunctions, TodoStore, Val};
-use isobox_state::Tenancy;
 use isobox::{Capability, Limits, Outcome, RunRequest};
+use isobox_state::Tenancy;
 use serde_json::{Value, json};
 
 use crate::common::{engine, ok};

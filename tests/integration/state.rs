@@ -58,7 +58,10 @@ async fn kv_errors_are_typed_values_the_code_can_handle() {
         out.push(await env.kv.delete('k', first.version + 1), await env.kv.delete('k', first.version));
         out";
     let value = ok(engine().run(RunRequest::new(code).grant("kv", kv)).await);
-    assert_eq!(value, json!(["bad-key", "too-large", "invalid", true, true, false, false, true]));
+    assert_eq!(
+        value,
+        json!(["bad-key", "too-large", "invalid", true, true, false, false, true])
+    );
 }
 
 #[tokio::test]
@@ -95,22 +98,30 @@ async fn a_workspace_from_javascript() {
     assert_eq!(value["bytes"], "AQI=");
     assert_eq!(value["log"], "one\ntwo\n");
     assert_eq!(value["exists"], json!([true, false]));
-    assert_eq!(value["errors"], json!(["ENOENT", "ENOTEMPTY", "EINVAL", "EINVAL", "EINVAL"]));
+    assert_eq!(
+        value["errors"],
+        json!(["ENOENT", "ENOTEMPTY", "EINVAL", "EINVAL", "EINVAL"])
+    );
     assert_eq!(value["pages"], json!([["/bin.dat", "/log.txt"], ["/src"], null]));
     assert_eq!(value["info"]["id"], "proj");
     assert_eq!(value["info"]["files"], 5);
     // The host sees what the run wrote; another tenant does not.
     let ws = store.workspace("acme", "proj").unwrap();
     assert_eq!(ws.read_file("/log.txt").await.unwrap(), b"one\ntwo\n");
-    let other = RunRequest::new("env.workspace.exists({ path: '/log.txt' })")
-        .grant_with_props("workspace", workspace.clone(), json!({ "tenant": "beta", "workspace": "proj" }));
+    let other = RunRequest::new("env.workspace.exists({ path: '/log.txt' })").grant_with_props(
+        "workspace",
+        workspace.clone(),
+        json!({ "tenant": "beta", "workspace": "proj" }),
+    );
     assert_eq!(ok(engine().run(other).await), json!(false));
     // A read-only grant reads and refuses writes.
     let read_only = json!({ "tenant": "acme", "workspace": "proj", "readOnly": true });
     let code = "const text = await env.workspace.readFile({ path: '/log.txt' });
         let refused; try { await env.workspace.writeFile({ path: '/x', content: '' }); } catch (e) { refused = e.message; }
         [text, refused]";
-    let value = ok(engine().run(RunRequest::new(code).grant_with_props("workspace", workspace.clone(), read_only)).await);
+    let value = ok(engine()
+        .run(RunRequest::new(code).grant_with_props("workspace", workspace.clone(), read_only))
+        .await);
     assert_eq!(value[0], "one\ntwo\n");
     assert!(value[1].as_str().unwrap().starts_with("EACCES"), "{value}");
     // No tenant: refused.
@@ -126,11 +137,7 @@ fn isobox() -> Command {
 
 fn stdout_of(command: &mut Command) -> String {
     let output = command.output().expect("isobox runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -144,7 +151,18 @@ fn the_cli_keeps_kv_and_workspaces_in_a_store_file() {
         await env.workspace.writeFile({ path: '/notes/today.md', content: '# hi', parents: true }); 'written'";
     let script = dir.path().join("write.js");
     std::fs::write(&script, write).unwrap();
-    let out = stdout_of(isobox().args(["run", script.to_str().unwrap(), "--store", store, "--grant", "kv", "--grant", "workspace", "--workspace", "w1"]));
+    let out = stdout_of(isobox().args([
+        "run",
+        script.to_str().unwrap(),
+        "--store",
+        store,
+        "--grant",
+        "kv",
+        "--grant",
+        "workspace",
+        "--workspace",
+        "w1",
+    ]));
     assert!(out.contains("written"), "{out}");
     let read = dir.path().join("read.js");
     std::fs::write(
@@ -152,21 +170,53 @@ fn the_cli_keeps_kv_and_workspaces_in_a_store_file() {
         "[await env.kv.get('count'), await env.workspace.readFile({ path: '/notes/today.md' }), (await env.workspace.info()).id]",
     )
     .unwrap();
-    let out = stdout_of(isobox().args(["run", read.to_str().unwrap(), "--store", store, "--grant", "kv", "--grant", "workspace", "--workspace", "w1"]));
+    let out = stdout_of(isobox().args([
+        "run",
+        read.to_str().unwrap(),
+        "--store",
+        store,
+        "--grant",
+        "kv",
+        "--grant",
+        "workspace",
+        "--workspace",
+        "w1",
+    ]));
     let value: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value, json!(["1", "# hi", "w1"]));
     // Another workspace of the same store is empty; a bad id is refused up front.
     let exists = dir.path().join("exists.js");
     std::fs::write(&exists, "env.workspace.exists({ path: '/notes' })").unwrap();
     let exists = exists.to_str().unwrap();
-    let out = stdout_of(isobox().args(["run", exists, "--store", store, "--grant", "workspace", "--workspace", "w2"]));
+    let out = stdout_of(isobox().args([
+        "run",
+        exists,
+        "--store",
+        store,
+        "--grant",
+        "workspace",
+        "--workspace",
+        "w2",
+    ]));
     assert_eq!(out.trim(), "false");
     let output = isobox()
-        .args(["run", exists, "--store", store, "--grant", "workspace", "--workspace", "../x"])
+        .args([
+            "run",
+            exists,
+            "--store",
+            store,
+            "--grant",
+            "workspace",
+            "--workspace",
+            "../x",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--workspace"), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--workspace"),
+        "{output:?}"
+    );
 }
 
 fn serve_config(store: &str) -> ServeConfig {
@@ -187,7 +237,14 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     let store = file.to_str().unwrap();
     let (addr, handle) = start_with(serve_config(store)).await;
     // A person puts a file; a run reads and changes it; the person reads it back.
-    let put = call(addr, "PUT", "/v1/workspaces/proj/files/docs/plan.md?parents=true", Some(ACME), Some(b"step 1\n".to_vec())).await;
+    let put = call(
+        addr,
+        "PUT",
+        "/v1/workspaces/proj/files/docs/plan.md?parents=true",
+        Some(ACME),
+        Some(b"step 1\n".to_vec()),
+    )
+    .await;
     assert_eq!(put.status, 200, "{}", put.text());
     assert_eq!(put.json()["version"], 1);
     let code = "const ws = env.workspace;
@@ -195,22 +252,38 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
         await ws.writeFile({ path: '/docs/plan.md', content: text + 'step 2\\n' });
         await env.kv.put('runs', '1');
         text";
-    let reply = run(addr, Some(ACME), json!({ "code": code, "capabilities": ["workspace", "kv"], "workspace": "proj" })).await;
+    let reply = run(
+        addr,
+        Some(ACME),
+        json!({ "code": code, "capabilities": ["workspace", "kv"], "workspace": "proj" }),
+    )
+    .await;
     assert_eq!(reply.json()["value"], "step 1\n", "{}", reply.text());
     let get = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(ACME), None).await;
     assert_eq!((get.status, get.text().as_str()), (200, "step 1\nstep 2\n"));
     assert!(get.header("etag").is_some());
-    let listing = call(addr, "GET", "/v1/workspaces/proj/files/docs", Some(ACME), None).await.json();
+    let listing = call(addr, "GET", "/v1/workspaces/proj/files/docs", Some(ACME), None)
+        .await
+        .json();
     assert_eq!(listing["entries"][0]["path"], "/docs/plan.md");
     let info = call(addr, "GET", "/v1/workspaces/proj", Some(ACME), None).await.json();
     assert_eq!((info["version"].as_u64(), info["files"].as_u64()), (Some(2), Some(2)));
     // Errors carry the code; another tenant may not use workspaces.
     let missing = call(addr, "GET", "/v1/workspaces/proj/files/nope", Some(ACME), None).await;
-    assert_eq!((missing.status, missing.json()["error"]["code"].as_str()), (404, Some("ENOENT")));
+    assert_eq!(
+        (missing.status, missing.json()["error"]["code"].as_str()),
+        (404, Some("ENOENT"))
+    );
     let busy = call(addr, "DELETE", "/v1/workspaces/proj/files/docs", Some(ACME), None).await;
-    assert_eq!((busy.status, busy.json()["error"]["code"].as_str()), (409, Some("ENOTEMPTY")));
+    assert_eq!(
+        (busy.status, busy.json()["error"]["code"].as_str()),
+        (409, Some("ENOTEMPTY"))
+    );
     let escape = call(addr, "GET", "/v1/workspaces/proj/files/..%2F..%2Fetc", Some(ACME), None).await;
-    assert_eq!((escape.status, escape.json()["error"]["code"].as_str()), (400, Some("EINVAL")));
+    assert_eq!(
+        (escape.status, escape.json()["error"]["code"].as_str()),
+        (400, Some("EINVAL"))
+    );
     let denied = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(BETA), None).await;
     assert_eq!(denied.status, 403);
     let anonymous = call(addr, "GET", "/v1/workspaces/proj", None, None).await;
@@ -218,9 +291,21 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     handle.shutdown().await.expect("shutdown");
     // A new server on the same file has everything.
     let (addr, handle) = start_with(serve_config(store)).await;
-    let reply = run(addr, Some(ACME), json!({ "code": "env.kv.get('runs')", "capabilities": ["kv"] })).await;
+    let reply = run(
+        addr,
+        Some(ACME),
+        json!({ "code": "env.kv.get('runs')", "capabilities": ["kv"] }),
+    )
+    .await;
     assert_eq!(reply.json()["value"], "1");
-    let removed = call(addr, "DELETE", "/v1/workspaces/proj/files/docs?recursive=true", Some(ACME), None).await;
+    let removed = call(
+        addr,
+        "DELETE",
+        "/v1/workspaces/proj/files/docs?recursive=true",
+        Some(ACME),
+        None,
+    )
+    .await;
     assert_eq!(removed.json()["removed"], 2);
     handle.shutdown().await.expect("shutdown");
 }
@@ -266,7 +351,13 @@ async fn workspace_search_edit_json_archives_and_batches_from_javascript() {
           diff: await ws.diffContent({ a: 'a\\nb\\n', b: 'a\\nc\\n' }),
         })";
     let value = ok(engine().run(RunRequest::new(code).grant("workspace", workspace)).await);
-    assert_eq!(value["grep"], json!([["/src/a.js", 1, "const userName = 1;"], ["/src/a.js", 2, "let x = userName;"]]));
+    assert_eq!(
+        value["grep"],
+        json!([
+            ["/src/a.js", 1, "const userName = 1;"],
+            ["/src/a.js", 2, "let x = userName;"]
+        ])
+    );
     assert_eq!(value["glob"], json!(["/package.json", "/src/a.js"]));
     assert_eq!(value["dry"], json!([3, true, true, true]));
     assert_eq!(value["replaced"], json!([3, ["/src/a.js", "/src/b.txt"]]));

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use isobox::capability::{CapabilityInterface, McpTools, TodoStore, WitPackage};
-use isobox_state::Tenancy;
 use isobox::{Capability, Engine, RunRequest};
+use isobox_state::Tenancy;
 
 #[derive(Args, Default)]
 pub struct GrantArgs {

@@ -41,7 +41,9 @@ fn store_error(error: StoreError) -> ApiError {
             };
             ApiError::new(status, e.code.as_str(), e.to_string())
         }
-        StoreError::Unavailable(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store-unavailable", error.to_string()),
+        StoreError::Unavailable(_) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store-unavailable", error.to_string())
+        }
         other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
     }
 }
@@ -72,7 +74,9 @@ pub(crate) async fn info(State(state): State<Arc<AppState>>, Path(id): Path<Stri
             .await
             .map(|(v, _)| v)
             .map_err(store_error)?;
-        Ok::<_, ApiError>(axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response())
+        Ok::<_, ApiError>(
+            axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response(),
+        )
     }
     .instrument(span)
     .await
@@ -131,8 +135,15 @@ async fn handle(
             let bytes = ws.read_file(&path).await.map_err(store_error)?;
             let mut response = (StatusCode::OK, bytes).into_response();
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-            if let Some(hash) = stat.hash.as_deref().and_then(|h| HeaderValue::from_str(&format!("\"{h}\"")).ok()) {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            if let Some(hash) = stat
+                .hash
+                .as_deref()
+                .and_then(|h| HeaderValue::from_str(&format!("\"{h}\"")).ok())
+            {
                 headers.insert(header::ETAG, hash);
             }
             Ok(response)

@@ -1,8 +1,8 @@
 //! `env.kv`: the persistent key-value store (`wit/capabilities/kv.wit`)
 //! over [`isobox_store::kv::Kv`], one namespace per tenant.
 
-use isobox::capability::{CallContext, CallFuture, CapabilityError, NativeCapability, Val};
 use isobox::Capability;
+use isobox::capability::{CallContext, CallFuture, CapabilityError, NativeCapability, Val};
 use isobox_store::StoreError;
 use isobox_store::kv::{Kv, KvError, PutOptions};
 
@@ -61,7 +61,7 @@ fn field<'a>(record: Option<&'a Val>, name: &str) -> Option<&'a Val> {
     }
 }
 
-fn some<'a>(value: Option<&'a Val>) -> Option<&'a Val> {
+fn some(value: Option<&Val>) -> Option<&Val> {
     match value {
         Some(Val::Option(Some(inner))) => Some(inner),
         _ => None,
@@ -189,7 +189,10 @@ impl NativeCapability for KvCapability {
                                 ),
                             ),
                             ("complete".into(), Val::Bool(page.cursor.is_none())),
-                            ("cursor".into(), Val::Option(page.cursor.map(|c| Box::new(Val::String(c))))),
+                            (
+                                "cursor".into(),
+                                Val::Option(page.cursor.map(|c| Box::new(Val::String(c)))),
+                            ),
                         ])),
                         Err(e) => refused(e),
                     }

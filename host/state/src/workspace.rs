@@ -80,10 +80,13 @@ struct Handler {
 /// ```
 pub fn workspace_capability(store: Store, limits: WorkspaceLimits, tenancy: Tenancy) -> Capability {
     let handler = Arc::new(Handler { store, limits, tenancy });
-    Capability::json_tools(workspace_tools(), move |context: CallContext, tool: String, args: Map<String, Value>| {
-        let handler = handler.clone();
-        async move { handler.call(&context, &tool, args).await }
-    })
+    Capability::json_tools(
+        workspace_tools(),
+        move |context: CallContext, tool: String, args: Map<String, Value>| {
+            let handler = handler.clone();
+            async move { handler.call(&context, &tool, args).await }
+        },
+    )
 }
 
 /// A refused operation: the code handles it by its message's code; any
@@ -221,15 +224,26 @@ const WRITERS: &[&str] = &[
 fn take_string(tool: &str, args: &mut Map<String, Value>, name: &str) -> Result<String, CapabilityError> {
     match args.remove(name) {
         Some(Value::String(text)) => Ok(text),
-        Some(_) => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name} must be a string"))),
-        None => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name} is required"))),
+        Some(_) => Err(CapabilityError::tool(format!(
+            "EINVAL: workspace.{tool}: {name} must be a string"
+        ))),
+        None => Err(CapabilityError::tool(format!(
+            "EINVAL: workspace.{tool}: {name} is required"
+        ))),
     }
 }
 
 /// Takes an optional value out of a tool's arguments, read as `T`.
-fn take<T: for<'de> Deserialize<'de>>(tool: &str, args: &mut Map<String, Value>, name: &str) -> Result<Option<T>, CapabilityError> {
+fn take<T: for<'de> Deserialize<'de>>(
+    tool: &str,
+    args: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<T>, CapabilityError> {
     args.remove(name)
-        .map(|value| serde_json::from_value(value).map_err(|e| CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name}: {e}"))))
+        .map(|value| {
+            serde_json::from_value(value)
+                .map_err(|e| CapabilityError::tool(format!("EINVAL: workspace.{tool}: {name}: {e}")))
+        })
         .transpose()
 }
 
@@ -249,7 +263,9 @@ async fn archive_bytes(tool: &str, ws: &Workspace, args: &mut Map<String, Value>
     match (path, data) {
         (Some(path), None) => ws.read_file(&path).await.map_err(failed),
         (None, Some(data)) => decode(data, Encoding::Base64),
-        _ => Err(CapabilityError::tool(format!("EINVAL: workspace.{tool}: give path or data (base64), one of them"))),
+        _ => Err(CapabilityError::tool(format!(
+            "EINVAL: workspace.{tool}: give path or data (base64), one of them"
+        ))),
     }
 }
 
@@ -258,7 +274,11 @@ impl Handler {
         let ns = match context.tenant() {
             Some(tenant) if !tenant.is_empty() => tenant.to_owned(),
             _ if self.tenancy == Tenancy::Shared => String::new(),
-            _ => return Err(CapabilityError::new("workspace: this grant names no tenant (props.tenant)")),
+            _ => {
+                return Err(CapabilityError::new(
+                    "workspace: this grant names no tenant (props.tenant)",
+                ));
+            }
         };
         let id = context
             .props
@@ -270,12 +290,21 @@ impl Handler {
         Ok((workspace, read_only))
     }
 
-    async fn call(&self, context: &CallContext, tool: &str, args: Map<String, Value>) -> Result<Value, CapabilityError> {
+    async fn call(
+        &self,
+        context: &CallContext,
+        tool: &str,
+        args: Map<String, Value>,
+    ) -> Result<Value, CapabilityError> {
         let (ws, read_only) = self.open(context)?;
         if read_only && WRITERS.contains(&tool) {
             return Err(CapabilityError::tool(
-                FsError::new(FsCode::EACCES, "", format!("workspace.{tool}: this workspace is granted read-only"))
-                    .to_string(),
+                FsError::new(
+                    FsCode::EACCES,
+                    "",
+                    format!("workspace.{tool}: this workspace is granted read-only"),
+                )
+                .to_string(),
             ));
         }
         match tool {
@@ -338,7 +367,9 @@ impl Handler {
                 let a: PathArgs = arguments(tool, args)?;
                 match ws.stat(&a.path).await.map_err(failed)? {
                     Some(stat) => Ok(stat_json(&stat)),
-                    None => Err(failed(FsError::new(FsCode::ENOENT, a.path, "no such file or directory").into())),
+                    None => Err(failed(
+                        FsError::new(FsCode::ENOENT, a.path, "no such file or directory").into(),
+                    )),
                 }
             }
             "mkdir" => {
@@ -348,7 +379,10 @@ impl Handler {
             }
             "readdir" => {
                 let a: ReaddirArgs = arguments(tool, args)?;
-                let page = ws.readdir(&a.path, a.cursor.as_deref(), a.limit).await.map_err(failed)?;
+                let page = ws
+                    .readdir(&a.path, a.cursor.as_deref(), a.limit)
+                    .await
+                    .map_err(failed)?;
                 Ok(serde_json::to_value(&page).unwrap_or(Value::Null))
             }
             "rm" => {
@@ -396,7 +430,12 @@ impl Handler {
     }
 
     /// The search, edit, JSON, archive and batch tools.
-    async fn call_more(&self, ws: &Workspace, tool: &str, mut args: Map<String, Value>) -> Result<Value, CapabilityError> {
+    async fn call_more(
+        &self,
+        ws: &Workspace,
+        tool: &str,
+        mut args: Map<String, Value>,
+    ) -> Result<Value, CapabilityError> {
         match tool {
             "glob" => {
                 let patterns: Vec<String> = take(tool, &mut args, "patterns")?.unwrap_or_default();
@@ -413,7 +452,11 @@ impl Handler {
             "replaceInFiles" => {
                 let pattern = take_string(tool, &mut args, "pattern")?;
                 let replacement = take_string(tool, &mut args, "replacement")?;
-                to_json(&ws.replace_in_files(&pattern, &replacement, options(args)?).await.map_err(failed)?)
+                to_json(
+                    &ws.replace_in_files(&pattern, &replacement, options(args)?)
+                        .await
+                        .map_err(failed)?,
+                )
             }
             "edit" => {
                 let path = take_string(tool, &mut args, "path")?;
@@ -428,7 +471,9 @@ impl Handler {
             "diffContent" => {
                 let a = take_string(tool, &mut args, "a")?;
                 let b = take_string(tool, &mut args, "b")?;
-                Ok(Value::String(ws.diff_content(&a, &b, options(args)?).await.map_err(failed)?))
+                Ok(Value::String(
+                    ws.diff_content(&a, &b, options(args)?).await.map_err(failed)?,
+                ))
             }
             "readJson" => {
                 let a: PathArgs = arguments(tool, args)?;
@@ -437,7 +482,9 @@ impl Handler {
             "writeJson" => {
                 let path = take_string(tool, &mut args, "path")?;
                 let value = args.remove("value").unwrap_or(Value::Null);
-                Ok(stat_json(&ws.write_json(&path, value, options(args)?).await.map_err(failed)?))
+                Ok(stat_json(
+                    &ws.write_json(&path, value, options(args)?).await.map_err(failed)?,
+                ))
             }
             "queryJson" => {
                 let path = take_string(tool, &mut args, "path")?;
