@@ -209,7 +209,7 @@ async fn bad_plugins_are_refused_at_start_with_what_is_wrong() {
         ("[plugins.text]\ncomponent = \"text.wasm\"\n".to_owned(), "wit"),
         (
             format!("[plugins.text]\ncomponent = \"text.wasm\"\nwit = {wit:?}\n{tenant}capabilities = [\"txt\"]\n"),
-            "no capability named \"txt\" (there are kv, todo, text",
+            "no capability named \"txt\" (there are kv, todo, workspace, text",
         ),
     ];
     for (text, expected) in cases {
