@@ -13,7 +13,7 @@ ISOBOX_DIST := target/dist/isobox
 # the crate that builds the test plugins.
 HOST_CRATES := -p isobox-egress -p isobox-store -p isobox -p isobox-state -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
-.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-serve bench-workers fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-state bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -96,8 +96,16 @@ demo: build
 ## then `isobox serve` under load (bench-serve) and workers (bench-workers)
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench run
+	@$(MAKE) --no-print-directory bench-state
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
+
+## bench-state: kv and workspace operations per second on SQLite and on a private
+## PostgreSQL (started and stopped here), a workspace holding lodash's ~1,000 files
+## (benches/store, pinned), and one capability call's cost from JS
+bench-state: setup
+	@bash benches/store/install.sh
+	@bash scripts/pg/with-cluster.sh $(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench state
 
 ## bench-serve: the dist build of `isobox serve` under wrk on loopback (installs wrk once): requests/s,
 ## p50/p99 latency and non-2xx at concurrency 1, 16, 256; server RSS across the runs
