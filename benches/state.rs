@@ -65,7 +65,11 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let relative = path.strip_prefix(root).expect("below the root").to_string_lossy().into_owned();
+                let relative = path
+                    .strip_prefix(root)
+                    .expect("below the root")
+                    .to_string_lossy()
+                    .into_owned();
                 out.push((format!("/{relative}"), std::fs::read(&path).expect("a file")));
             }
         }
@@ -93,7 +97,12 @@ async fn workspace_figures(name: &str, store: &Store, files: &[(String, Vec<u8>)
     let ws = store.workspace("bench", "lodash").expect("a workspace id");
     let loaded = load(&ws, files).await;
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    println!("{name:<9} load       {} files, {} KiB in one transaction: {:.0} ms", files.len(), bytes / 1024, loaded.as_secs_f64() * 1e3);
+    println!(
+        "{name:<9} load       {} files, {} KiB in one transaction: {:.0} ms",
+        files.len(),
+        bytes / 1024,
+        loaded.as_secs_f64() * 1e3
+    );
     let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     let n = 1000;
     let read = rate(n, |round| {
@@ -121,9 +130,12 @@ async fn workspace_figures(name: &str, store: &Store, files: &[(String, Vec<u8>)
         let ws = ws.clone();
         async move {
             for i in 0..writes {
-                ws.write_file(&format!("/bench-{}.txt", i % 50), format!("round {round} write {i}\n").as_bytes())
-                    .await
-                    .expect("write");
+                ws.write_file(
+                    &format!("/bench-{}.txt", i % 50),
+                    format!("round {round} write {i}\n").as_bytes(),
+                )
+                .await
+                .expect("write");
             }
         }
     })
@@ -134,7 +146,10 @@ async fn workspace_figures(name: &str, store: &Store, files: &[(String, Vec<u8>)
         let ws = ws.clone();
         let matches = matches.clone();
         async move {
-            let options = GrepOptions { max_matches: Some(10_000), ..GrepOptions::default() };
+            let options = GrepOptions {
+                max_matches: Some(10_000),
+                ..GrepOptions::default()
+            };
             let found = ws.grep(r"function \w+\(", options).await.expect("grep").matches.len();
             matches.store(found, Ordering::Relaxed);
         }
@@ -146,27 +161,49 @@ async fn workspace_figures(name: &str, store: &Store, files: &[(String, Vec<u8>)
         let ws = ws.clone();
         let globbed = globbed.clone();
         async move {
-            let found = ws.glob(vec!["**/*.js".into()], GlobOptions::default()).await.expect("glob").paths.len();
+            let found = ws
+                .glob(vec!["**/*.js".into()], GlobOptions::default())
+                .await
+                .expect("glob")
+                .paths
+                .len();
             globbed.store(found, Ordering::Relaxed);
         }
     })
     .await;
     let globbed = globbed.load(Ordering::Relaxed);
     // A batch of 100 edits over 100 files, each flipping a marker line.
-    let targets: Vec<String> = paths.iter().filter(|p| p.ends_with(".js")).take(100).map(|p| (*p).to_owned()).collect();
+    let targets: Vec<String> = paths
+        .iter()
+        .filter(|p| p.ends_with(".js"))
+        .take(100)
+        .map(|p| (*p).to_owned())
+        .collect();
     let marked: Vec<Op> = targets
         .iter()
-        .map(|path| Op::AppendFile { path: path.clone(), content: "// marker-a\n".into(), encoding: Default::default() })
+        .map(|path| Op::AppendFile {
+            path: path.clone(),
+            content: "// marker-a\n".into(),
+            encoding: Default::default(),
+        })
         .collect();
     ws.batch(marked, None).await.expect("markers");
     let batch = time(|round| {
         let ws = ws.clone();
-        let (from, to) = if round % 2 == 0 { ("marker-a", "marker-b") } else { ("marker-b", "marker-a") };
+        let (from, to) = if round % 2 == 0 {
+            ("marker-a", "marker-b")
+        } else {
+            ("marker-b", "marker-a")
+        };
         let ops: Vec<Op> = targets
             .iter()
             .map(|path| Op::Edit {
                 path: path.clone(),
-                edits: vec![TextEdit { old_text: format!("// {from}\n"), new_text: format!("// {to}\n"), replace_all: false }],
+                edits: vec![TextEdit {
+                    old_text: format!("// {from}\n"),
+                    new_text: format!("// {to}\n"),
+                    replace_all: false,
+                }],
             })
             .collect();
         async move {
@@ -192,7 +229,14 @@ async fn kv_figures(name: &str, store: &Store) {
         let ns = ns.clone();
         async move {
             for i in 0..n {
-                kv.put(&ns, &format!("k{}", i % 100), &format!("{round}-{i}"), PutOptions::default()).await.expect("put");
+                kv.put(
+                    &ns,
+                    &format!("k{}", i % 100),
+                    &format!("{round}-{i}"),
+                    PutOptions::default(),
+                )
+                .await
+                .expect("put");
             }
         }
     })
@@ -214,15 +258,34 @@ async fn kv_figures(name: &str, store: &Store) {
             for _ in 0..n {
                 let entry = kv.get(&ns, "counter").await.expect("get");
                 let (value, options) = match entry {
-                    Some(e) => (e.value.parse::<u64>().unwrap_or(0) + 1, PutOptions { if_version: Some(e.version), ..Default::default() }),
-                    None => (1, PutOptions { if_absent: true, ..Default::default() }),
+                    Some(e) => (
+                        e.value.parse::<u64>().unwrap_or(0) + 1,
+                        PutOptions {
+                            if_version: Some(e.version),
+                            ..Default::default()
+                        },
+                    ),
+                    None => (
+                        1,
+                        PutOptions {
+                            if_absent: true,
+                            ..Default::default()
+                        },
+                    ),
                 };
-                assert!(kv.put(&ns, "counter", &value.to_string(), options).await.expect("cas").ok);
+                assert!(
+                    kv.put(&ns, "counter", &value.to_string(), options)
+                        .await
+                        .expect("cas")
+                        .ok
+                );
             }
         }
     })
     .await;
-    println!("{name:<9} kv get     {get:>8.0} ops/s   put {put:>8.0} ops/s   compare-and-swap (get + put) {cas:>8.0} ops/s");
+    println!(
+        "{name:<9} kv get     {get:>8.0} ops/s   put {put:>8.0} ops/s   compare-and-swap (get + put) {cas:>8.0} ops/s"
+    );
 }
 
 /// What one capability call costs from JavaScript: a run making 1,000 calls
@@ -239,7 +302,9 @@ async fn call_figures(engine: &Engine) {
     .expect("the no-op WIT");
     let calls = 1000;
     let run = |code: String| {
-        let request = RunRequest::new(code).grant("kv", kv.clone()).grant("noop", noop.clone());
+        let request = RunRequest::new(code)
+            .grant("kv", kv.clone())
+            .grant("noop", noop.clone());
         async move {
             let outcome = engine.run(request).await;
             assert!(outcome.result.is_ok(), "{:?}", outcome.result);
@@ -261,7 +326,11 @@ fn pg_url() -> String {
         return format!("{url}?sslmode=disable");
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg/cluster.sh");
-    let output = std::process::Command::new("bash").arg(script).arg("start").output().expect("bash");
+    let output = std::process::Command::new("bash")
+        .arg(script)
+        .arg("start")
+        .output()
+        .expect("bash");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let url = text
@@ -273,15 +342,25 @@ fn pg_url() -> String {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
     runtime.block_on(async {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/store/node_modules/lodash");
-        assert!(root.is_dir(), "run benches/store/install.sh first (make bench-state does)");
+        assert!(
+            root.is_dir(),
+            "run benches/store/install.sh first (make bench-state does)"
+        );
         let files = tree(&root);
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let sqlite = Store::open(dir.path().join("bench.db").to_str().expect("utf-8")).await.expect("sqlite");
+        let sqlite = Store::open(dir.path().join("bench.db").to_str().expect("utf-8"))
+            .await
+            .expect("sqlite");
         let postgres = Store::open(&pg_url()).await.expect("postgres");
-        println!("workspace: lodash 4.17.21; each figure the median of {ROUNDS} rounds, sequential calls from one task");
+        println!(
+            "workspace: lodash 4.17.21; each figure the median of {ROUNDS} rounds, sequential calls from one task"
+        );
         for (name, store) in [("sqlite", &sqlite), ("postgres", &postgres)] {
             workspace_figures(name, store, &files).await;
         }

@@ -7,7 +7,9 @@
 //! (`lodash`) are refused with a hint to bundle. The entry module (the
 //! run's code, under its file name) resolves too, so it can import itself
 //! and be part of a cycle. `cloudflare:workers` is built in (its
-//! `WorkerEntrypoint` and `env`). JSON modules import as their parsed value, text
+//! `WorkerEntrypoint` and `env`), and so is `node:fs/promises` (also
+//! `fs/promises`, and `node:fs`'s `promises`) over the granted workspace
+//! (`node_fs.js`). JSON modules import as their parsed value, text
 //! modules as a string, both as the default export.
 //!
 //! Import attributes choose another reading of any module: `with { type:
@@ -77,8 +79,16 @@ pub fn install(runtime: &rquickjs::Runtime) {
     runtime.set_loader(MapResolver, MapLoader);
 }
 
-/// The one built-in module: what Workers code imports for its class form.
+/// What Workers code imports for its class form.
 const WORKERS_MODULE: &str = "cloudflare:workers";
+/// Node's promise file system over the granted workspace, by its names.
+const FS_PROMISES_MODULES: [&str; 2] = ["node:fs/promises", "fs/promises"];
+/// `node:fs` (and `fs`): only its `promises`.
+const FS_MODULES: [&str; 2] = ["node:fs", "fs"];
+const FS_PROMISES_SOURCE: &str = include_str!("node_fs.js");
+const FS_SOURCE: &str = "import * as promises from 'node:fs/promises';\n\
+    export { promises };\n\
+    export default { promises };\n";
 /// `WorkerEntrypoint` keeps `ctx` and `env` (isobox dispatch constructs a
 /// default-exported class as `new Class(ctx, env)`); `env` is the run's.
 const WORKERS_SOURCE: &str = "export class WorkerEntrypoint {\n\
@@ -113,8 +123,16 @@ impl Resolver for MapResolver {
         // A module imported from an attribute reading resolves from the
         // module's own directory.
         let base = Reading::split(base).1;
-        if name == WORKERS_MODULE && reading.is_none() {
-            return Ok(name.to_owned());
+        if reading.is_none()
+            && (name == WORKERS_MODULE || FS_PROMISES_MODULES.contains(&name) || FS_MODULES.contains(&name))
+        {
+            // One module per API, whichever name imported it.
+            return Ok(match name {
+                "fs/promises" => "node:fs/promises",
+                "fs" => "node:fs",
+                other => other,
+            }
+            .to_owned());
         }
         if !(name.starts_with("./") || name.starts_with("../") || name.starts_with('/')) {
             return Err(Error::new_resolving_message(
@@ -188,8 +206,11 @@ impl Loader for MapLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> Result<Module<'js, Declared>> {
-        if name == WORKERS_MODULE {
-            return Module::declare(ctx.clone(), name, WORKERS_SOURCE);
+        match name {
+            WORKERS_MODULE => return Module::declare(ctx.clone(), name, WORKERS_SOURCE),
+            "node:fs/promises" => return Module::declare(ctx.clone(), name, FS_PROMISES_SOURCE),
+            "node:fs" => return Module::declare(ctx.clone(), name, FS_SOURCE),
+            _ => {}
         }
         let (reading, module_name) = Reading::split(name);
         let source = MODULES.with(|map| {

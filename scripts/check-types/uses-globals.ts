@@ -1,4 +1,5 @@
 // Code an agent might write against `isobox types`: it must type-check.
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 const r: Response = await fetch('https://x.example/', { method: 'POST', body: 'x', signal: AbortSignal.timeout(100) });
 const j = await r.json();
 const u = new URL('/a?b=1', 'https://x.example/');
@@ -22,4 +23,9 @@ const { port1, port2 } = new MessageChannel();
 port2.onmessage = (event) => console.log(event.data);
 port1.postMessage({ n: 1 });
 console.log(input, env, j, d, c, btoa('x'), performance.now(), crypto.randomUUID(), sig, shout, zipped, parsed);
+await writeFile('/notes.md', '# notes');
+const notes: string = await readFile('/notes.md', 'utf8');
+const raw: Uint8Array = await readFile('/notes.md');
+const dirs: string[] = (await readdir('/', { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+console.log(notes, raw, dirs);
 export {};

@@ -177,7 +177,10 @@ async fn search_and_describe_show_typescript() {
 
     let found = text(&call(&client, "search", json!({ "query": "put" })).await);
     assert!(found.starts_with("// env.kv.put\n"), "{found}");
-    assert!(found.contains("put(key: string, value: string, options?: kv.PutOptions | null): Promise<kv.Written>"), "{found}");
+    assert!(
+        found.contains("put(key: string, value: string, options?: kv.PutOptions | null): Promise<kv.Written>"),
+        "{found}"
+    );
 
     let fetch = text(&call(&client, "search", json!({ "query": "fetch" })).await);
     assert!(fetch.contains("declare function fetch("), "{fetch}");

@@ -373,3 +373,82 @@ async fn workspace_search_edit_json_archives_and_batches_from_javascript() {
     assert_eq!(value["stillThere"], true);
     assert!(value["diff"].as_str().unwrap().contains("-b\n+c"), "{value}");
 }
+
+/// `node:fs/promises` over the granted workspace, with Node's error shape.
+#[tokio::test]
+async fn node_fs_promises_reads_and_writes_the_workspace() {
+    let store = Store::open("memory").await.unwrap();
+    let workspace = workspace_capability(store.clone(), Default::default(), Tenancy::Shared);
+    let code = "import fs from 'node:fs/promises';
+        import { readFile, writeFile } from 'fs/promises';
+        import { promises } from 'node:fs';
+        await fs.mkdir('/data/deep', { recursive: true });
+        await writeFile('data/a.txt', 'hello');
+        await fs.appendFile('/data/a.txt', ' world');
+        await promises.writeFile('/data/bytes.bin', new Uint8Array([0, 1, 254, 255]));
+        const bytes = await fs.readFile('/data/bytes.bin');
+        const stat = await fs.stat('/data/a.txt');
+        const dirents = await fs.readdir('/data', { withFileTypes: true });
+        let missing; try { await fs.readFile('/nope.txt', 'utf8'); } catch (e) { missing = [e.code, e.errno, e.syscall, e.path]; }
+        let notEmpty; try { await fs.rmdir('/data'); } catch (e) { notEmpty = e.code; }
+        await fs.rename('/data/a.txt', '/data/deep/b.txt');
+        await fs.copyFile('/data/deep/b.txt', '/c.txt');
+        await fs.unlink('/c.txt');
+        export default {
+          text: await readFile('/data/deep/b.txt', 'utf8'),
+          bytes: [...bytes], isBytes: bytes instanceof Uint8Array,
+          stat: [stat.size, stat.isFile(), stat.isDirectory(), stat.mtime instanceof Date],
+          dirents: dirents.map((d) => [d.name, d.isDirectory()]),
+          names: await fs.readdir('/data'),
+          missing, notEmpty,
+          gone: await fs.access('/c.txt').then(() => 'there', (e) => e.code),
+        };";
+    let request = RunRequest::new(code)
+        .with_form(isobox::CodeForm::Module)
+        .grant("workspace", workspace);
+    let value = ok(engine().run(request).await);
+    assert_eq!(value["text"], "hello world");
+    assert_eq!(value["bytes"], json!([0, 1, 254, 255]));
+    assert_eq!(value["isBytes"], true);
+    assert_eq!(value["stat"], json!([11, true, false, true]));
+    assert_eq!(
+        value["dirents"],
+        json!([["a.txt", false], ["bytes.bin", false], ["deep", true]])
+    );
+    assert_eq!(value["names"], json!(["bytes.bin", "deep"]));
+    assert_eq!(value["missing"], json!(["ENOENT", -2, "open", "/nope.txt"]));
+    assert_eq!(value["notEmpty"], "ENOTEMPTY");
+    assert_eq!(value["gone"], "ENOENT");
+    // Without a workspace the module still imports; its calls reject.
+    let outcome = engine()
+        .run(RunRequest::new("import { readFile } from 'node:fs/promises'; export default await readFile('/a').catch((e) => e.code);").with_form(isobox::CodeForm::Module))
+        .await;
+    assert_eq!(ok(outcome), json!("ENOSYS"));
+}
+
+/// Relative imports of workspace files, TypeScript included, through the CLI.
+#[test]
+fn code_imports_modules_from_its_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("state.db");
+    let store = store.to_str().unwrap();
+    let setup = dir.path().join("setup.js");
+    std::fs::write(
+        &setup,
+        "await env.workspace.writeFile({ path: '/lib/util.ts', parents: true,
+           content: 'import { twice } from \"./math.js\";\\nexport const greet = (name: string): string => `hi ${name} ${twice(2)}`;\\n' });
+         await env.workspace.writeFile({ path: '/lib/math.js', content: 'export const twice = (n) => n * 2;\\n' });
+         'ready'",
+    )
+    .unwrap();
+    let out = stdout_of(isobox().args(["run", setup.to_str().unwrap(), "--store", store, "--grant", "workspace"]));
+    assert!(out.contains("ready"), "{out}");
+    let main = dir.path().join("main.ts");
+    std::fs::write(
+        &main,
+        "import { greet } from './lib/util.ts';\nexport default greet('agent');\n",
+    )
+    .unwrap();
+    let out = stdout_of(isobox().args(["run", main.to_str().unwrap(), "--store", store, "--grant", "workspace"]));
+    assert_eq!(out.trim(), "\"hi agent 4\"");
+}

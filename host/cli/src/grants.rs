@@ -157,10 +157,14 @@ impl GrantArgs {
             let capability = match (&spec.source, &store) {
                 (Source::Builtin("kv"), Some(store)) => isobox_state::kv_capability(store.kv(), Tenancy::Shared),
                 (Source::Builtin("workspace"), Some(store)) => {
-                    // The workspace id is checked here, before any run.
-                    store
+                    // The workspace id is checked here, before any run, and
+                    // the code's relative imports read from it.
+                    let workspace = store
                         .workspace("", &self.workspace)
                         .map_err(|e| format!("--workspace {}: {e}", self.workspace))?;
+                    isobox_state::add_workspace_imports(&workspace, &mut request)
+                        .await
+                        .map_err(|e| format!("--workspace {}: imports: {e}", self.workspace))?;
                     let value = props.entry(spec.name.clone()).or_insert_with(|| serde_json::json!({}));
                     if let Some(object) = value.as_object_mut() {
                         object

@@ -411,3 +411,33 @@ declare class FileReader extends EventTarget {
   onerror: ((event: ProgressEvent) => void) | null;
   onloadend: ((event: ProgressEvent) => void) | null;
 }
+/** Node's promise file system over the run's granted workspace (`--grant workspace`); the working directory is its root. Errors carry Node's `code` (`ENOENT`, ...), `errno`, `syscall` and `path`. Also importable as `fs/promises`, and as `promises` of `node:fs`. */
+declare module "node:fs/promises" {
+  interface Stats { size: number; mtimeMs: number; mtime: Date; atime: Date; ctime: Date; birthtime: Date; mode: number; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }
+  interface Dirent { name: string; parentPath: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }
+  type Path = string | URL;
+  type Data = string | ArrayBufferView | ArrayBuffer;
+  /** UTF-8 text with an encoding, else the bytes. */
+  export function readFile(path: Path, options: "utf8" | "utf-8" | { encoding: "utf8" | "utf-8" }): Promise<string>;
+  export function readFile(path: Path, options?: { encoding?: null } | null): Promise<Uint8Array>;
+  /** `flag: "wx"` fails with EEXIST when the file exists. */
+  export function writeFile(path: Path, data: Data, options?: "utf8" | { encoding?: "utf8" | null; flag?: "w" | "wx" }): Promise<void>;
+  export function appendFile(path: Path, data: Data, options?: "utf8" | { encoding?: "utf8" | null }): Promise<void>;
+  export function mkdir(path: Path, options?: { recursive?: boolean }): Promise<string | undefined>;
+  export function readdir(path: Path, options: { withFileTypes: true }): Promise<Dirent[]>;
+  export function readdir(path: Path, options?: { withFileTypes?: false }): Promise<string[]>;
+  export function stat(path: Path): Promise<Stats>;
+  export function lstat(path: Path): Promise<Stats>;
+  export function access(path: Path, mode?: number): Promise<void>;
+  export function rm(path: Path, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  export function rmdir(path: Path, options?: { recursive?: boolean }): Promise<void>;
+  export function unlink(path: Path): Promise<void>;
+  export function rename(from: Path, to: Path): Promise<void>;
+  export function copyFile(from: Path, to: Path): Promise<void>;
+  export function cp(from: Path, to: Path, options?: { recursive?: boolean }): Promise<void>;
+  export function realpath(path: Path): Promise<string>;
+  export const constants: { F_OK: number; R_OK: number; W_OK: number; X_OK: number };
+}
+declare module "fs/promises" {
+  export * from "node:fs/promises";
+}
