@@ -259,6 +259,14 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     )
     .await;
     assert_eq!(reply.json()["value"], "step 1\n", "{}", reply.text());
+    // A run imports a module from its workspace.
+    let put = call(addr, "PUT", "/v1/workspaces/proj/files/lib/answer.ts?parents=true", Some(ACME), Some(b"export const answer: number = 42;\n".to_vec())).await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    let code = "import { answer } from './lib/answer.ts'; export default answer;";
+    let reply = run(addr, Some(ACME), json!({ "code": code, "capabilities": ["workspace"], "workspace": "proj", "filename": "main.ts" })).await;
+    assert_eq!(reply.json()["value"], 42, "{}", reply.text());
+    let removed = call(addr, "DELETE", "/v1/workspaces/proj/files/lib?recursive=true", Some(ACME), None).await;
+    assert_eq!(removed.json()["removed"], 2);
     let get = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(ACME), None).await;
     assert_eq!((get.status, get.text().as_str()), (200, "step 1\nstep 2\n"));
     assert!(get.header("etag").is_some());
@@ -267,7 +275,7 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
         .json();
     assert_eq!(listing["entries"][0]["path"], "/docs/plan.md");
     let info = call(addr, "GET", "/v1/workspaces/proj", Some(ACME), None).await.json();
-    assert_eq!((info["version"].as_u64(), info["files"].as_u64()), (Some(2), Some(2)));
+    assert_eq!((info["version"].as_u64(), info["files"].as_u64()), (Some(4), Some(2)));
     // Errors carry the code; another tenant may not use workspaces.
     let missing = call(addr, "GET", "/v1/workspaces/proj/files/nope", Some(ACME), None).await;
     assert_eq!(

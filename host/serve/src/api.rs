@@ -286,13 +286,23 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
         Ok(body) => body,
         Err(error) => return error.into_response(id),
     };
-    let run_request = match build_request(&state, tenant, body) {
+    let workspace = body
+        .capabilities
+        .iter()
+        .any(|c| c == "workspace")
+        .then(|| body.workspace.clone().unwrap_or_else(|| "default".to_owned()));
+    let mut run_request = match build_request(&state, tenant, body) {
         Ok(request) => request,
         Err(error) => {
             tracing::info!(status = error.status.as_u16(), reason = %error.message, "request refused");
             return error.into_response(id);
         }
     };
+    if let Some(workspace) = workspace
+        && let Err(error) = workspace_imports(&state, &tenant.id, &workspace, &mut run_request).await
+    {
+        return error.into_response(id);
+    }
     let permit = match admit(&state).await {
         Ok(permit) => permit,
         Err(error) => return error.into_response(id),
@@ -478,6 +488,14 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
         request = request.with_egress(egress.clone());
     }
     Ok(request)
+}
+
+/// Reads the run's relative imports from its workspace into the module map.
+async fn workspace_imports(state: &AppState, tenant: &str, id: &str, request: &mut RunRequest) -> Result<(), ApiError> {
+    let refused = |e: isobox_store::StoreError| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("workspace {id}: {e}"));
+    let workspace = state.store.workspace(tenant, id).map_err(refused)?;
+    isobox_state::add_workspace_imports(&workspace, request).await.map_err(refused)?;
+    Ok(())
 }
 
 /// `GET /healthz`.
