@@ -43,6 +43,11 @@ echo
 echo "What an agent is shown: TypeScript generated from the WIT of the grants (excerpt):"
 "$isobox" types --grant kv --plugin "$plugin" | sed -n '/declare namespace env/,$p'
 echo
+echo "Durable state: a workspace (files, grep, edits, JSON, node:fs/promises) and kv with compare-and-swap, in a SQLite file; a second run finds the first's:"
+rm -f target/demo-state.db target/demo-state.db-wal target/demo-state.db-shm
+show "$isobox" run examples/workspace.js --grant workspace --grant kv --workspace demo --store target/demo-state.db
+show "$isobox" run examples/workspace.js --grant workspace --grant kv --workspace demo --store target/demo-state.db
+echo
 echo "Workers runtime APIs: streams, gzip, WebCrypto, Blob and FormData, MessageChannel (a snippet with a top-level return):"
 show "$isobox" run examples/web-runtime.js
 echo
