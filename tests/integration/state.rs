@@ -260,12 +260,31 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     .await;
     assert_eq!(reply.json()["value"], "step 1\n", "{}", reply.text());
     // A run imports a module from its workspace.
-    let put = call(addr, "PUT", "/v1/workspaces/proj/files/lib/answer.ts?parents=true", Some(ACME), Some(b"export const answer: number = 42;\n".to_vec())).await;
+    let put = call(
+        addr,
+        "PUT",
+        "/v1/workspaces/proj/files/lib/answer.ts?parents=true",
+        Some(ACME),
+        Some(b"export const answer: number = 42;\n".to_vec()),
+    )
+    .await;
     assert_eq!(put.status, 200, "{}", put.text());
     let code = "import { answer } from './lib/answer.ts'; export default answer;";
-    let reply = run(addr, Some(ACME), json!({ "code": code, "capabilities": ["workspace"], "workspace": "proj", "filename": "main.ts" })).await;
+    let reply = run(
+        addr,
+        Some(ACME),
+        json!({ "code": code, "capabilities": ["workspace"], "workspace": "proj", "filename": "main.ts" }),
+    )
+    .await;
     assert_eq!(reply.json()["value"], 42, "{}", reply.text());
-    let removed = call(addr, "DELETE", "/v1/workspaces/proj/files/lib?recursive=true", Some(ACME), None).await;
+    let removed = call(
+        addr,
+        "DELETE",
+        "/v1/workspaces/proj/files/lib?recursive=true",
+        Some(ACME),
+        None,
+    )
+    .await;
     assert_eq!(removed.json()["removed"], 2);
     let get = call(addr, "GET", "/v1/workspaces/proj/files/docs/plan.md", Some(ACME), None).await;
     assert_eq!((get.status, get.text().as_str()), (200, "step 1\nstep 2\n"));
@@ -306,6 +325,43 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     )
     .await;
     assert_eq!(reply.json()["value"], "1");
+    // Export the workspace as a .tar.gz and import it into another.
+    let export = call(addr, "GET", "/v1/workspaces/proj/export", Some(ACME), None).await;
+    assert_eq!(
+        (export.status, export.header("content-type")),
+        (200, Some("application/gzip"))
+    );
+    let import = call(
+        addr,
+        "POST",
+        "/v1/workspaces/copy/import?dest=/restored",
+        Some(ACME),
+        Some(export.body.to_vec()),
+    )
+    .await;
+    assert_eq!(import.status, 200, "{}", import.text());
+    assert_eq!(import.json()["files"], 1);
+    let copied = call(
+        addr,
+        "GET",
+        "/v1/workspaces/copy/files/restored/docs/plan.md",
+        Some(ACME),
+        None,
+    )
+    .await;
+    assert_eq!(copied.text(), "step 1\nstep 2\n");
+    // An archive with an entry that escapes is refused whole.
+    let mut evil = tar_with_entry("fine.txt");
+    evil.extend(tar_with_entry("../escape.txt"));
+    let refused = call(addr, "POST", "/v1/workspaces/copy/import", Some(ACME), Some(evil)).await;
+    assert_eq!(
+        (refused.status, refused.json()["error"]["code"].as_str()),
+        (400, Some("EINVAL")),
+        "{}",
+        refused.text()
+    );
+    let fine = call(addr, "GET", "/v1/workspaces/copy/files/fine.txt", Some(ACME), None).await;
+    assert_eq!(fine.status, 404);
     let removed = call(
         addr,
         "DELETE",
@@ -316,6 +372,29 @@ async fn serve_keeps_state_in_its_store_and_serves_workspaces_over_rest() {
     .await;
     assert_eq!(removed.json()["removed"], 2);
     handle.shutdown().await.expect("shutdown");
+}
+
+/// A ustar header and one 512-byte block of content, for an entry named
+/// `name` (the name is written as given, `..` and all).
+fn tar_with_entry(name: &str) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    header[100..108].copy_from_slice(b"0000644\0");
+    header[108..116].copy_from_slice(b"0000000\0");
+    header[116..124].copy_from_slice(b"0000000\0");
+    header[124..136].copy_from_slice(b"00000000005\0");
+    header[136..148].copy_from_slice(b"00000000000\0");
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut out = header.to_vec();
+    let mut block = [0u8; 512];
+    block[..5].copy_from_slice(b"evil\n");
+    out.extend_from_slice(&block);
+    out
 }
 
 /// Search, edits, JSON, archives and batches, as an agent calls them.

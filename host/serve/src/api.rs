@@ -492,9 +492,13 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
 
 /// Reads the run's relative imports from its workspace into the module map.
 async fn workspace_imports(state: &AppState, tenant: &str, id: &str, request: &mut RunRequest) -> Result<(), ApiError> {
-    let refused = |e: isobox_store::StoreError| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("workspace {id}: {e}"));
+    let refused = |e: isobox_store::StoreError| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("workspace {id}: {e}"))
+    };
     let workspace = state.store.workspace(tenant, id).map_err(refused)?;
-    isobox_state::add_workspace_imports(&workspace, request).await.map_err(refused)?;
+    isobox_state::add_workspace_imports(&workspace, request)
+        .await
+        .map_err(refused)?;
     Ok(())
 }
 

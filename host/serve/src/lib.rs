@@ -118,6 +118,8 @@ impl Server {
             .route("/v1/workers/{name}/", any(workers::stored))
             .route("/v1/workers/{name}/{*path}", any(workers::stored))
             .route("/v1/workspaces/{id}", get(workspaces::info))
+            .route("/v1/workspaces/{id}/export", get(workspaces::export))
+            .route("/v1/workspaces/{id}/import", post(workspaces::import))
             .route("/v1/workspaces/{id}/files", any(workspaces::files))
             .route("/v1/workspaces/{id}/files/", any(workspaces::files))
             .route("/v1/workspaces/{id}/files/{*path}", any(workspaces::files))

@@ -6,7 +6,13 @@
 //! GET    /v1/workspaces/{id}/files/{path}      a file's bytes, or a directory's page (?cursor=&limit=)
 //! PUT    /v1/workspaces/{id}/files/{path}      writes the body (?parents=true makes directories)
 //! DELETE /v1/workspaces/{id}/files/{path}      removes (?recursive=true for a directory with entries)
+//! GET    /v1/workspaces/{id}/export            everything as a .tar.gz
+//! POST   /v1/workspaces/{id}/import            extracts a tar or .tar.gz body (?dest=/dir, ?overwrite=true)
 //! ```
+//!
+//! An import is all or nothing: an absolute, escaping, linked or special
+//! entry refuses the whole archive, and sizes and entries are capped (the
+//! body itself by `server.max_body_bytes`).
 //!
 //! The tenant must be allowed the `workspace` capability. A refused
 //! operation answers with its POSIX-style code in `error.code`
@@ -77,6 +83,65 @@ pub(crate) async fn info(State(state): State<Arc<AppState>>, Path(id): Path<Stri
         Ok::<_, ApiError>(
             axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response(),
         )
+    }
+    .instrument(span)
+    .await
+    .unwrap_or_else(|e| e.into_response(&request_id));
+    finish(&state, &request_id, response)
+}
+
+/// `GET /v1/workspaces/{id}/export`: the whole workspace as a .tar.gz.
+pub(crate) async fn export(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
+    let request_id = request_id();
+    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
+    let opened = open(&state, &request, &id);
+    drop(request);
+    let response = async {
+        let ws = opened?;
+        let options = isobox_store::workspace::ArchiveCreateOptions { gzip: true };
+        let bytes = ws
+            .archive_create(vec!["/".into()], options)
+            .await
+            .map_err(store_error)?;
+        let mut response = (StatusCode::OK, bytes).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.tar.gz\"")) {
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+        }
+        Ok::<_, ApiError>(response)
+    }
+    .instrument(span)
+    .await
+    .unwrap_or_else(|e| e.into_response(&request_id));
+    finish(&state, &request_id, response)
+}
+
+/// `POST /v1/workspaces/{id}/import`: extracts the body (tar or .tar.gz).
+pub(crate) async fn import(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let request_id = request_id();
+    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
+    let opened = open(&state, &request, &id);
+    let body = request.into_body();
+    let response = async {
+        let ws = opened?;
+        let bytes = read_body(&state, body).await?;
+        let dest = query.get("dest").cloned().unwrap_or_else(|| "/".to_owned());
+        let options = isobox_store::workspace::ExtractOptions {
+            overwrite: flag(&query, "overwrite"),
+            ..Default::default()
+        };
+        let done = ws
+            .archive_extract(bytes.to_vec(), &dest, options)
+            .await
+            .map_err(store_error)?;
+        Ok::<_, ApiError>(axum::Json(done).into_response())
     }
     .instrument(span)
     .await
