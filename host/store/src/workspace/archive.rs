@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use tar::{Builder, EntryType, Header};
 
 use super::search::invalid;
-use super::{Fs, FsCode, FsError, Workspace, WorkspaceLimits, path};
+use super::{FileSystem, FsCode, FsError, Workspace, WorkspaceLimits, path};
 use crate::StoreError;
 use crate::error::bounded;
 use read::{kind_name, open, prescan, read_error, target};
@@ -162,7 +162,7 @@ pub fn archive_list(
 /// largest allowed; `EDQUOT` past `maxEntries` or the workspace's quota;
 /// `EEXIST` for an existing file without `overwrite`; `EISDIR`.
 pub fn archive_extract(
-    fs: &mut Fs<'_>,
+    fs: &mut dyn FileSystem,
     bytes: &[u8],
     dest: &str,
     options: &ExtractOptions,
@@ -304,7 +304,7 @@ impl Write for Sink {
 /// [`WorkspaceLimits::max_scan`]; `EFBIG` when the archive would be larger
 /// than the largest file.
 pub fn archive_create(
-    fs: &mut Fs<'_>,
+    fs: &mut dyn FileSystem,
     paths: &[String],
     options: &ArchiveCreateOptions,
 ) -> Result<Vec<u8>, StoreError> {

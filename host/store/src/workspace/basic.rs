@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Fs, FsCode, FsError, Stat, Workspace, path};
+use super::{FileSystem, FsCode, FsError, Stat, Workspace, path};
 use crate::StoreError;
 use crate::error::bounded;
 
@@ -36,8 +36,8 @@ pub fn parse_options<T: DeserializeOwned>(value: serde_json::Value) -> Result<T,
 /// directory must exist).
 ///
 /// # Errors
-/// `EFBIG` when the file would pass the largest size; as [`Fs::write`].
-pub fn append(fs: &mut Fs<'_>, path: &str, content: &[u8]) -> Result<Stat, StoreError> {
+/// `EFBIG` when the file would pass the largest size; as [`FileSystem::write`].
+pub fn append(fs: &mut dyn FileSystem, path: &str, content: &[u8]) -> Result<Stat, StoreError> {
     let Some(stat) = fs.stat(path)? else {
         return fs.write(path, content, false, false);
     };
@@ -57,7 +57,7 @@ pub fn append(fs: &mut Fs<'_>, path: &str, content: &[u8]) -> Result<Stat, Store
 ///
 /// # Errors
 /// `ENOENT`, `EISDIR`.
-pub fn hash(fs: &mut Fs<'_>, path: &str) -> Result<String, StoreError> {
+pub fn hash(fs: &mut dyn FileSystem, path: &str) -> Result<String, StoreError> {
     let stat = fs.stat_existing(path)?;
     if stat.is_dir() {
         return Err(FsError::new(FsCode::EISDIR, path, "a directory has no hash").into());

@@ -10,7 +10,7 @@ use super::json::{UpdateJsonOptions, WriteJsonOptions, update_json, write_json};
 use super::patch::PatchOp;
 use super::replace::{ReplaceOptions, replace_in_files};
 use super::search::invalid;
-use super::{Fs, FsCode, FsError, Workspace, basic, path};
+use super::{FileSystem, FsCode, FsError, Workspace, basic, path};
 use crate::StoreError;
 
 /// The most operations one batch holds.
@@ -214,7 +214,7 @@ fn to_value<T: Serialize>(value: &T) -> Result<Value, StoreError> {
 ///
 /// # Errors
 /// The operation's own.
-pub fn run(fs: &mut Fs<'_>, op: &Op) -> Result<Value, StoreError> {
+pub fn run(fs: &mut dyn FileSystem, op: &Op) -> Result<Value, StoreError> {
     match op {
         Op::WriteFile {
             path,
@@ -293,7 +293,7 @@ pub fn run(fs: &mut Fs<'_>, op: &Op) -> Result<Value, StoreError> {
 ///
 /// # Errors
 /// `EINVAL` for more than 1,000 operations; the failing operation's.
-pub fn run_all(fs: &mut Fs<'_>, ops: &[Op]) -> Result<Vec<Value>, StoreError> {
+pub fn run_all(fs: &mut dyn FileSystem, ops: &[Op]) -> Result<Vec<Value>, StoreError> {
     if ops.len() > MAX_OPS {
         return Err(invalid(
             "",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use similar::{Algorithm, TextDiff};
 
 use super::search::invalid;
-use super::{Fs, FsCode, FsError, Workspace, path};
+use super::{FileSystem, FsCode, FsError, Workspace, path};
 use crate::StoreError;
 
 /// The most edits one call makes.
@@ -120,7 +120,12 @@ fn label(side: &str, path: &str) -> String {
 /// empty, not found, or found more than once without `replaceAll` (the
 /// message says which edit and how many times), or the file is not UTF-8;
 /// `ENOENT`, `EISDIR`; `EFBIG` when the result would be too large.
-pub fn edit(fs: &mut Fs<'_>, path: &str, edits: &[TextEdit], options: &EditOptions) -> Result<EditResult, StoreError> {
+pub fn edit(
+    fs: &mut dyn FileSystem,
+    path: &str,
+    edits: &[TextEdit],
+    options: &EditOptions,
+) -> Result<EditResult, StoreError> {
     if edits.is_empty() {
         return Err(invalid(path, "no edits given: pass at least one {oldText, newText}"));
     }
@@ -216,7 +221,7 @@ pub fn edit(fs: &mut Fs<'_>, path: &str, edits: &[TextEdit], options: &EditOptio
 ///
 /// # Errors
 /// `ENOENT`, `EISDIR`, `EINVAL` for a file that is not UTF-8.
-pub fn diff(fs: &mut Fs<'_>, path_a: &str, path_b: &str, options: &DiffOptions) -> Result<String, StoreError> {
+pub fn diff(fs: &mut dyn FileSystem, path_a: &str, path_b: &str, options: &DiffOptions) -> Result<String, StoreError> {
     let a = fs.read_text(path_a)?;
     let b = fs.read_text(path_b)?;
     let context = options.context.unwrap_or(DEFAULT_CONTEXT);

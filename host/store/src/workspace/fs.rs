@@ -44,6 +44,11 @@ impl Stat {
     pub fn is_dir(&self) -> bool {
         self.kind == Kind::Directory
     }
+
+    /// Whether it is a regular file.
+    pub fn is_file(&self) -> bool {
+        self.kind == Kind::File
+    }
 }
 
 const COLUMNS: &str = "path, kind, size, mtime, hash";

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::search::{FileFilter, Matcher, check_cursor, invalid, looks_binary, relative};
-use super::{Fs, Workspace, path};
+use super::{FileSystem, Workspace, path};
 use crate::StoreError;
 
 /// The default of [`GrepOptions::max_matches`].
@@ -126,7 +126,7 @@ pub(crate) fn clip(line: &str, at: usize, max: usize) -> String {
 /// `ENOENT` for the path.
 ///
 /// [`WorkspaceLimits::max_scan`]: super::WorkspaceLimits::max_scan
-pub fn grep(fs: &mut Fs<'_>, pattern: &str, options: &GrepOptions) -> Result<GrepResult, StoreError> {
+pub fn grep(fs: &mut dyn FileSystem, pattern: &str, options: &GrepOptions) -> Result<GrepResult, StoreError> {
     if options.before > MAX_CONTEXT || options.after > MAX_CONTEXT {
         return Err(invalid(
             "",

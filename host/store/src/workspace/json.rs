@@ -13,7 +13,7 @@ use serde_json_path::JsonPath;
 
 use super::patch::{self, PatchOp};
 use super::search::invalid;
-use super::{Fs, FsCode, FsError, Stat, Workspace, path};
+use super::{FileSystem, FsCode, FsError, Stat, Workspace, path};
 use crate::StoreError;
 use crate::error::bounded;
 
@@ -90,7 +90,7 @@ pub fn to_text(value: &Value, indent: usize) -> Result<Vec<u8>, StoreError> {
 ///
 /// # Errors
 /// `ENOENT`, `EISDIR`, `EINVAL` (not valid JSON, with line and column).
-pub fn read_json(fs: &mut Fs<'_>, path: &str) -> Result<Value, StoreError> {
+pub fn read_json(fs: &mut dyn FileSystem, path: &str) -> Result<Value, StoreError> {
     let bytes = fs.read(path)?;
     parse(&bytes, path)
 }
@@ -98,8 +98,13 @@ pub fn read_json(fs: &mut Fs<'_>, path: &str) -> Result<Value, StoreError> {
 /// Writes `value` as JSON to the file at `path`, with a trailing newline.
 ///
 /// # Errors
-/// `EINVAL` for an indent above 16; as [`Fs::write`].
-pub fn write_json(fs: &mut Fs<'_>, path: &str, value: &Value, options: &WriteJsonOptions) -> Result<Stat, StoreError> {
+/// `EINVAL` for an indent above 16; as [`FileSystem::write`].
+pub fn write_json(
+    fs: &mut dyn FileSystem,
+    path: &str,
+    value: &Value,
+    options: &WriteJsonOptions,
+) -> Result<Stat, StoreError> {
     let indent = options.indent.unwrap_or(2);
     if indent > MAX_INDENT {
         return Err(invalid(path, format!("indent may be at most {MAX_INDENT} spaces")));
@@ -228,7 +233,7 @@ pub fn query_value(doc: &Value, query: &str) -> Result<Value, StoreError> {
 ///
 /// # Errors
 /// As [`read_json`] and [`query_value`].
-pub fn query_json(fs: &mut Fs<'_>, path: &str, query: &str) -> Result<Value, StoreError> {
+pub fn query_json(fs: &mut dyn FileSystem, path: &str, query: &str) -> Result<Value, StoreError> {
     let doc = read_json(fs, path)?;
     query_value(&doc, query)
 }
@@ -239,9 +244,9 @@ pub fn query_json(fs: &mut Fs<'_>, path: &str, query: &str) -> Result<Value, Sto
 ///
 /// # Errors
 /// As [`read_json`] (`ENOENT` unless `create`), [`patch::apply`], and
-/// [`Fs::write`].
+/// [`FileSystem::write`].
 pub fn update_json(
-    fs: &mut Fs<'_>,
+    fs: &mut dyn FileSystem,
     path: &str,
     ops: &[PatchOp],
     options: &UpdateJsonOptions,

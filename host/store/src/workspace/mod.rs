@@ -6,6 +6,7 @@
 //! sequence of steps as one such change (the capability's `batch`).
 
 pub mod archive;
+mod backend;
 pub mod basic;
 pub mod batch;
 pub mod edit;
@@ -19,6 +20,7 @@ pub mod replace;
 pub mod search;
 
 pub use archive::{ArchiveCreateOptions, ArchiveEntry, ArchiveList, ArchiveListOptions, ExtractOptions, Extracted};
+pub use backend::FileSystem;
 pub use basic::{WriteOptions, parse_options};
 pub use batch::{BatchResult, Encoding, Op};
 pub use edit::{DiffContentOptions, DiffOptions, EditOptions, EditResult, TextEdit};
@@ -138,7 +140,7 @@ impl Workspace {
     pub async fn transaction<T, F>(&self, write: bool, if_version: Option<u64>, body: F) -> Result<(T, u64), StoreError>
     where
         T: Send + 'static,
-        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
         let (ns, id, limits) = (self.ns.clone(), self.id.clone(), self.limits);
         let blobs = self.store.blobs().cloned();
@@ -163,7 +165,7 @@ impl Workspace {
     async fn read<T, F>(&self, body: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
         self.transaction(false, None, body).await.map(|(value, _)| value)
     }
@@ -171,7 +173,7 @@ impl Workspace {
     async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnMut(&mut Fs<'_>) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
         self.transaction(true, None, body).await.map(|(value, _)| value)
     }
@@ -190,7 +192,7 @@ impl Workspace {
     /// # Errors
     /// A backend failure.
     pub async fn usage(&self) -> Result<(u64, u64), StoreError> {
-        self.read(|fs| Ok(fs.usage())).await
+        self.read(|fs| fs.count()).await
     }
 
     /// The content of the file at `path`.

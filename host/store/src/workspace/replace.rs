@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::edit::{DIFF_TIME, unified};
 use super::search::{FileFilter, Matcher, invalid, looks_binary, relative};
-use super::{Fs, FsCode, FsError, Workspace, path};
+use super::{FileSystem, FsCode, FsError, Workspace, path};
 use crate::StoreError;
 
 /// The default of [`ReplaceOptions::max_files`].
@@ -125,7 +125,7 @@ pub(crate) fn replace_text(
 ///
 /// [`WorkspaceLimits::max_scan`]: super::WorkspaceLimits::max_scan
 pub fn replace_in_files(
-    fs: &mut Fs<'_>,
+    fs: &mut dyn FileSystem,
     pattern: &str,
     replacement: &str,
     options: &ReplaceOptions,

@@ -12,7 +12,7 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::path::{self, within};
-use super::{Fs, FsCode, FsError, Stat, Workspace, WorkspaceLimits};
+use super::{FileSystem, FsCode, FsError, Stat, Workspace, WorkspaceLimits};
 use crate::StoreError;
 use crate::error::bounded;
 
@@ -171,7 +171,7 @@ pub(crate) fn check_cursor(base: &str, cursor: Option<&str>) -> Result<(), Store
 /// page is full and another entry matches, or when `budget` entries were
 /// looked at.
 fn scan(
-    fs: &mut Fs<'_>,
+    fs: &mut dyn FileSystem,
     dir: &str,
     cursor: Option<&str>,
     limit: usize,
@@ -227,7 +227,7 @@ fn page_limit(limit: Option<usize>, limits: &WorkspaceLimits) -> usize {
 /// # Errors
 /// `EINVAL` for no pattern, a bad pattern (named in the message) or a
 /// foreign cursor; `ENOENT`/`ENOTDIR` for the directory; path errors.
-pub fn glob(fs: &mut Fs<'_>, patterns: &[String], options: &GlobOptions) -> Result<GlobPage, StoreError> {
+pub fn glob(fs: &mut dyn FileSystem, patterns: &[String], options: &GlobOptions) -> Result<GlobPage, StoreError> {
     if patterns.is_empty() {
         return Err(invalid("", "glob needs at least one pattern, such as **/*.md"));
     }
@@ -260,7 +260,7 @@ fn ignored(set: &GlobSet, rel: &str) -> bool {
 /// # Errors
 /// `EINVAL` for a bad name glob, `minSize` above `maxSize`, `maxDepth` 0 or
 /// a foreign cursor; `ENOENT`/`ENOTDIR` for the directory.
-pub fn find(fs: &mut Fs<'_>, dir: &str, options: &FindOptions) -> Result<FindPage, StoreError> {
+pub fn find(fs: &mut dyn FileSystem, dir: &str, options: &FindOptions) -> Result<FindPage, StoreError> {
     let name = match &options.name {
         Some(name) => Some(glob_set([name.as_str()], "name")?),
         None => None,
