@@ -1,7 +1,9 @@
 //! isobox's durable state: a key-value store with compare-and-swap and
 //! agent workspaces (a file system with search, edits, JSON and archives),
 //! kept in SQLite (embedded, the default) or PostgreSQL (shared by
-//! replicas), with large file contents in a blob store.
+//! replicas), with large file contents in a blob store. A workspace can
+//! also be a real host directory, confined to it
+//! ([`workspace::Workspace::directory`]).
 //!
 //! This crate is the storage layer alone: no WebAssembly, no sandbox.
 //! `isobox-state` turns it into the `kv` and `workspace` capabilities.

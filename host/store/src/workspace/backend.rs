@@ -1,6 +1,7 @@
 //! [`FileSystem`]: the operations every higher workspace operation (grep,
 //! edit, JSON, archives, batch, ...) is built from, implemented by the SQL
-//! workspace ([`Fs`]).
+//! workspace ([`Fs`]) and by a host directory (see
+//! [`Workspace::directory`](super::Workspace::directory)).
 //!
 //! Paths given to these methods are normalised workspace paths (see
 //! [`path::normalize`](super::path::normalize)): absolute, `/`-separated.
@@ -8,7 +9,9 @@
 use super::{Fs, FsError, Stat, WorkspaceLimits};
 use crate::StoreError;
 
-/// One workspace inside one transaction.
+/// One workspace inside one transaction (or, for a host directory, one
+/// best-effort batch of changes: see
+/// [`Workspace::directory`](super::Workspace::directory)).
 ///
 /// Methods on `&mut dyn FileSystem` are callable without importing this
 /// trait.

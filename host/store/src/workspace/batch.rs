@@ -318,6 +318,12 @@ impl Workspace {
     /// happens or none does, and the version moves on once. With
     /// `if_version`, only when the workspace is at that version.
     ///
+    /// On a directory ([`Workspace::directory`]) a batch is
+    /// **best-effort**: a failure undoes the earlier operations from a
+    /// journal, which may be partial (the error then says so), and a crash
+    /// midway leaves part of the batch done; `if_version` fails with
+    /// `EINVAL` (a directory has no version).
+    ///
     /// # Errors
     /// `ESTALE` when the version differs; `EINVAL` for more than 1,000
     /// operations; the failing operation's error, its message prefixed

@@ -22,6 +22,10 @@ pub enum Kind {
     File,
     /// A directory.
     Directory,
+    /// A symbolic link (only in a directory workspace: listings show a
+    /// link as itself; whole-tree walks skip it; `stat` reports it as
+    /// itself only when it dangles or leaves the directory).
+    Symlink,
 }
 
 /// An entry's metadata.
@@ -29,13 +33,15 @@ pub enum Kind {
 pub struct Stat {
     /// Its normalised path.
     pub path: String,
-    /// File or directory.
+    /// File, directory or (in a directory workspace) symlink.
     pub kind: Kind,
-    /// Bytes (0 for a directory).
+    /// Bytes (0 for a directory or a symlink).
     pub size: u64,
     /// Last modified, in milliseconds since the Unix epoch.
     pub mtime: i64,
-    /// The SHA-256 of a file's content, in hex.
+    /// The SHA-256 of a file's content, in hex. A directory workspace
+    /// computes it only in `stat` of one file (`None` in listings and walks,
+    /// and for a file above the largest size or with hard links).
     pub hash: Option<String>,
 }
 

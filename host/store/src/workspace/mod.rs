@@ -1,14 +1,18 @@
 //! Agent workspaces: a file system per (namespace, id) kept in the store's
-//! SQL backend (contents above a threshold in its blob store). Every
-//! operation is one transaction: it happens whole or not at all, quotas are
-//! checked in the transaction that writes, and each committed change moves
-//! the workspace's version on by one. [`Workspace::transaction`] runs any
-//! sequence of steps as one such change (the capability's `batch`).
+//! SQL backend (contents above a threshold in its blob store), or a real
+//! host directory ([`Workspace::directory`]). In the store, every operation
+//! is one transaction: it happens whole or not at all, quotas are checked
+//! in the transaction that writes, and each committed change moves the
+//! workspace's version on by one. [`Workspace::transaction`] runs any
+//! sequence of steps as one such change (the capability's `batch`). On a
+//! directory the same API is confined to the directory, and transactions
+//! are best-effort (see [`dir`]).
 
 pub mod archive;
 mod backend;
 pub mod basic;
 pub mod batch;
+pub mod dir;
 pub mod edit;
 mod error;
 mod fs;
@@ -23,6 +27,7 @@ pub use archive::{ArchiveCreateOptions, ArchiveEntry, ArchiveList, ArchiveListOp
 pub use backend::FileSystem;
 pub use basic::{WriteOptions, parse_options};
 pub use batch::{BatchResult, Encoding, Op};
+pub use dir::{DirAccess, DirRoot};
 pub use edit::{DiffContentOptions, DiffOptions, EditOptions, EditResult, TextEdit};
 pub use error::{FsCode, FsError};
 pub use fs::{Fs, Kind, Stat, sha256_hex};
@@ -31,6 +36,9 @@ pub use json::{UpdateJsonOptions, WriteJsonOptions};
 pub use patch::PatchOp;
 pub use replace::{FileReplacements, ReplaceOptions, ReplaceResult};
 pub use search::{FindOptions, FindPage, GlobOptions, GlobPage, KindFilter};
+
+use std::path::Path;
+use std::sync::{Arc, PoisonError};
 
 use serde::Serialize;
 
@@ -80,16 +88,24 @@ pub struct DirPage {
     pub cursor: Option<String>,
 }
 
-/// One workspace of a [`Store`].
+/// One workspace: of a [`Store`] ([`Store::workspace`]) or over a host
+/// directory ([`Workspace::directory`]). Cloning shares it.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    store: Store,
-    ns: String,
-    id: String,
+    backing: Backing,
     limits: WorkspaceLimits,
 }
 
-fn valid_id(id: &str) -> bool {
+/// Where a workspace's entries are.
+#[derive(Debug, Clone)]
+enum Backing {
+    /// Rows of the store's SQL backend.
+    Store { store: Store, ns: String, id: String },
+    /// A host directory.
+    Directory(Arc<DirRoot>),
+}
+
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 200
         && id
@@ -105,10 +121,40 @@ impl Workspace {
             return Err(FsError::invalid("", "a workspace id is 1 to 200 letters, digits, '-', '_' or '.'").into());
         }
         Ok(Workspace {
-            store,
-            ns: ns.to_owned(),
-            id: id.to_owned(),
+            backing: Backing::Store {
+                store,
+                ns: ns.to_owned(),
+                id: id.to_owned(),
+            },
             limits: WorkspaceLimits::default(),
+        })
+    }
+
+    /// A workspace over the host directory at `path` (which must exist),
+    /// with the same API as a store's: every path is inside the directory
+    /// and nothing reaches outside it (see [`dir`] for symlinks, hard
+    /// links, atomic writes and quotas). `access` says whether it may be
+    /// changed; `limits` apply as in the store (the default limits:
+    /// [`WorkspaceLimits::default`]).
+    ///
+    /// Unlike the store's, a directory has no version (always 0; `ifVersion`
+    /// fails with `EINVAL`), and its transactions (batches) are
+    /// **best-effort**: on failure an undo journal puts back what the
+    /// transaction changed, but other processes see each step as it
+    /// happens, a crash midway leaves part of it done, and an undo may be
+    /// partial (the error says so). Writers of one directory in this
+    /// process take turns (every `Workspace` on it shares one lock);
+    /// readers do not wait for them, and other processes are not held off.
+    /// Opening is a quick blocking call.
+    ///
+    /// # Errors
+    /// [`StoreError::Fs`]: `ENOENT` when nothing is at `path`, `EINVAL`
+    /// when it is not a directory (or the host is not Unix), `EACCES` when
+    /// the host refuses to open it.
+    pub fn directory(path: &Path, access: DirAccess, limits: WorkspaceLimits) -> Result<Workspace, StoreError> {
+        Ok(Workspace {
+            backing: Backing::Directory(Arc::new(DirRoot::open(path, access)?)),
+            limits,
         })
     }
 
@@ -123,9 +169,21 @@ impl Workspace {
         &self.limits
     }
 
-    /// The workspace's id.
+    /// The workspace's id (for a directory: its last name, or `directory`
+    /// when that is not a valid id).
     pub fn id(&self) -> &str {
-        &self.id
+        match &self.backing {
+            Backing::Store { id, .. } => id,
+            Backing::Directory(root) => root.name(),
+        }
+    }
+
+    /// The host directory's root, when the workspace is a directory.
+    pub fn directory_root(&self) -> Option<&DirRoot> {
+        match &self.backing {
+            Backing::Store { .. } => None,
+            Backing::Directory(root) => Some(root),
+        }
     }
 
     /// Runs `body` on the workspace in one transaction. A writer (`write`)
@@ -133,6 +191,13 @@ impl Workspace {
     /// checked and the version moves on as it commits. `if_version` makes
     /// it fail with `ESTALE` unless the workspace is at that version.
     /// Returns `body`'s value and the version after.
+    ///
+    /// On a directory ([`Workspace::directory`]) `body` runs once on a
+    /// blocking thread, writers of the directory taking turns on its lock
+    /// in this process; quotas are checked before each write; the version
+    /// is always 0 and `if_version` fails with `EINVAL`. When `body` fails,
+    /// its changes are undone from a journal, **best-effort** (see
+    /// [`dir`]): the error says when the undo was not complete.
     ///
     /// # Errors
     /// What `body` returned (nothing of it is kept), `EDQUOT`, `ESTALE`, or
@@ -142,12 +207,18 @@ impl Workspace {
         T: Send + 'static,
         F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
-        let (ns, id, limits) = (self.ns.clone(), self.id.clone(), self.limits);
-        let blobs = self.store.blobs().cloned();
+        let (store, ns, id) = match &self.backing {
+            Backing::Store { store, ns, id } => (store, ns.clone(), id.clone()),
+            Backing::Directory(root) => {
+                return directory_transaction(root.clone(), self.limits, write, if_version, body).await;
+            }
+        };
+        let limits = self.limits;
+        let blobs = store.blobs().cloned();
         let handle = tokio::runtime::Handle::current();
         let mut body = body;
         let access = if write { Access::Write } else { Access::Read };
-        self.store
+        store
             .blocking(move |backend| {
                 transact(backend, access, |tx| {
                     let mut fs = Fs::begin(tx, &ns, &id, &limits, blobs.as_ref(), &handle, write)?;
@@ -179,7 +250,7 @@ impl Workspace {
     }
 
     /// The workspace's version: 0 before its first change, then one more
-    /// per committed change.
+    /// per committed change (a directory: always 0).
     ///
     /// # Errors
     /// A backend failure.
@@ -190,7 +261,8 @@ impl Workspace {
     /// How many entries and bytes it holds.
     ///
     /// # Errors
-    /// A backend failure.
+    /// A backend failure; for a directory, `EINVAL`/`EDQUOT` when it holds
+    /// more than [`WorkspaceLimits::max_scan`] entries.
     pub async fn usage(&self) -> Result<(u64, u64), StoreError> {
         self.read(|fs| fs.count()).await
     }
@@ -263,4 +335,32 @@ impl Workspace {
         let path = path::normalize(path)?;
         self.write(move |fs| fs.remove(&path, recursive)).await
     }
+}
+
+/// [`Workspace::transaction`] on a directory.
+async fn directory_transaction<T, F>(
+    root: Arc<DirRoot>,
+    limits: WorkspaceLimits,
+    write: bool,
+    if_version: Option<u64>,
+    mut body: F,
+) -> Result<(T, u64), StoreError>
+where
+    T: Send + 'static,
+    F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        // A writer that panicked left nothing the lock guards: go on.
+        let _turn = write.then(|| root.lock.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut fs = dir::DirFs::new(root.clone(), limits, write);
+        if let Some(version) = if_version {
+            fs.expect_version(version)?;
+        }
+        match body(&mut fs) {
+            Ok(value) => Ok((value, fs.finish())),
+            Err(e) => Err(fs.undo(e)),
+        }
+    })
+    .await
+    .map_err(|e| StoreError::Backend(crate::error::bounded(format!("a workspace task failed: {e}"))))?
 }
