@@ -539,3 +539,77 @@ fn code_imports_modules_from_its_workspace() {
     let out = stdout_of(isobox().args(["run", main.to_str().unwrap(), "--store", store, "--grant", "workspace"]));
     assert_eq!(out.trim(), "\"hi agent 4\"");
 }
+
+/// A host directory as the workspace: the code works on real files, and
+/// nothing leaves the directory.
+#[test]
+fn a_host_directory_as_the_workspace_is_confined() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "outside").unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("src")).unwrap();
+    std::fs::write(repo.path().join("src/lib.ts"), "export const answer: number = 41;\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("escape")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), repo.path().join("secret-link")).unwrap();
+    std::fs::hard_link(outside.path().join("secret.txt"), repo.path().join("hard.txt")).unwrap();
+    let script = tempfile::tempdir().unwrap();
+    let main = script.path().join("main.ts");
+    std::fs::write(
+        &main,
+        "import { answer } from './src/lib.ts';
+         import { readFile, writeFile, readdir } from 'node:fs/promises';
+         const tries = [];
+         for (const f of [() => readFile('/escape/secret.txt', 'utf8'), () => readFile('/secret-link', 'utf8'),
+                          () => writeFile('/escape/planted.txt', 'x'), () => readFile('/hard.txt', 'utf8'),
+                          () => readFile('/../secret.txt', 'utf8')]) {
+           tries.push(await f().then(() => 'allowed', (e) => e.code));
+         }
+         await env.workspace.edit({ path: '/src/lib.ts', edits: [{ oldText: '41', newText: String(answer + 1) }] });
+         const grep = await env.workspace.grep({ pattern: 'outside|answer' });
+         export default { tries, files: (await readdir('/')).sort(), grep: grep.matches.map((m) => m.path) };",
+    )
+    .unwrap();
+    let dir = repo.path().to_str().unwrap();
+    let out = stdout_of(isobox().args([
+        "run",
+        main.to_str().unwrap(),
+        "--grant",
+        "workspace",
+        "--workspace-dir",
+        dir,
+    ]));
+    let value: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        value["tries"],
+        json!(["EACCES", "EACCES", "EACCES", "EACCES", "EINVAL"]),
+        "{value}"
+    );
+    assert_eq!(value["grep"], json!(["/src/lib.ts"]), "{value}");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.ts")).unwrap(),
+        "export const answer: number = 42;\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        1,
+        "nothing was planted outside"
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("secret.txt")).unwrap(),
+        "outside"
+    );
+    // Read-only: reads work, writes are refused.
+    let write = script.path().join("write.js");
+    std::fs::write(&write, "import { writeFile } from 'node:fs/promises'; export default await writeFile('/new.txt', 'x').then(() => 'written', (e) => e.code);").unwrap();
+    let out = stdout_of(isobox().args([
+        "run",
+        write.to_str().unwrap(),
+        "--grant",
+        "workspace",
+        "--workspace-dir",
+        dir,
+        "--workspace-read-only",
+    ]));
+    assert_eq!(out.trim(), "\"EACCES\"");
+    assert!(!repo.path().join("new.txt").exists());
+}

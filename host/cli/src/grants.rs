@@ -21,6 +21,13 @@ pub struct GrantArgs {
     /// The workspace a `workspace` grant opens (letters, digits, -, _, .).
     #[arg(long, value_name = "ID", default_value = "default")]
     workspace: String,
+    /// A `workspace` grant opens this host directory instead (confined: no
+    /// path, `..` or link leaves it; batches on it are best-effort).
+    #[arg(long, value_name = "DIR", conflicts_with = "workspace")]
+    workspace_dir: Option<std::path::PathBuf>,
+    /// With --workspace-dir: the code may read, not write.
+    #[arg(long, requires = "workspace_dir")]
+    workspace_read_only: bool,
     /// Grant a Wasm component plugin: NAME=COMPONENT.wasm:WIT[:INTERFACE],
     /// WIT a .wit file or a directory with deps/ (repeatable).
     #[arg(long, value_name = "NAME=COMPONENT:WIT[:INTERFACE]")]
@@ -141,9 +148,11 @@ impl GrantArgs {
         let specs = self.specs()?;
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         let mut props = self.props(&names)?;
-        let needs_store = specs
-            .iter()
-            .any(|s| matches!(s.source, Source::Builtin("kv" | "workspace")));
+        let needs_store = specs.iter().any(|s| match s.source {
+            Source::Builtin("kv") => true,
+            Source::Builtin("workspace") => self.workspace_dir.is_none(),
+            _ => false,
+        });
         let store = if needs_store {
             Some(
                 isobox_store::Store::open(&self.store)
@@ -155,6 +164,20 @@ impl GrantArgs {
         };
         for spec in specs {
             let capability = match (&spec.source, &store) {
+                (Source::Builtin("workspace"), _) if self.workspace_dir.is_some() => {
+                    let dir = self.workspace_dir.as_deref().unwrap_or(std::path::Path::new("."));
+                    let access = if self.workspace_read_only {
+                        isobox_store::workspace::DirAccess::ReadOnly
+                    } else {
+                        isobox_store::workspace::DirAccess::ReadWrite
+                    };
+                    let workspace = isobox_store::workspace::Workspace::directory(dir, access, Default::default())
+                        .map_err(|e| format!("--workspace-dir {}: {e}", dir.display()))?;
+                    isobox_state::add_workspace_imports(&workspace, &mut request)
+                        .await
+                        .map_err(|e| format!("--workspace-dir {}: imports: {e}", dir.display()))?;
+                    isobox_state::fixed_workspace_capability(workspace)
+                }
                 (Source::Builtin("kv"), Some(store)) => isobox_state::kv_capability(store.kv(), Tenancy::Shared),
                 (Source::Builtin("workspace"), Some(store)) => {
                     // The workspace id is checked here, before any run, and

@@ -18,4 +18,4 @@ mod workspace;
 
 pub use imports::{MAX_WORKSPACE_MODULE_BYTES, MAX_WORKSPACE_MODULES, add_workspace_imports};
 pub use kv::{KV_WIT, Tenancy, kv_capability};
-pub use workspace::{workspace_capability, workspace_tools};
+pub use workspace::{fixed_workspace_capability, workspace_capability, workspace_tools};

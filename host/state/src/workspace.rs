@@ -27,7 +27,7 @@ fn stat_schema() -> Value {
         "type": "object",
         "properties": {
             "path": {"type": "string"},
-            "kind": {"enum": ["file", "directory"]},
+            "kind": {"enum": ["file", "directory", "symlink"], "description": "symlink: only in a host directory, for a link that dangles or leads outside it"},
             "size": {"type": "integer"},
             "mtime": {"type": "integer", "description": "Milliseconds since the Unix epoch."},
             "hash": {"type": ["string", "null"], "description": "SHA-256 of a file's content, hex."}
@@ -57,10 +57,20 @@ pub fn workspace_tools() -> McpTools {
     McpTools::from_value(&tools).expect("workspace_tools.json is a valid tool list")
 }
 
+/// Where a grant's workspace comes from.
+enum Source {
+    /// The store: `props.workspace` of `props.tenant`.
+    Store {
+        store: Store,
+        limits: WorkspaceLimits,
+        tenancy: Tenancy,
+    },
+    /// One workspace for every grant (a host directory, say).
+    Fixed(Workspace),
+}
+
 struct Handler {
-    store: Store,
-    limits: WorkspaceLimits,
-    tenancy: Tenancy,
+    source: Source,
 }
 
 /// `env.workspace` over `store`, each workspace under `limits`.
@@ -79,7 +89,33 @@ struct Handler {
 /// # }).unwrap();
 /// ```
 pub fn workspace_capability(store: Store, limits: WorkspaceLimits, tenancy: Tenancy) -> Capability {
-    let handler = Arc::new(Handler { store, limits, tenancy });
+    handler_capability(Handler {
+        source: Source::Store { store, limits, tenancy },
+    })
+}
+
+/// `env.workspace` over one workspace for every run it is granted to: a
+/// host directory ([`Workspace::directory`], confined with cap-std; its
+/// batches are best-effort, undone from a journal when a step fails), or a
+/// store's workspace chosen by the embedder. `props.readOnly` still makes
+/// a grant read-only.
+///
+/// ```no_run
+/// use isobox_store::workspace::{DirAccess, Workspace};
+///
+/// let repo = Workspace::directory("checkout".as_ref(), DirAccess::ReadWrite, Default::default())?;
+/// let workspace = isobox_state::fixed_workspace_capability(repo);
+/// # let _ = workspace;
+/// # Ok::<(), isobox_store::StoreError>(())
+/// ```
+pub fn fixed_workspace_capability(workspace: Workspace) -> Capability {
+    handler_capability(Handler {
+        source: Source::Fixed(workspace),
+    })
+}
+
+fn handler_capability(handler: Handler) -> Capability {
+    let handler = Arc::new(handler);
     Capability::json_tools(
         workspace_tools(),
         move |context: CallContext, tool: String, args: Map<String, Value>| {
@@ -271,9 +307,14 @@ async fn archive_bytes(tool: &str, ws: &Workspace, args: &mut Map<String, Value>
 
 impl Handler {
     fn open(&self, context: &CallContext) -> Result<(Workspace, bool), CapabilityError> {
+        let read_only = context.props.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+        let (store, limits, tenancy) = match &self.source {
+            Source::Fixed(workspace) => return Ok((workspace.clone(), read_only)),
+            Source::Store { store, limits, tenancy } => (store, limits, *tenancy),
+        };
         let ns = match context.tenant() {
             Some(tenant) if !tenant.is_empty() => tenant.to_owned(),
-            _ if self.tenancy == Tenancy::Shared => String::new(),
+            _ if tenancy == Tenancy::Shared => String::new(),
             _ => {
                 return Err(CapabilityError::new(
                     "workspace: this grant names no tenant (props.tenant)",
@@ -285,8 +326,7 @@ impl Handler {
             .get("workspace")
             .and_then(Value::as_str)
             .unwrap_or("default");
-        let read_only = context.props.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
-        let workspace = self.store.workspace(&ns, id).map_err(failed)?.with_limits(self.limits);
+        let workspace = store.workspace(&ns, id).map_err(failed)?.with_limits(*limits);
         Ok((workspace, read_only))
     }
 
