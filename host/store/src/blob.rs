@@ -1,22 +1,36 @@
 //! The blob store: file contents above a workspace's inline threshold,
 //! content-addressed (the name is the SHA-256 of the bytes), so writing one
 //! twice is harmless and a blob is written before the row that names it
-//! commits. A local directory by default; S3-compatible object storage with
-//! the `s3` feature; in memory for a memory store.
+//! commits. A local directory by default, in memory for a memory store, or
+//! any `object_store` store (S3-compatible storage with the `s3` feature).
+//!
+//! A directory and memory are read and written synchronously, from inside a
+//! transaction; an object store is asynchronous, so a store with one runs
+//! its transactions on tokio's blocking threads.
 
+use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::StoreError;
 use crate::error::bounded;
 
+#[derive(Clone)]
+enum Backing {
+    Memory(Arc<Mutex<HashMap<String, Bytes>>>),
+    Directory(PathBuf),
+    Object(Arc<dyn ObjectStore>),
+}
+
 /// Where large file contents live. Cloning shares it.
 #[derive(Clone)]
 pub struct BlobStore {
-    store: Arc<dyn ObjectStore>,
+    backing: Backing,
     describe: String,
 }
 
@@ -26,27 +40,40 @@ impl std::fmt::Debug for BlobStore {
     }
 }
 
+fn valid_hash(hash: &str) -> Result<(), StoreError> {
+    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "{} is not a SHA-256 in hex",
+            bounded(hash)
+        )))
+    }
+}
+
+fn missing(hash: &str) -> StoreError {
+    StoreError::Corrupt(format!("the blob {hash} is missing from the blob store"))
+}
+
 impl BlobStore {
     /// Blobs in memory, gone with the store.
     pub fn memory() -> BlobStore {
         BlobStore {
-            store: Arc::new(object_store::memory::InMemory::new()),
+            backing: Backing::Memory(Arc::default()),
             describe: "memory".into(),
         }
     }
 
-    /// Blobs as files under `dir` (made if absent).
+    /// Blobs as files under `dir` (made if absent): `sha256/ab/abcd...`.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the directory cannot be made.
     pub fn directory(dir: PathBuf) -> Result<BlobStore, StoreError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| StoreError::Unavailable(bounded(format!("cannot create {}: {e}", dir.display()))))?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(&dir)
-            .map_err(|e| StoreError::Unavailable(bounded(e)))?;
         Ok(BlobStore {
-            store: Arc::new(store),
             describe: dir.display().to_string(),
+            backing: Backing::Directory(dir),
         })
     }
 
@@ -54,43 +81,104 @@ impl BlobStore {
     /// feature, this crate's `s3`).
     pub fn object_store(store: Arc<dyn ObjectStore>, describe: impl Into<String>) -> BlobStore {
         BlobStore {
-            store,
+            backing: Backing::Object(store),
             describe: describe.into(),
         }
     }
 
-    fn path(hash: &str) -> ObjectPath {
-        ObjectPath::from(format!("sha256/{}/{hash}", &hash[..2.min(hash.len())]))
+    /// Whether reads and writes are synchronous (a directory or memory).
+    pub(crate) fn is_synchronous(&self) -> bool {
+        !matches!(self.backing, Backing::Object(_))
+    }
+
+    fn object_path(hash: &str) -> ObjectPath {
+        ObjectPath::from(format!("sha256/{}/{hash}", &hash[..2]))
+    }
+
+    fn file(dir: &std::path::Path, hash: &str) -> PathBuf {
+        dir.join("sha256").join(&hash[..2]).join(hash)
+    }
+
+    /// Stores `bytes` under their hash (a no-op if present), from inside a
+    /// transaction: synchronously, or through `handle` for an object store.
+    pub(crate) fn put_blocking(
+        &self,
+        handle: &tokio::runtime::Handle,
+        hash: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        valid_hash(hash)?;
+        match &self.backing {
+            Backing::Memory(map) => {
+                map.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(hash.to_owned())
+                    .or_insert_with(|| Bytes::copy_from_slice(bytes));
+                Ok(())
+            }
+            Backing::Directory(dir) => write_file(&Self::file(dir, hash), bytes),
+            Backing::Object(_) => handle.block_on(self.put(hash, Bytes::copy_from_slice(bytes))),
+        }
+    }
+
+    /// The bytes under `hash`, from inside a transaction.
+    pub(crate) fn get_blocking(&self, handle: &tokio::runtime::Handle, hash: &str) -> Result<Bytes, StoreError> {
+        valid_hash(hash)?;
+        match &self.backing {
+            Backing::Memory(map) => map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(hash)
+                .cloned()
+                .ok_or_else(|| missing(hash)),
+            Backing::Directory(dir) => match std::fs::read(Self::file(dir, hash)) {
+                Ok(bytes) => Ok(Bytes::from(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing(hash)),
+                Err(e) => Err(StoreError::Blob(bounded(e))),
+            },
+            Backing::Object(_) => handle.block_on(self.get(hash)),
+        }
     }
 
     /// Stores `bytes` under their hash (a no-op if present).
     ///
     /// # Errors
-    /// [`StoreError::Blob`].
-    pub async fn put(&self, hash: &str, bytes: bytes::Bytes) -> Result<(), StoreError> {
-        let path = Self::path(hash);
-        if self.store.head(&path).await.is_ok() {
-            return Ok(());
+    /// [`StoreError::Blob`]; [`StoreError::Corrupt`] for a name that is not
+    /// a SHA-256.
+    pub async fn put(&self, hash: &str, bytes: Bytes) -> Result<(), StoreError> {
+        valid_hash(hash)?;
+        match &self.backing {
+            Backing::Object(store) => {
+                let path = Self::object_path(hash);
+                if store.head(&path).await.is_ok() {
+                    return Ok(());
+                }
+                store
+                    .put(&path, bytes.into())
+                    .await
+                    .map(drop)
+                    .map_err(|e| StoreError::Blob(bounded(e)))
+            }
+            _ => self.put_blocking(&tokio::runtime::Handle::current(), hash, &bytes),
         }
-        self.store
-            .put(&path, bytes.into())
-            .await
-            .map(drop)
-            .map_err(|e| StoreError::Blob(bounded(e)))
     }
 
     /// The bytes stored under `hash`.
     ///
     /// # Errors
     /// [`StoreError::Blob`], [`StoreError::Corrupt`] when it is missing.
-    pub async fn get(&self, hash: &str) -> Result<bytes::Bytes, StoreError> {
-        let found = self.store.get(&Self::path(hash)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => {
-                StoreError::Corrupt(format!("the blob {hash} is missing from the blob store"))
+    pub async fn get(&self, hash: &str) -> Result<Bytes, StoreError> {
+        valid_hash(hash)?;
+        match &self.backing {
+            Backing::Object(store) => {
+                let found = store.get(&Self::object_path(hash)).await.map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => missing(hash),
+                    e => StoreError::Blob(bounded(e)),
+                })?;
+                found.bytes().await.map_err(|e| StoreError::Blob(bounded(e)))
             }
-            e => StoreError::Blob(bounded(e)),
-        })?;
-        found.bytes().await.map_err(|e| StoreError::Blob(bounded(e)))
+            _ => self.get_blocking(&tokio::runtime::Handle::current(), hash),
+        }
     }
 
     /// Removes the blob under `hash` (absent is fine).
@@ -98,9 +186,21 @@ impl BlobStore {
     /// # Errors
     /// [`StoreError::Blob`].
     pub async fn delete(&self, hash: &str) -> Result<(), StoreError> {
-        match self.store.delete(&Self::path(hash)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(StoreError::Blob(bounded(e))),
+        valid_hash(hash)?;
+        match &self.backing {
+            Backing::Memory(map) => {
+                map.lock().unwrap_or_else(|e| e.into_inner()).remove(hash);
+                Ok(())
+            }
+            Backing::Directory(dir) => match std::fs::remove_file(Self::file(dir, hash)) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(StoreError::Blob(bounded(e))),
+            },
+            Backing::Object(store) => match store.delete(&Self::object_path(hash)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(StoreError::Blob(bounded(e))),
+            },
         }
     }
 
@@ -109,15 +209,68 @@ impl BlobStore {
     /// # Errors
     /// [`StoreError::Blob`].
     pub async fn list(&self) -> Result<Vec<String>, StoreError> {
-        use futures_util::StreamExt;
-        let mut listing = self.store.list(Some(&ObjectPath::from("sha256")));
-        let mut out = Vec::new();
-        while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(|e| StoreError::Blob(bounded(e)))?;
-            if let Some(name) = meta.location.filename() {
-                out.push(name.to_owned());
+        match &self.backing {
+            Backing::Memory(map) => Ok(map.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()),
+            Backing::Directory(dir) => {
+                let mut out = Vec::new();
+                let root = dir.join("sha256");
+                let fanout = match std::fs::read_dir(&root) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                    Err(e) => return Err(StoreError::Blob(bounded(e))),
+                };
+                for prefix in fanout {
+                    let prefix = prefix.map_err(|e| StoreError::Blob(bounded(e)))?;
+                    for entry in std::fs::read_dir(prefix.path()).map_err(|e| StoreError::Blob(bounded(e)))? {
+                        let entry = entry.map_err(|e| StoreError::Blob(bounded(e)))?;
+                        if let Some(name) = entry.file_name().to_str()
+                            && valid_hash(name).is_ok()
+                        {
+                            out.push(name.to_owned());
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Backing::Object(store) => {
+                use futures_util::StreamExt;
+                let mut listing = store.list(Some(&ObjectPath::from("sha256")));
+                let mut out = Vec::new();
+                while let Some(meta) = listing.next().await {
+                    let meta = meta.map_err(|e| StoreError::Blob(bounded(e)))?;
+                    if let Some(name) = meta.location.filename() {
+                        out.push(name.to_owned());
+                    }
+                }
+                Ok(out)
             }
         }
-        Ok(out)
     }
+}
+
+/// Writes `bytes` to `path` whole: to a temporary name beside it, synced,
+/// then renamed over it. An existing file (the same content) is kept.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let fail = |e: std::io::Error| StoreError::Blob(bounded(e));
+    let dir = path
+        .parent()
+        .ok_or_else(|| StoreError::Blob("a blob path has no directory".into()))?;
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let temporary = dir.join(format!(
+        ".tmp-{}-{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(fail(e));
+    }
+    Ok(())
 }

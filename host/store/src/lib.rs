@@ -92,6 +92,10 @@ pub struct Store {
 struct Inner {
     backend: Box<dyn Backend>,
     blobs: Option<BlobStore>,
+    /// Whether a store call runs where it is awaited (SQLite with blobs that
+    /// are not an object store): it then completes without a thread hop,
+    /// in microseconds.
+    inline: bool,
 }
 
 impl Store {
@@ -140,8 +144,9 @@ impl Store {
     /// # Errors
     /// [`StoreError::Schema`] and backend failures.
     pub async fn from_backend(backend: Box<dyn Backend>, blobs: Option<BlobStore>) -> Result<Store, StoreError> {
+        let inline = backend.dialect() == sql::Dialect::Sqlite && blobs.as_ref().is_none_or(BlobStore::is_synchronous);
         let store = Store {
-            inner: Arc::new(Inner { backend, blobs }),
+            inner: Arc::new(Inner { backend, blobs, inline }),
         };
         store.blocking(|backend| migrate::migrate(backend).map(drop)).await?;
         Ok(store)
@@ -188,13 +193,23 @@ impl Store {
         self.inner.blobs.as_ref()
     }
 
-    /// Runs `f` with the backend on one of tokio's blocking threads (every
-    /// backend call blocks).
+    /// Runs `f` with the backend. Every backend call blocks: SQLite's (a
+    /// few microseconds, or waiting for another process's writer) run in
+    /// place (`block_in_place` on a multi-threaded runtime, so its other
+    /// tasks move on); PostgreSQL's, and any with an object store, on one of
+    /// tokio's blocking threads.
     pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Backend) -> Result<T, StoreError> + Send + 'static,
     {
+        if self.inner.inline {
+            let backend = self.inner.backend.as_ref();
+            return match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+                Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| f(backend)),
+                _ => f(backend),
+            };
+        }
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || f(inner.backend.as_ref()))
             .await

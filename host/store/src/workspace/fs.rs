@@ -291,7 +291,7 @@ impl<'t> Fs<'t> {
         let blobs = self
             .blobs
             .ok_or_else(|| StoreError::Corrupt(format!("{path} is in a blob store, and none is configured")))?;
-        let bytes = self.handle.block_on(blobs.get(&hash))?;
+        let bytes = blobs.get_blocking(self.handle, &hash)?;
         Ok(bytes.to_vec())
     }
 
@@ -344,8 +344,7 @@ impl<'t> Fs<'t> {
         let hash = sha256_hex(content);
         let (inline, blob): (Value, Value) = match self.blobs {
             Some(blobs) if content.len() > self.limits.inline_bytes => {
-                self.handle
-                    .block_on(blobs.put(&hash, bytes::Bytes::copy_from_slice(content)))?;
+                blobs.put_blocking(self.handle, &hash, content)?;
                 (Value::Null, hash.clone().into())
             }
             _ => (content.into(), Value::Null),
