@@ -161,12 +161,21 @@ async fn workspace_figures(name: &str, store: &Store, files: &[(String, Vec<u8>)
         let ws = ws.clone();
         let globbed = globbed.clone();
         async move {
-            let found = ws
-                .glob(vec!["**/*.js".into()], GlobOptions::default())
-                .await
-                .expect("glob")
-                .paths
-                .len();
+            // Every page.
+            let mut found = 0;
+            let mut cursor = None;
+            loop {
+                let options = GlobOptions {
+                    cursor: cursor.take(),
+                    ..GlobOptions::default()
+                };
+                let page = ws.glob(vec!["**/*.js".into()], options).await.expect("glob");
+                found += page.paths.len();
+                match page.cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
             globbed.store(found, Ordering::Relaxed);
         }
     })
