@@ -478,3 +478,42 @@ fn the_official_typescript_sdk_lists_and_executes() {
         json!("js-error")
     );
 }
+
+/// `isobox mcp --store FILE --grant workspace --grant kv`: what one session's
+/// code writes, a later server process's code reads; `search` finds the
+/// workspace's methods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_and_kv_outlive_the_server_process() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = dir.path().join("mcp.db");
+    let store = store.to_str().expect("a UTF-8 path");
+    let args = [
+        "--store",
+        store,
+        "--grant",
+        "workspace",
+        "--workspace",
+        "notes",
+        "--grant",
+        "kv",
+    ];
+    let first = stdio_client(&args, &[]).await;
+    let found = text(&call(&first, "search", json!({ "query": "grep workspace" })).await);
+    assert!(found.contains("env.workspace.grep"), "{found}");
+    let written = execute(
+        &first,
+        "await env.workspace.writeFile({ path: '/todo.md', content: '- ship the store\\n' });
+         await env.kv.put('sessions', '1'); 'saved'",
+    )
+    .await;
+    assert_eq!(value(&written), json!("saved"));
+    first.cancel().await.expect("closing the first client");
+    let second = stdio_client(&args, &[]).await;
+    let read = execute(
+        &second,
+        "[await env.workspace.readFile({ path: '/todo.md' }), await env.kv.get('sessions')]",
+    )
+    .await;
+    assert_eq!(value(&read), json!(["- ship the store\n", "1"]));
+    second.cancel().await.expect("closing the second client");
+}

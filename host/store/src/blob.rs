@@ -20,9 +20,12 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use crate::StoreError;
 use crate::error::bounded;
 
+/// A blob in memory and when it was last written.
+type MemoryBlobs = Arc<Mutex<HashMap<String, (Bytes, std::time::SystemTime)>>>;
+
 #[derive(Clone)]
 enum Backing {
-    Memory(Arc<Mutex<HashMap<String, Bytes>>>),
+    Memory(MemoryBlobs),
     Directory(PathBuf),
     Object(Arc<dyn ObjectStore>),
 }
@@ -110,10 +113,11 @@ impl BlobStore {
         valid_hash(hash)?;
         match &self.backing {
             Backing::Memory(map) => {
-                map.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(hash.to_owned())
-                    .or_insert_with(|| Bytes::copy_from_slice(bytes));
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                let now = std::time::SystemTime::now();
+                map.entry(hash.to_owned())
+                    .and_modify(|(_, written)| *written = now)
+                    .or_insert_with(|| (Bytes::copy_from_slice(bytes), now));
                 Ok(())
             }
             Backing::Directory(dir) => write_file(&Self::file(dir, hash), bytes),
@@ -129,7 +133,7 @@ impl BlobStore {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get(hash)
-                .cloned()
+                .map(|(bytes, _)| bytes.clone())
                 .ok_or_else(|| missing(hash)),
             Backing::Directory(dir) => match std::fs::read(Self::file(dir, hash)) {
                 Ok(bytes) => Ok(Bytes::from(bytes)),
@@ -149,10 +153,10 @@ impl BlobStore {
         valid_hash(hash)?;
         match &self.backing {
             Backing::Object(store) => {
+                // Written even when present, so its age is the newest
+                // write's and a collection cannot take it from a change
+                // about to commit.
                 let path = Self::object_path(hash);
-                if store.head(&path).await.is_ok() {
-                    return Ok(());
-                }
                 store
                     .put(&path, bytes.into())
                     .await
@@ -209,8 +213,21 @@ impl BlobStore {
     /// # Errors
     /// [`StoreError::Blob`].
     pub async fn list(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.list_with_age().await?.into_iter().map(|(hash, _)| hash).collect())
+    }
+
+    /// Every blob's hash and when it was last written (when known).
+    ///
+    /// # Errors
+    /// [`StoreError::Blob`].
+    pub async fn list_with_age(&self) -> Result<Vec<(String, Option<std::time::SystemTime>)>, StoreError> {
         match &self.backing {
-            Backing::Memory(map) => Ok(map.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()),
+            Backing::Memory(map) => Ok(map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .map(|(hash, (_, written))| (hash.clone(), Some(*written)))
+                .collect()),
             Backing::Directory(dir) => {
                 let mut out = Vec::new();
                 let root = dir.join("sha256");
@@ -226,7 +243,8 @@ impl BlobStore {
                         if let Some(name) = entry.file_name().to_str()
                             && valid_hash(name).is_ok()
                         {
-                            out.push(name.to_owned());
+                            let written = entry.metadata().and_then(|m| m.modified()).ok();
+                            out.push((name.to_owned(), written));
                         }
                     }
                 }
@@ -239,7 +257,7 @@ impl BlobStore {
                 while let Some(meta) = listing.next().await {
                     let meta = meta.map_err(|e| StoreError::Blob(bounded(e)))?;
                     if let Some(name) = meta.location.filename() {
-                        out.push(name.to_owned());
+                        out.push((name.to_owned(), Some(std::time::SystemTime::from(meta.last_modified))));
                     }
                 }
                 Ok(out)
@@ -251,10 +269,12 @@ impl BlobStore {
 /// Writes `bytes` to `path` whole: to a temporary name beside it, synced,
 /// then renamed over it. An existing file (the same content) is kept.
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreError> {
-    if path.exists() {
-        return Ok(());
-    }
     let fail = |e: std::io::Error| StoreError::Blob(bounded(e));
+    if let Ok(existing) = std::fs::File::options().append(true).open(path) {
+        // Present: made young again, so a collection running now keeps it
+        // for the change about to name it.
+        return existing.set_modified(std::time::SystemTime::now()).map_err(fail);
+    }
     let dir = path
         .parent()
         .ok_or_else(|| StoreError::Blob("a blob path has no directory".into()))?;

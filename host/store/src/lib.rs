@@ -28,6 +28,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod blob;
 mod error;
+mod gc;
 pub mod kv;
 mod migrate;
 mod postgres;
@@ -37,6 +38,7 @@ pub mod workspace;
 
 pub use blob::BlobStore;
 pub use error::StoreError;
+pub use gc::BlobCollection;
 pub use migrate::SCHEMA_VERSION;
 pub use postgres::{Postgres, PostgresConfig};
 pub use sqlite::Sqlite;

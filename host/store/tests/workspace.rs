@@ -264,15 +264,21 @@ async fn large_contents_go_to_the_blob_store() {
     // Reopened from disk, the content is there.
     drop(store);
     let store = Store::open(file.to_str().unwrap()).await.unwrap();
+    let ws = store.workspace("t", "big").unwrap();
+    assert_eq!(ws.read_file("/big.bin").await.unwrap(), big);
+    // A blob no file names is collected once old enough; a named one stays.
+    let other: Vec<u8> = big.iter().map(|b| b.wrapping_add(1)).collect();
+    ws.write_file("/other.bin", &other).await.unwrap();
+    ws.rm("/other.bin", false).await.unwrap();
+    let young = store.collect_blobs(std::time::Duration::from_secs(3600)).await.unwrap();
     assert_eq!(
-        store
-            .workspace("t", "big")
-            .unwrap()
-            .read_file("/big.bin")
-            .await
-            .unwrap(),
-        big
+        (young.blobs, young.referenced, young.removed, young.young),
+        (2, 1, 0, 1)
     );
+    let collected = store.collect_blobs(std::time::Duration::ZERO).await.unwrap();
+    assert_eq!((collected.blobs, collected.referenced, collected.removed), (2, 1, 1));
+    assert_eq!(store.blobs().unwrap().list().await.unwrap().len(), 1);
+    assert_eq!(ws.read_file("/copy.bin").await.unwrap(), big);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
