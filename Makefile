@@ -13,7 +13,7 @@ ISOBOX_DIST := target/dist/isobox
 # the crate that builds the test plugins.
 HOST_CRATES := -p isobox-egress -p isobox-store -p isobox -p isobox-state -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
-.PHONY: all setup build dist guest test style fmt-check lint lint-guest examples wpt demo bench bench-state bench-serve bench-workers fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -99,6 +99,13 @@ bench: setup
 	@$(MAKE) --no-print-directory bench-state
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
+
+## test-s3: blobs in S3-compatible storage (isobox-store's `s3` feature) against moto's
+## S3 server on loopback (installed from PyPI into target/s3, pinned) and the tests'
+## PostgreSQL; not part of `make test`, which does not build the S3 client
+test-s3: setup
+	@bash scripts/s3/moto.sh >/dev/null
+	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) -p isobox-store --features s3 --test s3
 
 ## bench-state: kv and workspace operations per second on SQLite and on a private
 ## PostgreSQL (started and stopped here), a workspace holding lodash's ~1,000 files

@@ -124,11 +124,16 @@ async fn a_workspace_from_javascript() {
         .await);
     assert_eq!(value[0], "one\ntwo\n");
     assert!(value[1].as_str().unwrap().starts_with("EACCES"), "{value}");
-    // No tenant: refused.
+    // No tenant: refused before the run starts.
     let outcome = engine()
         .run(RunRequest::new("env.workspace.exists({ path: '/' })").grant("workspace", workspace))
         .await;
-    assert!(outcome.result.is_err());
+    let error = outcome.result.expect_err("refused");
+    assert_eq!(error.kind, isobox::ErrorKind::InvalidInput, "{error:?}");
+    assert!(
+        error.message.contains("env.workspace keeps data per tenant"),
+        "{error:?}"
+    );
 }
 
 fn isobox() -> Command {

@@ -18,6 +18,11 @@ pub struct GrantArgs {
     /// command ends), a SQLite file (made if absent), or a postgres:// URL.
     #[arg(long, value_name = "memory|FILE|postgres://...", default_value = "memory")]
     store: String,
+    /// Where file contents over 64 KiB go: a directory, or s3://BUCKET/PREFIX
+    /// (with ?endpoint=, ?region=; a build with the `s3` feature) [default:
+    /// beside a SQLite file; in the database for PostgreSQL].
+    #[arg(long, value_name = "DIR|s3://...")]
+    blobs: Option<String>,
     /// The workspace a `workspace` grant opens (letters, digits, -, _, .).
     #[arg(long, value_name = "ID", default_value = "default")]
     workspace: String,
@@ -155,17 +160,17 @@ impl GrantArgs {
         });
         let store = if needs_store {
             Some(
-                isobox_store::Store::open(&self.store)
+                isobox_store::Store::open_with_blobs(&self.store, self.blobs.as_deref())
                     .await
                     .map_err(|e| format!("--store: {e}"))?,
             )
         } else {
             None
         };
+        let directory = self.workspace_dir.as_deref();
         for spec in specs {
             let capability = match (&spec.source, &store) {
-                (Source::Builtin("workspace"), _) if self.workspace_dir.is_some() => {
-                    let dir = self.workspace_dir.as_deref().unwrap_or(std::path::Path::new("."));
+                (Source::Builtin("workspace"), _) if let Some(dir) = directory => {
                     let access = if self.workspace_read_only {
                         isobox_store::workspace::DirAccess::ReadOnly
                     } else {

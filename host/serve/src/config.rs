@@ -82,10 +82,11 @@ pub struct StoreSettings {
     /// `postgres://` URL (replicas sharing it behave as one service).
     /// Default `memory`.
     pub location: String,
-    /// A directory for file contents over 64 KiB. Default: beside a SQLite
-    /// file (`FILE.blobs/`); none for PostgreSQL (contents stay in the
+    /// Where file contents over 64 KiB go: a directory, or an `s3://`
+    /// URL (with the `s3` feature). Default: beside a SQLite file
+    /// (`FILE.blobs/`); none for PostgreSQL (contents stay in the
     /// database); in memory for `memory`.
-    pub blobs: Option<std::path::PathBuf>,
+    pub blobs: Option<String>,
 }
 
 impl Default for StoreSettings {

@@ -139,18 +139,7 @@ impl Server {
 
 /// Opens (and migrates) the store `[store]` names.
 async fn open_store(settings: &config::StoreSettings) -> Result<isobox_store::Store, ServeError> {
-    let location = isobox_store::Location::parse(&settings.location)?;
-    let blobs = match (&settings.blobs, &location) {
-        (Some(dir), _) => Some(isobox_store::BlobStore::directory(dir.clone())?),
-        (None, isobox_store::Location::Memory) => Some(isobox_store::BlobStore::memory()),
-        (None, isobox_store::Location::Sqlite(path)) => {
-            let mut dir = path.clone().into_os_string();
-            dir.push(".blobs");
-            Some(isobox_store::BlobStore::directory(dir.into())?)
-        }
-        (None, isobox_store::Location::Postgres(_)) => None,
-    };
-    Ok(isobox_store::Store::open_with(location, blobs).await?)
+    Ok(isobox_store::Store::open_with_blobs(&settings.location, settings.blobs.as_deref()).await?)
 }
 
 /// The largest request head (request line and headers) the server reads.

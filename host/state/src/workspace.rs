@@ -89,9 +89,13 @@ struct Handler {
 /// # }).unwrap();
 /// ```
 pub fn workspace_capability(store: Store, limits: WorkspaceLimits, tenancy: Tenancy) -> Capability {
-    handler_capability(Handler {
-        source: Source::Store { store, limits, tenancy },
-    })
+    let per_tenant = tenancy == Tenancy::PerTenant;
+    handler_capability(
+        Handler {
+            source: Source::Store { store, limits, tenancy },
+        },
+        per_tenant,
+    )
 }
 
 /// `env.workspace` over one workspace for every run it is granted to: a
@@ -109,20 +113,27 @@ pub fn workspace_capability(store: Store, limits: WorkspaceLimits, tenancy: Tena
 /// # Ok::<(), isobox_store::StoreError>(())
 /// ```
 pub fn fixed_workspace_capability(workspace: Workspace) -> Capability {
-    handler_capability(Handler {
-        source: Source::Fixed(workspace),
-    })
+    handler_capability(
+        Handler {
+            source: Source::Fixed(workspace),
+        },
+        false,
+    )
 }
 
-fn handler_capability(handler: Handler) -> Capability {
+/// The capability over `handler`; `per_tenant`: a grant without a tenant
+/// is refused before the run starts.
+fn handler_capability(handler: Handler, per_tenant: bool) -> Capability {
     let handler = Arc::new(handler);
-    Capability::json_tools(
-        workspace_tools(),
-        move |context: CallContext, tool: String, args: Map<String, Value>| {
-            let handler = handler.clone();
-            async move { handler.call(&context, &tool, args).await }
-        },
-    )
+    let call = move |context: CallContext, tool: String, args: Map<String, Value>| {
+        let handler = handler.clone();
+        async move { handler.call(&context, &tool, args).await }
+    };
+    if per_tenant {
+        Capability::json_tools_per_tenant(workspace_tools(), call)
+    } else {
+        Capability::json_tools(workspace_tools(), call)
+    }
 }
 
 /// A refused operation: the code handles it by its message's code; any

@@ -80,6 +80,83 @@ impl BlobStore {
         })
     }
 
+    /// Blobs at `location`: `memory`, `s3://BUCKET[/PREFIX]` (with this
+    /// crate's `s3` feature; see [`BlobStore::s3`]), or a directory path.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for an S3 URL without the `s3` feature or a
+    /// bad one; [`StoreError::Unavailable`] for a directory that cannot be
+    /// made.
+    pub fn from_location(location: &str) -> Result<BlobStore, StoreError> {
+        let location = location.trim();
+        if location == "memory" {
+            return Ok(BlobStore::memory());
+        }
+        if location.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            return BlobStore::s3(location);
+            #[cfg(not(feature = "s3"))]
+            return Err(StoreError::Config(
+                "s3:// blobs need isobox built with the `s3` feature (cargo build --features s3)".into(),
+            ));
+        }
+        if location.is_empty() {
+            return Err(StoreError::Config("the blob location is empty".into()));
+        }
+        BlobStore::directory(PathBuf::from(location))
+    }
+
+    /// Blobs in S3-compatible object storage: `s3://BUCKET[/PREFIX]`, with
+    /// `?endpoint=URL` for a store other than AWS (MinIO, R2, moto),
+    /// `?region=NAME` (default `us-east-1`) and `?allow_http=true` (plain
+    /// HTTP, for a store on loopback). Credentials come from the standard
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`
+    /// variables; they never appear in a message.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for a URL that does not parse or an unknown
+    /// parameter.
+    #[cfg(feature = "s3")]
+    pub fn s3(url: &str) -> Result<BlobStore, StoreError> {
+        use object_store::aws::AmazonS3Builder;
+        // reqwest's rustls without a built-in provider: ring, once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let parsed = url::Url::parse(url).map_err(|e| StoreError::Config(bounded(format!("the S3 URL: {e}"))))?;
+        let bucket = parsed
+            .host_str()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| StoreError::Config("the S3 URL names no bucket (s3://BUCKET/PREFIX)".into()))?
+            .to_owned();
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(&bucket)
+            .with_region("us-east-1");
+        for (name, value) in parsed.query_pairs() {
+            builder = match &*name {
+                "endpoint" => builder.with_endpoint(value.into_owned()),
+                "region" => builder.with_region(value.into_owned()),
+                "allow_http" => builder.with_allow_http(value == "true"),
+                other => {
+                    return Err(StoreError::Config(format!(
+                        "the S3 URL's parameter {} is not one of endpoint, region, allow_http",
+                        bounded(other)
+                    )));
+                }
+            };
+        }
+        let store = builder
+            .build()
+            .map_err(|e| StoreError::Config(bounded(format!("the S3 blob store: {e}"))))?;
+        let prefix = parsed.path().trim_matches('/').to_owned();
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix.as_str()))
+        };
+        let mut shown = parsed.clone();
+        shown.set_query(None);
+        Ok(BlobStore::object_store(store, shown.to_string()))
+    }
+
     /// Blobs in any object store (S3 through `object_store`'s `aws`
     /// feature, this crate's `s3`).
     pub fn object_store(store: Arc<dyn ObjectStore>, describe: impl Into<String>) -> BlobStore {

@@ -110,15 +110,28 @@ impl Store {
     /// [`StoreError::Config`], [`StoreError::Unavailable`],
     /// [`StoreError::Schema`].
     pub async fn open(location: &str) -> Result<Store, StoreError> {
+        Store::open_with_blobs(location, None).await
+    }
+
+    /// As [`Store::open`], with large file contents at `blobs` (see
+    /// [`BlobStore::from_location`]: a directory, `memory`, or an
+    /// `s3://` URL with the `s3` feature). Without one: beside a SQLite
+    /// file (`FILE.blobs/`), in memory for `memory`, and in the database
+    /// for PostgreSQL.
+    ///
+    /// # Errors
+    /// As [`Store::open`]; [`StoreError::Config`] for a bad blob location.
+    pub async fn open_with_blobs(location: &str, blobs: Option<&str>) -> Result<Store, StoreError> {
         let location = Location::parse(location)?;
-        let blobs = match &location {
-            Location::Memory => Some(BlobStore::memory()),
-            Location::Sqlite(path) => {
+        let blobs = match (blobs, &location) {
+            (Some(blobs), _) => Some(BlobStore::from_location(blobs)?),
+            (None, Location::Memory) => Some(BlobStore::memory()),
+            (None, Location::Sqlite(path)) => {
                 let mut dir = path.clone().into_os_string();
                 dir.push(".blobs");
                 Some(BlobStore::directory(PathBuf::from(dir))?)
             }
-            Location::Postgres(_) => None,
+            (None, Location::Postgres(_)) => None,
         };
         Store::open_with(location, blobs).await
     }

@@ -1,8 +1,9 @@
 //! The shared backend: PostgreSQL through tokio-postgres, with a pool of
-//! connections (deadpool) and TLS by rustls. Transactions run at READ
+//! connections (deadpool) and TLS by rustls. Writers run at READ
 //! COMMITTED; the stores lock the rows they depend on (a namespace's row, a
 //! workspace's row) before reading, so writers of one namespace or one
-//! workspace take turns on every replica. A transaction that deadlocks or
+//! workspace take turns on every replica. Readers run at REPEATABLE READ,
+//! so every statement of one sees the same snapshot. A transaction that deadlocks or
 //! fails to serialise is run again, up to three times.
 
 use std::sync::Arc;
@@ -232,8 +233,11 @@ impl Backend for Postgres {
             .handle
             .block_on(self.pool.get())
             .map_err(|e| StoreError::Unavailable(bounded(format!("{}: {}", self.display, pool_error(&e)))))?;
+        // A reader sees one snapshot for all its statements (a grep never
+        // sees half of a batch); writers run at READ COMMITTED and lock the
+        // rows they depend on first.
         let begin = match access {
-            Access::Read => "BEGIN READ ONLY",
+            Access::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             Access::Write => "BEGIN",
         };
         let mut attempt = 0;

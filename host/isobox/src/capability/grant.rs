@@ -122,6 +122,7 @@ impl Capability {
                 implementation: Implementation::Native(native),
                 ..
             } => native.requires_tenant(),
+            CapabilityInner::Json(json) => json.requires_tenant,
             _ => false,
         }
     }
@@ -165,6 +166,21 @@ impl Capability {
             inner: Arc::new(CapabilityInner::Json(JsonTools {
                 tools,
                 handler: Arc::new(handler),
+                requires_tenant: false,
+            })),
+        }
+    }
+
+    /// As [`json_tools`](Self::json_tools), for tools that keep data per
+    /// tenant: a run granted them without a non-empty `props.tenant` is
+    /// refused before it starts, as for a
+    /// [`NativeCapability::requires_tenant`] capability.
+    pub fn json_tools_per_tenant(tools: McpTools, handler: impl JsonToolHandler) -> Self {
+        Capability {
+            inner: Arc::new(CapabilityInner::Json(JsonTools {
+                tools,
+                handler: Arc::new(handler),
+                requires_tenant: true,
             })),
         }
     }

@@ -47,4 +47,6 @@ where
 pub(crate) struct JsonTools {
     pub tools: McpTools,
     pub handler: Arc<dyn JsonToolHandler>,
+    /// Whether every grant must name a tenant.
+    pub requires_tenant: bool,
 }
