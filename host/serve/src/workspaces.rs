@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +30,7 @@ use serde_json::json;
 use tracing::Instrument as _;
 
 use isobox_store::StoreError;
-use isobox_store::workspace::{FsCode, Workspace};
+use isobox_store::workspace::{DirPage, FsCode, Stat, Workspace};
 
 use super::api::{ApiError, AppState, authenticate, finish, read_body, request_id};
 
@@ -67,37 +68,45 @@ fn open(state: &AppState, request: &Request, id: &str) -> Result<Workspace, ApiE
     state.store.workspace(&tenant.id, id).map_err(store_error)
 }
 
-/// `GET /v1/workspaces/{id}`.
-pub(crate) async fn info(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
+/// Runs one workspace request: a request id, a span holding the tenant,
+/// the tenant's workspace `id` opened (401/403 before `work`), the
+/// response counted and tagged.
+async fn respond<F, Fut>(state: &AppState, request: Request, id: &str, work: F) -> Response
+where
+    F: FnOnce(Workspace, Body) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
     let request_id = request_id();
     let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
-    let opened = open(&state, &request, &id);
-    drop(request);
-    let response = async {
-        let ws = opened?;
+    let opened = span.in_scope(|| open(state, &request, id));
+    let body = request.into_body();
+    let response = async { work(opened?, body).await }
+        .instrument(span)
+        .await
+        .unwrap_or_else(|e| e.into_response(&request_id));
+    finish(state, &request_id, response)
+}
+
+/// `GET /v1/workspaces/{id}`.
+pub(crate) async fn info(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
+    let name = id.clone();
+    respond(&state, request, &id, |ws, _| async move {
+        let id = name;
         let (version, (files, bytes)) = ws
             .transaction(false, None, |fs| Ok((fs.version(), fs.usage())))
             .await
             .map(|(v, _)| v)
             .map_err(store_error)?;
-        Ok::<_, ApiError>(
-            axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response(),
-        )
-    }
-    .instrument(span)
+        Ok(axum::Json(json!({ "id": id, "version": version, "files": files, "bytes": bytes })).into_response())
+    })
     .await
-    .unwrap_or_else(|e| e.into_response(&request_id));
-    finish(&state, &request_id, response)
 }
 
 /// `GET /v1/workspaces/{id}/export`: the whole workspace as a .tar.gz.
 pub(crate) async fn export(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
-    let request_id = request_id();
-    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
-    let opened = open(&state, &request, &id);
-    drop(request);
-    let response = async {
-        let ws = opened?;
+    let name = id.clone();
+    respond(&state, request, &id, |ws, _| async move {
+        let id = name;
         let options = isobox_store::workspace::ArchiveCreateOptions { gzip: true };
         let bytes = ws
             .archive_create(vec!["/".into()], options)
@@ -110,12 +119,9 @@ pub(crate) async fn export(State(state): State<Arc<AppState>>, Path(id): Path<St
         if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.tar.gz\"")) {
             response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
         }
-        Ok::<_, ApiError>(response)
-    }
-    .instrument(span)
+        Ok(response)
+    })
     .await
-    .unwrap_or_else(|e| e.into_response(&request_id));
-    finish(&state, &request_id, response)
 }
 
 /// `POST /v1/workspaces/{id}/import`: extracts the body (tar or .tar.gz).
@@ -125,28 +131,21 @@ pub(crate) async fn import(
     Query(query): Query<HashMap<String, String>>,
     request: Request,
 ) -> Response {
-    let request_id = request_id();
-    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
-    let opened = open(&state, &request, &id);
-    let body = request.into_body();
-    let response = async {
-        let ws = opened?;
-        let bytes = read_body(&state, body).await?;
+    let (state, query) = (&state, &query);
+    respond(state, request, &id, |ws, body| async move {
+        let bytes = read_body(state, body).await?;
         let dest = query.get("dest").cloned().unwrap_or_else(|| "/".to_owned());
         let options = isobox_store::workspace::ExtractOptions {
-            overwrite: flag(&query, "overwrite"),
+            overwrite: flag(query, "overwrite"),
             ..Default::default()
         };
         let done = ws
             .archive_extract(bytes.to_vec(), &dest, options)
             .await
             .map_err(store_error)?;
-        Ok::<_, ApiError>(axum::Json(done).into_response())
-    }
-    .instrument(span)
+        Ok(axum::Json(done).into_response())
+    })
     .await
-    .unwrap_or_else(|e| e.into_response(&request_id));
-    finish(&state, &request_id, response)
 }
 
 /// `GET`, `PUT` and `DELETE` of `/v1/workspaces/{id}/files/{path}` (and of
@@ -157,81 +156,87 @@ pub(crate) async fn files(
     Query(query): Query<HashMap<String, String>>,
     request: Request,
 ) -> Response {
-    let request_id = request_id();
-    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
-    let response = handle(&state, params, query, request)
-        .instrument(span)
-        .await
-        .unwrap_or_else(|e| e.into_response(&request_id));
-    finish(&state, &request_id, response)
+    let id = params.get("id").cloned().unwrap_or_default();
+    let path = format!("/{}", params.get("path").map(String::as_str).unwrap_or(""));
+    let method = request.method().clone();
+    let (state, query) = (&state, &query);
+    respond(state, request, &id, |ws, body| async move {
+        let path = isobox_store::workspace::path::normalize(&path).map_err(|e| store_error(e.into()))?;
+        match method {
+            Method::GET | Method::HEAD => read(&ws, path, query).await,
+            Method::PUT => {
+                let parents = flag(query, "parents");
+                let body = read_body(state, body).await?;
+                let (stat, version) = ws
+                    .transaction(true, None, move |fs| fs.write(&path, &body, parents, false))
+                    .await
+                    .map_err(store_error)?;
+                Ok(axum::Json(json!({ "stat": stat, "version": version })).into_response())
+            }
+            Method::DELETE => {
+                let removed = ws.rm(&path, flag(query, "recursive")).await.map_err(store_error)?;
+                Ok(axum::Json(json!({ "removed": removed })).into_response())
+            }
+            _ => Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "use GET, PUT or DELETE",
+            )),
+        }
+    })
+    .await
 }
 
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {
     query.get(name).is_some_and(|v| v == "true" || v == "1")
 }
 
-async fn handle(
-    state: &AppState,
-    params: HashMap<String, String>,
-    query: HashMap<String, String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let id = params.get("id").cloned().unwrap_or_default();
-    let path = format!("/{}", params.get("path").map(String::as_str).unwrap_or(""));
-    let ws = open(state, &request, &id)?;
-    let path = isobox_store::workspace::path::normalize(&path).map_err(|e| store_error(e.into()))?;
-    let method = request.method().clone();
-    let body = request.into_body();
-    match method {
-        Method::GET | Method::HEAD => {
-            let Some(stat) = ws.stat(&path).await.map_err(store_error)? else {
-                return Err(store_error(
-                    isobox_store::workspace::FsError::new(FsCode::ENOENT, &path, "no such file or directory").into(),
-                ));
+/// What a GET of a path finds, read in one transaction.
+enum Found {
+    Directory(DirPage),
+    File(Stat, Vec<u8>),
+}
+
+/// A file's bytes (with its hash as the ETag), or a page of a directory.
+async fn read(ws: &Workspace, path: String, query: &HashMap<String, String>) -> Result<Response, ApiError> {
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(ws.limits().max_page)
+        .clamp(1, ws.limits().max_page);
+    let cursor = query.get("cursor").cloned();
+    let (found, _) = ws
+        .transaction(false, None, move |fs| {
+            let stat = fs.stat_existing(&path)?;
+            if !stat.is_dir() {
+                return Ok(Found::File(stat, fs.read(&path)?));
+            }
+            let (entries, more) = fs.list(&path, cursor.as_deref(), limit)?;
+            let cursor = if more {
+                entries.last().map(|e| e.path.clone())
+            } else {
+                None
             };
-            if stat.is_dir() {
-                let limit = query.get("limit").and_then(|l| l.parse().ok());
-                let page = ws
-                    .readdir(&path, query.get("cursor").map(String::as_str), limit)
-                    .await
-                    .map_err(store_error)?;
-                return Ok(axum::Json(page).into_response());
-            }
-            let bytes = ws.read_file(&path).await.map_err(store_error)?;
-            let mut response = (StatusCode::OK, bytes).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            if let Some(hash) = stat
-                .hash
-                .as_deref()
-                .and_then(|h| HeaderValue::from_str(&format!("\"{h}\"")).ok())
-            {
-                headers.insert(header::ETAG, hash);
-            }
-            Ok(response)
-        }
-        Method::PUT => {
-            let parents = flag(&query, "parents");
-            let body = read_body(state, body).await?;
-            let target = path.clone();
-            let (stat, version) = ws
-                .transaction(true, None, move |fs| fs.write(&target, &body, parents, false))
-                .await
-                .map_err(store_error)?;
-            Ok(axum::Json(json!({ "stat": stat, "version": version })).into_response())
-        }
-        Method::DELETE => {
-            let recursive = flag(&query, "recursive");
-            let removed = ws.rm(&path, recursive).await.map_err(store_error)?;
-            Ok(axum::Json(json!({ "removed": removed })).into_response())
-        }
-        _ => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "use GET, PUT or DELETE",
-        )),
+            Ok(Found::Directory(DirPage { entries, cursor }))
+        })
+        .await
+        .map_err(store_error)?;
+    let (stat, bytes) = match found {
+        Found::Directory(page) => return Ok(axum::Json(page).into_response()),
+        Found::File(stat, bytes) => (stat, bytes),
+    };
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(hash) = stat
+        .hash
+        .as_deref()
+        .and_then(|h| HeaderValue::from_str(&format!("\"{h}\"")).ok())
+    {
+        headers.insert(header::ETAG, hash);
     }
+    Ok(response)
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use isobox::Capability;
 use isobox::capability::{CallContext, CapabilityError, McpTools};
-use isobox_store::workspace::{FsCode, FsError, Stat, Workspace, WorkspaceLimits};
+use isobox_store::workspace::{Encoding, FsCode, FsError, Stat, Workspace, WorkspaceLimits, WriteOptions};
 use isobox_store::{Store, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -150,21 +150,9 @@ fn arguments<T: for<'de> Deserialize<'de>>(tool: &str, args: Map<String, Value>)
         .map_err(|e| CapabilityError::tool(format!("EINVAL: workspace.{tool}: {e}")))
 }
 
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum Encoding {
-    #[default]
-    Utf8,
-    Base64,
-}
-
-fn decode(content: String, encoding: Encoding) -> Result<Vec<u8>, CapabilityError> {
-    match encoding {
-        Encoding::Utf8 => Ok(content.into_bytes()),
-        Encoding::Base64 => base64::engine::general_purpose::STANDARD
-            .decode(content.as_bytes())
-            .map_err(|e| CapabilityError::tool(format!("EINVAL: content is not base64: {e}"))),
-    }
+/// The bytes `content` stands for, in `encoding`.
+fn decode(content: &str, encoding: Encoding, path: &str) -> Result<Vec<u8>, CapabilityError> {
+    encoding.decode(content, path).map_err(failed)
 }
 
 fn stat_json(stat: &Stat) -> Value {
@@ -309,7 +297,7 @@ async fn archive_bytes(tool: &str, ws: &Workspace, args: &mut Map<String, Value>
     let data: Option<String> = take(tool, args, "data")?;
     match (path, data) {
         (Some(path), None) => ws.read_file(&path).await.map_err(failed),
-        (None, Some(data)) => decode(data, Encoding::Base64),
+        (None, Some(data)) => decode(&data, Encoding::Base64, ""),
         _ => Err(CapabilityError::tool(format!(
             "EINVAL: workspace.{tool}: give path or data (base64), one of them"
         ))),
@@ -362,16 +350,15 @@ impl Handler {
             "readFile" => {
                 let a: ReadArgs = arguments(tool, args)?;
                 let bytes = match (a.offset, a.length) {
-                    (None, None) => ws.read_file(&a.path).await.map_err(failed)?,
+                    (None, None) => ws.read_file(&a.path).await,
                     (offset, length) => {
-                        let mut bytes = ws.read_file(&a.path).await.map_err(failed)?;
-                        let start = (offset.unwrap_or(0) as usize).min(bytes.len());
-                        let end = length.map_or(bytes.len(), |n| start.saturating_add(n as usize).min(bytes.len()));
-                        bytes.truncate(end);
-                        bytes.drain(..start);
-                        bytes
+                        // A length past the largest file reads to the end.
+                        let max = ws.limits().max_file_bytes;
+                        let length = length.unwrap_or(max).min(max);
+                        ws.read_range(&a.path, offset.unwrap_or(0), length).await
                     }
-                };
+                }
+                .map_err(failed)?;
                 match a.encoding {
                     Encoding::Base64 => Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(&bytes))),
                     Encoding::Utf8 => String::from_utf8(bytes).map(Value::String).map_err(|_| {
@@ -384,35 +371,23 @@ impl Handler {
             }
             "writeFile" => {
                 let a: WriteArgs = arguments(tool, args)?;
-                let content = decode(a.content, a.encoding)?;
-                let path = isobox_store::workspace::path::normalize(&a.path).map_err(|e| failed(e.into()))?;
-                let (stat, _) = ws
-                    .transaction(true, None, move |fs| fs.write(&path, &content, a.parents, a.exclusive))
-                    .await
-                    .map_err(failed)?;
-                Ok(stat_json(&stat))
+                let content = decode(&a.content, a.encoding, &a.path)?;
+                let options = WriteOptions {
+                    parents: a.parents,
+                    exclusive: a.exclusive,
+                };
+                Ok(stat_json(
+                    &ws.write_file_with(&a.path, &content, options).await.map_err(failed)?,
+                ))
             }
             "appendFile" => {
                 let a: AppendArgs = arguments(tool, args)?;
-                let content = decode(a.content, a.encoding)?;
-                let path = isobox_store::workspace::path::normalize(&a.path).map_err(|e| failed(e.into()))?;
-                let (stat, _) = ws
-                    .transaction(true, None, move |fs| {
-                        let mut bytes = match fs.read(&path) {
-                            Ok(bytes) => bytes,
-                            Err(StoreError::Fs(e)) if e.code == FsCode::ENOENT && e.path == path => Vec::new(),
-                            Err(e) => return Err(e),
-                        };
-                        bytes.extend_from_slice(&content);
-                        fs.write(&path, &bytes, false, false)
-                    })
-                    .await
-                    .map_err(failed)?;
-                Ok(stat_json(&stat))
+                let content = decode(&a.content, a.encoding, &a.path)?;
+                Ok(stat_json(&ws.append_file(&a.path, &content).await.map_err(failed)?))
             }
             "exists" => {
                 let a: PathArgs = arguments(tool, args)?;
-                Ok(Value::Bool(ws.stat(&a.path).await.map_err(failed)?.is_some()))
+                Ok(Value::Bool(ws.exists(&a.path).await.map_err(failed)?))
             }
             "stat" => {
                 let a: PathArgs = arguments(tool, args)?;
@@ -446,21 +421,11 @@ impl Handler {
             }
             "cp" => {
                 let a: CopyArgs = arguments(tool, args)?;
-                let from = isobox_store::workspace::path::normalize(&a.from).map_err(|e| failed(e.into()))?;
-                let to = isobox_store::workspace::path::normalize(&a.to).map_err(|e| failed(e.into()))?;
-                let (count, _) = ws
-                    .transaction(true, None, move |fs| fs.copy(&from, &to, a.recursive))
-                    .await
-                    .map_err(failed)?;
-                Ok(json!(count))
+                Ok(json!(ws.cp(&a.from, &a.to, a.recursive).await.map_err(failed)?))
             }
             "mv" => {
                 let a: MoveArgs = arguments(tool, args)?;
-                let from = isobox_store::workspace::path::normalize(&a.from).map_err(|e| failed(e.into()))?;
-                let to = isobox_store::workspace::path::normalize(&a.to).map_err(|e| failed(e.into()))?;
-                ws.transaction(true, None, move |fs| fs.rename(&from, &to))
-                    .await
-                    .map_err(failed)?;
+                ws.mv(&a.from, &a.to).await.map_err(failed)?;
                 Ok(Value::Null)
             }
             "info" => {

@@ -48,3 +48,13 @@ pub(crate) fn bounded(text: impl std::fmt::Display) -> String {
     }
     text
 }
+
+/// The POSIX code of a workspace error, for tests (any other error fails
+/// the test).
+#[cfg(test)]
+pub(crate) fn fs_code(error: impl std::borrow::Borrow<StoreError>) -> crate::workspace::FsCode {
+    match error.borrow() {
+        StoreError::Fs(e) => e.code,
+        other => panic!("not a file-system error: {other}"),
+    }
+}

@@ -420,9 +420,7 @@ impl Workspace {
             .iter()
             .map(|p| path::normalize(p))
             .collect::<Result<Vec<_>, _>>()?;
-        self.transaction(false, None, move |fs| archive_create(fs, &paths, &options))
-            .await
-            .map(|(bytes, _)| bytes)
+        self.read(move |fs| archive_create(fs, &paths, &options)).await
     }
 
     /// The entries of an archive (see [`archive_list`]), read on a blocking
@@ -449,9 +447,7 @@ impl Workspace {
         options: ExtractOptions,
     ) -> Result<Extracted, StoreError> {
         let dest = path::normalize(dest)?;
-        self.transaction(true, None, move |fs| archive_extract(fs, &bytes, &dest, &options))
-            .await
-            .map(|(done, _)| done)
+        self.write(move |fs| archive_extract(fs, &bytes, &dest, &options)).await
     }
 }
 

@@ -172,12 +172,7 @@ mod tests {
     use super::*;
     use crate::Store;
 
-    fn code(e: StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn basics() {

@@ -196,6 +196,17 @@ pub struct BatchResult {
     pub results: Vec<Value>,
 }
 
+impl Encoding {
+    /// The bytes `content` stands for, to be written at `path` (named in
+    /// the error).
+    ///
+    /// # Errors
+    /// `EINVAL` for base64 that does not decode.
+    pub fn decode(self, content: &str, path: &str) -> Result<Vec<u8>, StoreError> {
+        decode(content, self, path)
+    }
+}
+
 fn decode(content: &str, encoding: Encoding, path: &str) -> Result<Vec<u8>, StoreError> {
     match encoding {
         Encoding::Utf8 => Ok(content.as_bytes().to_vec()),
@@ -347,12 +358,7 @@ mod tests {
     use crate::Store;
     use serde_json::json;
 
-    fn code(e: &StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     fn ops(value: Value) -> Vec<Op> {
         crate::workspace::parse_options(value).unwrap()
@@ -435,9 +441,9 @@ mod tests {
                 recursive: true,
             })
             .collect();
-        assert_eq!(code(&ws.batch(too_many, None).await.unwrap_err()), FsCode::EINVAL);
+        assert_eq!(code(ws.batch(too_many, None).await.unwrap_err()), FsCode::EINVAL);
         let bad64 = ops(json!([{"op": "writeFile", "path": "/b", "content": "!!!", "encoding": "base64"}]));
-        assert_eq!(code(&ws.batch(bad64, None).await.unwrap_err()), FsCode::EINVAL);
+        assert_eq!(code(ws.batch(bad64, None).await.unwrap_err()), FsCode::EINVAL);
         assert_eq!(ws.version().await.unwrap(), version + 1);
     }
 

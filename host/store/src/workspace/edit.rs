@@ -253,9 +253,7 @@ impl Workspace {
     pub async fn edit(&self, path: &str, edits: Vec<TextEdit>, options: EditOptions) -> Result<EditResult, StoreError> {
         let path = path::normalize(path)?;
         let write = !options.dry_run;
-        self.transaction(write, None, move |fs| edit(fs, &path, &edits, &options))
-            .await
-            .map(|(result, _)| result)
+        self.run(write, move |fs| edit(fs, &path, &edits, &options)).await
     }
 
     /// A unified diff of two text files (see [`diff`]).
@@ -264,9 +262,7 @@ impl Workspace {
     /// As [`diff`], and path errors.
     pub async fn diff(&self, path_a: &str, path_b: &str, options: DiffOptions) -> Result<String, StoreError> {
         let (a, b) = (path::normalize(path_a)?, path::normalize(path_b)?);
-        self.transaction(false, None, move |fs| diff(fs, &a, &b, &options))
-            .await
-            .map(|(text, _)| text)
+        self.read(move |fs| diff(fs, &a, &b, &options)).await
     }
 
     /// A unified diff of two texts (see [`diff_content`]), computed on a
@@ -296,12 +292,7 @@ mod tests {
     use super::*;
     use crate::Store;
 
-    fn code(e: StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     fn e(old: &str, new: &str) -> TextEdit {
         TextEdit {

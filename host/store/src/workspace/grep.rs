@@ -227,9 +227,7 @@ impl Workspace {
     /// As [`grep`].
     pub async fn grep(&self, pattern: &str, options: GrepOptions) -> Result<GrepResult, StoreError> {
         let pattern = pattern.to_owned();
-        self.transaction(false, None, move |fs| grep(fs, &pattern, &options))
-            .await
-            .map(|(result, _)| result)
+        self.read(move |fs| grep(fs, &pattern, &options)).await
     }
 }
 
@@ -239,12 +237,7 @@ mod tests {
     use crate::Store;
     use crate::workspace::FsCode;
 
-    fn code(e: StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     async fn workspace() -> Workspace {
         let store = Store::open("memory").await.unwrap();

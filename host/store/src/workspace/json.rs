@@ -268,9 +268,7 @@ impl Workspace {
     /// As [`read_json`], and path errors.
     pub async fn read_json(&self, path: &str) -> Result<Value, StoreError> {
         let path = path::normalize(path)?;
-        self.transaction(false, None, move |fs| read_json(fs, &path))
-            .await
-            .map(|(value, _)| value)
+        self.read(move |fs| read_json(fs, &path)).await
     }
 
     /// Writes `value` as JSON to a file (see [`write_json`]).
@@ -279,9 +277,7 @@ impl Workspace {
     /// As [`write_json`], and path errors.
     pub async fn write_json(&self, path: &str, value: Value, options: WriteJsonOptions) -> Result<Stat, StoreError> {
         let path = path::normalize(path)?;
-        self.transaction(true, None, move |fs| write_json(fs, &path, &value, &options))
-            .await
-            .map(|(stat, _)| stat)
+        self.write(move |fs| write_json(fs, &path, &value, &options)).await
     }
 
     /// Runs a JSONPath or JSON Pointer query on a JSON file (see
@@ -292,9 +288,7 @@ impl Workspace {
     pub async fn query_json(&self, path: &str, query: &str) -> Result<Value, StoreError> {
         let path = path::normalize(path)?;
         let query = query.to_owned();
-        self.transaction(false, None, move |fs| query_json(fs, &path, &query))
-            .await
-            .map(|(value, _)| value)
+        self.read(move |fs| query_json(fs, &path, &query)).await
     }
 
     /// Applies a JSON Patch to a JSON file (see [`update_json`]).
@@ -308,9 +302,7 @@ impl Workspace {
         options: UpdateJsonOptions,
     ) -> Result<Value, StoreError> {
         let path = path::normalize(path)?;
-        self.transaction(true, None, move |fs| update_json(fs, &path, &ops, &options))
-            .await
-            .map(|(value, _)| value)
+        self.write(move |fs| update_json(fs, &path, &ops, &options)).await
     }
 }
 
@@ -319,12 +311,7 @@ mod tests {
     use super::*;
     use crate::Store;
 
-    fn code(e: StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     async fn workspace() -> Workspace {
         let store = Store::open("memory").await.unwrap();

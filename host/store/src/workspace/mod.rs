@@ -233,12 +233,22 @@ impl Workspace {
             .await
     }
 
+    /// [`Workspace::transaction`] without a version precondition, for its
+    /// value alone: how every operation of the API runs.
+    async fn run<T, F>(&self, write: bool, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.transaction(write, None, body).await.map(|(value, _)| value)
+    }
+
     async fn read<T, F>(&self, body: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
-        self.transaction(false, None, body).await.map(|(value, _)| value)
+        self.run(false, body).await
     }
 
     async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
@@ -246,7 +256,7 @@ impl Workspace {
         T: Send + 'static,
         F: FnMut(&mut dyn FileSystem) -> Result<T, StoreError> + Send + 'static,
     {
-        self.transaction(true, None, body).await.map(|(value, _)| value)
+        self.run(true, body).await
     }
 
     /// The workspace's version: 0 before its first change, then one more

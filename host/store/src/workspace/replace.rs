@@ -215,11 +215,8 @@ impl Workspace {
     ) -> Result<ReplaceResult, StoreError> {
         let (pattern, replacement) = (pattern.to_owned(), replacement.to_owned());
         let write = !options.dry_run;
-        self.transaction(write, None, move |fs| {
-            replace_in_files(fs, &pattern, &replacement, &options)
-        })
-        .await
-        .map(|(result, _)| result)
+        self.run(write, move |fs| replace_in_files(fs, &pattern, &replacement, &options))
+            .await
     }
 }
 
@@ -228,12 +225,7 @@ mod tests {
     use super::*;
     use crate::Store;
 
-    fn code(e: StoreError) -> FsCode {
-        match e {
-            StoreError::Fs(e) => e.code,
-            other => panic!("not an fs error: {other}"),
-        }
-    }
+    use crate::error::fs_code as code;
 
     async fn workspace() -> Workspace {
         let store = Store::open("memory").await.unwrap();

@@ -431,9 +431,7 @@ impl Workspace {
     /// # Errors
     /// As [`glob`].
     pub async fn glob(&self, patterns: Vec<String>, options: GlobOptions) -> Result<GlobPage, StoreError> {
-        self.transaction(false, None, move |fs| glob(fs, &patterns, &options))
-            .await
-            .map(|(page, _)| page)
+        self.read(move |fs| glob(fs, &patterns, &options)).await
     }
 
     /// Entries below `path` by name, kind, size and depth (see [`find`]).
@@ -442,9 +440,7 @@ impl Workspace {
     /// As [`find`].
     pub async fn find(&self, path: &str, options: FindOptions) -> Result<FindPage, StoreError> {
         let dir = path::normalize(path)?;
-        self.transaction(false, None, move |fs| find(fs, &dir, &options))
-            .await
-            .map(|(page, _)| page)
+        self.read(move |fs| find(fs, &dir, &options)).await
     }
 }
 

@@ -5,12 +5,7 @@ use std::io::Write as _;
 use super::*;
 use crate::Store;
 
-fn code(e: &StoreError) -> FsCode {
-    match e {
-        StoreError::Fs(e) => e.code,
-        other => panic!("not an fs error: {other}"),
-    }
-}
+use crate::error::fs_code as code;
 
 async fn workspace(id: &str) -> Workspace {
     Store::open("memory").await.unwrap().workspace("t", id).unwrap()
@@ -235,18 +230,18 @@ async fn overwrite_conflicts_and_garbage() {
     assert_eq!(ws.read_file("/d/good.txt").await.unwrap(), b"good");
     ws.write_file("/file", b"f").await.unwrap();
     assert_eq!(
-        code(&ws.archive_extract(bytes.clone(), "/file", o).await.unwrap_err()),
+        code(ws.archive_extract(bytes.clone(), "/file", o).await.unwrap_err()),
         FsCode::EEXIST
     );
 
     let garbage = vec![7u8; 2000];
     assert_eq!(
-        code(&ws.archive_extract(garbage.clone(), "/g", o).await.unwrap_err()),
+        code(ws.archive_extract(garbage.clone(), "/g", o).await.unwrap_err()),
         FsCode::EINVAL
     );
     assert_eq!(
         code(
-            &ws.archive_list(garbage, ArchiveListOptions::default())
+            ws.archive_list(garbage, ArchiveListOptions::default())
                 .await
                 .unwrap_err()
         ),
@@ -255,13 +250,13 @@ async fn overwrite_conflicts_and_garbage() {
     let mut bad_gzip = vec![0x1f, 0x8b];
     bad_gzip.extend_from_slice(&[0u8; 100]);
     assert_eq!(
-        code(&ws.archive_extract(bad_gzip, "/g", o).await.unwrap_err()),
+        code(ws.archive_extract(bad_gzip, "/g", o).await.unwrap_err()),
         FsCode::EINVAL
     );
     let mut cut = bytes.clone();
     cut.truncate(512 + 2);
     assert_eq!(
-        code(&ws.archive_extract(cut, "/g", o).await.unwrap_err()),
+        code(ws.archive_extract(cut, "/g", o).await.unwrap_err()),
         FsCode::EINVAL
     );
     assert!(!ws.exists("/g").await.unwrap());
@@ -284,7 +279,7 @@ async fn entry_and_size_limits() {
         ..Default::default()
     };
     assert_eq!(
-        code(&ws.archive_extract(five.clone(), "/e", o).await.unwrap_err()),
+        code(ws.archive_extract(five.clone(), "/e", o).await.unwrap_err()),
         FsCode::EDQUOT
     );
     let o = ExtractOptions {
@@ -333,7 +328,7 @@ async fn entry_and_size_limits() {
     assert_eq!(code(&missing), FsCode::ENOENT);
     assert_eq!(
         code(
-            &ws.archive_create(vec![], ArchiveCreateOptions::default())
+            ws.archive_create(vec![], ArchiveCreateOptions::default())
                 .await
                 .unwrap_err()
         ),

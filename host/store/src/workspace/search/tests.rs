@@ -3,12 +3,7 @@
 use super::*;
 use crate::Store;
 
-fn code(e: StoreError) -> FsCode {
-    match e {
-        StoreError::Fs(e) => e.code,
-        other => panic!("not an fs error: {other}"),
-    }
-}
+use crate::error::fs_code as code;
 
 async fn workspace() -> Workspace {
     let store = Store::open("memory").await.unwrap();
