@@ -15,6 +15,7 @@ mod body;
 mod connect;
 mod filter;
 mod hooks;
+mod host;
 mod send;
 
 use std::sync::atomic::AtomicU32;
@@ -28,6 +29,7 @@ pub use self::audit::{AuditDecision, EgressRecord};
 use self::body::BodySlot;
 pub use self::filter::{EgressFilter, FilterFuture, FilterVerdict, OutboundRequest};
 pub(crate) use self::hooks::EgressHooks;
+pub use self::host::{HostRequestError, HostResponse, HostSession};
 pub use isobox_egress::*;
 
 /// What a run may reach on the network: a policy and, optionally, a

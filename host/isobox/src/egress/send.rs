@@ -41,8 +41,8 @@ struct StreamedBody {
 }
 /// Response headers the host adds for the guest's `response.url` and
 /// `response.redirected`; the same names from an upstream are removed.
-const URL_HEADER: &str = "isobox-url";
-const REDIRECTED_HEADER: &str = "isobox-redirected";
+pub(super) const URL_HEADER: &str = "isobox-url";
+pub(super) const REDIRECTED_HEADER: &str = "isobox-redirected";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RedirectMode {

@@ -1,0 +1,349 @@
+//! The modules a run needs from an installed tree: from the specifiers
+//! the run's code imports, every file reachable through static imports,
+//! literal dynamic imports and literal `require`s, each with its own
+//! specifiers resolved to module names. Only reachable files are taken, so
+//! a package's tests, TypeScript sources or other builds never matter.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde_json::Value;
+
+use crate::cjs::{self, Required};
+use crate::error::{NpmError, NpmErrorKind};
+use crate::install::Installed;
+use crate::resolve::{Kind, Resolved, Resolver};
+use crate::scan::{Scanned, scan};
+
+/// Built-ins the sandbox itself provides to ES modules.
+const SANDBOX_BUILTINS: [&str; 4] = ["node:fs/promises", "fs/promises", "node:fs", "fs"];
+
+/// The module that stands for a file a `browser` field removes.
+const EMPTY_MODULE: &str = "node_modules/.isobox/empty.js";
+
+/// How a linked module's source is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ModuleKind {
+    Js,
+    Json,
+}
+
+/// One module of the graph.
+#[derive(Clone, Debug)]
+pub(crate) struct GraphModule {
+    pub name: String,
+    pub kind: ModuleKind,
+    pub source: String,
+    /// Specifier as written -> module name.
+    pub imports: BTreeMap<String, String>,
+}
+
+/// The modules and the entry's resolved bare specifiers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Graph {
+    pub modules: Vec<GraphModule>,
+    pub entry_imports: BTreeMap<String, String>,
+}
+
+impl Graph {
+    /// Bytes of every module's source.
+    pub fn source_bytes(&self) -> u64 {
+        self.modules.iter().map(|m| m.source.len() as u64).sum()
+    }
+}
+
+/// What a file is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Module,
+    CommonJs,
+    Json,
+}
+
+/// One file read and scanned.
+struct FileInfo {
+    format: Format,
+    text: String,
+    scanned: Scanned,
+}
+
+struct Builder<'a> {
+    resolver: Resolver<'a>,
+    files: BTreeMap<String, FileInfo>,
+    modules: BTreeMap<String, GraphModule>,
+    /// CommonJS files whose ES view is needed.
+    views: BTreeSet<String>,
+    queue: VecDeque<String>,
+}
+
+/// Builds the graph for the bare specifiers the run's code imports.
+pub(crate) fn build(installed: &Installed, conditions: &[String], entry: &[String]) -> Result<Graph, NpmError> {
+    let mut builder = Builder {
+        resolver: Resolver::new(installed, conditions),
+        files: BTreeMap::new(),
+        modules: BTreeMap::new(),
+        views: BTreeSet::new(),
+        queue: VecDeque::new(),
+    };
+    let mut entry_imports = BTreeMap::new();
+    for specifier in entry {
+        if SANDBOX_BUILTINS.contains(&specifier.as_str()) {
+            continue;
+        }
+        let resolved = builder
+            .resolver
+            .resolve(None, specifier, Kind::Import)
+            .map_err(|why| NpmError::new(NpmErrorKind::Resolve, format!("import {specifier:?}: {why}")))?;
+        let target = builder.import_target(None, specifier, resolved)?;
+        entry_imports.insert(specifier.clone(), target);
+    }
+    while let Some(file) = builder.queue.pop_front() {
+        builder.link(&file)?;
+    }
+    for body in std::mem::take(&mut builder.views) {
+        let names = builder.export_names(&body, &mut BTreeSet::new());
+        let name = view_name(&body);
+        builder.modules.insert(
+            name.clone(),
+            GraphModule {
+                name,
+                kind: ModuleKind::Js,
+                source: cjs::view(&body, &names),
+                imports: [(body.clone(), body)].into(),
+            },
+        );
+    }
+    Ok(Graph {
+        modules: builder.modules.into_values().collect(),
+        entry_imports,
+    })
+}
+
+/// The name of a CommonJS file's ES view.
+fn view_name(file: &str) -> String {
+    format!("{file}?esm")
+}
+
+impl Builder<'_> {
+    /// Reads and scans `file` once; queues it for linking.
+    fn info(&mut self, file: &str) -> Result<&FileInfo, NpmError> {
+        if !self.files.contains_key(file) {
+            let bytes = self
+                .resolver
+                .read(file)
+                .ok_or_else(|| NpmError::new(NpmErrorKind::Resolve, format!("{file}: no such file")))?;
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| NpmError::new(NpmErrorKind::Parse, format!("{file}: not UTF-8 text")))?;
+            let typescript = [".ts", ".mts", ".cts", ".tsx"].iter().any(|e| file.ends_with(e));
+            let text = if typescript {
+                isobox::typescript::strip(&text, file)
+                    .map_err(|e| NpmError::new(NpmErrorKind::Parse, format!("{file}: {}", e.message)))?
+            } else {
+                text
+            };
+            let (format, scanned) = if file.ends_with(".json") {
+                (Format::Json, Scanned::default())
+            } else {
+                let scanned = scan(&text, file, false).map_err(|e| {
+                    NpmError::new(
+                        NpmErrorKind::Parse,
+                        format!("{file}:{}:{}: {}", e.line, e.column, e.message),
+                    )
+                })?;
+                (self.format_of(file, &scanned), scanned)
+            };
+            self.files.insert(file.to_owned(), FileInfo { format, text, scanned });
+            self.queue.push_back(file.to_owned());
+        }
+        // Inserted above.
+        self.files
+            .get(file)
+            .ok_or_else(|| NpmError::new(NpmErrorKind::Resolve, format!("{file}: lost")))
+    }
+
+    fn format_of(&self, file: &str, scanned: &Scanned) -> Format {
+        if file.ends_with(".mjs") || file.ends_with(".mts") {
+            return Format::Module;
+        }
+        if file.ends_with(".cjs") || file.ends_with(".cts") {
+            return Format::CommonJs;
+        }
+        if scanned.is_module {
+            return Format::Module;
+        }
+        let type_module = self
+            .resolver
+            .package_of(file)
+            .and_then(|(_, package)| {
+                package
+                    .manifest
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .map(|t| t == "module")
+            })
+            .unwrap_or(false);
+        if type_module && scanned.requires.is_empty() {
+            Format::Module
+        } else {
+            Format::CommonJs
+        }
+    }
+
+    /// The module name an `import` of a resolved file gets: the file for
+    /// ES modules and JSON, the ES view for CommonJS.
+    fn import_target(
+        &mut self,
+        importer: Option<&str>,
+        specifier: &str,
+        resolved: Resolved,
+    ) -> Result<String, NpmError> {
+        match resolved {
+            Resolved::File(file) => {
+                let format = self.info(&file)?.format;
+                Ok(if format == Format::CommonJs {
+                    self.views.insert(file.clone());
+                    view_name(&file)
+                } else {
+                    file
+                })
+            }
+            Resolved::Empty => Ok(self.empty_module()),
+            Resolved::Builtin(name) => Err(NpmError::new(
+                NpmErrorKind::Resolve,
+                format!(
+                    "{} imports {specifier:?}, Node's built-in '{name}', which the sandbox does not have \
+                     (it has node:fs/promises over a granted workspace); use a package made for browsers or workers",
+                    importer.unwrap_or("the code")
+                ),
+            )),
+        }
+    }
+
+    fn empty_module(&mut self) -> String {
+        self.modules
+            .entry(EMPTY_MODULE.to_owned())
+            .or_insert_with(|| GraphModule {
+                name: EMPTY_MODULE.to_owned(),
+                kind: ModuleKind::Js,
+                source: "export default {};\n".into(),
+                imports: BTreeMap::new(),
+            });
+        EMPTY_MODULE.to_owned()
+    }
+
+    /// Makes `file`'s module, resolving its specifiers.
+    fn link(&mut self, file: &str) -> Result<(), NpmError> {
+        let (format, imports, requires) = {
+            let info = self.info(file)?;
+            let mut imports = info.scanned.imports.clone();
+            for dynamic in &info.scanned.dynamic_imports {
+                if !imports.contains(dynamic) {
+                    imports.push(dynamic.clone());
+                }
+            }
+            (info.format, imports, info.scanned.requires.clone())
+        };
+        let resolve_error = |specifier: &str, why: String| {
+            NpmError::new(NpmErrorKind::Resolve, format!("{file} imports {specifier:?}: {why}"))
+        };
+        match format {
+            Format::Json => {
+                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
+                self.modules.insert(
+                    file.to_owned(),
+                    GraphModule {
+                        name: file.to_owned(),
+                        kind: ModuleKind::Json,
+                        source: text,
+                        imports: BTreeMap::new(),
+                    },
+                );
+            }
+            Format::Module => {
+                let mut table = BTreeMap::new();
+                for specifier in imports {
+                    if SANDBOX_BUILTINS.contains(&specifier.as_str()) {
+                        continue;
+                    }
+                    let resolved = self
+                        .resolver
+                        .resolve(Some(file), &specifier, Kind::Import)
+                        .map_err(|why| resolve_error(&specifier, why))?;
+                    let target = self.import_target(Some(file), &specifier, resolved)?;
+                    table.insert(specifier, target);
+                }
+                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
+                self.modules.insert(
+                    file.to_owned(),
+                    GraphModule {
+                        name: file.to_owned(),
+                        kind: ModuleKind::Js,
+                        source: text,
+                        imports: table,
+                    },
+                );
+            }
+            Format::CommonJs => {
+                let mut table = BTreeMap::new();
+                let mut required = Vec::new();
+                for specifier in requires {
+                    let resolved = self
+                        .resolver
+                        .resolve(Some(file), &specifier, Kind::Require)
+                        .map_err(|why| resolve_error(&specifier, why));
+                    let entry = match resolved {
+                        // A require that cannot be resolved fails when it
+                        // runs (code often tries optional modules).
+                        Err(error) => Required::Missing(error.message().to_owned()),
+                        Ok(Resolved::Builtin(name)) => Required::Missing(name),
+                        Ok(Resolved::Empty) => {
+                            let empty = self.empty_module();
+                            table.insert(empty.clone(), empty.clone());
+                            Required::Module(empty)
+                        }
+                        Ok(Resolved::File(target)) => {
+                            let format = self.info(&target)?.format;
+                            table.insert(target.clone(), target.clone());
+                            match format {
+                                Format::CommonJs => Required::CommonJs(target),
+                                Format::Module => Required::Module(target),
+                                Format::Json => Required::Json(target),
+                            }
+                        }
+                    };
+                    required.push((specifier, entry));
+                }
+                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
+                self.modules.insert(
+                    file.to_owned(),
+                    GraphModule {
+                        name: file.to_owned(),
+                        kind: ModuleKind::Js,
+                        source: cjs::body(&text, file, &required),
+                        imports: table,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The names a CommonJS file exports, its re-exports' included.
+    fn export_names(&mut self, file: &str, seen: &mut BTreeSet<String>) -> BTreeSet<String> {
+        if !seen.insert(file.to_owned()) {
+            return BTreeSet::new();
+        }
+        let Some(info) = self.files.get(file) else {
+            return BTreeSet::new();
+        };
+        let mut names = info.scanned.exports.clone();
+        let reexports = info.scanned.reexports.clone();
+        for specifier in reexports {
+            if let Ok(Resolved::File(target)) = self.resolver.resolve(Some(file), &specifier, Kind::Require)
+                && self.files.get(&target).is_some_and(|i| i.format == Format::CommonJs)
+            {
+                names.extend(self.export_names(&target, seen));
+            }
+        }
+        names
+    }
+}

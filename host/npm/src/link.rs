@@ -1,0 +1,208 @@
+//! Linking packages into runs: the dependencies resolved and installed
+//! (through the [`Installer`] and its caches), then the graph of modules
+//! the code imports built once and kept, so a later run with the same
+//! dependencies and imports reuses it without a request or a parse.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use crate::error::{NpmError, NpmErrorKind};
+use crate::graph::{self, Graph};
+use crate::install::{Installed, Installer};
+use crate::lock::Lockfile;
+use crate::spec::Dependency;
+
+/// The conditions `exports` are matched with by default, after which
+/// `import` (or `require`) and `default` apply.
+pub const DEFAULT_CONDITIONS: [&str; 3] = ["workerd", "worker", "browser"];
+
+/// Installed trees kept in memory.
+const TREES_KEPT: usize = 16;
+/// Module graphs kept in memory.
+const GRAPHS_KEPT: usize = 256;
+
+/// Installs packages and links the modules runs import.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), isobox_npm::NpmError> {
+/// use isobox_npm::{Cache, Dependency, Installer, Npm, Registry};
+///
+/// let npm = Npm::new(Installer::new(Registry::npmjs(), Cache::default_location()));
+/// let linked = npm
+///     .link(&[Dependency::parse("zod@^4")?], None, &["zod".to_owned()])
+///     .await?;
+/// assert!(linked.modules().count() > 1);
+/// # Ok(()) }
+/// ```
+pub struct Npm {
+    installer: Installer,
+    conditions: Vec<String>,
+    trees: Mutex<Vec<(Lockfile, Arc<Installed>)>>,
+    graphs: Mutex<Vec<(GraphKey, Arc<Linked>)>>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct GraphKey {
+    lock: Lockfile,
+    entry: BTreeSet<String>,
+}
+
+/// The modules one run imports from its packages.
+#[derive(Debug)]
+pub struct Linked {
+    graph: Graph,
+    lock: Lockfile,
+}
+
+/// One linked module, for callers that hand the graph to a sandbox.
+#[derive(Debug)]
+pub struct LinkedModule<'a> {
+    /// Its module name (`node_modules/zod/index.js`).
+    pub name: &'a str,
+    /// Whether it is JSON (else JavaScript).
+    pub json: bool,
+    /// The source the sandbox compiles.
+    pub source: &'a str,
+    /// Specifiers it imports, resolved to module names.
+    pub imports: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl Linked {
+    /// The modules, sorted by name.
+    pub fn modules(&self) -> impl Iterator<Item = LinkedModule<'_>> {
+        self.graph.modules.iter().map(|m| LinkedModule {
+            name: &m.name,
+            json: m.kind == graph::ModuleKind::Json,
+            source: &m.source,
+            imports: &m.imports,
+        })
+    }
+
+    /// The run's own bare specifiers, resolved to module names.
+    pub fn entry_imports(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.graph.entry_imports
+    }
+
+    /// Bytes of every module's source.
+    pub fn source_bytes(&self) -> u64 {
+        self.graph.source_bytes()
+    }
+
+    /// The lockfile the modules were installed from.
+    pub fn lock(&self) -> &Lockfile {
+        &self.lock
+    }
+}
+
+impl Npm {
+    /// Links with `installer` under the default conditions.
+    pub fn new(installer: Installer) -> Npm {
+        Npm {
+            installer,
+            conditions: DEFAULT_CONDITIONS.iter().map(|c| (*c).to_owned()).collect(),
+            trees: Mutex::new(Vec::new()),
+            graphs: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Matches `exports` with these conditions (in priority order) instead
+    /// of [`DEFAULT_CONDITIONS`]; `import` or `require` and `default` still
+    /// apply after them.
+    #[must_use]
+    pub fn with_conditions(mut self, conditions: impl IntoIterator<Item = impl Into<String>>) -> Npm {
+        self.conditions = conditions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The installer.
+    pub fn installer(&self) -> &Installer {
+        &self.installer
+    }
+
+    /// The conditions `exports` are matched with.
+    pub fn conditions(&self) -> &[String] {
+        &self.conditions
+    }
+
+    /// Resolves and installs `dependencies` (from `lock` when it answers
+    /// them) and links the modules the bare specifiers in `imports` reach.
+    ///
+    /// # Errors
+    /// An [`NpmError`] from resolving, installing or linking.
+    pub async fn link(
+        &self,
+        dependencies: &[Dependency],
+        lock: Option<&Lockfile>,
+        imports: &[String],
+    ) -> Result<Arc<Linked>, NpmError> {
+        let lock = self.installer.resolve(dependencies, lock).await?;
+        let key = GraphKey {
+            lock: lock.clone(),
+            entry: imports.iter().cloned().collect(),
+        };
+        if let Some(found) = lookup(&self.graphs, &key) {
+            return Ok(found);
+        }
+        let installed = match lookup(&self.trees, &lock) {
+            Some(installed) => installed,
+            None => {
+                let installed = Arc::new(self.installer.install(&lock).await?);
+                keep(&self.trees, lock.clone(), Arc::clone(&installed), TREES_KEPT);
+                installed
+            }
+        };
+        let conditions = self.conditions.clone();
+        let entry: Vec<String> = key.entry.iter().cloned().collect();
+        let graph = tokio::task::spawn_blocking(move || graph::build(&installed, &conditions, &entry))
+            .await
+            .map_err(|_| NpmError::new(NpmErrorKind::Parse, "linking stopped"))??;
+        let linked = Arc::new(Linked { graph, lock });
+        keep(&self.graphs, key, Arc::clone(&linked), GRAPHS_KEPT);
+        Ok(linked)
+    }
+}
+
+fn lookup<K: PartialEq, V>(list: &Mutex<Vec<(K, Arc<V>)>>, key: &K) -> Option<Arc<V>> {
+    let mut list = list.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let index = list.iter().position(|(k, _)| k == key)?;
+    // Most recently used last.
+    let entry = list.remove(index);
+    let value = Arc::clone(&entry.1);
+    list.push(entry);
+    Some(value)
+}
+
+fn keep<K, V>(list: &Mutex<Vec<(K, Arc<V>)>>, key: K, value: Arc<V>, max: usize) {
+    let mut list = list.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if list.len() >= max {
+        list.remove(0);
+    }
+    list.push((key, value));
+}
+
+/// The bare specifiers a run's code imports: what [`Npm::link`] needs.
+/// Relative imports, `cloudflare:workers` and Node built-ins are left out.
+/// Code that does not parse gives none (the run then reports the syntax
+/// error itself).
+///
+/// ```
+/// let found = isobox_npm::bare_imports(
+///     "import { z } from 'zod'; import './local.js'; const m = await import('date-fns/format');",
+///     "main.js",
+/// );
+/// assert_eq!(found, ["date-fns/format", "zod"]);
+/// ```
+pub fn bare_imports(code: &str, filename: &str) -> Vec<String> {
+    let typescript = [".ts", ".mts", ".cts", ".tsx"].iter().any(|e| filename.ends_with(e));
+    let Ok(scanned) = crate::scan::scan(code, filename, typescript) else {
+        return Vec::new();
+    };
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    for specifier in scanned.imports.iter().chain(&scanned.dynamic_imports) {
+        let relative = specifier.starts_with('.') || specifier.starts_with('/');
+        if !relative && !specifier.contains(':') && crate::resolve::builtin(specifier).is_none() {
+            found.insert(specifier.clone());
+        }
+    }
+    found.into_iter().collect()
+}
