@@ -15,6 +15,8 @@
 //! without it, TypeScript is refused with a message saying so.
 
 #[cfg(feature = "typescript")]
+mod jsx;
+#[cfg(feature = "typescript")]
 mod swc;
 
 #[cfg(feature = "typescript")]
@@ -55,6 +57,85 @@ pub fn strip(source: &str, filename: &str) -> Result<String, RunError> {
         line: error.line,
         column: error.column,
     })
+}
+
+/// How JSX (in `.jsx` and `.tsx` files) compiles.
+///
+/// ```
+/// let preact = isobox::typescript::Jsx::Automatic { import_source: "preact".into() };
+/// # #[cfg(feature = "typescript")] {
+/// let js = isobox::typescript::compile_jsx("export default () => <b>hi</b>;", "page.jsx", &preact).unwrap();
+/// assert!(js.contains("preact/jsx-runtime"));
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "runtime", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Jsx {
+    /// `jsx()` and `jsxs()` imported from `IMPORT_SOURCE/jsx-runtime`
+    /// (React 17 and later, Preact, `hono/jsx`): the import source is then
+    /// a dependency the code imports.
+    Automatic {
+        /// `react` by default, as TypeScript's.
+        #[serde(rename = "import-source", alias = "importSource")]
+        import_source: String,
+    },
+    /// Calls to a pragma in scope: `h("div", props, ...children)`.
+    Classic {
+        /// The element factory: `h`, `React.createElement`.
+        pragma: String,
+        /// The fragment: `Fragment`, `React.Fragment`.
+        fragment: String,
+    },
+}
+
+impl Default for Jsx {
+    fn default() -> Self {
+        Jsx::Automatic {
+            import_source: "react".into(),
+        }
+    }
+}
+
+impl Jsx {
+    /// The module the automatic runtime imports (`preact/jsx-runtime`).
+    pub fn runtime_module(&self) -> Option<String> {
+        match self {
+            Jsx::Automatic { import_source } => Some(format!("{import_source}/jsx-runtime")),
+            Jsx::Classic { .. } => None,
+        }
+    }
+}
+
+/// Whether a file name is JSX or TSX (`.jsx`, `.tsx`).
+pub fn is_jsx_name(filename: &str) -> bool {
+    filename.ends_with(".jsx") || filename.ends_with(".tsx")
+}
+
+/// Compiles JSX or TSX to JavaScript (types removed, JSX as calls).
+///
+/// # Errors
+/// A [`RunError`] (phase `compile`, kind `syntax-error`) with the line and
+/// column of the problem; without the `typescript` feature, for any input.
+pub fn compile_jsx(source: &str, filename: &str, jsx: &Jsx) -> Result<String, RunError> {
+    compile_jsx_here(source, filename, jsx).map_err(|error| RunError {
+        phase: Phase::Compile,
+        kind: ErrorKind::SyntaxError,
+        name: Some("SyntaxError".into()),
+        message: crate::text::bounded(format!("{filename}: {}", error.message)),
+        stack: None,
+        line: error.line,
+        column: error.column,
+    })
+}
+
+#[cfg(feature = "typescript")]
+fn compile_jsx_here(source: &str, filename: &str, jsx: &Jsx) -> Result<String, StripError> {
+    jsx::compile(source, filename, jsx)
+}
+
+#[cfg(not(feature = "typescript"))]
+fn compile_jsx_here(_source: &str, _filename: &str, _jsx: &Jsx) -> Result<String, StripError> {
+    strip_types("", "")
 }
 
 /// Why TypeScript could not be stripped: the first problem, where it is.
