@@ -132,9 +132,12 @@ fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
             name: field(module, "name")?,
             kind,
             source: field(module, "source")?,
+            imports: Vec::new(),
+            eager: false,
+            compiled: None,
         });
     }
-    crate::modules::set(modules, &filename);
+    crate::modules::set(modules, &filename, Vec::new());
     crate::web::start_run();
     let form = crate::eval::compile(ctx, &code, &filename, CodeForm::Module)?;
     let app = crate::worker::load(ctx, form)?;

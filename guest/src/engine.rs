@@ -98,7 +98,11 @@ pub fn eval_prelude<'js>(ctx: &Ctx<'js>, name: &str, source: &str) -> rquickjs::
 pub fn run(mut request: RunRequest) -> Result<Option<String>, GuestError> {
     initialise();
     random::seed(request.random_seed);
-    modules::set(std::mem::take(&mut request.modules), &request.filename);
+    modules::set(
+        std::mem::take(&mut request.modules),
+        &request.filename,
+        std::mem::take(&mut request.entry_imports),
+    );
     ENGINE.with(|slot| {
         let slot = slot.borrow();
         // `initialise` above filled the slot or trapped.
@@ -140,6 +144,9 @@ pub fn arm_stack_limit(ctx: &Ctx<'_>, max_bytes: u32) {
 }
 
 fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure> {
+    // First, before any JS of the run: the host's resolved modules, whose
+    // bytecode the host may keep until `seal`.
+    modules::load_eager(ctx, request.keep_compiled)?;
     let input = ctx.json_parse(request.input_json.as_str()).map_err(|_| {
         let _ = ctx.catch();
         Failure::new(Phase::Run, ErrorKind::InvalidInput, None, "the input is not valid JSON")

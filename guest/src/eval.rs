@@ -126,9 +126,16 @@ pub fn to_bytecode(ctx: &Ctx<'_>, form: &Form<'_>) -> Option<Compiled> {
         Form::FunctionBody(f) => (CompiledForm::FunctionBody, f.as_raw()),
         Form::Module(module) => (CompiledForm::Module, module.0),
     };
+    write_bytecode(ctx, raw).map(|bytecode| Compiled { form: kind, bytecode })
+}
+
+/// A compiled function or module (`raw`, live in this context, not yet
+/// run) as QuickJS bytecode; None when QuickJS cannot write it.
+pub fn write_bytecode(ctx: &Ctx<'_>, raw: qjs::JSValue) -> Option<Vec<u8>> {
     let mut length = 0;
-    // SAFETY: `raw` is a live compiled function of this context; the buffer
-    // QuickJS returns is `length` bytes, copied and then freed with js_free.
+    // SAFETY: `raw` is a live compiled function or module of this context;
+    // the buffer QuickJS returns is `length` bytes, copied and then freed
+    // with js_free.
     unsafe {
         let buffer = qjs::JS_WriteObject(
             ctx.as_raw().as_ptr(),
@@ -142,8 +149,15 @@ pub fn to_bytecode(ctx: &Ctx<'_>, form: &Form<'_>) -> Option<Compiled> {
         }
         let bytecode = std::slice::from_raw_parts(buffer, length as usize).to_vec();
         qjs::js_free(ctx.as_raw().as_ptr(), buffer.cast());
-        Some(Compiled { form: kind, bytecode })
+        Some(bytecode)
     }
+}
+
+/// Compiles `source` as a module named `name` (strict), which registers it
+/// among the loaded modules and resolves its imports; nothing of it runs.
+/// The module value is raw: see [`RawModule`].
+pub fn compile_module_named<'js>(ctx: &Ctx<'js>, source: &str, name: &str) -> Result<qjs::JSValue, Value<'js>> {
+    compile_module(ctx, source, &c_filename(name)).map(|module| module.0)
 }
 
 /// Reads bytecode that `to_bytecode` wrote in an earlier run. The bytes must

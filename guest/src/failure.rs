@@ -81,6 +81,13 @@ impl Failure {
         }
     }
 
+    /// Names the module the failure happened in, at the head of the message.
+    #[cfg_attr(feature = "proxy", allow(dead_code))]
+    pub fn in_module(mut self, name: &str) -> Self {
+        self.message = format!("in module '{name}': {}", self.message);
+        self
+    }
+
     pub fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;
         self

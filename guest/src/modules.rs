@@ -1,36 +1,65 @@
 //! The module map: what `import` can reach. Only modules the request
-//! carries, by relative specifier; no file system, no network, no npm.
+//! carries; no file system, no network, no npm.
 //!
-//! Resolution: a specifier starting with `./`, `../` or `/` is joined to the
-//! importing module's directory and normalised (`lib/../util.js` is
-//! `util.js`); the result must be a name in the map. Bare specifiers
-//! (`lodash`) are refused with a hint to bundle. The entry module (the
-//! run's code, under its file name) resolves too, so it can import itself
-//! and be part of a cycle. `cloudflare:workers` is built in (its
-//! `WorkerEntrypoint` and `env`), and so is `node:fs/promises` (also
-//! `fs/promises`, and `node:fs`'s `promises`) over the granted workspace
-//! (`node_fs.js`). JSON modules import as their parsed value, text
-//! modules as a string, both as the default export.
+//! Resolution: a module's `imports` table (the entry's `entry-imports`),
+//! the host's own resolution of its specifiers, is consulted first: a
+//! specifier it lists resolves to the module it names. Otherwise a
+//! specifier starting with `./`, `../` or `/` is joined to the importing
+//! module's directory and normalised (`lib/../util.js` is `util.js`); the
+//! result must be a name in the map. Other bare specifiers (`lodash`) are
+//! refused with a hint to bundle. The entry module (the run's code, under
+//! its file name) resolves too, so it can import itself and be part of a
+//! cycle. `cloudflare:workers` is built in (its `WorkerEntrypoint` and
+//! `env`), and so is `node:fs/promises` (also `fs/promises`, and
+//! `node:fs`'s `promises`) over the granted workspace (`node_fs.js`). JSON
+//! modules import as their parsed value, text modules as a string, both as
+//! the default export.
 //!
 //! Import attributes choose another reading of any module: `with { type:
 //! "json" }` parses its text as JSON, `"text"` gives the text as a string and
 //! `"bytes"` gives its UTF-8 bytes as a `Uint8Array`. Another `type` is
 //! refused. Each reading is its own module (`data.txt (as bytes)`).
+//!
+//! # Eager modules
+//!
+//! The modules of the host's resolved graph (`eager`, trusted source) are
+//! all compiled, or read from the bytecode an earlier run compiled, before
+//! any JS of the run executes ([`load_eager`]): dependencies first, so no
+//! compile nests another. Those compiled from source are offered to the
+//! host's cache (`compile-cache.keep-module`), and then the guest calls
+//! `compile-cache.seal`: from then on JS runs, and the host takes no more
+//! offers. Every eager module is then resolved (its static imports loaded),
+//! so QuickJS never frees one as unresolved after a failed `import()`, and
+//! the loader can hand out the same module for an import with attributes
+//! that QuickJS does not match to it. A JS eager module imports only as
+//! JavaScript (its source may not have been sent).
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::{CStr, c_char};
+use std::ptr::NonNull;
 
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::Declared;
-use rquickjs::{Ctx, Error, Module, Result};
+use rquickjs::{Ctx, Error, Module, Result, qjs};
 
-use crate::bindings::isobox::sandbox::types::{ModuleKind, ModuleSource};
+use crate::bindings::isobox::sandbox::types::{ModuleKind, ModuleSource, Phase};
+use crate::failure::Failure;
 
 thread_local! {
     /// This run's modules by normalised name. Empty in the snapshot.
     static MODULES: RefCell<BTreeMap<String, ModuleSource>> = const { RefCell::new(BTreeMap::new()) };
     /// The entry module's name (the run's file name). Empty in the snapshot.
     static ENTRY: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The host's resolution of the entry's specifiers. Empty in the snapshot.
+    static ENTRY_IMPORTS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// The eager modules loaded so far this run, by name. QuickJS owns
+    /// them (its list of loaded modules); they are all resolved once
+    /// `load_eager` returns, so it never frees one before the context goes.
+    static LOADED: RefCell<HashMap<String, NonNull<qjs::JSModuleDef>>> = RefCell::new(HashMap::new());
+    /// Whether an eager module compiled now is offered to the host's cache:
+    /// only while `load_eager` runs, before `seal`.
+    static OFFERING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A reading of a module chosen by an import attribute.
@@ -62,8 +91,20 @@ impl Reading {
     }
 }
 
-/// Makes the run's modules importable, and the entry module under `entry`.
-pub fn set(modules: Vec<ModuleSource>, entry: &str) {
+impl Reading {
+    /// The reading a module of `kind` is imported in without an attribute.
+    fn natural(kind: ModuleKind) -> Option<Reading> {
+        match kind {
+            ModuleKind::Js => None,
+            ModuleKind::Json => Some(Reading::Json),
+            ModuleKind::Text => Some(Reading::Text),
+        }
+    }
+}
+
+/// Makes the run's modules importable, and the entry module under `entry`
+/// with the host's resolution of its specifiers.
+pub fn set(modules: Vec<ModuleSource>, entry: &str, entry_imports: Vec<(String, String)>) {
     MODULES.with(|map| {
         let mut map = map.borrow_mut();
         for module in modules {
@@ -71,6 +112,190 @@ pub fn set(modules: Vec<ModuleSource>, entry: &str) {
         }
     });
     ENTRY.with(|name| entry.clone_into(&mut name.borrow_mut()));
+    ENTRY_IMPORTS.with(|imports| *imports.borrow_mut() = entry_imports);
+}
+
+/// Loads every eager module before any JS of the run executes: from its
+/// bytecode when the host sent it, else compiled from its source (and
+/// offered through `compile-cache.keep-module` when `offer`). Then calls
+/// `compile-cache.seal` and resolves them all.
+///
+/// # Errors
+/// A compile-phase failure naming the module that did not compile, read
+/// or resolve.
+#[cfg_attr(feature = "proxy", allow(dead_code))]
+pub fn load_eager(ctx: &Ctx<'_>, offer: bool) -> std::result::Result<(), Failure> {
+    use crate::bindings::isobox::sandbox::compile_cache;
+    let order = eager_order();
+    OFFERING.with(|offering| offering.set(offer));
+    let loaded = order.iter().try_for_each(|name| {
+        if LOADED.with(|loaded| loaded.borrow().contains_key(name)) {
+            return Ok(());
+        }
+        load_one(ctx, name)
+            .map(drop)
+            .map_err(|()| Failure::from_pending(ctx, Phase::Compile).in_module(name))
+    });
+    OFFERING.with(|offering| offering.set(false));
+    loaded?;
+    compile_cache::seal();
+    for name in &order {
+        let Some(module) = LOADED.with(|loaded| loaded.borrow().get(name).copied()) else {
+            continue;
+        };
+        // SAFETY: `module` is a live module of this context (see LOADED);
+        // resolving loads its imports and runs no JS.
+        let resolved = unsafe {
+            qjs::JS_ResolveModule(
+                ctx.as_raw().as_ptr(),
+                qjs::JS_MKPTR(qjs::JS_TAG_MODULE, module.as_ptr().cast()),
+            )
+        };
+        if resolved < 0 {
+            // QuickJS has freed the modules left unresolved.
+            LOADED.with(|loaded| loaded.borrow_mut().clear());
+            return Err(Failure::from_pending(ctx, Phase::Compile).in_module(name));
+        }
+    }
+    Ok(())
+}
+
+/// The eager modules, each after the eager modules its `imports` table
+/// names (an import cycle is cut where it closes), so that compiling one
+/// finds its dependencies already loaded instead of compiling them inside
+/// its own compile. Iterative: a long chain of packages needs no stack.
+#[cfg_attr(feature = "proxy", allow(dead_code))]
+fn eager_order() -> Vec<String> {
+    MODULES.with(|map| {
+        let map = map.borrow();
+        let is_eager = |name: &str| map.get(name).is_some_and(|module| module.eager);
+        // A name is in `seen` from when it is first pushed.
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut order = Vec::new();
+        for root in map.values().filter(|module| module.eager) {
+            if !seen.insert(root.name.as_str()) {
+                continue;
+            }
+            // Each entry: a module and the index of its next import to visit.
+            let mut stack: Vec<(&ModuleSource, usize)> = vec![(root, 0)];
+            while let Some(top) = stack.len().checked_sub(1) {
+                let (module, next) = stack[top];
+                match module.imports.get(next) {
+                    Some((_, target)) => {
+                        stack[top].1 += 1;
+                        if is_eager(target)
+                            && let Some((name, dependency)) = map.get_key_value(target.as_str())
+                            && seen.insert(name.as_str())
+                        {
+                            stack.push((dependency, 0));
+                        }
+                    }
+                    None => {
+                        order.push(module.name.clone());
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        order
+    })
+}
+
+/// Loads one eager module (bytecode or source) and records it in LOADED.
+/// On failure the exception is pending.
+fn load_one(ctx: &Ctx<'_>, name: &str) -> std::result::Result<NonNull<qjs::JSModuleDef>, ()> {
+    enum Input {
+        Bytecode(Vec<u8>),
+        Source(String),
+    }
+    let input = MODULES.with(|map| {
+        let mut map = map.borrow_mut();
+        let module = map.get_mut(name)?;
+        Some(match module.compiled.take() {
+            Some(bytecode) => Input::Bytecode(bytecode),
+            None => Input::Source(match Reading::natural(module.kind) {
+                None => module.source.clone(),
+                Some(reading) => read_as(reading, &module.source),
+            }),
+        })
+    });
+    let raw_ctx = ctx.as_raw().as_ptr();
+    let module = match input {
+        None => {
+            let _ = rquickjs::Exception::throw_reference(ctx, &format!("no module '{name}' in the module map"));
+            return Err(());
+        }
+        Some(Input::Bytecode(bytecode)) => {
+            // SAFETY: the bytes are this engine's own module bytecode, which
+            // an earlier run wrote before any JS of it ran (the host's
+            // cache keeps nothing else under a module's key); QuickJS copies
+            // what it keeps, so they may go after the call.
+            let (raw, tag) = unsafe {
+                let raw = qjs::JS_ReadObject(
+                    raw_ctx,
+                    bytecode.as_ptr(),
+                    bytecode.len() as _,
+                    qjs::JS_READ_OBJ_BYTECODE as i32,
+                );
+                if qjs::JS_IsException(raw) {
+                    return Err(());
+                }
+                (raw, qjs::JS_VALUE_GET_TAG(raw))
+            };
+            if tag != qjs::JS_TAG_MODULE {
+                // SAFETY: an owned value that is not a module, so freeable.
+                unsafe { qjs::JS_FreeValue(raw_ctx, raw) };
+                let _ = rquickjs::Exception::throw_internal(ctx, "the cached bytecode is not a module");
+                return Err(());
+            }
+            raw
+        }
+        Some(Input::Source(source)) => {
+            let raw = crate::eval::compile_module_named(ctx, &source, name).map_err(|exception| {
+                ctx.throw(exception);
+            })?;
+            if OFFERING.with(Cell::get)
+                && let Some(bytecode) = crate::eval::write_bytecode(ctx, raw)
+            {
+                crate::bindings::isobox::sandbox::compile_cache::keep_module(name, &bytecode);
+            }
+            raw
+        }
+    };
+    // SAFETY: `module` has the module tag, so its pointer is the module's
+    // definition, which QuickJS keeps in its list of loaded modules. The
+    // reference `module` holds is never released: a module value must not
+    // be freed (QuickJS aborts), and the instance is discarded after the run.
+    let Some(definition) = NonNull::new(unsafe { qjs::JS_VALUE_GET_PTR(module) }.cast::<qjs::JSModuleDef>()) else {
+        let _ = rquickjs::Exception::throw_internal(ctx, "QuickJS compiled no module");
+        return Err(());
+    };
+    LOADED.with(|loaded| loaded.borrow_mut().insert(name.to_owned(), definition));
+    // A JS eager module imports only as JavaScript: its source is not
+    // needed again.
+    MODULES.with(|map| {
+        if let Some(module) = map.borrow_mut().get_mut(name)
+            && module.kind == ModuleKind::Js
+        {
+            module.source = String::new();
+        }
+    });
+    Ok(definition)
+}
+
+/// The loaded eager module named `name`, for `Module::from_load_fn`.
+unsafe extern "C" fn loaded_module(_ctx: *mut qjs::JSContext, name: *const c_char) -> *mut qjs::JSModuleDef {
+    // SAFETY: `from_load_fn` passes the C string it made of the name.
+    let name = unsafe { CStr::from_ptr(name) };
+    let Ok(name) = name.to_str() else {
+        return std::ptr::null_mut();
+    };
+    LOADED.with(|loaded| {
+        loaded
+            .borrow()
+            .get(name)
+            .map_or(std::ptr::null_mut(), |module| module.as_ptr())
+    })
 }
 
 /// Installs the resolver and loader. Runs at wizer time; they read the
@@ -81,10 +306,8 @@ pub fn install(runtime: &rquickjs::Runtime) {
 
 /// What Workers code imports for its class form.
 const WORKERS_MODULE: &str = "cloudflare:workers";
-/// Node's promise file system over the granted workspace, by its names.
-const FS_PROMISES_MODULES: [&str; 2] = ["node:fs/promises", "fs/promises"];
-/// `node:fs` (and `fs`): only its `promises`.
-const FS_MODULES: [&str; 2] = ["node:fs", "fs"];
+/// Node's promise file system over the granted workspace (also
+/// `fs/promises`), and `node:fs` (also `fs`) with only its `promises`.
 const FS_PROMISES_SOURCE: &str = include_str!("node_fs.js");
 const FS_SOURCE: &str = "import * as promises from 'node:fs/promises';\n\
     export { promises };\n\
@@ -123,32 +346,13 @@ impl Resolver for MapResolver {
         // A module imported from an attribute reading resolves from the
         // module's own directory.
         let base = Reading::split(base).1;
-        if reading.is_none()
-            && (name == WORKERS_MODULE || FS_PROMISES_MODULES.contains(&name) || FS_MODULES.contains(&name))
-        {
-            // One module per API, whichever name imported it.
-            return Ok(match name {
-                "fs/promises" => "node:fs/promises",
-                "fs" => "node:fs",
-                other => other,
-            }
-            .to_owned());
-        }
-        if !(name.starts_with("./") || name.starts_with("../") || name.starts_with('/')) {
-            return Err(Error::new_resolving_message(
-                base,
-                name,
-                "bare specifiers are not resolved at run time: bundle packages into your modules \
-                 (for example `esbuild --bundle --format=esm`), or import a module of the map as './name'",
-            ));
-        }
-        let joined = match (name.strip_prefix('/'), base.rsplit_once('/')) {
-            (Some(absolute), _) => absolute.to_owned(),
-            (None, Some((directory, _))) => format!("{directory}/{name}"),
-            (None, None) => name.to_owned(),
+        let normalised = match mapped(base, name) {
+            Some(target) => target,
+            None => match builtin(name).filter(|_| reading.is_none()) {
+                Some(builtin) => return Ok(builtin.to_owned()),
+                None => relative(base, name)?,
+            },
         };
-        let normalised = normalise(&joined)
-            .ok_or_else(|| Error::new_resolving_message(base, name, "the path climbs above the module map's root"))?;
         let is_entry = ENTRY.with(|entry| *entry.borrow() == normalised);
         MODULES.with(|map| {
             let map = map.borrow();
@@ -158,11 +362,17 @@ impl Resolver for MapResolver {
                 Some(_) => false,
             };
             if let Some(module) = map.get(&normalised) {
-                Ok(if natural(&module.kind) {
-                    normalised
+                if natural(&module.kind) {
+                    Ok(normalised)
+                } else if module.eager && module.kind == ModuleKind::Js {
+                    Err(Error::new_resolving_message(
+                        base,
+                        name,
+                        format!("'{normalised}' is a linked JavaScript module: import it without a type attribute"),
+                    ))
                 } else {
-                    normalised + reading.map_or("", Reading::suffix)
-                })
+                    Ok(normalised + reading.map_or("", Reading::suffix))
+                }
             } else if is_entry && reading.is_none() {
                 // QuickJS finds the entry among the modules it has compiled.
                 Ok(normalised)
@@ -179,6 +389,51 @@ impl Resolver for MapResolver {
             }
         })
     }
+}
+
+/// The module the host's resolution gives `name` imported from `base`: the
+/// entry's table or the importing module's.
+fn mapped(base: &str, name: &str) -> Option<String> {
+    let find = |imports: &[(String, String)]| {
+        imports
+            .iter()
+            .find(|(specifier, _)| specifier == name)
+            .map(|(_, target)| target.clone())
+    };
+    if ENTRY.with(|entry| *entry.borrow() == base) {
+        return ENTRY_IMPORTS.with(|imports| find(&imports.borrow()));
+    }
+    MODULES.with(|map| map.borrow().get(base).and_then(|module| find(&module.imports)))
+}
+
+/// The built-in module `name` stands for, by its canonical name.
+fn builtin(name: &str) -> Option<&'static str> {
+    // One module per API, whichever name imported it.
+    match name {
+        WORKERS_MODULE => Some(WORKERS_MODULE),
+        "node:fs/promises" | "fs/promises" => Some("node:fs/promises"),
+        "node:fs" | "fs" => Some("node:fs"),
+        _ => None,
+    }
+}
+
+/// A specifier no table maps and no built-in has: a path joined to the
+/// importing module's directory and normalised; a bare specifier is refused.
+fn relative(base: &str, name: &str) -> Result<String> {
+    if !(name.starts_with("./") || name.starts_with("../") || name.starts_with('/')) {
+        return Err(Error::new_resolving_message(
+            base,
+            name,
+            "bare specifiers are not resolved at run time: bundle packages into your modules \
+             (for example `esbuild --bundle --format=esm`), or import a module of the map as './name'",
+        ));
+    }
+    let joined = match (name.strip_prefix('/'), base.rsplit_once('/')) {
+        (Some(absolute), _) => absolute.to_owned(),
+        (None, Some((directory, _))) => format!("{directory}/{name}"),
+        (None, None) => name.to_owned(),
+    };
+    normalise(&joined).ok_or_else(|| Error::new_resolving_message(base, name, "the path climbs above the module map's root"))
 }
 
 /// Removes `.` and empty segments and applies `..`; None when `..` would
@@ -213,14 +468,21 @@ impl Loader for MapLoader {
             _ => {}
         }
         let (reading, module_name) = Reading::split(name);
+        let eager = reading.is_none()
+            && MODULES.with(|map| map.borrow().get(module_name).is_some_and(|module| module.eager));
+        if eager {
+            // QuickJS asks again for a loaded module when an import's
+            // attributes differ from its own: it gets the same module.
+            if !LOADED.with(|loaded| loaded.borrow().contains_key(name)) {
+                load_one(ctx, name).map_err(|()| Error::Exception)?;
+            }
+            // SAFETY: `loaded_module` gives the module LOADED holds for the
+            // name, a live module of this context (see LOADED).
+            return unsafe { Module::from_load_fn(ctx.clone(), name, loaded_module) };
+        }
         let source = MODULES.with(|map| {
             map.borrow().get(module_name).map(|module| {
-                let reading = reading.or(match module.kind {
-                    ModuleKind::Js => None,
-                    ModuleKind::Json => Some(Reading::Json),
-                    ModuleKind::Text => Some(Reading::Text),
-                });
-                match reading {
+                match reading.or(Reading::natural(module.kind)) {
                     None => module.source.clone(),
                     Some(reading) => read_as(reading, &module.source),
                 }

@@ -20,7 +20,8 @@ impl Engine {
     pub async fn run_and_hold(&self, request: &RunRequest) -> (bool, HeldSandbox) {
         let guest_request = self.prepare_for_bench(request).expect("bench requests are valid");
         let _ticking = self.inner.ticker.enter();
-        let (called, store) = self.execute(request, guest_request, Instant::now(), None).await;
+        let compile = crate::sandbox::CompileOffer::default();
+        let (called, store) = self.execute(request, guest_request, compile, Instant::now(), None).await;
         let ok = matches!(called, Ok(Ok(Ok(_))));
         (ok, HeldSandbox { _store: store })
     }

@@ -6,6 +6,14 @@
 //! The guest offers the bytecode through `compile-cache.keep` right after
 //! compiling and before any of the code runs, and the host keeps only that
 //! first offer, so what code does at run time cannot change what is cached.
+//!
+//! Linked modules ([`LinkedModules`](crate::LinkedModules)) are cached too,
+//! each under its own key (kind, name and source, behind a prefix no
+//! main-code key has). The guest offers one through `keep-module` only
+//! before it calls `seal`, before any JS of the run executes; the host
+//! takes an offer only for a module it sent without bytecode, once, and
+//! none after `seal` (or after the main code's `keep`): see
+//! `sandbox::CompileOffer`.
 //! The cache lives in one [`Engine`](crate::Engine), whose guest and wasmtime
 //! are fixed, so bytecode never crosses engine versions. Entries are evicted
 //! least recently used first once their bytes pass the capacity.
@@ -16,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::bindings::{GuestCodeForm, GuestCompiled};
+use crate::bindings::{GuestCodeForm, GuestCompiled, GuestModuleKind};
 
 /// What the bytecode cache did for a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +41,11 @@ pub enum CacheUse {
 }
 
 pub(crate) type CacheKey = [u8; 32];
+
+/// The first byte hashed for a main code's key.
+const MAIN_KEY: u8 = b'M';
+/// The first byte hashed for a linked module's key.
+const MODULE_KEY: u8 = b'L';
 
 pub(crate) struct BytecodeCache {
     capacity: usize,
@@ -79,6 +92,7 @@ impl BytecodeCache {
     pub(crate) fn key(form: GuestCodeForm, filename: &str, typescript: bool, source: &str) -> CacheKey {
         let mut digest = Sha256::new();
         digest.update([
+            MAIN_KEY,
             match form {
                 GuestCodeForm::Auto => 0u8,
                 GuestCodeForm::Module => 1,
@@ -90,6 +104,39 @@ impl BytecodeCache {
         digest.update(filename.as_bytes());
         digest.update(source.as_bytes());
         digest.finalize().into()
+    }
+
+    /// The key of a linked module: its kind, name and source (JSON as
+    /// text, TypeScript stripped). Its first byte differs from every
+    /// main-code key's, so the two never meet.
+    pub(crate) fn module_key(kind: GuestModuleKind, name: &str, source: &str) -> CacheKey {
+        let mut digest = Sha256::new();
+        digest.update([
+            MODULE_KEY,
+            match kind {
+                GuestModuleKind::Js => 0u8,
+                GuestModuleKind::Json => 1,
+                GuestModuleKind::Text => 2,
+            },
+        ]);
+        digest.update((name.len() as u64).to_le_bytes());
+        digest.update(name.as_bytes());
+        digest.update(source.as_bytes());
+        digest.finalize().into()
+    }
+
+    /// What the cache holds for each of `keys`, in order, under one lock.
+    pub(crate) fn get_all<'a>(&self, keys: impl IntoIterator<Item = &'a CacheKey>) -> Vec<Option<Cached>> {
+        let mut inner = self.lock();
+        keys.into_iter()
+            .map(|key| {
+                inner.clock += 1;
+                let now = inner.clock;
+                let entry = inner.entries.get_mut(key)?;
+                entry.last_used = now;
+                Some(entry.cached.clone())
+            })
+            .collect()
     }
 
     pub(crate) fn get(&self, key: &CacheKey) -> Option<Cached> {
@@ -166,6 +213,32 @@ mod tests {
         assert!(cache.get(&[2; 32]).is_none(), "2 was evicted");
         assert!(cache.get(&[1; 32]).is_some() && cache.get(&[3; 32]).is_some());
         assert_eq!(cache.bytes(), 80);
+    }
+
+    #[test]
+    fn module_keys_differ_from_main_keys_and_by_kind_name_and_source() {
+        let source = "export default 1";
+        let main = BytecodeCache::key(GuestCodeForm::Module, "a.js", false, source);
+        let module = BytecodeCache::module_key(GuestModuleKind::Js, "a.js", source);
+        assert_ne!(main, module);
+        for other in [
+            BytecodeCache::module_key(GuestModuleKind::Text, "a.js", source),
+            BytecodeCache::module_key(GuestModuleKind::Js, "b.js", source),
+            BytecodeCache::module_key(GuestModuleKind::Js, "a.js", "export default 2"),
+            // The name's length is hashed: no shifting of bytes between the two.
+            BytecodeCache::module_key(GuestModuleKind::Js, "a.jsexport", " default 1"),
+        ] {
+            assert_ne!(module, other);
+        }
+        assert_eq!(module, BytecodeCache::module_key(GuestModuleKind::Js, "a.js", source));
+    }
+
+    #[test]
+    fn get_all_answers_each_key_in_order() {
+        let cache = BytecodeCache::new(100);
+        cache.insert([1; 32], compiled(4), None);
+        let found: Vec<bool> = cache.get_all(&[[2; 32], [1; 32]]).iter().map(Option::is_some).collect();
+        assert_eq!(found, [false, true]);
     }
 
     #[test]

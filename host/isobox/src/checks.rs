@@ -1,7 +1,8 @@
 //! The checks a request passes before any Wasm runs, in one place for
 //! [`Engine::run`](crate::Engine::run), [`Engine::dispatch`](crate::Engine::dispatch)
 //! and `build_app`: limits in range, capability names, the code (fence
-//! removed, not JSX, not empty, within `code_bytes`) and the file name; and,
+//! removed, not JSX, not empty, within `code_bytes`), the file name and the
+//! size of the linked modules (within `dependency_bytes`); and,
 //! for a run or a dispatch, the input within `input_bytes`. Pure: no Wasm,
 //! no I/O.
 
@@ -96,6 +97,16 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
             "the code is {} bytes, over the code_bytes limit of {}",
             request.code.len(),
             limits.code_bytes
+        )));
+    }
+    if let Some(linked) = &request.linked
+        && linked.source_bytes() > u64::from(limits.dependency_bytes)
+    {
+        return Err(invalid(format!(
+            "the linked modules are {} bytes, over the dependency_bytes limit of {}: raise \
+             limits.dependency_bytes or link fewer packages",
+            linked.source_bytes(),
+            limits.dependency_bytes
         )));
     }
     Ok(())
@@ -202,6 +213,26 @@ mod tests {
         assert!(check(&mut RunRequest::new("```js\n```")).unwrap_err().contains("empty"));
     }
 
+    /// A graph of one module, `a.js` (4 bytes of name), of `bytes` bytes.
+    fn linked_of(bytes: usize) -> std::sync::Arc<crate::LinkedModules> {
+        let mut graph = crate::LinkedModules::new();
+        graph
+            .add_module("a.js", crate::ModuleSource::Js("x".repeat(bytes)), [] as [(&str, &str); 0])
+            .unwrap();
+        std::sync::Arc::new(graph)
+    }
+
+    #[test]
+    fn linked_modules_count_against_dependency_bytes_and_not_code_bytes() {
+        let limits = Limits {
+            code_bytes: 10,
+            dependency_bytes: 104,
+            ..Limits::default()
+        };
+        let mut request = RunRequest::new("1").with_limits(limits).with_linked(linked_of(100));
+        assert_eq!(check(&mut request), Ok("null".into()));
+    }
+
     #[test]
     fn each_check_names_what_is_wrong() {
         let limits = Limits {
@@ -215,6 +246,15 @@ mod tests {
                 "over the code_bytes limit of 4",
             ),
             (RunRequest::new("1").with_filename("a.tsx"), "JSX is not supported"),
+            (
+                RunRequest::new("1")
+                    .with_linked(linked_of(100))
+                    .with_limits(Limits {
+                        dependency_bytes: 99,
+                        ..Limits::default()
+                    }),
+                "the linked modules are 104 bytes, over the dependency_bytes limit of 99",
+            ),
             (RunRequest::new("1").with_filename(""), "the file name must be"),
             (RunRequest::new("1").with_filename("a\n.js"), "the file name must be"),
             (

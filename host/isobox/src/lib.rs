@@ -19,7 +19,8 @@
 //! ```
 //!
 //! The pieces: [`Engine`] (built once by [`EngineBuilder`], cloned freely),
-//! [`RunRequest`] with its [`Limits`], and the [`Outcome`] of each run.
+//! [`RunRequest`] with its [`Limits`] (and, for npm packages, the
+//! [`LinkedModules`] a host has resolved), and the [`Outcome`] of each run.
 
 #![warn(missing_docs)]
 
@@ -41,6 +42,7 @@ mod fence;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limits;
+mod linked;
 mod memory;
 mod modules;
 mod outcome;
@@ -58,6 +60,7 @@ pub use engine::{Engine, EngineBuilder};
 pub use error::EngineError;
 pub use isobox_egress::LimitError;
 pub use limits::Limits;
+pub use linked::{LinkError, LinkedModules, MAX_LINKED_MODULES};
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 pub use request::{CodeForm, Lang, ModuleSource, RunRequest};
 

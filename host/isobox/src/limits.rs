@@ -44,8 +44,15 @@ pub struct Limits {
     pub log_bytes: u32,
     /// Console lines kept. Default 1,000; 0 to 1,000,000.
     pub log_lines: u32,
-    /// Source code, in bytes. Default 1 MiB; 1 byte to 16 MiB.
+    /// Source code, in bytes: the code and the request's own modules.
+    /// Default 1 MiB; 1 byte to 16 MiB.
     pub code_bytes: u32,
+    /// Linked modules ([`RunRequest::with_linked`](crate::RunRequest::with_linked)),
+    /// in bytes of their names, sources and import tables
+    /// ([`LinkedModules::source_bytes`](crate::LinkedModules::source_bytes)):
+    /// the packages the code uses, which do not count against `code_bytes`.
+    /// Default 32 MiB; 0 to 512 MiB.
+    pub dependency_bytes: u32,
     /// The caller's input, as JSON text. Default 8 MiB; 0 to 64 MiB.
     pub input_bytes: u32,
 }
@@ -61,6 +68,7 @@ impl Default for Limits {
             log_bytes: 64 * KIB as u32,
             log_lines: 1_000,
             code_bytes: MIB as u32,
+            dependency_bytes: 32 * MIB as u32,
             input_bytes: 8 * MIB as u32,
         }
     }
@@ -108,6 +116,7 @@ impl Limits {
         check("log_bytes", self.log_bytes.into(), 0, 16 * MIB, " bytes")?;
         check("log_lines", self.log_lines.into(), 0, 1_000_000, "")?;
         check("code_bytes", self.code_bytes.into(), 1, 16 * MIB, " bytes")?;
+        check("dependency_bytes", self.dependency_bytes.into(), 0, 512 * MIB, " bytes")?;
         check("input_bytes", self.input_bytes.into(), 0, 64 * MIB, " bytes")?;
         Ok(())
     }
@@ -146,6 +155,17 @@ mod tests {
                 assert!(error.to_string().starts_with(&format!("limit `{name}` is")), "{error}");
             }
         }
+    }
+
+    #[test]
+    fn dependency_bytes_may_be_zero_but_not_over_512_mib() {
+        let with = |dependency_bytes| Limits {
+            dependency_bytes,
+            ..Limits::default()
+        };
+        assert_eq!(with(0).validate(), Ok(()));
+        assert_eq!(with(512 << 20).validate(), Ok(()));
+        assert_eq!(with((512 << 20) + 1).validate().unwrap_err().name, "dependency_bytes");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Checking a request's module map and turning it into the guest's form.
+//! The request's own modules are compiled when first imported; linked
+//! modules (`linked.rs`) join them, eager, in `Engine::prepare`.
 
 use crate::bindings::{GuestModule, GuestModuleKind};
 use crate::outcome::{ErrorKind, Phase, RunError};
 use crate::request::{ModuleSource, RunRequest};
 
-/// Most modules one request may carry.
+/// Most modules one request may carry in its own map (linked modules have
+/// their own limit, `linked::MAX_LINKED_MODULES`).
 pub(crate) const MAX_MODULES: usize = 1000;
 /// Longest module name, in bytes.
 pub(crate) const MAX_NAME_BYTES: usize = 256;
@@ -75,19 +78,22 @@ fn check_and_take(request: &mut RunRequest, main_name: &str) -> Result<Vec<Guest
             name: normalised,
             kind,
             source,
+            imports: Vec::new(),
+            eager: false,
+            compiled: None,
         });
     }
     Ok(modules)
 }
 
 /// A module name TypeScript is stripped from, whatever the main code is.
-fn is_ts_name(name: &str) -> bool {
+pub(crate) fn is_ts_name(name: &str) -> bool {
     crate::request::Lang::Auto.is_typescript(name)
 }
 
 /// `./lib/util.js` and `/lib/util.js` are `lib/util.js`. Refuses empty
 /// names, `.`/`..` segments, control characters and overlong names.
-fn normalise_name(name: &str) -> Result<String, &'static str> {
+pub(crate) fn normalise_name(name: &str) -> Result<String, &'static str> {
     let trimmed = name.trim_start_matches("./").trim_start_matches('/');
     if trimmed.is_empty() || name.len() > MAX_NAME_BYTES {
         return Err("must be 1 to 256 bytes");

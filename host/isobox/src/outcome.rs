@@ -54,6 +54,14 @@ pub struct Stats {
     /// Whether the code came from the engine's bytecode cache.
     #[serde(default)]
     pub bytecode_cache: crate::cache::CacheUse,
+    /// Linked modules ([`RunRequest::with_linked`](crate::RunRequest::with_linked))
+    /// the run compiled from source.
+    #[serde(default)]
+    pub modules_compiled: u32,
+    /// Linked modules the run read from the engine's bytecode cache
+    /// instead of compiling them.
+    #[serde(default)]
+    pub modules_cached: u32,
 }
 
 /// Where a run failed.
@@ -256,6 +264,8 @@ mod tests {
             fuel_used: Some(34),
             peak_memory_bytes: 56,
             bytecode_cache: crate::cache::CacheUse::Off,
+            modules_compiled: 7,
+            modules_cached: 8,
         }
     }
 
@@ -275,7 +285,8 @@ mod tests {
                 "ok": true,
                 "value": { "a": 1 },
                 "logs": { "entries": [], "truncated": false },
-                "stats": { "wall_time_us": 12, "fuel_used": 34, "peak_memory_bytes": 56, "bytecode_cache": "off" }
+                "stats": { "wall_time_us": 12, "fuel_used": 34, "peak_memory_bytes": 56, "bytecode_cache": "off",
+                           "modules_compiled": 7, "modules_cached": 8 }
             })
         );
         assert_eq!(serde_json::from_value::<Outcome>(text).unwrap(), outcome);

@@ -1,10 +1,11 @@
 //! What a caller asks for: the code, how to read it, the input and limits.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Limits;
+use crate::{Limits, LinkedModules};
 
 /// How the sandbox reads the code. See the README's "Code forms" section for
 /// the exact normalisation rules.
@@ -80,6 +81,11 @@ pub struct RunRequest {
     /// module, named [`filename`](RunRequest::filename). Default none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub modules: BTreeMap<String, ModuleSource>,
+    /// A module graph the host has resolved (npm packages), shared by many
+    /// runs: see [`RunRequest::with_linked`]. Default none. Not part of the
+    /// JSON form: a service links the graph itself.
+    #[serde(skip)]
+    pub linked: Option<Arc<LinkedModules>>,
     /// The run's limits. Default [`Limits::default`].
     #[serde(default)]
     pub limits: Limits,
@@ -176,6 +182,7 @@ impl RunRequest {
             lang: Lang::Auto,
             input: None,
             modules: BTreeMap::new(),
+            linked: None,
             limits: Limits::default(),
             egress: None,
             grants: Vec::new(),
@@ -213,6 +220,22 @@ impl RunRequest {
     /// ```
     pub fn with_module(mut self, name: impl Into<String>, source: ModuleSource) -> Self {
         self.modules.insert(name.into(), source);
+        self
+    }
+
+    /// Links a module graph the host has resolved: the code (and each
+    /// module of the graph) imports its modules by the specifiers the
+    /// graph's tables map. Each run compiles the graph's modules before any
+    /// of its JS executes, or reads their bytecode from the engine's cache
+    /// (see [`Stats::modules_cached`](crate::Stats::modules_cached)); the
+    /// graph is shared, not copied, between requests. The graph's names
+    /// must differ from the request's own modules' and from its main
+    /// module's, and its size is within
+    /// [`Limits::dependency_bytes`](crate::Limits::dependency_bytes), not
+    /// `code_bytes`; otherwise the run is an `invalid-input` error. See
+    /// [`LinkedModules`] for an example.
+    pub fn with_linked(mut self, linked: Arc<LinkedModules>) -> Self {
+        self.linked = Some(linked);
         self
     }
 

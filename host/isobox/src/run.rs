@@ -6,13 +6,14 @@ use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::Engine;
+use crate::bindings::isobox::sandbox::types::CompiledForm as GuestCompiledForm;
 use crate::bindings::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest};
 use crate::bytecode_cache::{BytecodeCache, CacheUse};
 use crate::checks::Purpose;
 use crate::console::{LogCapture, Logs};
 use crate::outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
 use crate::request::{CodeForm, RunRequest};
-use crate::sandbox::RunState;
+use crate::sandbox::{CompileOffer, RunState};
 use crate::text::bounded;
 
 impl Engine {
@@ -53,14 +54,19 @@ impl Engine {
         self.run_prepared(&request, prepared, None).await.0
     }
 
-    /// Checks limits, code and input before any Wasm runs, looks the code up
-    /// in the bytecode cache, strips TypeScript on a miss, and moves the code
-    /// into the guest's request (the host keeps the limits and the name).
+    /// Checks limits, code and input before any Wasm runs, looks the code
+    /// and the linked modules up in the bytecode cache, strips TypeScript on
+    /// a miss, and moves the code into the guest's request (the host keeps
+    /// the limits and the name).
     pub(crate) fn prepare(&self, request: &mut RunRequest) -> Result<Prepared, RunError> {
         crate::checks::check_request(request, self.inner.config.max_memory_bytes, Purpose::Run)?;
         let input_json = crate::checks::input_json(request)?;
         let main_name = request.filename.clone();
-        let modules = crate::modules::take_modules(request, &main_name)?;
+        let mut modules = crate::modules::take_modules(request, &main_name)?;
+        let (entry_imports, linked) = match &request.linked {
+            Some(linked) => crate::linked::attach(linked, &mut modules, &main_name, self.inner.bytecode.as_ref())?,
+            None => Default::default(),
+        };
         let form = match request.form {
             CodeForm::Auto => GuestCodeForm::Auto,
             CodeForm::Module => GuestCodeForm::Module,
@@ -73,6 +79,7 @@ impl Engine {
             key,
             cache_use: CacheUse::Off,
             stripped: None,
+            linked,
         };
         let (code, compiled) = match cache.zip(key.as_ref()).and_then(|(cache, key)| cache.get(key)) {
             Some(hit) => {
@@ -114,7 +121,8 @@ impl Engine {
             .unwrap_or(u32::MAX),
             random_seed: fresh_seed(),
             modules,
-            keep_compiled: plan.cache_use == CacheUse::Miss,
+            entry_imports,
+            keep_compiled: plan.cache_use == CacheUse::Miss || !plan.linked.wanted.is_empty(),
             bindings: request
                 .grants
                 .iter()
@@ -140,24 +148,38 @@ impl Engine {
     ) -> (Outcome, Option<crate::worker::Sink>) {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
-        let (called, mut store) = self.execute(request, guest, started, worker).await;
+        let compile = CompileOffer::new(plan.cache_use == CacheUse::Miss, plan.linked.wanted);
+        let (called, mut store) = self.execute(request, guest, compile, started, worker).await;
         let offered = store.data_mut().compile.offered.take();
+        let modules = store.data_mut().compile.take_modules();
         let response = store.data_mut().worker.take();
-        if let (Some(cache), Some(key), Some(compiled)) = (self.inner.bytecode.as_ref(), plan.key, offered) {
-            cache.insert(key, compiled, plan.stripped);
+        if let Some(cache) = self.inner.bytecode.as_ref() {
+            if let (Some(key), Some(compiled)) = (plan.key, offered) {
+                cache.insert(key, compiled, plan.stripped);
+            }
+            for (key, bytecode) in modules {
+                let compiled = GuestCompiled {
+                    form: GuestCompiledForm::Module,
+                    bytecode,
+                };
+                cache.insert(key, compiled, None);
+            }
         }
         let mut outcome = self.conclude(request, called, store, started);
         outcome.stats.bytecode_cache = plan.cache_use;
+        outcome.stats.modules_compiled = plan.linked.compiled;
+        outcome.stats.modules_cached = plan.linked.cached;
         (outcome, response)
     }
 
     /// Builds a fresh Store, instantiates the snapshot and calls the guest
-    /// under the request's limits. The Store comes back still holding the
-    /// instance.
+    /// under the request's limits, taking the compiled code `compile`
+    /// allows. The Store comes back still holding the instance.
     pub(crate) async fn execute(
         &self,
         request: &RunRequest,
         guest_request: GuestRequest,
+        compile: CompileOffer,
         started: Instant,
         worker: Option<(crate::worker::Sink, CancelSignal)>,
     ) -> (Called, Store<RunState>) {
@@ -168,7 +190,7 @@ impl Engine {
             crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
         );
         let mut store = self.new_store(&request.limits, deadline, egress, bridge);
-        store.data_mut().compile.accept = guest_request.keep_compiled;
+        store.data_mut().compile = compile;
         store.data_mut().console.set_sink(request.log_sink.clone());
         let cancel = match worker {
             Some((sink, cancel)) => {
@@ -250,6 +272,8 @@ impl Engine {
             fuel_used,
             peak_memory_bytes: state.memory.peak as u64,
             bytecode_cache: CacheUse::Off,
+            modules_compiled: 0,
+            modules_cached: 0,
         };
         let result = match called {
             Err(Stopped::Elapsed) => Err(timeout_error(request)),
@@ -285,6 +309,8 @@ struct CachePlan {
     cache_use: CacheUse,
     /// The stripped JavaScript of TypeScript code, kept with its bytecode.
     stripped: Option<std::sync::Arc<str>>,
+    /// What the cache gave the linked modules, and which to keep.
+    linked: crate::linked::LinkedPlan,
 }
 
 /// What calling the guest gave: the tokio deadline or a cancellation, a

@@ -1,6 +1,7 @@
 //! The state one run keeps in its Store, and the sandbox world's host
 //! interfaces it implements (console, compile cache, bridge, worker).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
@@ -12,6 +13,7 @@ use wasmtime::component::Resource;
 use crate::bindings::isobox::sandbox as world;
 use crate::bindings::pending::PendingCall;
 use crate::bindings::{BridgeCallError, BridgeHost, GuestCompiled, GuestStarted, HostPendingCall, JsNode};
+use crate::bytecode_cache::CacheKey;
 use crate::capability::Started;
 use crate::console::{LogCapture, LogLevel};
 use crate::egress::{EgressHooks, EgressRun};
@@ -63,13 +65,72 @@ pub(crate) struct WallClock {
     pub timed_out: bool,
 }
 
-/// Compiled code the guest offers for the bytecode cache.
+/// Compiled code the guest offers for the bytecode cache, and what of it
+/// the host takes.
+///
+/// Bytecode in the cache is shared with other runs, so the host takes only
+/// bytecode the guest wrote before any JS of the run executed: before that
+/// the guest is still the trusted snapshot; afterwards it may have been
+/// corrupted by the code it runs. So it takes:
+///
+/// - the main code's first `keep`, and only when it asked for one (it sent
+///   no bytecode): the guest compiles the code, offers it and only then
+///   runs it;
+/// - a linked module's `keep-module` only for a name it sent eager and
+///   without bytecode, at most once per name, and only before the guest
+///   calls `seal` (which it does before running any JS) and before the
+///   main code's `keep`. After either, every offer is ignored.
 #[derive(Default)]
 pub(crate) struct CompileOffer {
-    /// Whether the run asked the guest for its compiled code.
+    /// Whether the run asked the guest for its main code's bytecode.
     pub accept: bool,
     /// The guest's first offer, when asked for.
     pub offered: Option<GuestCompiled>,
+    /// The linked modules whose bytecode the host still takes, with their
+    /// cache keys; emptied by `seal`.
+    wanted: HashMap<String, CacheKey>,
+    /// The module bytecode taken, by cache key.
+    modules: Vec<(CacheKey, Vec<u8>)>,
+}
+
+impl CompileOffer {
+    /// Takes the main code's bytecode when `accept`, and the bytecode of
+    /// the modules in `wanted` (name and cache key).
+    pub fn new(accept: bool, wanted: HashMap<String, CacheKey>) -> Self {
+        CompileOffer {
+            accept,
+            offered: None,
+            wanted,
+            modules: Vec::new(),
+        }
+    }
+
+    /// The main code's bytecode: taken when asked for and not yet given.
+    /// Seals: no module offer is taken after it.
+    fn keep(&mut self, compiled: GuestCompiled) {
+        self.seal();
+        if std::mem::take(&mut self.accept) {
+            self.offered = Some(compiled);
+        }
+    }
+
+    /// A module's bytecode: taken only for a wanted name, once, before
+    /// the seal.
+    fn keep_module(&mut self, name: &str, bytecode: Vec<u8>) {
+        if let Some(key) = self.wanted.remove(name) {
+            self.modules.push((key, bytecode));
+        }
+    }
+
+    /// From now on, JS of the run may execute: no more module offers.
+    fn seal(&mut self) {
+        self.wanted = HashMap::new();
+    }
+
+    /// The module bytecode taken, by cache key.
+    pub fn take_modules(&mut self) -> Vec<(CacheKey, Vec<u8>)> {
+        std::mem::take(&mut self.modules)
+    }
 }
 
 impl RunState {
@@ -184,12 +245,18 @@ impl world::console::Host for RunState {
 
 impl world::types::Host for RunState {}
 
+/// What the guest offers is taken by `CompileOffer`'s rules.
 impl world::compile_cache::Host for RunState {
     fn keep(&mut self, compiled: GuestCompiled) {
-        // Only the first offer, made before the code ran, is trusted.
-        if std::mem::take(&mut self.compile.accept) {
-            self.compile.offered = Some(compiled);
-        }
+        self.compile.keep(compiled);
+    }
+
+    fn keep_module(&mut self, name: String, bytecode: Vec<u8>) {
+        self.compile.keep_module(&name, bytecode);
+    }
+
+    fn seal(&mut self) {
+        self.compile.seal();
     }
 }
 
@@ -238,5 +305,57 @@ impl HostPendingCall for RunState {
     fn drop(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<()> {
         self.table.delete(call)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::isobox::sandbox::types::CompiledForm;
+
+    fn offer(names: &[&str]) -> CompileOffer {
+        let wanted = names.iter().enumerate().map(|(i, name)| (name.to_string(), [i as u8; 32]));
+        CompileOffer::new(true, wanted.collect())
+    }
+
+    fn main_code() -> GuestCompiled {
+        GuestCompiled {
+            form: CompiledForm::Module,
+            bytecode: vec![9],
+        }
+    }
+
+    #[test]
+    fn a_wanted_module_is_taken_once_and_only_before_the_seal() {
+        let mut compile = offer(&["a.js", "b.js", "c.js"]);
+        compile.keep_module("a.js", vec![1]);
+        compile.keep_module("a.js", vec![66]);
+        compile.keep_module("not-sent.js", vec![66]);
+        compile.seal();
+        compile.keep_module("b.js", vec![66]);
+        assert_eq!(compile.take_modules(), vec![([0; 32], vec![1])]);
+        // The main code's keep is still taken after the seal.
+        compile.keep(main_code());
+        assert!(compile.offered.is_some());
+    }
+
+    #[test]
+    fn the_main_codes_keep_also_seals() {
+        let mut compile = offer(&["a.js"]);
+        compile.keep(main_code());
+        compile.keep_module("a.js", vec![66]);
+        assert!(compile.take_modules().is_empty());
+        // And only its first offer is taken.
+        compile.offered = None;
+        compile.keep(main_code());
+        assert!(compile.offered.is_none());
+    }
+
+    #[test]
+    fn nothing_is_taken_when_nothing_was_asked_for() {
+        let mut compile = CompileOffer::default();
+        compile.keep_module("a.js", vec![1]);
+        compile.keep(main_code());
+        assert!(compile.take_modules().is_empty() && compile.offered.is_none());
     }
 }

@@ -59,6 +59,8 @@ impl LimitValues {
             log_bytes: self.log_bytes.unwrap_or(base.log_bytes),
             log_lines: self.log_lines.unwrap_or(base.log_lines),
             code_bytes: self.code_bytes.unwrap_or(base.code_bytes),
+            // Not set per request: a service links no modules.
+            dependency_bytes: base.dependency_bytes,
             input_bytes: self.input_bytes.unwrap_or(base.input_bytes),
         }
     }
@@ -121,6 +123,8 @@ impl LimitValues {
                 defaults.code_bytes.into(),
                 ceiling.code_bytes.into(),
             )?),
+            // Not set per request: a service links no modules.
+            dependency_bytes: defaults.dependency_bytes.min(ceiling.dependency_bytes),
             input_bytes: small(pick(
                 "input_bytes",
                 self.input_bytes.map(u64::from),

@@ -118,6 +118,13 @@ fn bundle(request: &mut RunRequest) -> Result<Vec<u8>, RunError> {
         crate::config::DEFAULT_MAX_MEMORY_BYTES,
         crate::checks::Purpose::App,
     )?;
+    if request.linked.is_some() {
+        return Err(RunError::new(
+            Phase::Input,
+            ErrorKind::InvalidInput,
+            "an app does not take linked modules: bundle the packages into the app's code or modules",
+        ));
+    }
     let main = request.filename.clone();
     let modules = crate::modules::take_modules(request, &main)?;
     let code = if request.lang.is_typescript(&main) || request.lang == Lang::Ts {
