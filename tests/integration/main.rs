@@ -25,6 +25,7 @@ mod json_tools;
 mod limits;
 mod mcp;
 mod modules;
+mod npm;
 mod serve;
 mod serve_stream;
 mod serve_tenants;

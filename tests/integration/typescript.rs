@@ -122,10 +122,29 @@ async fn a_syntax_error_in_a_typescript_module_names_the_module() {
 }
 
 #[tokio::test]
-async fn jsx_is_refused_clearly() {
-    let error = err(engine().run(RunRequest::new("<div/>").with_filename("app.tsx")).await);
-    assert_eq!(error.kind, ErrorKind::InvalidInput);
-    assert!(error.message.contains("JSX"), "{}", error.message);
+async fn jsx_compiles_with_the_classic_runtime_and_reports_errors_where_they_are() {
+    let classic = isobox::typescript::Jsx::Classic {
+        pragma: "h".into(),
+        fragment: "F".into(),
+    };
+    let code = "const h = (tag: string, props: object | null, ...children: unknown[]) => ({ tag, children });\n\
+                const F = 'fragment';\n\
+                export default () => <p>{1 + 1}<>x</></p>;\n";
+    let value = ok(engine()
+        .run(RunRequest::new(code).with_filename("app.tsx").with_jsx(classic.clone()))
+        .await);
+    assert_eq!(
+        value,
+        serde_json::json!({ "tag": "p", "children": [2, { "tag": "fragment", "children": ["x"] }] })
+    );
+    let error = err(engine()
+        .run(
+            RunRequest::new("const a = 1;\nexport default () => <div>;\n")
+                .with_filename("bad.jsx")
+                .with_jsx(classic),
+        )
+        .await);
+    assert_eq!((error.kind, error.line), (ErrorKind::SyntaxError, Some(2)), "{error:?}");
 }
 
 /// Strip-only keeps imports as written (like Node's type stripping, or

@@ -21,7 +21,9 @@ impl Engine {
         let guest_request = self.prepare_for_bench(request).expect("bench requests are valid");
         let _ticking = self.inner.ticker.enter();
         let compile = crate::sandbox::CompileOffer::default();
-        let (called, store) = self.execute(request, guest_request, compile, Instant::now(), None).await;
+        let (called, store) = self
+            .execute(request, guest_request, compile, Instant::now(), None)
+            .await;
         let ok = matches!(called, Ok(Ok(Ok(_))));
         (ok, HeldSandbox { _store: store })
     }

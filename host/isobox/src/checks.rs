@@ -69,12 +69,6 @@ pub(crate) fn check_request(request: &mut RunRequest, memory_ceiling: u64, purpo
             "the file name must be 1 to {MAX_FILENAME_BYTES} bytes with no control characters"
         )));
     }
-    if [".tsx", ".jsx"].iter().any(|ext| request.filename.ends_with(ext)) {
-        return Err(invalid(format!(
-            "{}: JSX is not supported; compile it to JavaScript first",
-            request.filename
-        )));
-    }
     if let Some(fenced) = crate::fence::strip_fence(&request.code) {
         // ```ts selects TypeScript unless the request chose a language.
         if fenced.is_typescript() && request.lang == crate::request::Lang::Auto {
@@ -217,7 +211,11 @@ mod tests {
     fn linked_of(bytes: usize) -> std::sync::Arc<crate::LinkedModules> {
         let mut graph = crate::LinkedModules::new();
         graph
-            .add_module("a.js", crate::ModuleSource::Js("x".repeat(bytes)), [] as [(&str, &str); 0])
+            .add_module(
+                "a.js",
+                crate::ModuleSource::Js("x".repeat(bytes)),
+                [] as [(&str, &str); 0],
+            )
             .unwrap();
         std::sync::Arc::new(graph)
     }
@@ -245,14 +243,11 @@ mod tests {
                 RunRequest::new("12345").with_limits(limits),
                 "over the code_bytes limit of 4",
             ),
-            (RunRequest::new("1").with_filename("a.tsx"), "JSX is not supported"),
             (
-                RunRequest::new("1")
-                    .with_linked(linked_of(100))
-                    .with_limits(Limits {
-                        dependency_bytes: 99,
-                        ..Limits::default()
-                    }),
+                RunRequest::new("1").with_linked(linked_of(100)).with_limits(Limits {
+                    dependency_bytes: 99,
+                    ..Limits::default()
+                }),
                 "the linked modules are 104 bytes, over the dependency_bytes limit of 99",
             ),
             (RunRequest::new("1").with_filename(""), "the file name must be"),

@@ -47,6 +47,9 @@ pub(crate) struct EngineInner {
     /// One permit per pooled sandbox: runs past the pool wait for a slot.
     pub slots: tokio::sync::Semaphore,
     pub ticker: EpochTicker,
+    /// Installs and links the packages runs name; `None`: runs with
+    /// dependencies are refused.
+    pub packages: Option<Arc<dyn crate::packages::PackageLinker>>,
 }
 
 /// Settings for an [`Engine`]. Every default is stated on its method.
@@ -63,9 +66,19 @@ pub(crate) struct EngineInner {
 /// # let _ = engine;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct EngineBuilder {
     config: EngineConfig,
+    packages: Option<Arc<dyn crate::packages::PackageLinker>>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("config", &self.config)
+            .field("packages", &self.packages.is_some())
+            .finish()
+    }
 }
 
 impl EngineBuilder {
@@ -119,6 +132,15 @@ impl EngineBuilder {
     /// Where the compiled snapshot is cached. Default [`CacheDir::Default`].
     pub fn cache_dir(mut self, cache_dir: CacheDir) -> Self {
         self.config.cache_dir = cache_dir;
+        self
+    }
+
+    /// Installs and links the npm packages runs name
+    /// ([`RunRequest::with_dependencies`](crate::RunRequest::with_dependencies))
+    /// with `linker` (isobox-npm's `Npm`). Default none: a run with
+    /// dependencies fails with a `dependencies` error.
+    pub fn packages(mut self, linker: impl crate::packages::PackageLinker) -> Self {
+        self.packages = Some(Arc::new(linker));
         self
     }
 
@@ -178,6 +200,7 @@ impl EngineBuilder {
                 bytecode,
                 slots,
                 ticker,
+                packages: self.packages,
             }),
         })
     }

@@ -271,8 +271,10 @@ impl LinkedModules {
         self.checked
             .get_or_init(|| {
                 for (name, module) in &self.modules {
-                    if let Some((specifier, target)) =
-                        module.imports.iter().find(|(_, target)| !self.modules.contains_key(target))
+                    if let Some((specifier, target)) = module
+                        .imports
+                        .iter()
+                        .find(|(_, target)| !self.modules.contains_key(target))
                     {
                         return Err(format!(
                             "linked module {name:?} imports {specifier:?} as {target:?}, which is not a linked module"
@@ -294,7 +296,10 @@ fn import_target(target: String) -> Result<String, LinkError> {
 }
 
 fn table_bytes(imports: &[(String, String)]) -> usize {
-    imports.iter().map(|(specifier, target)| specifier.len() + target.len()).sum()
+    imports
+        .iter()
+        .map(|(specifier, target)| specifier.len() + target.len())
+        .sum()
 }
 
 /// What the bytecode cache gave a run's linked modules, and which offers
@@ -407,9 +412,14 @@ mod tests {
             .add_module("./a/b.js", ModuleSource::Js("1".into()), [("./c", "/a/c.json")])
             .unwrap();
         assert!(graph.contains("a/b.js"));
-        assert_eq!(graph.source_bytes(), ("a/b.js".len() + 1 + "./c".len() + "a/c.json".len()) as u64);
         assert_eq!(
-            graph.add_module("a/b.js", ModuleSource::Js("2".into()), NONE).unwrap_err(),
+            graph.source_bytes(),
+            ("a/b.js".len() + 1 + "./c".len() + "a/c.json".len()) as u64
+        );
+        assert_eq!(
+            graph
+                .add_module("a/b.js", ModuleSource::Js("2".into()), NONE)
+                .unwrap_err(),
             LinkError::Duplicate("a/b.js".into())
         );
         assert!(matches!(
@@ -473,8 +483,16 @@ mod tests {
         assert_eq!(plan.wanted.keys().collect::<Vec<_>>(), ["c.js"]);
         let by_name = |name: &str| modules.iter().find(|module| module.name == name).unwrap();
         assert_eq!(by_name("a.js").compiled.as_deref(), Some(&[1u8, 2][..]));
-        assert_eq!(by_name("a.js").source, "", "a JS module with bytecode goes without its source");
-        assert_eq!(by_name("b.json").source, "[1]", "JSON keeps its text for other readings");
+        assert_eq!(
+            by_name("a.js").source,
+            "",
+            "a JS module with bytecode goes without its source"
+        );
+        assert_eq!(
+            by_name("b.json").source,
+            "[1]",
+            "JSON keeps its text for other readings"
+        );
         assert_eq!(by_name("c.js").source, "export const c = 1");
     }
 }

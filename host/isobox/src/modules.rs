@@ -58,6 +58,10 @@ fn check_and_take(request: &mut RunRequest, main_name: &str) -> Result<Vec<Guest
                     .map_err(|e| format!("module {name:?} is not valid JSON: {e}"))?;
                 (GuestModuleKind::Json, text)
             }
+            ModuleSource::Js(text) if crate::typescript::is_jsx_name(&normalised) => (
+                GuestModuleKind::Js,
+                crate::typescript::compile_jsx(&text, &normalised, &request.jsx).map_err(Failure::TypeScript)?,
+            ),
             ModuleSource::Js(text) if request.lang.is_typescript(&normalised) || is_ts_name(&normalised) => (
                 GuestModuleKind::Js,
                 crate::typescript::strip(&text, &normalised).map_err(Failure::TypeScript)?,

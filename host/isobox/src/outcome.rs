@@ -107,6 +107,10 @@ pub enum ErrorKind {
     Unsettled,
     /// The request was refused: see the message.
     InvalidInput,
+    /// The run's dependencies could not be installed or linked (a package
+    /// or version that does not exist, the registry unreachable, an
+    /// integrity mismatch, an import no package provides): see the message.
+    Dependencies,
     /// The sandbox itself failed (a trap that no limit explains). A bug: the
     /// message says what trapped.
     Internal,
@@ -141,6 +145,7 @@ impl ErrorKind {
             ErrorKind::Unserialisable => "unserialisable",
             ErrorKind::Unsettled => "unsettled",
             ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::Dependencies => "dependencies",
             ErrorKind::Internal => "internal",
             ErrorKind::Cancelled => "cancelled",
         }
@@ -331,6 +336,7 @@ mod tests {
             ErrorKind::Unserialisable,
             ErrorKind::Unsettled,
             ErrorKind::InvalidInput,
+            ErrorKind::Dependencies,
             ErrorKind::Internal,
         ]
         .into_iter()

@@ -86,6 +86,15 @@ pub struct RunRequest {
     /// JSON form: a service links the graph itself.
     #[serde(skip)]
     pub linked: Option<Arc<LinkedModules>>,
+    /// npm packages the code imports by name (`zod@^4`), installed and
+    /// linked by the engine's [`PackageLinker`](crate::PackageLinker)
+    /// before the run: see [`RunRequest::with_dependencies`]. Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// How JSX in a `.jsx` or `.tsx` file compiles. Default the automatic
+    /// runtime from `react`.
+    #[serde(default)]
+    pub jsx: crate::typescript::Jsx,
     /// The run's limits. Default [`Limits::default`].
     #[serde(default)]
     pub limits: Limits,
@@ -183,6 +192,8 @@ impl RunRequest {
             input: None,
             modules: BTreeMap::new(),
             linked: None,
+            dependencies: Vec::new(),
+            jsx: crate::typescript::Jsx::default(),
             limits: Limits::default(),
             egress: None,
             grants: Vec::new(),
@@ -220,6 +231,30 @@ impl RunRequest {
     /// ```
     pub fn with_module(mut self, name: impl Into<String>, source: ModuleSource) -> Self {
         self.modules.insert(name.into(), source);
+        self
+    }
+
+    /// Adds npm dependencies the code imports by name (`zod@^4`,
+    /// `@scope/pkg@1.x`, `date-fns` for the latest). The engine's
+    /// [`PackageLinker`](crate::PackageLinker) installs them and links the
+    /// modules the code imports before the run; without one the run fails
+    /// with a `dependencies` error. Installed modules count against
+    /// [`Limits::dependency_bytes`](crate::Limits::dependency_bytes), not
+    /// `code_bytes`.
+    ///
+    /// ```
+    /// let request = isobox::RunRequest::new("import { z } from 'zod'; export default () => z.string().parse('x')")
+    ///     .with_dependencies(["zod@^4"]);
+    /// assert_eq!(request.dependencies, ["zod@^4"]);
+    /// ```
+    pub fn with_dependencies(mut self, dependencies: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.dependencies.extend(dependencies.into_iter().map(Into::into));
+        self
+    }
+
+    /// Compiles JSX in a `.jsx`/`.tsx` file as `jsx` says.
+    pub fn with_jsx(mut self, jsx: crate::typescript::Jsx) -> Self {
+        self.jsx = jsx;
         self
     }
 

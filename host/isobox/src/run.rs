@@ -44,6 +44,9 @@ impl Engine {
                 "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
             ));
         }
+        if let Err(error) = crate::packages::link(self.inner.packages.as_ref(), &mut request).await {
+            return refused(error);
+        }
         let prepared = match self.prepare(&mut request) {
             Ok(prepared) => prepared,
             Err(error) => return refused(error),
@@ -72,9 +75,18 @@ impl Engine {
             CodeForm::Module => GuestCodeForm::Module,
             CodeForm::Script => GuestCodeForm::Script,
         };
-        let typescript = request.lang.is_typescript(&request.filename);
+        let jsx = crate::typescript::is_jsx_name(&request.filename);
+        let typescript = jsx || request.lang.is_typescript(&request.filename);
         let cache = self.inner.bytecode.as_ref();
-        let key = cache.map(|_| BytecodeCache::key(form, &request.filename, typescript, &request.code));
+        let key = cache.map(|_| {
+            if jsx {
+                // How JSX compiles is part of what the bytecode is.
+                let settings = serde_json::to_string(&request.jsx).unwrap_or_default();
+                BytecodeCache::key(form, &request.filename, true, &format!("{}\0{settings}", request.code))
+            } else {
+                BytecodeCache::key(form, &request.filename, typescript, &request.code)
+            }
+        });
         let mut plan = CachePlan {
             key,
             cache_use: CacheUse::Off,
@@ -92,7 +104,11 @@ impl Engine {
             }
             None => {
                 let code = if typescript {
-                    let js = crate::typescript::strip(&request.code, &request.filename)?;
+                    let js = if jsx {
+                        crate::typescript::compile_jsx(&request.code, &request.filename, &request.jsx)?
+                    } else {
+                        crate::typescript::strip(&request.code, &request.filename)?
+                    };
                     plan.stripped = key.map(|_| std::sync::Arc::from(js.as_str()));
                     js
                 } else {

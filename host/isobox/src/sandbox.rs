@@ -314,7 +314,10 @@ mod tests {
     use crate::bindings::isobox::sandbox::types::CompiledForm;
 
     fn offer(names: &[&str]) -> CompileOffer {
-        let wanted = names.iter().enumerate().map(|(i, name)| (name.to_string(), [i as u8; 32]));
+        let wanted = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_string(), [i as u8; 32]));
         CompileOffer::new(true, wanted.collect())
     }
 

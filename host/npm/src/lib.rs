@@ -9,6 +9,7 @@
 //! every process on the machine. Registry requests go through an isobox
 //! egress policy ([`Registry::with_egress`]).
 
+mod bundle;
 mod cache;
 mod error;
 mod install;
@@ -18,6 +19,7 @@ mod registry;
 mod spec;
 mod tarball;
 
+pub use bundle::{BUNDLE_FORMAT, Bundle, BundleModule};
 pub use cache::Cache;
 pub use error::{NpmError, NpmErrorKind};
 pub use install::{InstallLimits, Installed, Installer, Progress};

@@ -4,7 +4,7 @@
 //! dependencies and imports reuses it without a request or a parse.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{NpmError, NpmErrorKind};
 use crate::graph::{self, Graph};
@@ -37,6 +37,7 @@ const GRAPHS_KEPT: usize = 256;
 pub struct Npm {
     installer: Installer,
     conditions: Vec<String>,
+    lockfile: Option<std::path::PathBuf>,
     trees: Mutex<Vec<(Lockfile, Arc<Installed>)>>,
     graphs: Mutex<Vec<(GraphKey, Arc<Linked>)>>,
 }
@@ -52,6 +53,8 @@ struct GraphKey {
 pub struct Linked {
     graph: Graph,
     lock: Lockfile,
+    /// The graph in the form runs take, made once.
+    for_runs: OnceLock<Result<Arc<isobox::LinkedModules>, String>>,
 }
 
 /// One linked module, for callers that hand the graph to a sandbox.
@@ -68,6 +71,45 @@ pub struct LinkedModule<'a> {
 }
 
 impl Linked {
+    pub(crate) fn from_parts(graph: Graph, lock: Lockfile) -> Linked {
+        Linked {
+            graph,
+            lock,
+            for_runs: OnceLock::new(),
+        }
+    }
+
+    /// The graph as runs take it
+    /// ([`RunRequest::with_linked`](isobox::RunRequest::with_linked)),
+    /// made once and shared.
+    ///
+    /// # Errors
+    /// [`NpmErrorKind::Parse`] when a module cannot be linked (bad JSON,
+    /// TypeScript that does not strip).
+    pub fn linked_modules(&self) -> Result<Arc<isobox::LinkedModules>, NpmError> {
+        self.for_runs
+            .get_or_init(|| {
+                let mut graph = isobox::LinkedModules::new();
+                for module in &self.graph.modules {
+                    graph
+                        .add_module(
+                            module.name.clone(),
+                            isobox::ModuleSource::Js(module.source.clone()),
+                            module.imports.iter().map(|(s, t)| (s.clone(), t.clone())),
+                        )
+                        .map_err(|e| e.to_string())?;
+                }
+                for (specifier, target) in &self.graph.entry_imports {
+                    graph
+                        .add_entry_import(specifier.clone(), target.clone())
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(Arc::new(graph))
+            })
+            .clone()
+            .map_err(|message| NpmError::new(NpmErrorKind::Parse, message))
+    }
+
     /// The modules, sorted by name.
     pub fn modules(&self) -> impl Iterator<Item = LinkedModule<'_>> {
         self.graph.modules.iter().map(|m| LinkedModule {
@@ -100,6 +142,7 @@ impl Npm {
         Npm {
             installer,
             conditions: DEFAULT_CONDITIONS.iter().map(|c| (*c).to_owned()).collect(),
+            lockfile: None,
             trees: Mutex::new(Vec::new()),
             graphs: Mutex::new(Vec::new()),
         }
@@ -111,6 +154,14 @@ impl Npm {
     #[must_use]
     pub fn with_conditions(mut self, conditions: impl IntoIterator<Item = impl Into<String>>) -> Npm {
         self.conditions = conditions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Honours the lockfile at `path` (when it answers the dependencies)
+    /// and writes it after a new resolution.
+    #[must_use]
+    pub fn with_lockfile(mut self, path: impl Into<std::path::PathBuf>) -> Npm {
+        self.lockfile = Some(path.into());
         self
     }
 
@@ -135,7 +186,17 @@ impl Npm {
         lock: Option<&Lockfile>,
         imports: &[String],
     ) -> Result<Arc<Linked>, NpmError> {
-        let lock = self.installer.resolve(dependencies, lock).await?;
+        let from_file = match (&self.lockfile, lock) {
+            (Some(path), None) => Lockfile::read(path)?,
+            _ => None,
+        };
+        let given = lock.or(from_file.as_ref());
+        let lock = self.installer.resolve(dependencies, given).await?;
+        if let Some(path) = &self.lockfile
+            && given != Some(&lock)
+        {
+            lock.write(path)?;
+        }
         let key = GraphKey {
             lock: lock.clone(),
             entry: imports.iter().cloned().collect(),
@@ -156,7 +217,7 @@ impl Npm {
         let graph = tokio::task::spawn_blocking(move || graph::build(&installed, &conditions, &entry))
             .await
             .map_err(|_| NpmError::new(NpmErrorKind::Parse, "linking stopped"))??;
-        let linked = Arc::new(Linked { graph, lock });
+        let linked = Arc::new(Linked::from_parts(graph, lock));
         keep(&self.graphs, key, Arc::clone(&linked), GRAPHS_KEPT);
         Ok(linked)
     }
@@ -205,4 +266,27 @@ pub fn bare_imports(code: &str, filename: &str) -> Vec<String> {
         }
     }
     found.into_iter().collect()
+}
+
+impl isobox::PackageLinker for Npm {
+    fn link<'a>(&'a self, request: isobox::PackageRequest<'a>) -> isobox::LinkFuture<'a> {
+        Box::pin(async move {
+            let dependencies = request
+                .dependencies
+                .iter()
+                .map(|spec| Dependency::parse(spec))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let mut imports: BTreeSet<String> = bare_imports(request.code, request.filename).into_iter().collect();
+            for (name, source) in &request.modules {
+                imports.extend(bare_imports(source, name));
+            }
+            imports.extend(request.implied.iter().cloned());
+            let imports: Vec<String> = imports.into_iter().collect();
+            let linked = Npm::link(self, &dependencies, None, &imports)
+                .await
+                .map_err(|e| e.to_string())?;
+            linked.linked_modules().map_err(|e| e.to_string())
+        })
+    }
 }

@@ -89,6 +89,14 @@ impl<'a> Resolver<'a> {
     /// Resolves `specifier` imported from `importer` (a file of the tree,
     /// or None for the run's own code at the root).
     pub fn resolve(&self, importer: Option<&str>, specifier: &str, kind: Kind) -> Result<Resolved, String> {
+        if let Some(mapped) = self.browser_bare(importer, specifier, kind) {
+            return mapped;
+        }
+        self.resolve_unmapped(importer, specifier, kind)
+    }
+
+    /// [`Resolver::resolve`] without the importer's `browser` replacements.
+    fn resolve_unmapped(&self, importer: Option<&str>, specifier: &str, kind: Kind) -> Result<Resolved, String> {
         if let Some(builtin) = builtin(specifier) {
             return Ok(Resolved::Builtin(builtin));
         }
@@ -122,6 +130,33 @@ impl<'a> Resolver<'a> {
         Err(format!(
             "package {name:?} is not installed (add it to the dependencies, e.g. --dep {name})"
         ))
+    }
+
+    /// A bare specifier (a package or a built-in) the importer's package
+    /// replaces in its `browser` object, when the `browser` condition is on:
+    /// `"fs": false` is an empty module, `"x": "./shim.js"` the shim.
+    fn browser_bare(&self, importer: Option<&str>, specifier: &str, kind: Kind) -> Option<Result<Resolved, String>> {
+        if specifier.starts_with('.') || !self.conditions.iter().any(|c| c == "browser") {
+            return None;
+        }
+        let (dir, package) = self.package_of(importer?)?;
+        let Value::Object(map) = package.manifest.get("browser")? else {
+            return None;
+        };
+        let bare = specifier.strip_prefix("node:").unwrap_or(specifier);
+        let value = map.get(specifier).or_else(|| map.get(bare))?;
+        Some(match value {
+            Value::Bool(false) => Ok(Resolved::Empty),
+            Value::String(replacement) if replacement.starts_with("./") => normalise(&format!("{dir}/{replacement}"))
+                .and_then(|path| self.file_or_directory(&path))
+                .map(Resolved::File)
+                .ok_or_else(|| format!("{}'s browser field maps {specifier:?} to no file", package.name)),
+            Value::String(other) if other != specifier => {
+                let package_file = format!("{dir}/package.json");
+                self.resolve_unmapped(Some(&package_file), other, kind)
+            }
+            _ => return None,
+        })
     }
 
     /// The install path of the package holding `file`.

@@ -177,6 +177,9 @@ impl Engine {
                 return WorkerResponse::refused(RunError::new(Phase::Input, ErrorKind::InvalidInput, message));
             }
         };
+        if let Err(error) = crate::packages::link(self.inner.packages.as_ref(), &mut request).await {
+            return WorkerResponse::refused(error);
+        }
         let mut prepared = match self.prepare(&mut request) {
             Ok(prepared) => prepared,
             Err(error) => return WorkerResponse::refused(error),

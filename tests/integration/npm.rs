@@ -1,0 +1,232 @@
+//! npm packages in runs, end to end: a real npm registry on loopback
+//! serving real, pinned tarballs (scripts/npm/fixtures.sh), isobox-npm
+//! installing and linking them, and the sandbox running code that imports
+//! them by name: ES modules, CommonJS (ajv), UMD (papaparse), nested
+//! versions (postcss's nanoid 3 beside nanoid 5), an app (hono) and JSX
+//! rendered on the server (preact).
+
+#[path = "../npm/registry.rs"]
+mod registry;
+
+use std::sync::OnceLock;
+
+use isobox::typescript::Jsx;
+use isobox::{Engine, ErrorKind, RunRequest};
+use isobox_npm::{Cache, Installer, Npm, Registry};
+use serde_json::{Value, json};
+
+/// The loopback registry, on a thread of its own that outlives every test.
+fn registry_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let loopback = registry::Registry::start(&registry::fixtures_dir())
+                    .await
+                    .expect("registry");
+                sender.send(loopback.url()).expect("send");
+                std::future::pending::<()>().await;
+            });
+        });
+        receiver.recv().expect("registry url")
+    })
+}
+
+/// An engine that installs from the loopback registry into a cache of its
+/// own, built once.
+fn engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let url = registry_url().to_owned();
+            std::thread::spawn(move || {
+                let cache = std::env::temp_dir().join(format!("isobox-npm-it-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&cache);
+                let npm = Npm::new(Installer::new(Registry::new(&url).expect("registry"), Cache::at(cache)));
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime
+                    .block_on(Engine::builder().packages(npm).build())
+                    .expect("engine")
+            })
+            .join()
+            .expect("engine thread")
+        })
+        .clone()
+}
+
+async fn run(dependencies: &[&str], code: &str) -> isobox::Outcome {
+    engine()
+        .run(RunRequest::new(code).with_dependencies(dependencies.iter().copied()))
+        .await
+}
+
+fn ok(outcome: isobox::Outcome) -> Value {
+    match outcome.result {
+        Ok(value) => value,
+        Err(error) => panic!("expected ok, got {error} ({error:?})"),
+    }
+}
+
+#[tokio::test]
+async fn zod_parses_and_a_second_run_compiles_nothing() {
+    let code = "import { z } from 'zod';\n\
+        const User = z.object({ name: z.string(), age: z.number().int().min(0) });\n\
+        export default () => { const bad = User.safeParse({ name: 1, age: -1 });\n\
+          return { ok: User.parse({ name: 'ada', age: 36 }), bad: bad.success, issues: bad.error.issues.length }; }";
+    let first = run(&["zod@^4"], code).await;
+    assert!(first.stats.modules_compiled > 10, "{:?}", first.stats);
+    assert_eq!(
+        ok(first),
+        json!({ "ok": { "name": "ada", "age": 36 }, "bad": false, "issues": 2 })
+    );
+    // Other code importing the same package: nothing installed, linked or
+    // compiled again.
+    let second = run(
+        &["zod@^4"],
+        "import { z } from 'zod'; export default () => z.string().email().safeParse('x@y.org').success",
+    )
+    .await;
+    assert_eq!(second.stats.modules_compiled, 0, "{:?}", second.stats);
+    assert!(second.stats.modules_cached > 10, "{:?}", second.stats);
+    assert_eq!(ok(second), json!(true));
+}
+
+#[tokio::test]
+async fn commonjs_and_umd_packages_import_by_name() {
+    let ajv = run(
+        &["ajv@^8"],
+        "import Ajv from 'ajv';\n\
+         export default () => { const validate = new Ajv().compile({ type: 'object',\n\
+           properties: { a: { type: 'integer' } }, required: ['a'] });\n\
+           return [validate({ a: 1 }), validate({ a: 'x' }), validate.errors[0].instancePath]; }",
+    )
+    .await;
+    assert_eq!(ok(ajv), json!([true, false, "/a"]));
+    let papaparse = run(
+        &["papaparse@^5"],
+        "import Papa from 'papaparse'; export default () => Papa.parse('a,b\\n1,2', { header: true }).data",
+    )
+    .await;
+    assert_eq!(ok(papaparse), json!([{ "a": "1", "b": "2" }]));
+}
+
+#[tokio::test]
+async fn es_module_packages_run_as_in_node() {
+    let cases: [(&[&str], &str, Value); 9] = [
+        (
+            &["date-fns@^4"],
+            "import { format, addDays } from 'date-fns';\n\
+             export default () => format(addDays(new Date(Date.UTC(2024, 0, 1, 12)), 1), 'yyyy-MM-dd')",
+            json!("2024-01-02"),
+        ),
+        (
+            &["lodash-es@^4"],
+            "import { chunk, sortBy } from 'lodash-es'; export default () => [chunk([1, 2, 3], 2), sortBy([3, 1, 2])]",
+            json!([[[1, 2], [3]], [1, 2, 3]]),
+        ),
+        (
+            &["fast-xml-parser@^5"],
+            "import { XMLParser } from 'fast-xml-parser'; export default () => new XMLParser().parse('<a><b>1</b></a>')",
+            json!({ "a": { "b": 1 } }),
+        ),
+        (
+            &["yaml@^2"],
+            "import YAML from 'yaml'; export default () => YAML.parse('a: 1\\nb: [x, y]')",
+            json!({ "a": 1, "b": ["x", "y"] }),
+        ),
+        (
+            &["marked"],
+            "import { marked } from 'marked'; export default () => marked.parse('# hi')",
+            json!("<h1>hi</h1>\n"),
+        ),
+        (
+            &["decimal.js"],
+            "import Decimal from 'decimal.js'; export default () => new Decimal('0.1').plus('0.2').toString()",
+            json!("0.3"),
+        ),
+        (
+            &["csv-parse"],
+            // Its Node build uses Node's `Buffer` global, which the sandbox
+            // does not have; its browser build carries its own.
+            "import { parse } from 'csv-parse/browser/esm/sync'; export default () => parse('a,b\\n1,2', { columns: true })",
+            json!([{ "a": "1", "b": "2" }]),
+        ),
+        (
+            &["uuid"],
+            "import { v4, validate, version } from 'uuid'; export default () => { const id = v4(); return [validate(id), version(id)]; }",
+            json!([true, 4]),
+        ),
+        (
+            &["nanoid@^5", "postcss@^8"],
+            "import { nanoid } from 'nanoid'; import postcss from 'postcss';\n\
+             export default async () => { const result = await postcss([]).process('a{color:red}', { from: undefined });\n\
+               return [nanoid().length, result.css]; }",
+            json!([21, "a{color:red}"]),
+        ),
+    ];
+    for (dependencies, code, expected) in cases {
+        let outcome = run(dependencies, code).await;
+        match outcome.result {
+            Ok(value) => assert_eq!(value, expected, "{dependencies:?}"),
+            Err(error) => panic!("{dependencies:?}: {error} ({error:?})"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_app_and_jsx_rendered_on_the_server() {
+    let hono = run(
+        &["hono@^4"],
+        "import { Hono } from 'hono';\nconst app = new Hono();\n\
+         app.get('/hi/:name', (c) => c.json({ hi: c.req.param('name') }));\n\
+         export default async () => (await app.request('/hi/bob')).json()",
+    )
+    .await;
+    assert_eq!(ok(hono), json!({ "hi": "bob" }));
+    let page = engine()
+        .run(
+            RunRequest::new(
+                "import { render } from 'preact-render-to-string';\n\
+                 const App = ({ name }: { name: string }) => <h1 class=\"x\">Hello {name}</h1>;\n\
+                 export default () => render(<App name=\"you\" />);",
+            )
+            .with_filename("page.tsx")
+            .with_jsx(Jsx::Automatic {
+                import_source: "preact".into(),
+            })
+            .with_dependencies(["preact@^10", "preact-render-to-string@^6"]),
+        )
+        .await;
+    assert_eq!(ok(page), json!("<h1 class=\"x\">Hello you</h1>"));
+}
+
+#[tokio::test]
+async fn missing_packages_and_unknown_imports_fail_as_dependencies_errors() {
+    let outcome = run(&["no-such-package@^1"], "export default () => 1").await;
+    let error = outcome.result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Dependencies, "{error}");
+    assert!(error.message.contains("no-such-package"), "{error}");
+    let outcome = run(&["uuid"], "import { z } from 'zod'; export default () => 1").await;
+    let error = outcome.result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Dependencies, "{error}");
+    assert!(error.message.contains("\"zod\" is not installed"), "{error}");
+    // Without dependencies a bare import still says what to do.
+    let outcome = isobox::Engine::run(
+        &engine(),
+        RunRequest::new("import { z } from 'zod'; export default () => 1"),
+    )
+    .await;
+    let error = outcome.result.unwrap_err();
+    assert!(
+        error.message.contains("bare specifier") || error.message.contains("dependencies"),
+        "{error}"
+    );
+}
