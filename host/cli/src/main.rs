@@ -17,11 +17,13 @@ macro_rules! outln {
 }
 
 mod build_cmd;
+mod bundle_cmd;
 mod dispatch_cmd;
 mod exit;
 mod grants;
 mod mcp_cmd;
 mod module_flags;
+mod package_flags;
 mod render;
 mod run_cmd;
 mod run_flags;
@@ -69,6 +71,11 @@ enum Command {
     /// fetch(request, env, ctx) }`) in a brand-new sandbox: the body to
     /// stdout, status and headers to stderr. Takes every `run` flag.
     Dispatch(Box<dispatch_cmd::DispatchArgs>),
+    /// Install a project's dependencies (its package.json, honouring and
+    /// writing isobox-lock.json) and write its code with every package
+    /// module it imports into one file that runs with no registry:
+    /// `isobox run --bundle FILE`.
+    Bundle(Box<bundle_cmd::BundleArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -95,6 +102,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Build(args) => runtime.block_on(build_cmd::build(args)),
         Command::Dispatch(args) => runtime.block_on(dispatch_cmd::dispatch(*args)),
+        Command::Bundle(args) => runtime.block_on(bundle_cmd::bundle(*args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

@@ -12,7 +12,12 @@ use crate::{exit, render};
 #[derive(Args)]
 pub struct RunArgs {
     /// The JS file to run, or `-` to read the code from stdin.
-    file: String,
+    #[arg(required_unless_present = "bundle")]
+    file: Option<String>,
+    /// Run a bundle `isobox bundle` wrote (its entry, modules and
+    /// packages) instead of FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    bundle: Option<PathBuf>,
     /// The input as JSON, given to the code as `input`.
     #[arg(long, value_name = "JSON")]
     input: Option<String>,
@@ -58,6 +63,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         return repeat(&engine, request, args.repeat, args.json).await;
     }
     let outcome = engine.run(request).await;
+    crate::package_flags::finish_progress();
     if args.json {
         match serde_json::to_string_pretty(&outcome) {
             Ok(text) => outln!("{}", crate::terminal::stdout_json(&text)),
@@ -97,14 +103,27 @@ impl RunArgs {
 }
 
 fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
-    let (bytes, filename, main) = if args.file == "-" {
+    if let Some(path) = &args.bundle {
+        let mut request = bundle_request(path)?;
+        request.form = match args.form {
+            Form::Auto => CodeForm::Auto,
+            Form::Module => CodeForm::Module,
+            Form::Script => CodeForm::Script,
+        };
+        if let Some(input) = &args.input {
+            request.input = Some(serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?);
+        }
+        return Ok(request);
+    }
+    let file = args.file.clone().unwrap_or_else(|| "-".into());
+    let (bytes, filename, main) = if file == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
         (bytes, "stdin.js".to_owned(), None)
     } else {
-        let path = PathBuf::from(&args.file);
+        let path = PathBuf::from(&file);
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let name = path
             .file_name()
@@ -113,7 +132,7 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         (bytes, name, Some(path))
     };
     let mut request = RunRequest::from_utf8(bytes)
-        .map_err(|e| format!("{}: {e}", args.file))?
+        .map_err(|e| format!("{file}: {e}"))?
         .with_filename(filename);
     request.form = match args.form {
         Form::Auto => CodeForm::Auto,
@@ -130,6 +149,36 @@ fn build_request(args: &RunArgs) -> Result<RunRequest, String> {
         request.input = Some(value);
     }
     args.modules.apply(request, main.as_deref())
+}
+
+/// The request of a bundle file: its entry as the code, its own modules,
+/// its packages linked.
+pub(crate) fn bundle_request(path: &std::path::Path) -> Result<RunRequest, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bundle = isobox_npm::Bundle::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let main = &bundle.modules[&bundle.main];
+    let mut request = RunRequest::new(main.source.clone()).with_filename(bundle.main.clone());
+    if let Some(jsx) = &bundle.jsx {
+        request = request.with_jsx(jsx.clone());
+    }
+    for (name, module) in &bundle.modules {
+        if *name == bundle.main {
+            continue;
+        }
+        let source = match module.kind.as_str() {
+            "json" => isobox::ModuleSource::Json(
+                serde_json::from_str(&module.source).map_err(|e| format!("{}: module {name}: {e}", path.display()))?,
+            ),
+            "text" => isobox::ModuleSource::Text(module.source.clone()),
+            _ => isobox::ModuleSource::Js(module.source.clone()),
+        };
+        request = request.with_module(name.clone(), source);
+    }
+    if let Some(linked) = bundle.linked() {
+        let graph = linked.linked_modules().map_err(|e| format!("{}: {e}", path.display()))?;
+        request = request.with_linked(graph);
+    }
+    Ok(request)
 }
 
 /// `--repeat N`: the same request in N fresh sandboxes, one line each.

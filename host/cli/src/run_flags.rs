@@ -22,6 +22,8 @@ pub struct SandboxArgs {
     egress: EgressArgs,
     #[command(flatten)]
     pub grants: crate::grants::GrantArgs,
+    #[command(flatten)]
+    pub packages: crate::package_flags::PackageArgs,
 }
 
 impl SandboxArgs {
@@ -29,6 +31,11 @@ impl SandboxArgs {
     /// the engine ([`SandboxArgs::engine_and_request`]).
     pub fn configure(&self, mut request: RunRequest) -> Result<RunRequest, String> {
         request.limits = self.limits.limits()?;
+        self.packages.dependencies()?;
+        request = request.with_dependencies(self.packages.deps.iter().cloned());
+        if let Some(jsx) = self.packages.jsx()? {
+            request = request.with_jsx(jsx);
+        }
         if let Some(policy) = self.egress.policy()? {
             request = request.with_egress(policy);
         }
@@ -46,6 +53,9 @@ impl SandboxArgs {
         let usage = |message: String| exit::fail(exit::USAGE, &message);
         let request = self.configure(request).map_err(usage)?;
         let mut builder = Engine::builder().cache_dir(self.cache.cache_dir());
+        if !request.dependencies.is_empty() {
+            builder = builder.packages(self.packages.npm().map_err(usage)?);
+        }
         if let Some(runs) = max_runs {
             builder = builder.max_concurrent_runs(runs);
         }

@@ -63,7 +63,7 @@ pub use isobox_egress::LimitError;
 pub use limits::Limits;
 pub use linked::{LinkError, LinkedModules, MAX_LINKED_MODULES};
 pub use outcome::{ErrorKind, Outcome, Phase, RunError, Stats};
-pub use packages::{LinkFuture, PackageLinker, PackageRequest};
+pub use packages::{LinkFuture, PackageLinker, PackageRequest, link_dependencies};
 pub use request::{CodeForm, Lang, ModuleSource, RunRequest};
 
 /// Foreign crates whose types appear in isobox's public API, re-exported so

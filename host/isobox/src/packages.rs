@@ -42,6 +42,17 @@ pub trait PackageLinker: Send + Sync + 'static {
     fn link<'a>(&'a self, request: PackageRequest<'a>) -> LinkFuture<'a>;
 }
 
+/// Links `request`'s dependencies with `linker` into
+/// [`RunRequest::linked`], as [`Engine::run`](crate::Engine::run) does
+/// before a run: for callers that prepare code without running it
+/// (building an app).
+///
+/// # Errors
+/// A [`RunError`] of kind [`ErrorKind::Dependencies`] saying why.
+pub async fn link_dependencies(linker: Arc<dyn PackageLinker>, request: &mut RunRequest) -> Result<(), RunError> {
+    link(Some(&linker), request).await
+}
+
 /// Links `request`'s dependencies with `linker`, into `request.linked`.
 pub(crate) async fn link(linker: Option<&Arc<dyn PackageLinker>>, request: &mut RunRequest) -> Result<(), RunError> {
     if request.dependencies.is_empty() {

@@ -35,6 +35,9 @@ pub struct Bundle {
     /// The lockfile the packages were installed from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<Lockfile>,
+    /// How the project's JSX compiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jsx: Option<isobox::typescript::Jsx>,
 }
 
 /// One module of a bundle.
@@ -85,6 +88,7 @@ impl Bundle {
             imports,
             packages,
             lock,
+            jsx: None,
         }
     }
 
