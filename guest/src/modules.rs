@@ -433,7 +433,8 @@ fn relative(base: &str, name: &str) -> Result<String> {
         (None, Some((directory, _))) => format!("{directory}/{name}"),
         (None, None) => name.to_owned(),
     };
-    normalise(&joined).ok_or_else(|| Error::new_resolving_message(base, name, "the path climbs above the module map's root"))
+    normalise(&joined)
+        .ok_or_else(|| Error::new_resolving_message(base, name, "the path climbs above the module map's root"))
 }
 
 /// Removes `.` and empty segments and applies `..`; None when `..` would
@@ -468,8 +469,8 @@ impl Loader for MapLoader {
             _ => {}
         }
         let (reading, module_name) = Reading::split(name);
-        let eager = reading.is_none()
-            && MODULES.with(|map| map.borrow().get(module_name).is_some_and(|module| module.eager));
+        let eager =
+            reading.is_none() && MODULES.with(|map| map.borrow().get(module_name).is_some_and(|module| module.eager));
         if eager {
             // QuickJS asks again for a loaded module when an import's
             // attributes differ from its own: it gets the same module.
@@ -481,12 +482,12 @@ impl Loader for MapLoader {
             return unsafe { Module::from_load_fn(ctx.clone(), name, loaded_module) };
         }
         let source = MODULES.with(|map| {
-            map.borrow().get(module_name).map(|module| {
-                match reading.or(Reading::natural(module.kind)) {
+            map.borrow()
+                .get(module_name)
+                .map(|module| match reading.or(Reading::natural(module.kind)) {
                     None => module.source.clone(),
                     Some(reading) => read_as(reading, &module.source),
-                }
-            })
+                })
         });
         match source {
             Some(source) => Module::declare(ctx.clone(), name, source),
@@ -525,4 +526,141 @@ pub(crate) fn string_literal(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    //! What eager modules rely on in QuickJS-NG, checked natively: a module
+    //! compiled but not run can be written as bytecode, read back in another
+    //! runtime, and is then found by name by the modules that import it.
+
+    use rquickjs::{Context, Runtime, Value};
+
+    use super::*;
+
+    fn module(name: &str, kind: ModuleKind, source: &str, compiled: Option<Vec<u8>>) -> ModuleSource {
+        ModuleSource {
+            name: name.into(),
+            kind,
+            source: source.into(),
+            imports: Vec::new(),
+            eager: true,
+            compiled,
+        }
+    }
+
+    /// Runs `f` in a fresh runtime with the module loader, as one run.
+    fn in_fresh_runtime<R>(
+        modules: Vec<ModuleSource>,
+        entry_imports: &[(&str, &str)],
+        f: impl FnOnce(&Ctx<'_>) -> R,
+    ) -> R {
+        MODULES.with(|map| map.borrow_mut().clear());
+        LOADED.with(|loaded| loaded.borrow_mut().clear());
+        let entry_imports = entry_imports
+            .iter()
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+            .collect();
+        set(modules, "main.js", entry_imports);
+        let runtime = Runtime::new().unwrap();
+        install(&runtime);
+        let context = Context::full(&runtime).unwrap();
+        let result = context.with(|ctx| f(&ctx));
+        // The modules belong to the runtime that goes now.
+        LOADED.with(|loaded| loaded.borrow_mut().clear());
+        result
+    }
+
+    /// The main module's default export, evaluated.
+    fn main_default(ctx: &Ctx<'_>, code: &str) -> String {
+        let form = crate::eval::compile(
+            ctx,
+            code,
+            "main.js",
+            crate::bindings::isobox::sandbox::types::CodeForm::Module,
+        )
+        .unwrap_or_else(|failure| panic!("{}", failure.describe()));
+        let crate::eval::Form::Module(module) = form else {
+            panic!("not a module");
+        };
+        let value: Value =
+            crate::eval::module_default(ctx, module).unwrap_or_else(|failure| panic!("{}", failure.describe()));
+        ctx.json_stringify(value).unwrap().unwrap().to_string().unwrap()
+    }
+
+    #[test]
+    fn bytecode_of_a_module_compiled_but_not_run_is_read_back_and_found_by_its_importers() {
+        let dep = "import data from './z.json' with { type: 'json' };\n\
+                   export const answer = data.n * 2;";
+        let (data_bytecode, dep_bytecode) = in_fresh_runtime(
+            vec![
+                ModuleSource {
+                    imports: vec![("./z.json".into(), "lib/z.json".into())],
+                    ..module("lib/a.js", ModuleKind::Js, dep, None)
+                },
+                module("lib/z.json", ModuleKind::Json, r#"{"n": 21}"#, None),
+            ],
+            &[],
+            |ctx| {
+                assert_eq!(eager_order(), ["lib/z.json", "lib/a.js"], "dependencies first");
+                let write = |name: &str| {
+                    let module = load_one(ctx, name).unwrap_or_else(|()| panic!("{:?}", ctx.catch()));
+                    let raw = qjs::JS_MKPTR(qjs::JS_TAG_MODULE, module.as_ptr().cast());
+                    crate::eval::write_bytecode(ctx, raw).expect("bytecode")
+                };
+                (write("lib/z.json"), write("lib/a.js"))
+            },
+        );
+        // Another runtime: the JS module comes without its source.
+        let modules = vec![
+            ModuleSource {
+                imports: vec![("./z.json".into(), "lib/z.json".into())],
+                ..module("lib/a.js", ModuleKind::Js, "", Some(dep_bytecode))
+            },
+            module("lib/z.json", ModuleKind::Json, r#"{"n": 21}"#, Some(data_bytecode)),
+        ];
+        let code = "import { answer } from 'dep';\n\
+                    import plain from 'data';\n\
+                    import typed from 'data' with { type: 'json' };\n\
+                    export default [answer, plain === typed];";
+        let result = in_fresh_runtime(modules, &[("dep", "lib/a.js"), ("data", "lib/z.json")], |ctx| {
+            for name in ["lib/z.json", "lib/a.js"] {
+                load_one(ctx, name).unwrap_or_else(|()| panic!("{:?}", ctx.catch()));
+            }
+            assert!(
+                MODULES.with(|map| map.borrow().values().all(|module| module.compiled.is_none())),
+                "the bytecode is dropped once read"
+            );
+            main_default(ctx, code)
+        });
+        assert_eq!(result, "[42,true]");
+    }
+
+    #[test]
+    fn the_hosts_tables_come_before_the_relative_rules_and_the_bare_specifier_refusal() {
+        let modules = vec![
+            ModuleSource {
+                imports: vec![("./x".into(), "b.js".into())],
+                ..module("a.js", ModuleKind::Js, "export { b } from './x';", None)
+            },
+            module("b.js", ModuleKind::Js, "export const b = 'b';", None),
+            module("x", ModuleKind::Js, "export const b = 'not me';", None),
+        ];
+        let result = in_fresh_runtime(modules, &[("pkg", "a.js")], |ctx| {
+            main_default(ctx, "import { b } from 'pkg';\nexport default b;")
+        });
+        assert_eq!(result, "\"b\"");
+        let refused = in_fresh_runtime(Vec::new(), &[("pkg", "a.js")], |ctx| {
+            let failure = crate::eval::compile(
+                ctx,
+                "import 'other';",
+                "main.js",
+                crate::bindings::isobox::sandbox::types::CodeForm::Module,
+            )
+            .err()
+            .expect("refused");
+            failure.message().to_owned()
+        });
+        assert!(refused.contains("bare specifiers"), "{refused}");
+    }
 }

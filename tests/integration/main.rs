@@ -23,6 +23,7 @@ mod intl;
 mod isolation;
 mod json_tools;
 mod limits;
+mod linked;
 mod mcp;
 mod modules;
 mod npm;
