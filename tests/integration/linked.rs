@@ -76,7 +76,10 @@ async fn a_second_run_with_other_code_compiles_no_linked_module() {
     assert_eq!(ok(first), json!(10));
 
     let second = engine()
-        .run(linked("import { version } from 'pkg';\nexport default version + '!'", &graph))
+        .run(linked(
+            "import { version } from 'pkg';\nexport default version + '!'",
+            &graph,
+        ))
         .await;
     assert_eq!((second.stats.modules_compiled, second.stats.modules_cached), (0, 3));
     assert_eq!(ok(second), json!("1.2.3!"));

@@ -79,9 +79,13 @@ async fn write_bundle(args: &BundleArgs) -> Result<(), (u8, String)> {
     let mut bytes = 0u64;
     for (name, path) in files {
         if modules.len() >= MAX_FILES {
-            return Err(usage(format!("{} has more than {MAX_FILES} files to bundle", dir.display())));
+            return Err(usage(format!(
+                "{} has more than {MAX_FILES} files to bundle",
+                dir.display()
+            )));
         }
-        let source = std::fs::read_to_string(&path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+        let source =
+            std::fs::read_to_string(&path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
         bytes += source.len() as u64;
         if bytes > MAX_BYTES {
             return Err(usage(format!("{}'s files are over {MAX_BYTES} bytes", dir.display())));
@@ -118,7 +122,11 @@ async fn write_bundle(args: &BundleArgs) -> Result<(), (u8, String)> {
     let linked = if dependencies.is_empty() && imports.is_empty() {
         None
     } else {
-        let lockfile = args.packages.lockfile.clone().unwrap_or_else(|| dir.join("isobox-lock.json"));
+        let lockfile = args
+            .packages
+            .lockfile
+            .clone()
+            .unwrap_or_else(|| dir.join("isobox-lock.json"));
         let lock = Lockfile::read(&lockfile).map_err(|e| usage(e.to_string()))?;
         let npm = args.packages.npm().map_err(usage)?;
         let imports: Vec<String> = imports.into_iter().collect();

@@ -175,7 +175,9 @@ pub(crate) fn bundle_request(path: &std::path::Path) -> Result<RunRequest, Strin
         request = request.with_module(name.clone(), source);
     }
     if let Some(linked) = bundle.linked() {
-        let graph = linked.linked_modules().map_err(|e| format!("{}: {e}", path.display()))?;
+        let graph = linked
+            .linked_modules()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         request = request.with_linked(graph);
     }
     Ok(request)
