@@ -1,13 +1,16 @@
 //! The module map: what `import` can reach. Only modules the request
 //! carries; no file system, no network, no npm.
 //!
-//! Resolution: a module's `imports` table (the entry's `entry-imports`),
-//! the host's own resolution of its specifiers, is consulted first: a
-//! specifier it lists resolves to the module it names. Otherwise a
-//! specifier starting with `./`, `../` or `/` is joined to the importing
-//! module's directory and normalised (`lib/../util.js` is `util.js`); the
-//! result must be a name in the map. Other bare specifiers (`lodash`) are
-//! refused with a hint to bundle. The entry module (the run's code, under
+//! Resolution: a linked module's `imports` table (for the entry and the
+//! request's own modules, the entry's `entry-imports`), the host's own
+//! resolution of its specifiers, is consulted first: a specifier it lists
+//! resolves to the module it names. Otherwise a specifier starting with
+//! `./`, `../` or `/` is joined to the importing module's directory and
+//! normalised (`lib/../util.js` is `util.js`); the result must be a name in
+//! the map, or, between the request's own modules, a name with one of the
+//! extensions `.ts .tsx .js .jsx .mjs .mts .json` or a directory's `index`
+//! with one (`./util` finds `util.ts`). Other bare specifiers (`lodash`)
+//! are refused with a hint to add the package to the run's dependencies. The entry module (the run's code, under
 //! its file name) resolves too, so it can import itself and be part of a
 //! cycle. `cloudflare:workers` is built in (its `WorkerEntrypoint` and
 //! `env`), and so is `node:fs/promises` (also `fs/promises`, and
@@ -350,7 +353,16 @@ impl Resolver for MapResolver {
             Some(target) => target,
             None => match builtin(name).filter(|_| reading.is_none()) {
                 Some(builtin) => return Ok(builtin.to_owned()),
-                None => relative(base, name)?,
+                None => {
+                    let path = relative(base, name)?;
+                    let exact = MODULES.with(|map| map.borrow().contains_key(&path))
+                        || ENTRY.with(|entry| *entry.borrow() == path);
+                    if exact {
+                        path
+                    } else {
+                        probed(base, &path).unwrap_or(path)
+                    }
+                }
             },
         };
         let is_entry = ENTRY.with(|entry| *entry.borrow() == normalised);
@@ -400,10 +412,43 @@ fn mapped(base: &str, name: &str) -> Option<String> {
             .find(|(specifier, _)| specifier == name)
             .map(|(_, target)| target.clone())
     };
-    if ENTRY.with(|entry| *entry.borrow() == base) {
-        return ENTRY_IMPORTS.with(|imports| find(&imports.borrow()));
+    // A linked module has its own table; the entry and the request's own
+    // modules share the entry's (the project's root resolution).
+    let linked = MODULES.with(|map| {
+        map.borrow()
+            .get(base)
+            .filter(|module| module.eager)
+            .map(|module| find(&module.imports))
+    });
+    match linked {
+        Some(found) => found,
+        None => ENTRY_IMPORTS.with(|imports| find(&imports.borrow())),
     }
-    MODULES.with(|map| map.borrow().get(base).and_then(|module| find(&module.imports)))
+}
+
+/// Extensions tried, in order, for a relative import between the request's
+/// own modules that names no module exactly (`./util` finds `util.ts`,
+/// `./lib` finds `lib/index.js`), as TypeScript's bundler resolution does.
+const EXTENSIONS: [&str; 7] = [".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".json"];
+
+/// The module of the map `normalised` names with an extension or as a
+/// directory's index, for imports from the request's own modules.
+fn probed(base: &str, normalised: &str) -> Option<String> {
+    MODULES.with(|map| {
+        let map = map.borrow();
+        if map.get(base).is_some_and(|module| module.eager) {
+            return None;
+        }
+        EXTENSIONS
+            .iter()
+            .map(|extension| format!("{normalised}{extension}"))
+            .chain(
+                EXTENSIONS
+                    .iter()
+                    .map(|extension| format!("{normalised}/index{extension}")),
+            )
+            .find(|candidate| map.get(candidate).is_some_and(|module| !module.eager))
+    })
 }
 
 /// The built-in module `name` stands for, by its canonical name.
@@ -424,8 +469,9 @@ fn relative(base: &str, name: &str) -> Result<String> {
         return Err(Error::new_resolving_message(
             base,
             name,
-            "bare specifiers are not resolved at run time: bundle packages into your modules \
-             (for example `esbuild --bundle --format=esm`), or import a module of the map as './name'",
+            "bare specifiers name npm packages: add the package to the run's dependencies \
+             (`--dep NAME@RANGE`, or `dependencies` in the request) and isobox installs and links it; \
+             or import a module of the map as './name'",
         ));
     }
     let joined = match (name.strip_prefix('/'), base.rsplit_once('/')) {

@@ -139,7 +139,7 @@ async fn a_bare_specifier_missing_from_the_tables_keeps_the_bundling_hint() {
     let code = "import _ from 'lodash';\nexport default () => 1";
     let error = err(engine().run(linked(code, &graph)).await);
     assert!(error.message.contains("'lodash'"), "{}", error.message);
-    assert!(error.message.contains("bundle"), "{}", error.message);
+    assert!(error.message.contains("dependencies"), "{}", error.message);
 
     // In a linked module too, and the run fails before any JS runs even
     // when the code never imports it.
@@ -162,7 +162,7 @@ async fn a_bare_specifier_missing_from_the_tables_keeps_the_bundling_hint() {
         error.message
     );
     assert!(
-        error.message.contains("'left-pad'") && error.message.contains("bundle"),
+        error.message.contains("'left-pad'") && error.message.contains("dependencies"),
         "{}",
         error.message
     );

@@ -71,7 +71,7 @@ async fn a_bare_specifier_is_refused_with_a_bundling_hint() {
         .run(RunRequest::new("import _ from 'lodash';\nexport default () => 1"))
         .await);
     assert!(error.message.contains("'lodash'"), "{}", error.message);
-    assert!(error.message.contains("bundle"), "{}", error.message);
+    assert!(error.message.contains("dependencies"), "{}", error.message);
 }
 
 #[tokio::test]

@@ -230,3 +230,96 @@ async fn missing_packages_and_unknown_imports_fail_as_dependencies_errors() {
         "{error}"
     );
 }
+
+/// `isobox` with its caches in `dir`.
+fn isobox(dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"));
+    command.env("ISOBOX_CACHE_DIR", dir.join("cache"));
+    command
+}
+
+#[test]
+fn the_cli_bundles_a_project_and_runs_its_bundle_and_dependencies() {
+    let url = registry_url();
+    let dir = std::env::temp_dir().join(format!("isobox-npm-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{ "name": "page", "dependencies": { "zod": "^4", "preact": "^10", "preact-render-to-string": "^6" } }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.tsx"),
+        "import { z } from 'zod';\nimport { render } from 'preact-render-to-string';\nimport { greet } from './greet';\n\
+         export default (input: unknown) => render(<p>{greet(z.object({ name: z.string() }).parse(input).name)}</p>);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/greet.ts"),
+        "export const greet = (name: string) => `hello ${name}`;\n",
+    )
+    .unwrap();
+    let bundled = isobox(&dir)
+        .args([
+            "bundle",
+            dir.to_str().unwrap(),
+            "--registry",
+            url,
+            "--jsx-import-source",
+            "preact",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bundled.stderr);
+    assert!(bundled.status.success(), "{stderr}");
+    assert!(stderr.contains("from 3 packages"), "{stderr}");
+    let lock = std::fs::read_to_string(dir.join("isobox-lock.json")).unwrap();
+    assert!(lock.contains("\"node_modules/zod\""), "{lock}");
+    let ran = isobox(&dir)
+        .args(["run", "--bundle"])
+        .arg(dir.join("isobox-bundle.json"))
+        .args(["--input", r#"{"name":"ada"}"#])
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "\"<p>hello ada</p>\"");
+
+    // --dep on a single file, and a package that does not exist.
+    std::fs::write(
+        dir.join("one.js"),
+        "import { nanoid } from 'nanoid'; export default () => nanoid(8).length",
+    )
+    .unwrap();
+    let ran = isobox(&dir)
+        .args([
+            "run",
+            dir.join("one.js").to_str().unwrap(),
+            "--dep",
+            "nanoid@^5",
+            "--registry",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "8");
+    let refused = isobox(&dir)
+        .args([
+            "run",
+            dir.join("one.js").to_str().unwrap(),
+            "--dep",
+            "nanoid@^99",
+            "--registry",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("nanoid@^99") && stderr.contains("dependencies"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
