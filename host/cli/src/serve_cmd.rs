@@ -96,7 +96,13 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let slots = u32::try_from(config.server.max_in_flight).unwrap_or(u32::MAX);
-    let engine = match Engine::builder().max_concurrent_runs(slots).build().await {
+    let mut builder = Engine::builder().max_concurrent_runs(slots);
+    match config.npm() {
+        Ok(Some(npm)) => builder = builder.packages(npm),
+        Ok(None) => {}
+        Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
+    }
+    let engine = match builder.build().await {
         Ok(engine) => engine,
         Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot build the engine: {error}")),
     };

@@ -65,6 +65,13 @@ pub(super) struct RunBody {
     /// The workspace a `workspace` grant opens (default `default`).
     #[serde(default)]
     workspace: Option<String>,
+    /// npm packages the code imports by name (`zod@^4`); each must match
+    /// the tenant's `packages`.
+    #[serde(default)]
+    dependencies: Vec<String>,
+    /// How JSX in a `.jsx`/`.tsx` main module compiles.
+    #[serde(default)]
+    jsx: Option<isobox::typescript::Jsx>,
 }
 
 impl RunBody {
@@ -75,6 +82,7 @@ impl RunBody {
         limits: LimitValues,
         capabilities: Vec<String>,
         egress: Option<String>,
+        dependencies: Vec<String>,
     ) -> Self {
         RunBody {
             code: Some(code),
@@ -87,6 +95,8 @@ impl RunBody {
             capabilities,
             egress,
             workspace: None,
+            dependencies,
+            jsx: None,
         }
     }
 }
@@ -440,6 +450,22 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
         .with_lang(body.lang)
         .with_limits(limits);
     request.modules = modules;
+    for spec in &body.dependencies {
+        let dependency = isobox_npm::Dependency::parse(spec)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("dependencies: {e}")))?;
+        let name = dependency.name();
+        let allowed = tenant.packages.iter().any(|p| super::packages::matches(p, name))
+            && !tenant.packages_deny.iter().any(|p| super::packages::matches(p, name));
+        if !allowed {
+            return Err(ApiError::forbidden(format!(
+                "package \"{name}\" is not allowed for this tenant (its `packages` list)"
+            )));
+        }
+    }
+    request = request.with_dependencies(body.dependencies);
+    if let Some(jsx) = body.jsx {
+        request = request.with_jsx(jsx);
+    }
     if let Some(input) = body.input {
         request = request.with_input(input);
     }

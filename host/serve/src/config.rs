@@ -71,6 +71,9 @@ pub struct ServeConfig {
     pub(crate) workers: BTreeMap<String, super::stored::StoredWorker>,
     /// Where `kv` and workspaces keep their data (`[store]`).
     pub store: StoreSettings,
+    /// Where runs' packages come from (`[npm]`); none: runs naming
+    /// dependencies are refused.
+    pub npm: Option<super::packages::NpmSettings>,
 }
 
 /// `[store]`: where the `kv` and `workspace` capabilities keep each
@@ -171,6 +174,11 @@ pub struct Tenant {
     pub credentials: usize,
     /// The stored workers it may call (`workers = ["hello"]`).
     pub workers: BTreeSet<String>,
+    /// Packages its runs may name in `dependencies`: names, `@scope/*`
+    /// or `*` (`packages = ["zod", "@hono/*"]`); none unless listed.
+    pub packages: Vec<String>,
+    /// Packages refused even when `packages` matches.
+    pub packages_deny: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +196,8 @@ struct ConfigFile {
     workers: BTreeMap<String, super::stored::WorkerFile>,
     #[serde(default)]
     store: StoreSettings,
+    #[serde(default)]
+    npm: Option<super::packages::NpmSettings>,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +217,10 @@ struct TenantFile {
     credential: Vec<toml::Table>,
     #[serde(default)]
     workers: Vec<String>,
+    #[serde(default)]
+    packages: Vec<String>,
+    #[serde(default)]
+    packages_deny: Vec<String>,
 }
 
 /// The hex SHA-256 of an API key, as `key_sha256` takes it.
@@ -411,6 +425,8 @@ impl ServeConfig {
                     "tenant {id}: no worker named \"{missing}\" in [workers]"
                 )));
             }
+            super::packages::check_patterns(&id, &tenant.packages)?;
+            super::packages::check_patterns(&id, &tenant.packages_deny)?;
             let max_limits = tenant.max_limits.over(&Limits::default());
             max_limits
                 .validate_with_memory_ceiling(u64::MAX)
@@ -424,6 +440,8 @@ impl ServeConfig {
                 egress_by_name,
                 credentials: credentials.len(),
                 workers: tenant.workers.into_iter().collect(),
+                packages: tenant.packages,
+                packages_deny: tenant.packages_deny,
             });
         }
         Ok(ServeConfig {
@@ -433,7 +451,22 @@ impl ServeConfig {
             plugins,
             workers,
             store: file.store,
+            npm: file.npm,
         })
+    }
+
+    /// The package linker `[npm]` describes, for
+    /// [`EngineBuilder::packages`](isobox::EngineBuilder::packages); None
+    /// without `[npm]`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for a bad registry URL, an unset token
+    /// variable or an unknown policy.
+    pub fn npm(&self) -> Result<Option<isobox_npm::Npm>, ConfigError> {
+        self.npm
+            .as_ref()
+            .map(|settings| settings.npm(&self.policies))
+            .transpose()
     }
 
     /// Compiles every plugin not compiled yet for `engine` (the engine the

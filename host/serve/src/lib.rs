@@ -31,6 +31,7 @@ mod error;
 pub mod fuzzing;
 mod limits;
 mod metrics;
+mod packages;
 mod plugins;
 mod policies;
 mod stored;
@@ -51,6 +52,7 @@ pub use config::{LOCAL_TENANT, ServeConfig, ServerSettings, Tenant, key_sha256_h
 pub use error::{ConfigError, ServeError};
 pub use limits::{AboveCeiling, LimitValues};
 pub use metrics::Metrics;
+pub use packages::NpmSettings;
 
 /// The HTTP service.
 pub struct Server;

@@ -25,6 +25,8 @@ pub(crate) struct WorkerFile {
     egress: Option<String>,
     #[serde(default)]
     limits: LimitValues,
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
 /// A stored worker: its source, read when the config is loaded.
@@ -35,6 +37,8 @@ pub(crate) struct StoredWorker {
     pub(crate) capabilities: Vec<String>,
     pub(crate) egress: Option<String>,
     pub(crate) limits: LimitValues,
+    /// npm packages it imports (`hono@^4`), installed through `[npm]`.
+    pub(crate) dependencies: Vec<String>,
 }
 
 /// Reads `[workers.NAME]`'s file and checks its grants against the config.
@@ -73,6 +77,9 @@ pub(crate) fn load(
             )));
         }
     }
+    for spec in &worker.dependencies {
+        isobox_npm::Dependency::parse(spec).map_err(|e| invalid(format!("dependencies: {e}")))?;
+    }
     if let Some(policy) = worker.egress.as_ref().filter(|p| !policies.contains_key(*p)) {
         return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
     }
@@ -86,5 +93,6 @@ pub(crate) fn load(
         capabilities: worker.capabilities,
         egress: worker.egress,
         limits: worker.limits,
+        dependencies: worker.dependencies,
     })
 }

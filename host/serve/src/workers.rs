@@ -149,6 +149,7 @@ async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, Http
         worker.limits.clone(),
         worker.capabilities.clone(),
         worker.egress.clone(),
+        worker.dependencies.clone(),
     );
     // The worker's own grants, checked against the caller's like a run's.
     let run = build_request(state, tenant, body)?;
