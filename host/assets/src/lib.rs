@@ -96,7 +96,9 @@
 //!
 //! **Not found** ([`NotFoundHandling`], as Workers' `not_found_handling`):
 //! `none` gives `None`; `404-page` serves the nearest `404.html` (in the
-//! request's directory, then each parent) with status 404; and
+//! request's directory, then each parent) with status 404, to every GET
+//! and HEAD no file answers (so a worker behind the assets gets none of
+//! them); and
 //! `single-page-application` serves `/index.html` with 200 to a navigation
 //! (`Sec-Fetch-Mode: navigate`, or, without that header, an `Accept`
 //! listing `text/html`) and `None` to any other request.
