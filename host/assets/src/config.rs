@@ -9,6 +9,14 @@ use super::error::UnknownOption;
 /// How HTML files are found and which URL of a page is canonical (the
 /// others redirect to it with a 307). Named and behaving as Workers static
 /// assets' `html_handling`; the rules are in the [crate docs](crate).
+///
+/// ```
+/// use isobox_assets::HtmlHandling;
+/// let handling: HtmlHandling = "drop-trailing-slash".parse()?;
+/// assert_eq!(handling, HtmlHandling::DropTrailingSlash);
+/// assert_eq!(HtmlHandling::default().as_str(), "auto-trailing-slash");
+/// # Ok::<(), isobox_assets::UnknownOption>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HtmlHandling {
     /// `auto-trailing-slash` (the default): `/about` serves `about.html`,

@@ -129,6 +129,8 @@
 //! Every response to a file has `Accept-Ranges: bytes`, and every response
 //! of this crate `X-Content-Type-Options: nosniff`.
 
+#![warn(missing_docs)]
+
 mod cache;
 mod config;
 mod error;
