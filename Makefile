@@ -7,11 +7,11 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 ISOBOX := target/release/isobox
 ISOBOX_DIST := target/dist/isobox
-# The host crates (host/): the egress policy, the store (SQLite, PostgreSQL,
+# The host crates (host/): the egress policy, a worker's static assets, the store (SQLite, PostgreSQL,
 # blobs), the library, the durable-state capabilities, serve, mcp, the
 # CLI (which owns the integration tests, the WPT runner and the benches) and
 # the crate that builds the test plugins.
-HOST_CRATES := -p isobox-egress -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
+HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
 .PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 

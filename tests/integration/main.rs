@@ -3,6 +3,7 @@
 mod common;
 
 mod apps;
+mod assets;
 mod bad_input;
 mod build_app;
 mod build_serve;

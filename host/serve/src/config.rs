@@ -24,6 +24,12 @@
 //! wit = "text/wit"            # a .wit file, or a directory with deps/
 //! interface = "analyze"       # may be left out when the WIT has one interface
 //!
+//! [workers.app]              # a stored worker at /v1/workers/app/ (see the workers routes)
+//! file = "app.js"             # relative to this file's directory
+//! assets = "public"           # static files, read at start, served before the worker
+//! assets_html_handling = "auto-trailing-slash"  # force-trailing-slash, drop-trailing-slash, none
+//! assets_not_found = "none"   # 404-page, single-page-application
+//!
 //! [tenants.acme]
 //! key_sha256 = ["<hex sha256 of the API key>"]
 //! key_env = ["ACME_KEY"]      # or keys read from the environment at start
@@ -38,6 +44,13 @@
 //! value_env = "ACME_GITHUB_TOKEN"     # the tenant's is sent); the code never
 //! prefix = "Bearer "          # sees the value
 //! ```
+//!
+//! A worker's `assets` directory is read into memory when the config
+//! loads (dot-files skipped, at most 20,000 files and 256 MiB); a request
+//! for one of its files is answered by the host with no run (ETags, 304s,
+//! ranges, precompressed `.br`/`.gz` variants: `isobox_assets`). An
+//! unreadable directory, a cap passed, an unknown `assets_html_handling`
+//! or `assets_not_found`, or either of them without `assets` is an error.
 //!
 //! Capabilities are granted with `props = {"tenant": "<tenant id>"}`; a
 //! plugin's component is compiled by [`ServeConfig::load_plugins`] (or by
@@ -612,6 +625,56 @@ mod tests {
             let text = format!("[tenants.{}]\nkey_env = [\"K\"]\n", toml_key(id));
             assert!(load(&text).is_ok(), "{id}");
         }
+    }
+
+    #[test]
+    fn worker_assets_are_read_and_their_options_checked() {
+        let dir = std::env::temp_dir().join(format!("isobox-serve-assets-config-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("public")).unwrap();
+        std::fs::write(
+            dir.join("app.js"),
+            "export default { fetch() { return new Response('') } }",
+        )
+        .unwrap();
+        std::fs::write(dir.join("public/index.html"), "<h1>hi</h1>").unwrap();
+        std::fs::write(dir.join("not-a-dir"), "").unwrap();
+        let with = |keys: &str| {
+            ServeConfig::from_toml_str(&format!("[workers.app]\nfile = \"app.js\"\n{keys}"), Some(&dir), |_| {
+                None
+            })
+        };
+        let config = with(
+            "assets = \"public\"\nassets_html_handling = \"drop-trailing-slash\"\nassets_not_found = \"single-page-application\"\n",
+        )
+        .unwrap();
+        let assets = config.workers["app"].assets.as_ref().expect("assets loaded");
+        assert_eq!(assets.len(), 1);
+        assert_eq!(
+            assets.config().html_handling,
+            isobox_assets::HtmlHandling::DropTrailingSlash
+        );
+        assert!(with("").unwrap().workers["app"].assets.is_none());
+        for (keys, expected) in [
+            (
+                "assets = \"public\"\nassets_html_handling = \"auto\"\n",
+                "worker app: assets_html_handling = \"auto\" is not known: use one of auto-trailing-slash,",
+            ),
+            (
+                "assets = \"public\"\nassets_not_found = \"spa\"\n",
+                "worker app: assets_not_found = \"spa\" is not known: use one of none, 404-page, single-page-application",
+            ),
+            (
+                "assets_not_found = \"404-page\"\n",
+                "worker app: assets_not_found applies to assets: give assets = \"DIR\" too",
+            ),
+            ("assets = \"missing\"\n", "worker app: assets: cannot read"),
+            ("assets = \"not-a-dir\"\n", "is not a directory"),
+            ("asset = \"public\"\n", "unknown field `asset`"),
+        ] {
+            let error = with(keys).err().unwrap_or_else(|| panic!("{keys} loaded")).to_string();
+            assert!(error.contains(expected), "{keys}: {error}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// `id` as a quoted TOML key.

@@ -23,6 +23,7 @@
 
 mod admission;
 mod api;
+mod assets;
 mod auth;
 pub mod config;
 mod error;

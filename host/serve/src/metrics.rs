@@ -20,6 +20,7 @@ pub struct Metrics {
     runs: Mutex<BTreeMap<&'static str, u64>>,
     egress: Mutex<BTreeMap<&'static str, u64>>,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
+    assets: Mutex<BTreeMap<u16, u64>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
@@ -73,6 +74,11 @@ impl Metrics {
     /// (`overloaded`, `queue-timeout`).
     pub(crate) fn rejected(&self, reason: &'static str) {
         bump(&self.rejected, reason, 1);
+    }
+
+    /// Counts one response from a stored worker's static assets (no run).
+    pub(crate) fn asset(&self, status: u16) {
+        bump(&self.assets, status, 1);
     }
 
     /// One more sandbox in flight, until the guard drops.
@@ -137,6 +143,13 @@ impl Metrics {
             "Requests turned away before running: overloaded (queue full) or queue-timeout.",
             "reason",
             &self.rejected,
+        );
+        counters(
+            &mut out,
+            "isobox_asset_responses_total",
+            "Responses from stored workers' static assets, answered without a run, by status.",
+            "status",
+            &self.assets,
         );
         counters(
             &mut out,

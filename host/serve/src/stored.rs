@@ -1,10 +1,12 @@
 //! Stored workers: `[workers.NAME]` of the serve config (see the `workers`
-//! routes for the format), read and checked when the config is loaded.
+//! routes for the format), read and checked when the config is loaded,
+//! with their static assets (`assets = "DIR"`) read into memory then.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use isobox_assets::{AssetConfig, Assets, HtmlHandling, NotFoundHandling};
 use serde::Deserialize;
 
 use super::error::ConfigError;
@@ -27,6 +29,15 @@ pub(crate) struct WorkerFile {
     limits: LimitValues,
     #[serde(default)]
     dependencies: Vec<String>,
+    /// A directory of static assets served before the worker runs.
+    #[serde(default)]
+    assets: Option<PathBuf>,
+    /// `html_handling` of the assets (default `auto-trailing-slash`).
+    #[serde(default)]
+    assets_html_handling: Option<String>,
+    /// `not_found_handling` of the assets (default `none`).
+    #[serde(default)]
+    assets_not_found: Option<String>,
 }
 
 /// A stored worker: its source, read when the config is loaded.
@@ -39,6 +50,8 @@ pub(crate) struct StoredWorker {
     pub(crate) limits: LimitValues,
     /// npm packages it imports (`hono@^4`), installed through `[npm]`.
     pub(crate) dependencies: Vec<String>,
+    /// Its static assets, in memory, answered before a run is started.
+    pub(crate) assets: Option<Arc<Assets>>,
 }
 
 /// Reads `[workers.NAME]`'s file and checks its grants against the config.
@@ -83,6 +96,7 @@ pub(crate) fn load(
     if let Some(policy) = worker.egress.as_ref().filter(|p| !policies.contains_key(*p)) {
         return Err(invalid(format!("no egress policy named \"{policy}\" in [policies]")));
     }
+    let assets = load_assets(&worker, base).map_err(invalid)?;
     let filename = worker
         .file
         .file_name()
@@ -94,5 +108,47 @@ pub(crate) fn load(
         egress: worker.egress,
         limits: worker.limits,
         dependencies: worker.dependencies,
+        assets,
     })
+}
+
+/// Reads `assets = "DIR"` (relative to the config file) with its
+/// `assets_html_handling` and `assets_not_found`; the message of an error
+/// names the key.
+fn load_assets(worker: &WorkerFile, base: Option<&Path>) -> Result<Option<Arc<Assets>>, String> {
+    let Some(dir) = &worker.assets else {
+        if let Some(key) = [
+            ("assets_html_handling", &worker.assets_html_handling),
+            ("assets_not_found", &worker.assets_not_found),
+        ]
+        .iter()
+        .find_map(|(key, value)| value.is_some().then_some(key))
+        {
+            return Err(format!("{key} applies to assets: give assets = \"DIR\" too"));
+        }
+        return Ok(None);
+    };
+    let mut config = AssetConfig::default();
+    if let Some(value) = &worker.assets_html_handling {
+        config.html_handling = value.parse().map_err(|_| {
+            format!(
+                "assets_html_handling = {value:?} is not known: use one of {}",
+                HtmlHandling::NAMES
+            )
+        })?;
+    }
+    if let Some(value) = &worker.assets_not_found {
+        config.not_found_handling = value.parse().map_err(|_| {
+            format!(
+                "assets_not_found = {value:?} is not known: use one of {}",
+                NotFoundHandling::NAMES
+            )
+        })?;
+    }
+    let path = match base {
+        Some(base) => base.join(dir),
+        None => dir.clone(),
+    };
+    let assets = Assets::from_dir(&path, config).map_err(|e| format!("assets: {e}"))?;
+    Ok(Some(Arc::new(assets)))
 }

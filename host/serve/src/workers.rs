@@ -16,6 +16,10 @@
 //! after the body, for `ctx.waitUntil` work). The inline route answers JSON
 //! with the body read whole ([`Engine::dispatch`](isobox::Engine::dispatch)).
 //!
+//! A stored worker may have static assets (`assets = "DIR"`): a GET or HEAD
+//! for one of them is answered by the host, without a run (see
+//! [`assets`](super::assets)).
+//!
 //! A stored worker is configured as:
 //!
 //! ```toml
@@ -24,6 +28,9 @@
 //! capabilities = ["kv"]          # built-ins granted to its runs (default none)
 //! egress = "public"              # a policy from [policies] (default: no network)
 //! limits = { wall_time_ms = 2000 }  # within each caller's max_limits
+//! assets = "public"              # static files served before the worker (default none)
+//! assets_html_handling = "auto-trailing-slash"   # or force-/drop-trailing-slash, none
+//! assets_not_found = "none"      # or 404-page, single-page-application
 //!
 //! [tenants.acme]
 //! workers = ["hello"]            # the workers this tenant may call
@@ -83,9 +90,26 @@ pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request)
     finish(&state, &id, response)
 }
 
+/// What the stored-worker route does with a request.
+enum Forward {
+    /// The worker's static assets answered it: no run.
+    Asset(Response),
+    /// A run of the worker on this request (boxed: the larger variant).
+    Run(Box<(RunRequest, HttpRequest)>),
+}
+
 async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Response {
     let streamed = match forward(&state, request).await {
-        Ok((run, http)) => dispatch_streaming(state, run, http).await,
+        Ok(Forward::Asset(response)) => {
+            let status = response.status().as_u16();
+            state.metrics.asset(status);
+            tracing::debug!(status, "asset served");
+            return response;
+        }
+        Ok(Forward::Run(run)) => {
+            let (run, http) = *run;
+            dispatch_streaming(state, run, http).await
+        }
         Err(error) => Err(error),
     };
     match streamed {
@@ -94,9 +118,9 @@ async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Resp
     }
 }
 
-/// Checks the caller and the worker, and turns the HTTP request into the
-/// worker's.
-async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, HttpRequest), ApiError> {
+/// Checks the caller and the worker; then answers from the worker's assets,
+/// or turns the HTTP request into the worker's.
+async fn forward(state: &AppState, request: Request) -> Result<Forward, ApiError> {
     let tenant = authenticate(state, request.headers())?;
     let rest = request
         .uri()
@@ -104,9 +128,9 @@ async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, Http
         .strip_prefix("/v1/workers/")
         .unwrap_or_default()
         .to_owned();
-    let (name, path) = match rest.split_once('/') {
-        Some((name, path)) => (name.to_owned(), format!("/{path}")),
-        None => (rest.clone(), "/".to_owned()),
+    let (name, path, bare) = match rest.split_once('/') {
+        Some((name, path)) => (name.to_owned(), format!("/{path}"), false),
+        None => (rest.clone(), "/".to_owned(), true),
     };
     let worker = state
         .config
@@ -120,6 +144,11 @@ async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, Http
                 format!("no worker named \"{name}\" for this tenant"),
             )
         })?;
+    if let Some(assets) = &worker.assets
+        && let Some(response) = super::assets::answer(assets, &name, &path, bare, &request)
+    {
+        return Ok(Forward::Asset(response));
+    }
     let host = request
         .headers()
         .get(header::HOST)
@@ -153,7 +182,7 @@ async fn forward(state: &AppState, request: Request) -> Result<(RunRequest, Http
     );
     // The worker's own grants, checked against the caller's like a run's.
     let run = build_request(state, tenant, body)?;
-    Ok((run, http))
+    Ok(Forward::Run(Box::new((run, http))))
 }
 
 /// A stored worker's Response head, its body still streaming.
