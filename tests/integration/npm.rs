@@ -323,3 +323,75 @@ fn the_cli_bundles_a_project_and_runs_its_bundle_and_dependencies() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One HTTP request to a served address; the status and the body as JSON.
+async fn call(addr: std::net::SocketAddr, path: &str, key: &str, body: Value) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connecting");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let method = if body.is_null() { "GET" } else { "POST" };
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "app.example")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        })))
+        .expect("request");
+    let response = sender.send_request(request).await.expect("sending");
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())))
+}
+
+#[tokio::test]
+async fn serve_installs_what_a_tenant_may_name_and_refuses_the_rest() {
+    let dir = std::env::temp_dir().join(format!("isobox-npm-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("app.js"),
+        "import { Hono } from 'hono';\nconst app = new Hono();\napp.get('/hi/:name', (c) => c.json({ hi: c.req.param('name') }));\nexport default app;\n",
+    )
+    .unwrap();
+    let text = format!(
+        "[npm]\nregistry = \"{}\"\ncache_dir = \"{}\"\n\
+         [workers.app]\nfile = \"app.js\"\ndependencies = [\"hono@^4\"]\n\
+         [tenants.acme]\nkey_sha256 = [\"{}\"]\npackages = [\"zod\", \"hono\", \"@nodable/*\"]\npackages_deny = [\"hono\"]\nworkers = [\"app\"]\n\
+         [tenants.open]\nkey_sha256 = [\"{}\"]\npackages = [\"*\"]\nworkers = [\"app\"]\n",
+        registry_url(),
+        dir.join("cache").display(),
+        isobox_serve::key_sha256_hex("acme-npm"),
+        isobox_serve::key_sha256_hex("open-npm"),
+    );
+    let config = isobox_serve::ServeConfig::from_toml_str(&text, Some(&dir), |_| None).expect("config");
+    let npm = config.npm().expect("npm settings").expect("[npm]");
+    let engine = Engine::builder().packages(npm).build().await.expect("engine");
+    let (addr, handle) = isobox_serve::Server::bind(config, engine, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let zod = json!({ "code": "import { z } from 'zod'; export default () => z.number().parse(7)", "dependencies": ["zod@^4"] });
+    let (status, body) = call(addr, "/v1/run", "acme-npm", zod.clone()).await;
+    assert_eq!((status, &body["value"]), (200, &json!(7)), "{body}");
+    // Not in the tenant's list, or denied by it: 403 before anything runs.
+    let uuid = json!({ "code": "export default () => 1", "dependencies": ["uuid"] });
+    let (status, body) = call(addr, "/v1/run", "acme-npm", uuid).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("\\\"uuid\\\" is not allowed"), "{body}");
+    let (status, _) = call(addr, "/v1/run", "acme-npm", json!({ "code": "1", "dependencies": ["hono@^4"] })).await;
+    assert_eq!(status, 403);
+    // A stored worker's own dependencies, for a tenant that may name them.
+    let (status, body) = call(addr, "/v1/workers/app/hi/ada", "open-npm", Value::Null).await;
+    assert_eq!((status, body), (200, json!({ "hi": "ada" })));
+    let (status, _) = call(addr, "/v1/workers/app/hi/ada", "acme-npm", Value::Null).await;
+    assert_eq!(status, 403, "hono is denied to acme, also inside a worker");
+    handle.shutdown().await.expect("shutdown");
+    let _ = std::fs::remove_dir_all(&dir);
+}
