@@ -517,3 +517,26 @@ async fn a_workspace_and_kv_outlive_the_server_process() {
     assert_eq!(value(&read), json!(["- ship the store\n", "1"]));
     second.cancel().await.expect("closing the second client");
 }
+
+/// `isobox mcp --dep`: the operator's packages, named in execute's
+/// description and imported by the agent's code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_imports_the_operators_packages() {
+    let dir = scratch("npm");
+    let cache = dir.join("cache");
+    let client = stdio_client(
+        &["--dep", "nanoid@^5", "--registry", crate::npm::registry_url()],
+        &[("ISOBOX_CACHE_DIR", cache.as_path())],
+    )
+    .await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let execute_tool = tools.iter().find(|t| t.name == "execute").expect("execute");
+    assert!(
+        execute_tool.description.as_deref().unwrap_or("").contains("nanoid@^5"),
+        "{:?}",
+        execute_tool.description
+    );
+    let result = execute(&client, "async () => { const { nanoid } = await import('nanoid'); return nanoid(12).length }").await;
+    assert_eq!(value(&result), json!(12));
+    client.cancel().await.expect("closing");
+}

@@ -16,7 +16,7 @@ use isobox_npm::{Cache, Installer, Npm, Registry};
 use serde_json::{Value, json};
 
 /// The loopback registry, on a thread of its own that outlives every test.
-fn registry_url() -> &'static str {
+pub(crate) fn registry_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         let (sender, receiver) = std::sync::mpsc::channel();

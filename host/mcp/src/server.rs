@@ -76,7 +76,7 @@ impl CodeModeServer {
     pub fn new(engine: Engine, template: RunRequest) -> Self {
         let declarations = Declarations::new(&template.grants);
         let names: Vec<&str> = declarations.binding_names().collect();
-        let tools = tools::tools(&names, &template.limits);
+        let tools = tools::tools(&names, &template.limits, &template.dependencies);
         let instructions = tools::instructions(&names);
         CodeModeServer {
             inner: Arc::new(Inner {

@@ -42,8 +42,8 @@ fn binding_list(bindings: &[&str]) -> String {
 }
 
 /// The tool list.
-pub fn tools(bindings: &[&str], limits: &Limits) -> Vec<Tool> {
-    let execute = format!(
+pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String]) -> Vec<Tool> {
+    let mut execute = format!(
         "Run JavaScript or TypeScript in a fresh sandbox and get back its result as JSON with its console \
          output: {{\"value\", \"logs\"}}, or {{\"error\", \"logs\"}} when it failed. The code is an expression, \
          a script (top-level await; the last expression is the result) or a function `async (input, env) => \
@@ -55,6 +55,13 @@ pub fn tools(bindings: &[&str], limits: &Limits) -> Vec<Tool> {
         limits.wall_time.as_millis(),
         limits.memory_bytes / (1024 * 1024),
     );
+    if !packages.is_empty() {
+        execute.push_str(&format!(
+            "\nnpm packages the code may import: {} (`const {{ z }} = await import('zod')` in a script or \
+             function; `import` in a module).",
+            packages.join(", ")
+        ));
+    }
     let search = "Find the TypeScript declarations code run by `execute` can use: methods of the capabilities \
                   (env.NAME.method) and globals (fetch, URL, crypto, timers ...), matched by words of their \
                   names and docs; at most 8 are shown, best first.\nExample: {\"query\": \"create entities\"}";
