@@ -13,7 +13,7 @@ ISOBOX_DIST := target/dist/isobox
 # the crate that builds the test plugins.
 HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
-.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-serve bench-workers fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -98,6 +98,7 @@ demo: build
 bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench run
 	@$(MAKE) --no-print-directory bench-state
+	@$(MAKE) --no-print-directory bench-npm
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
 
@@ -114,6 +115,14 @@ test-s3: setup
 bench-state: setup
 	@bash benches/store/install.sh
 	@bash scripts/pg/with-cluster.sh $(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench state
+
+## bench-npm: zod, hono and date-fns from a loopback registry (the pinned fixtures): cold
+## install-and-link against esbuild bundling them (benches/npm, pinned), the first run,
+## and warm runs of the linked graph against esbuild's bundle
+bench-npm: setup
+	@bash scripts/npm/fixtures.sh
+	@bash benches/npm/install.sh
+	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench npm
 
 ## bench-serve: the dist build of `isobox serve` under wrk on loopback (installs wrk once): requests/s,
 ## p50/p99 latency and non-2xx at concurrency 1, 16, 256; server RSS across the runs
