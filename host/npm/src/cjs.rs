@@ -39,21 +39,21 @@ pub(crate) fn body(source: &str, file: &str, requires: &[(String, Required)]) ->
         match required {
             Required::CommonJs(name) => {
                 let _ = write!(head, "import {{ {LOAD} as __isobox_r{i} }} from {};", js_string(name));
-                let _ = write!(cases, "case {spec}: return __isobox_r{i}();\n");
+                let _ = writeln!(cases, "case {spec}: return __isobox_r{i}();");
             }
             Required::Module(name) => {
                 let _ = write!(head, "import * as __isobox_r{i} from {};", js_string(name));
-                let _ = write!(cases, "case {spec}: return __isobox_r{i};\n");
+                let _ = writeln!(cases, "case {spec}: return __isobox_r{i};");
             }
             Required::Json(name) => {
                 let _ = write!(head, "import __isobox_r{i} from {};", js_string(name));
-                let _ = write!(cases, "case {spec}: return __isobox_r{i};\n");
+                let _ = writeln!(cases, "case {spec}: return __isobox_r{i};");
             }
             Required::Missing(builtin) => {
                 let message = js_string(&format!(
                     "Cannot find module '{specifier}': the sandbox has no Node built-in '{builtin}'"
                 ));
-                let _ = write!(cases, "case {spec}: throw __isobox_missing({message});\n");
+                let _ = writeln!(cases, "case {spec}: throw __isobox_missing({message});");
             }
         }
     }
@@ -76,7 +76,7 @@ pub(crate) fn body(source: &str, file: &str, requires: &[(String, Required)]) ->
          ? `Cannot find module '${{specifier}}' from {file_shown}: only require() calls with a literal specifier are linked` \
          : 'require() needs a string');\n}}\n\
          __isobox_require.resolve = (specifier) => specifier;\n",
-        file_shown = file.replace('`', "").replace('$', "").replace('\\', ""),
+        file_shown = file.replace(['`', '$', '\\'], ""),
     )
 }
 
