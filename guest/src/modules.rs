@@ -38,7 +38,7 @@
 //! JavaScript (its source may not have been sent).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{CStr, c_char};
 use std::ptr::NonNull;
 
@@ -59,7 +59,9 @@ thread_local! {
     /// The eager modules loaded so far this run, by name. QuickJS owns
     /// them (its list of loaded modules); they are all resolved once
     /// `load_eager` returns, so it never frees one before the context goes.
-    static LOADED: RefCell<HashMap<String, NonNull<qjs::JSModuleDef>>> = RefCell::new(HashMap::new());
+    /// (B-trees, not hash maps: std's hash keys would import
+    /// `wasi:random/insecure-seed`, which a built app's world lacks.)
+    static LOADED: RefCell<BTreeMap<String, NonNull<qjs::JSModuleDef>>> = const { RefCell::new(BTreeMap::new()) };
     /// Whether an eager module compiled now is offered to the host's cache:
     /// only while `load_eager` runs, before `seal`.
     static OFFERING: Cell<bool> = const { Cell::new(false) };
@@ -173,7 +175,7 @@ fn eager_order() -> Vec<String> {
         let map = map.borrow();
         let is_eager = |name: &str| map.get(name).is_some_and(|module| module.eager);
         // A name is in `seen` from when it is first pushed.
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         let mut order = Vec::new();
         for root in map.values().filter(|module| module.eager) {
             if !seen.insert(root.name.as_str()) {
