@@ -536,7 +536,11 @@ async fn execute_imports_the_operators_packages() {
         "{:?}",
         execute_tool.description
     );
-    let result = execute(&client, "async () => { const { nanoid } = await import('nanoid'); return nanoid(12).length }").await;
+    let result = execute(
+        &client,
+        "async () => { const { nanoid } = await import('nanoid'); return nanoid(12).length }",
+    )
+    .await;
     assert_eq!(value(&result), json!(12));
     client.cancel().await.expect("closing");
 }

@@ -348,7 +348,10 @@ async fn call(addr: std::net::SocketAddr, path: &str, key: &str, body: Value) ->
     let response = sender.send_request(request).await.expect("sending");
     let status = response.status().as_u16();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())),
+    )
 }
 
 #[tokio::test]
@@ -385,7 +388,13 @@ async fn serve_installs_what_a_tenant_may_name_and_refuses_the_rest() {
     let (status, body) = call(addr, "/v1/run", "acme-npm", uuid).await;
     assert_eq!(status, 403, "{body}");
     assert!(body.to_string().contains("\\\"uuid\\\" is not allowed"), "{body}");
-    let (status, _) = call(addr, "/v1/run", "acme-npm", json!({ "code": "1", "dependencies": ["hono@^4"] })).await;
+    let (status, _) = call(
+        addr,
+        "/v1/run",
+        "acme-npm",
+        json!({ "code": "1", "dependencies": ["hono@^4"] }),
+    )
+    .await;
     assert_eq!(status, 403);
     // A stored worker's own dependencies, for a tenant that may name them.
     let (status, body) = call(addr, "/v1/workers/app/hi/ada", "open-npm", Value::Null).await;
