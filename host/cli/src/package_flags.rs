@@ -4,7 +4,11 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Whether a progress line is on the terminal, to be cleared.
+static LINE_SHOWN: AtomicBool = AtomicBool::new(false);
 
 use clap::Args;
 use isobox_npm::{Cache, Dependency, Installer, Npm, Progress, Registry};
@@ -133,6 +137,7 @@ pub fn progress_line() -> impl Fn(&Progress) + Send + Sync + 'static {
             _ => {}
         }
         if tty {
+            LINE_SHOWN.store(true, Ordering::Relaxed);
             let _ = write!(
                 stderr,
                 "\r\x1b[2Knpm: {} resolved, {} installed, {} KiB fetched",
@@ -145,9 +150,9 @@ pub fn progress_line() -> impl Fn(&Progress) + Send + Sync + 'static {
     }
 }
 
-/// Ends the progress line on a terminal.
+/// Clears the progress line, if one is on the terminal.
 pub fn finish_progress() {
-    if std::io::stderr().is_terminal() {
+    if LINE_SHOWN.swap(false, Ordering::Relaxed) {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
 }
