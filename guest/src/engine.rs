@@ -161,10 +161,14 @@ fn run_in(ctx: &Ctx<'_>, request: &RunRequest) -> Result<Option<String>, Failure
     let form = match &request.compiled {
         Some(compiled) => eval::from_bytecode(ctx, compiled, &request.filename)?,
         None => {
-            let form = eval::compile(ctx, &request.code, &request.filename, request.form)?;
+            let (form, chose_reading) =
+                modules::watch_readings(|| eval::compile(ctx, &request.code, &request.filename, request.form));
+            let form = form?;
             // Offered before any of the code runs, so the bytes are the
-            // compiler's own, whatever the code later does.
+            // compiler's own, whatever the code later does; not when an
+            // import's attribute chose a reading, which bytecode loses.
             if request.keep_compiled
+                && !chose_reading
                 && let Some(compiled) = eval::to_bytecode(ctx, &form)
             {
                 compile_cache::keep(&compiled);

@@ -35,7 +35,9 @@
 //! so QuickJS never frees one as unresolved after a failed `import()`, and
 //! the loader can hand out the same module for an import with attributes
 //! that QuickJS does not match to it. A JS eager module imports only as
-//! JavaScript (its source may not have been sent).
+//! JavaScript (its source may not have been sent). A module with an import
+//! whose attribute chooses another reading is not offered: QuickJS's
+//! bytecode keeps no import attributes ([`watch_readings`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +67,22 @@ thread_local! {
     /// Whether an eager module compiled now is offered to the host's cache:
     /// only while `load_eager` runs, before `seal`.
     static OFFERING: Cell<bool> = const { Cell::new(false) };
+    /// Set when an import attribute chose a reading other than the
+    /// module's own (see `watch_readings`).
+    static READING_CHOSEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (a compile) and says whether an import resolved in it had an
+/// attribute that chose another reading than the module's own (`with {
+/// type: 'bytes' }`). QuickJS-NG writes no import attributes into
+/// bytecode: read back, such an import would resolve to the module's own
+/// reading, so code that has one must not be cached. Conservative: an
+/// import of a module loaded within `f` counts too.
+pub fn watch_readings<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    let outer = READING_CHOSEN.with(|chosen| chosen.replace(false));
+    let result = f();
+    let chosen = READING_CHOSEN.with(|chosen| chosen.replace(outer));
+    (result, chosen)
 }
 
 /// A reading of a module chosen by an import attribute.
@@ -166,9 +184,10 @@ pub fn load_eager(ctx: &Ctx<'_>, offer: bool) -> std::result::Result<(), Failure
 }
 
 /// The eager modules, each after the eager modules its `imports` table
-/// names (an import cycle is cut where it closes), so that compiling one
-/// finds its dependencies already loaded instead of compiling them inside
-/// its own compile. Iterative: a long chain of packages needs no stack.
+/// names (an import cycle is cut where it closes), so that compiling or
+/// reading one (QuickJS resolves a module's imports as it reads it) finds
+/// its dependencies already loaded instead of loading them inside its own
+/// load. Iterative: a long chain of packages needs no stack.
 #[cfg_attr(feature = "proxy", allow(dead_code))]
 fn eager_order() -> Vec<String> {
     MODULES.with(|map| {
@@ -256,10 +275,12 @@ fn load_one(ctx: &Ctx<'_>, name: &str) -> std::result::Result<NonNull<qjs::JSMod
             raw
         }
         Some(Input::Source(source)) => {
-            let raw = crate::eval::compile_module_named(ctx, &source, name).map_err(|exception| {
+            let (compiled, chose_reading) = watch_readings(|| crate::eval::compile_module_named(ctx, &source, name));
+            let raw = compiled.map_err(|exception| {
                 ctx.throw(exception);
             })?;
             if OFFERING.with(Cell::get)
+                && !chose_reading
                 && let Some(bytecode) = crate::eval::write_bytecode(ctx, raw)
             {
                 crate::bindings::isobox::sandbox::compile_cache::keep_module(name, &bytecode);
@@ -385,6 +406,7 @@ impl Resolver for MapResolver {
                         format!("'{normalised}' is a linked JavaScript module: import it without a type attribute"),
                     ))
                 } else {
+                    READING_CHOSEN.with(|chosen| chosen.set(true));
                     Ok(normalised + reading.map_or("", Reading::suffix))
                 }
             } else if is_entry && reading.is_none() {

@@ -58,6 +58,22 @@ async fn errors_from_cached_bytecode_point_at_the_same_line_and_column() {
 }
 
 #[tokio::test]
+async fn a_main_module_whose_import_attribute_chooses_a_reading_is_not_cached() {
+    // QuickJS's bytecode keeps no import attributes: read back, the import
+    // would take the module's own reading (text, not bytes).
+    let main = unique(
+        "import bytes from './a.txt' with { type: 'bytes' };\nexport default () => [bytes instanceof Uint8Array, bytes.length]",
+        "cache-reading",
+    );
+    for _ in 0..2 {
+        let request = RunRequest::new(main.clone()).with_module("a.txt", ModuleSource::Text("hi".into()));
+        let outcome = engine().run(request).await;
+        assert_eq!(outcome.stats.bytecode_cache, CacheUse::Miss);
+        assert_eq!(outcome.result.unwrap(), json!([true, 2]));
+    }
+}
+
+#[tokio::test]
 async fn a_syntax_error_is_not_cached() {
     let code = unique("const = 1", "cache-syntax");
     for _ in 0..2 {

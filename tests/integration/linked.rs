@@ -121,6 +121,40 @@ async fn a_json_module_imported_with_and_without_attributes_is_one_module() {
 }
 
 #[tokio::test]
+async fn a_module_whose_import_attribute_chooses_a_reading_is_compiled_every_time() {
+    // QuickJS's bytecode keeps no import attributes: read back, the import
+    // would take the module's own reading, so such a module is not cached.
+    let mut graph = package("reading");
+    graph
+        .add_module(
+            "node_modules/raw/index.js",
+            ModuleSource::Js(
+                "import bytes from './notes.txt' with { type: 'bytes' };\n\
+                 export default [bytes instanceof Uint8Array, bytes.length];"
+                    .into(),
+            ),
+            [("./notes.txt", "node_modules/raw/notes.txt")],
+        )
+        .unwrap()
+        .add_module(
+            "node_modules/raw/notes.txt",
+            ModuleSource::Text("héllo".into()),
+            NO_IMPORTS,
+        )
+        .unwrap()
+        .add_entry_import("raw", "node_modules/raw/index.js")
+        .unwrap();
+    let graph = Arc::new(graph);
+    let code = "import raw from 'raw';\nexport default raw";
+    let first = engine().run(linked(code, &graph)).await;
+    assert_eq!(first.stats.modules_compiled, 5);
+    assert_eq!(ok(first), json!([true, 6]));
+    let second = engine().run(linked(code, &graph)).await;
+    assert_eq!((second.stats.modules_compiled, second.stats.modules_cached), (1, 4));
+    assert_eq!(ok(second), json!([true, 6]));
+}
+
+#[tokio::test]
 async fn a_failed_dynamic_import_leaves_the_linked_modules_importable() {
     let graph = Arc::new(package("failed-import"));
     let code = "export default async () => {\n\
@@ -163,6 +197,41 @@ async fn a_bare_specifier_missing_from_the_tables_keeps_the_bundling_hint() {
     );
     assert!(
         error.message.contains("'left-pad'") && error.message.contains("dependencies"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_linked_module_whose_import_does_not_resolve_fails_the_run_from_the_cache_too() {
+    let mut graph = package("unresolved");
+    graph
+        .add_module(
+            "node_modules/other/index.js",
+            ModuleSource::Js("// unresolved\nimport config from './config.js';\nexport default config;".into()),
+            NO_IMPORTS,
+        )
+        .unwrap();
+    let graph = Arc::new(graph);
+    let code = "import scaled from 'pkg';\nexport default () => scaled(1)";
+    // With the file its relative import reaches among the request's own
+    // modules, the module compiles, and its bytecode is kept.
+    let with_config = linked(code, &graph).with_module(
+        "node_modules/other/config.js",
+        ModuleSource::Js("export default 1".into()),
+    );
+    let outcome = engine().run(with_config).await;
+    assert_eq!(outcome.stats.modules_compiled, 4);
+    assert_eq!(ok(outcome), json!(10));
+    // Without it, the cached module fails the run as its source would, though
+    // the code never imports it.
+    let outcome = engine().run(linked(code, &graph)).await;
+    assert_eq!(outcome.stats.modules_cached, 4);
+    let error = err(outcome);
+    assert_eq!(error.phase, Phase::Compile);
+    assert!(
+        error.message.contains("in module 'node_modules/other/index.js'")
+            && error.message.contains("no module 'node_modules/other/config.js'"),
         "{}",
         error.message
     );
