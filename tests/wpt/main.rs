@@ -238,6 +238,7 @@ fn build_request(wpt: &Path, file: &TestFile) -> Result<RunRequest, String> {
         log_lines: 1_000_000,
         code_bytes: 16 * 1024 * 1024,
         input_bytes: 64 * 1024 * 1024,
+        ..Limits::default()
     };
     Ok(RunRequest::new(code)
         .with_filename(file.path.clone())
