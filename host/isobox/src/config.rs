@@ -52,8 +52,9 @@ impl Default for EngineConfig {
 }
 
 impl CacheDir {
-    /// The directory this setting names, if any.
-    pub(crate) fn resolve(&self) -> Option<PathBuf> {
+    /// The directory this setting names, if any (other caches, such as
+    /// isobox-npm's, live in subdirectories of it).
+    pub fn resolve(&self) -> Option<PathBuf> {
         match self {
             CacheDir::Disabled => None,
             CacheDir::At(path) => Some(path.clone()),

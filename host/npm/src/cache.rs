@@ -33,12 +33,8 @@ impl Cache {
     /// `$HOME/.cache/isobox/npm`, as the engine's own cache; disabled when
     /// none is set.
     pub fn default_location() -> Cache {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let root = var("ISOBOX_CACHE_DIR")
-            .or_else(|| var("XDG_CACHE_HOME").map(|p| p.join("isobox")))
-            .or_else(|| var("HOME").map(|p| p.join(".cache/isobox")));
         Cache {
-            dir: root.map(|root| root.join("npm")),
+            dir: isobox::cache::CacheDir::Default.resolve().map(|root| root.join("npm")),
         }
     }
 

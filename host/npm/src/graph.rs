@@ -232,35 +232,25 @@ impl Builder<'_> {
 
     /// Makes `file`'s module, resolving its specifiers.
     fn link(&mut self, file: &str) -> Result<(), NpmError> {
-        let (format, imports, requires) = {
+        let (format, specifiers, requires) = {
             let info = self.info(file)?;
-            let mut imports = info.scanned.imports.clone();
+            let mut specifiers = info.scanned.imports.clone();
             for dynamic in &info.scanned.dynamic_imports {
-                if !imports.contains(dynamic) {
-                    imports.push(dynamic.clone());
+                if !specifiers.contains(dynamic) {
+                    specifiers.push(dynamic.clone());
                 }
             }
-            (info.format, imports, info.scanned.requires.clone())
+            (info.format, specifiers, info.scanned.requires.clone())
         };
         let resolve_error = |specifier: &str, why: String| {
             NpmError::new(NpmErrorKind::Resolve, format!("{file} imports {specifier:?}: {why}"))
         };
-        match format {
-            Format::Json => {
-                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
-                self.modules.insert(
-                    file.to_owned(),
-                    GraphModule {
-                        name: file.to_owned(),
-                        kind: ModuleKind::Json,
-                        source: text,
-                        imports: BTreeMap::new(),
-                    },
-                );
-            }
+        let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
+        let (kind, source, imports) = match format {
+            Format::Json => (ModuleKind::Json, text, BTreeMap::new()),
             Format::Module => {
                 let mut table = BTreeMap::new();
-                for specifier in imports {
+                for specifier in specifiers {
                     if SANDBOX_BUILTINS.contains(&specifier.as_str()) {
                         continue;
                     }
@@ -271,16 +261,7 @@ impl Builder<'_> {
                     let target = self.import_target(Some(file), &specifier, resolved)?;
                     table.insert(specifier, target);
                 }
-                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
-                self.modules.insert(
-                    file.to_owned(),
-                    GraphModule {
-                        name: file.to_owned(),
-                        kind: ModuleKind::Js,
-                        source: text,
-                        imports: table,
-                    },
-                );
+                (ModuleKind::Js, text, table)
             }
             Format::CommonJs => {
                 let mut table = BTreeMap::new();
@@ -312,18 +293,18 @@ impl Builder<'_> {
                     };
                     required.push((specifier, entry));
                 }
-                let text = self.files.get(file).map(|i| i.text.clone()).unwrap_or_default();
-                self.modules.insert(
-                    file.to_owned(),
-                    GraphModule {
-                        name: file.to_owned(),
-                        kind: ModuleKind::Js,
-                        source: cjs::body(&text, file, &required),
-                        imports: table,
-                    },
-                );
+                (ModuleKind::Js, cjs::body(&text, file, &required), table)
             }
-        }
+        };
+        self.modules.insert(
+            file.to_owned(),
+            GraphModule {
+                name: file.to_owned(),
+                kind,
+                source,
+                imports,
+            },
+        );
         Ok(())
     }
 

@@ -40,6 +40,10 @@ pub struct Npm {
     lockfile: Option<std::path::PathBuf>,
     trees: Mutex<Vec<(Lockfile, Arc<Installed>)>>,
     graphs: Mutex<Vec<(GraphKey, Arc<Linked>)>>,
+    /// What a run's request linked, by a digest of everything that decides
+    /// it (dependencies, code, modules): a repeated request (a stored
+    /// worker's) is answered without reading the disk cache or parsing.
+    runs: Mutex<Vec<([u8; 32], Arc<isobox::LinkedModules>)>>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -145,6 +149,7 @@ impl Npm {
             lockfile: None,
             trees: Mutex::new(Vec::new()),
             graphs: Mutex::new(Vec::new()),
+            runs: Mutex::new(Vec::new()),
         }
     }
 
@@ -271,6 +276,10 @@ pub fn bare_imports(code: &str, filename: &str) -> Vec<String> {
 impl isobox::PackageLinker for Npm {
     fn link<'a>(&'a self, request: isobox::PackageRequest<'a>) -> isobox::LinkFuture<'a> {
         Box::pin(async move {
+            let digest = request_digest(&request);
+            if let Some(found) = lookup(&self.runs, &digest) {
+                return Ok(found);
+            }
             let dependencies = request
                 .dependencies
                 .iter()
@@ -286,7 +295,33 @@ impl isobox::PackageLinker for Npm {
             let linked = Npm::link(self, &dependencies, None, &imports)
                 .await
                 .map_err(|e| e.to_string())?;
-            linked.linked_modules().map_err(|e| e.to_string())
+            let modules = linked.linked_modules().map_err(|e| e.to_string())?;
+            keep(&self.runs, digest, Arc::clone(&modules), GRAPHS_KEPT);
+            Ok(modules)
         })
     }
+}
+
+/// A digest of what decides a request's graph.
+fn request_digest(request: &isobox::PackageRequest<'_>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        digest.update((bytes.len() as u64).to_le_bytes());
+        digest.update(bytes);
+    };
+    for dependency in request.dependencies {
+        field(dependency.as_bytes());
+    }
+    field(b"");
+    field(request.filename.as_bytes());
+    field(request.code.as_bytes());
+    for (name, source) in &request.modules {
+        field(name.as_bytes());
+        field(source.as_bytes());
+    }
+    for implied in &request.implied {
+        field(implied.as_bytes());
+    }
+    digest.finalize().into()
 }

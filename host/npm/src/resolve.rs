@@ -104,7 +104,7 @@ impl<'a> Resolver<'a> {
         if specifier.starts_with("./") || specifier.starts_with("../") || specifier == "." || specifier == ".." {
             let joined = normalise(&format!("{importer_dir}/{specifier}"))
                 .ok_or_else(|| format!("{specifier:?} climbs above the root"))?;
-            return self.browser_mapped(importer, &joined, kind);
+            return self.browser_mapped(&joined);
         }
         if specifier.starts_with('/') {
             return Err(format!("{specifier:?}: absolute paths are not resolved"));
@@ -223,7 +223,7 @@ impl<'a> Resolver<'a> {
                 if let Some(path) = normalise(&format!("{dir}/{field}")).filter(|p| p.starts_with(dir))
                     && let Some(file) = self.file_or_directory(&path)
                 {
-                    return self.browser_mapped(None, &file, kind);
+                    return self.browser_mapped(&file);
                 }
             }
             return self
@@ -232,7 +232,7 @@ impl<'a> Resolver<'a> {
                 .ok_or_else(|| format!("{label} has no main module (no exports, module, main or index.js)"));
         }
         let path = normalise(&format!("{dir}/{subpath}")).ok_or_else(|| format!("{specifier:?} leaves the package"))?;
-        self.browser_mapped(None, &path, kind)
+        self.browser_mapped(&path)
     }
 
     /// `#name` through the `imports` of the importer's package.
@@ -260,8 +260,7 @@ impl<'a> Resolver<'a> {
 
     /// A path through the importer package's `browser` object (when the
     /// `browser` condition is on), then to a file.
-    fn browser_mapped(&self, importer: Option<&str>, path: &str, kind: Kind) -> Result<Resolved, String> {
-        let _ = (importer, kind);
+    fn browser_mapped(&self, path: &str) -> Result<Resolved, String> {
         let file = self
             .file_or_directory(path)
             .ok_or_else(|| format!("no file {path:?} (tried {} and index files)", EXTENSIONS.join(", ")))?;

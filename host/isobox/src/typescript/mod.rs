@@ -48,15 +48,7 @@ pub const GLOBALS: &str = include_str!("globals.d.ts");
 /// without the `typescript` feature, the same kind of error for any input,
 /// saying that this build cannot run TypeScript.
 pub fn strip(source: &str, filename: &str) -> Result<String, RunError> {
-    strip_types(source, filename).map_err(|error| RunError {
-        phase: Phase::Compile,
-        kind: ErrorKind::SyntaxError,
-        name: Some("SyntaxError".into()),
-        message: crate::text::bounded(format!("{filename}: {}", error.message)),
-        stack: None,
-        line: error.line,
-        column: error.column,
-    })
+    strip_types(source, filename).map_err(|error| error.into_run_error(filename))
 }
 
 /// How JSX (in `.jsx` and `.tsx` files) compiles.
@@ -117,15 +109,7 @@ pub fn is_jsx_name(filename: &str) -> bool {
 /// A [`RunError`] (phase `compile`, kind `syntax-error`) with the line and
 /// column of the problem; without the `typescript` feature, for any input.
 pub fn compile_jsx(source: &str, filename: &str, jsx: &Jsx) -> Result<String, RunError> {
-    compile_jsx_here(source, filename, jsx).map_err(|error| RunError {
-        phase: Phase::Compile,
-        kind: ErrorKind::SyntaxError,
-        name: Some("SyntaxError".into()),
-        message: crate::text::bounded(format!("{filename}: {}", error.message)),
-        stack: None,
-        line: error.line,
-        column: error.column,
-    })
+    compile_jsx_here(source, filename, jsx).map_err(|error| error.into_run_error(filename))
 }
 
 #[cfg(feature = "typescript")]
@@ -146,6 +130,21 @@ struct StripError {
     line: Option<u32>,
     /// 1-based, in characters.
     column: Option<u32>,
+}
+
+impl StripError {
+    /// The run's `compile` / `syntax-error` for this problem in `filename`.
+    fn into_run_error(self, filename: &str) -> RunError {
+        RunError {
+            phase: Phase::Compile,
+            kind: ErrorKind::SyntaxError,
+            name: Some("SyntaxError".into()),
+            message: crate::text::bounded(format!("{filename}: {}", self.message)),
+            stack: None,
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 /// Without swc, every TypeScript file is refused, saying why.
