@@ -13,6 +13,10 @@ ISOBOX_DIST := target/dist/isobox
 # the crate that builds the test plugins.
 HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
+# What `make test` builds and runs: the host crates, the guest's own unit
+# tests on the host, and the fuzz targets' replay test (fuzz/tests/replay.rs).
+TEST_CRATES := $(HOST_CRATES) -p isobox-guest -p isobox-fuzz
+
 .PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
 all: build
@@ -36,25 +40,25 @@ guest: setup
 	$(CARGO) build --release $(CARGO_FLAGS) -p isobox
 
 ## test: style first (rustfmt, clippy on every host crate and on the guest),
-## then every test: unit (each host crate and the guest), integration (one
-## binary, including every file in examples/), CLI and doc tests, the WPT
-## run, and the declarations `isobox types` prints, checked by the
-## TypeScript compiler, and the fuzz targets' corpus and regressions
-## replayed (fuzz/); the `isobox mcp` tests use npm packages that
+## then every test: unit (each host crate, the guest on the host), integration
+## (one binary, including every file in examples/), CLI and doc tests, the
+## fuzz targets' corpus and regressions replayed (fuzz/), then the WPT run
+## and the declarations `isobox types` prints, checked by the TypeScript
+## compiler; the `isobox mcp` tests use npm packages that
 ## tests/mcp/install.sh installs (pinned), the Workers-app tests (a Hono and
-## an itty-router app, bundled with esbuild) those of tests/apps/install.sh
+## an itty-router app, bundled with esbuild) those of tests/apps/install.sh.
+## Every cargo command of the target names the same crates (TEST_CRATES), so
+## that cargo resolves one set of features and compiles each crate once: a
+## command with another selection would build wasmtime and isobox again.
 test: setup style
 	@bash tests/mcp/install.sh
 	@bash tests/apps/install.sh
 	@bash scripts/install-wasmtime-cli.sh
 	@bash scripts/npm/fixtures.sh
-	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(HOST_CRATES)
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
 	@bash scripts/wpt/fetch.sh
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-cli --test wpt
-	$(CARGO) build --release $(CARGO_FLAGS) -p isobox-cli -p isobox-plugins
+	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(TEST_CRATES)
+	$(CARGO) test --release $(CARGO_FLAGS) $(TEST_CRATES) --test wpt
 	@bash scripts/check-types/run.sh $(ISOBOX)
-	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-fuzz --test replay
 
 ## style: what CI gates besides the tests: rustfmt and clippy (-D warnings)
 style: fmt-check lint lint-guest

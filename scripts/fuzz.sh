@@ -62,7 +62,7 @@ for target in "${TARGETS[@]}"; do
   [ -f "$ROOT/fuzz/fuzz_targets/$target.rs" ] || { echo "fuzz: no target $target" >&2; exit 2; }
   bins+=(--bin "$target")
 done
-(cd "$ROOT/fuzz" && "$CARGO" build --profile fuzz --locked -p isobox-fuzz --target "$HOST" "${bins[@]}")
+(cd "$ROOT/fuzz" && "$CARGO" build --profile fuzz --locked -p isobox-fuzz --features libfuzzer --target "$HOST" "${bins[@]}")
 summary=()
 failed=()
 if [ "$SMOKE" = 1 ]; then
