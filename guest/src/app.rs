@@ -6,12 +6,22 @@
 //!
 //! `wizer-initialize` runs once, under wizer, inside `isobox build`: it
 //! creates the engine, reads the app's bundle from stdin (JSON:
-//! `{"filename", "code", "modules": [{"name", "kind", "source"}]}`),
+//! `{"filename", "code", "entry_imports", "modules": [{"name", "kind",
+//! "source", "linked", "imports"}]}`; the tables are the host's resolution
+//! of specifiers, `[[specifier, module], ...]`, for the npm packages the
+//! app imports),
 //! evaluates the module (top-level `await` included) and keeps its default
 //! export, checked to have a `fetch` handler. It writes one JSON line to
 //! stdout: `{"ok": true}`, or `{"ok": false, ...}` with the error's phase,
 //! kind, name, message, stack, line and column. The snapshot then holds the
 //! initialised app, so a request starts from it.
+//!
+//! The bundle may carry static files after its JSON (a NUL, then each
+//! file's path and body, length-prefixed): they are loaded into an
+//! `isobox_assets::Assets` at wizer time, and a GET or HEAD they answer
+//! (a file, a redirect of the HTML handling, the SPA or 404 fallback) is
+//! answered in Rust before any JS runs, by the same rules `isobox serve`
+//! applies to a worker's assets.
 //!
 //! Each request (`handle`) reseeds Math.random from `wasi:random`, builds a
 //! Request from the incoming one (body read whole), calls the handler with an
@@ -47,6 +57,8 @@ const WRITE_CHUNK: usize = 4096;
 thread_local! {
     /// The app's default export, kept from wizer time.
     static APP: RefCell<Option<Persistent<Value<'static>>>> = const { RefCell::new(None) };
+    /// The app's static files, read at wizer time, answered before the JS.
+    static ASSETS: RefCell<Option<isobox_assets::Assets>> = const { RefCell::new(None) };
 }
 
 /// Writes a console line to stderr.
@@ -102,7 +114,17 @@ pub fn initialise() {
 
 fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
     let bad = |message: &str| Failure::new(Phase::Compile, ErrorKind::InvalidInput, None, message);
-    let bundle = read_all(wasip2::cli::stdin::get_stdin(), usize::MAX).map_err(|()| bad("cannot read the bundle"))?;
+    let mut bundle =
+        read_all(wasip2::cli::stdin::get_stdin(), usize::MAX).map_err(|()| bad("cannot read the bundle"))?;
+    // The static files follow the JSON after a NUL (JSON text has none).
+    let files = match bundle.iter().position(|&byte| byte == 0) {
+        Some(at) => {
+            let files = read_asset_files(&bundle[at + 1..]).ok_or_else(|| bad("the bundle's assets are malformed"))?;
+            bundle.truncate(at);
+            Some(files)
+        }
+        None => None,
+    };
     let bundle = String::from_utf8(bundle).map_err(|_| bad("the bundle is not UTF-8"))?;
     let bundle = ctx.json_parse(bundle).map_err(|_| {
         let _ = ctx.catch();
@@ -121,6 +143,22 @@ fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
         let _ = ctx.catch();
         bad("the bundle's modules are not a list")
     })?;
+    // A table of the host's resolution: `[[specifier, module], ...]`.
+    let table = |object: &Object<'_>, name: &str| -> Result<Vec<(String, String)>, Failure> {
+        let not_pairs = || bad("the bundle has an import table that is not a list of pairs");
+        let pairs: Option<Vec<Vec<String>>> = object.get(name).map_err(|_| {
+            let _ = ctx.catch();
+            not_pairs()
+        })?;
+        pairs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|pair| match <[String; 2]>::try_from(pair) {
+                Ok([specifier, module]) => Ok((specifier, module)),
+                Err(_) => Err(not_pairs()),
+            })
+            .collect()
+    };
     let mut modules = Vec::new();
     for module in &list {
         let kind = match field(module, "kind")?.as_str() {
@@ -128,21 +166,111 @@ fn load(ctx: &Ctx<'_>) -> Result<(), Failure> {
             "text" => ModuleKind::Text,
             _ => ModuleKind::Js,
         };
+        // A linked module (a package's) resolves through its own table and
+        // is loaded when first imported, at wizer time like the rest.
+        let linked: Option<bool> = module.get("linked").map_err(|_| {
+            let _ = ctx.catch();
+            bad("the bundle has a module whose `linked` is not a boolean")
+        })?;
         modules.push(ModuleSource {
             name: field(module, "name")?,
             kind,
             source: field(module, "source")?,
-            imports: Vec::new(),
-            eager: false,
+            imports: table(module, "imports")?,
+            eager: linked.unwrap_or(false),
             compiled: None,
         });
     }
-    crate::modules::set(modules, &filename, Vec::new());
+    if let Some(files) = files {
+        let options: Object = bundle.get("assets").map_err(|_| {
+            let _ = ctx.catch();
+            bad("the bundle has assets but no `assets` options")
+        })?;
+        let option = |name: &str| -> Result<String, Failure> { field(&options, name) };
+        let mut config = isobox_assets::AssetConfig::default();
+        let html_handling = option("html_handling")?;
+        if !html_handling.is_empty() {
+            config.html_handling = html_handling
+                .parse()
+                .map_err(|e: isobox_assets::UnknownOption| bad(&e.to_string()))?;
+        }
+        let not_found = option("not_found")?;
+        if !not_found.is_empty() {
+            config.not_found_handling = not_found
+                .parse()
+                .map_err(|e: isobox_assets::UnknownOption| bad(&e.to_string()))?;
+        }
+        let assets = isobox_assets::Assets::from_files(files, config).map_err(|e| bad(&e.to_string()))?;
+        ASSETS.with(|slot| *slot.borrow_mut() = Some(assets));
+    }
+    let entry_imports = table(&bundle, "entry_imports")?;
+    crate::modules::set(modules, &filename, entry_imports);
     crate::web::start_run();
     let form = crate::eval::compile(ctx, &code, &filename, CodeForm::Module)?;
     let app = crate::worker::load(ctx, form)?;
     APP.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, app)));
     Ok(())
+}
+
+/// The static files after the bundle's NUL: per file a u32 path length,
+/// the path, a u64 body length and the body (little-endian).
+fn read_asset_files(mut bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    while !bytes.is_empty() {
+        let (length, rest) = bytes.split_first_chunk::<4>()?;
+        let (path, rest) = rest.split_at_checked(usize::try_from(u32::from_le_bytes(*length)).ok()?)?;
+        let (length, rest) = rest.split_first_chunk::<8>()?;
+        let (body, rest) = rest.split_at_checked(usize::try_from(u64::from_le_bytes(*length)).ok()?)?;
+        files.push((String::from_utf8(path.to_vec()).ok()?, body.to_vec()));
+        bytes = rest;
+    }
+    Some(files)
+}
+
+/// The answer of the app's static files to a GET or HEAD, if one names a
+/// file (or a rule such as the SPA fallback applies): the JS never runs.
+fn asset_response(request: &IncomingRequest) -> Option<HttpResponse> {
+    ASSETS.with(|slot| {
+        let slot = slot.borrow();
+        let assets = slot.as_ref()?;
+        let method = match request.method() {
+            Method::Get => http::Method::GET,
+            Method::Head => http::Method::HEAD,
+            _ => return None,
+        };
+        let path = request.path_with_query().unwrap_or_else(|| "/".to_owned());
+        // Pairs, not an `http::HeaderMap`: its hash keys would import
+        // `wasi:random/insecure-seed`, which the proxy world lacks.
+        let headers: Vec<(http::HeaderName, http::HeaderValue)> = request
+            .headers()
+            .entries()
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    http::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                    http::HeaderValue::from_bytes(&value).ok()?,
+                ))
+            })
+            .collect();
+        let response = assets.respond_to(&method, &path, &headers)?;
+        let head = method == http::Method::HEAD;
+        Some(HttpResponse {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                // A HEAD response has no body to match its length.
+                .filter(|(name, _)| !(head && **name == http::header::CONTENT_LENGTH))
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: response.into_body().to_vec(),
+        })
+    })
 }
 
 /// Reads a stream to its end; `Err` past `max` bytes or on a failure.
@@ -169,6 +297,10 @@ impl wasip2::exports::http::incoming_handler::Guest for App {
     fn handle(request: IncomingRequest, out: ResponseOutparam) {
         crate::random::seed(wasip2::random::random::get_random_u64());
         crate::web::start_run();
+        if let Some(response) = asset_response(&request) {
+            drop(request);
+            return send(out, response);
+        }
         let http = match read_request(&request) {
             Ok(http) => http,
             Err(response) => return send(out, response),

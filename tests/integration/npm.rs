@@ -404,3 +404,178 @@ async fn serve_installs_what_a_tenant_may_name_and_refuses_the_rest() {
     handle.shutdown().await.expect("shutdown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `isobox build` with packages: a Hono app rendering preact JSX and
+/// checking input with zod, built with `--dep` and a directory of static
+/// files into a component the real `wasmtime serve` runs; a project's
+/// bundle (`isobox bundle`) built with `--bundle`, offline; and the
+/// project's client entry bundled for the browser.
+#[tokio::test]
+async fn isobox_build_carries_the_packages_an_app_imports() {
+    let url = registry_url();
+    let dir = std::env::temp_dir().join(format!("isobox-npm-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("project/src")).unwrap();
+    let app = "import { Hono } from 'hono';\nimport { z } from 'zod';\nimport { render } from 'preact-render-to-string';\n\
+               const Page = ({ name }: { name: string }) => <h1>Hello {name}</h1>;\n\
+               const app = new Hono();\n\
+               app.get('/hello/:name', (c) => c.html(render(<Page name={z.string().min(2).parse(c.req.param('name'))} />)));\n\
+               app.onError((error, c) => c.text(error instanceof Error ? 'refused' : 'odd', 400));\n\
+               export default app;\n";
+    std::fs::write(dir.join("app.tsx"), app).unwrap();
+    // Static files the component answers itself, before the app's fetch.
+    std::fs::create_dir_all(dir.join("public")).unwrap();
+    std::fs::write(dir.join("public/index.html"), "<!doctype html><div id=app></div>").unwrap();
+    std::fs::write(dir.join("public/app.3f9a1c2b.js"), "console.log('client');".repeat(50)).unwrap();
+    std::fs::write(dir.join("public/app.3f9a1c2b.js.gz"), b"gzip bytes").unwrap();
+    let built = isobox(&dir)
+        .args([
+            "build",
+            "app.tsx",
+            "-o",
+            "app.wasm",
+            "--registry",
+            url,
+            "--jsx-import-source",
+            "preact",
+        ])
+        .args(["--assets", "public", "--assets-not-found", "single-page-application"])
+        .args([
+            "--dep",
+            "hono@^4",
+            "--dep",
+            "zod@^4",
+            "--dep",
+            "preact@^10",
+            "--dep",
+            "preact-render-to-string@^6",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let served = crate::build_serve::Served::start(&dir.join("app.wasm"));
+    let (status, _, body) = served.send("GET", "/hello/ada", &[], b"").await;
+    assert_eq!((status, &body[..]), (200, &b"<h1>Hello ada</h1>"[..]));
+    let (status, _, body) = served.send("GET", "/hello/x", &[], b"").await;
+    assert_eq!((status, &body[..]), (400, &b"refused"[..]), "zod refuses a short name");
+    let (status, headers, body) = served.send("GET", "/", &[], b"").await;
+    assert_eq!((status, &body[..]), (200, &b"<!doctype html><div id=app></div>"[..]));
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, _, body) = served.send("GET", "/", &[("if-none-match", &etag)], b"").await;
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, headers, body) = served
+        .send("GET", "/app.3f9a1c2b.js", &[("accept-encoding", "gzip")], b"")
+        .await;
+    assert_eq!((status, &body[..]), (200, &b"gzip bytes"[..]));
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+    let (status, _, body) = served
+        .send("GET", "/app.3f9a1c2b.js", &[("range", "bytes=0-6")], b"")
+        .await;
+    assert_eq!((status, &body[..]), (206, &b"console"[..]));
+    let (status, headers, body) = served.send("HEAD", "/", &[], b"").await;
+    assert_eq!((status, body.len()), (200, 0));
+    assert_eq!(headers["etag"].to_str().unwrap(), etag);
+    // A navigation no file answers gets the SPA's index.html; the app's
+    // own routes still reach the app.
+    let (status, _, body) = served
+        .send("GET", "/settings/profile", &[("accept", "text/html")], b"")
+        .await;
+    assert_eq!((status, &body[..]), (200, &b"<!doctype html><div id=app></div>"[..]));
+    let (status, _, body) = served.send("GET", "/hello/bo", &[], b"").await;
+    assert_eq!((status, &body[..]), (200, &b"<h1>Hello bo</h1>"[..]));
+    drop(served);
+
+    // The same app as a project: bundled once, then built from the bundle
+    // with no registry at all.
+    // It has a client entry too, bundled for the browser: nanoid's browser
+    // build (its `browser` export), preact's hooks, a module of the
+    // project's own.
+    std::fs::write(dir.join("project/src/index.tsx"), app).unwrap();
+    std::fs::write(
+        dir.join("project/src/client.tsx"),
+        "import { nanoid } from 'nanoid';\nimport { useState } from 'preact/hooks';\n\
+         import { renderToString } from 'preact-render-to-string';\nimport { label } from './label';\n\
+         function Counter() { const [n] = useState(3); return <p id={String(nanoid(4).length)}>{label(n)}</p>; }\n\
+         globalThis.rendered = renderToString(<Counter />);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("project/src/label.ts"),
+        "export const label = (n: number): string => `clicked ${n} times`;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("project/package.json"),
+        r#"{ "name": "site", "dependencies": { "hono": "^4", "zod": "^4", "preact": "^10", "preact-render-to-string": "^6", "nanoid": "^5" } }"#,
+    )
+    .unwrap();
+    let bundled = isobox(&dir)
+        .args(["bundle", "project", "--registry", url, "--jsx-import-source", "preact"])
+        .args(["--client", "src/client.tsx"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bundled.stderr);
+    assert!(bundled.status.success(), "{stderr}");
+    assert!(stderr.contains("client.js ("), "{stderr}");
+    let script = std::fs::read_to_string(dir.join("project/dist/client.js")).unwrap();
+    assert!(
+        script.contains("// node_modules/nanoid/index.browser.js"),
+        "the browser build of nanoid"
+    );
+    assert!(
+        !script.contains("hono"),
+        "only what the client reaches is in its script"
+    );
+    assert!(dir.join("project/dist/client.js.gz").is_file());
+    // The script runs as a browser runs it: a classic script in a global
+    // scope with no require, module or process.
+    let ran = std::process::Command::new("node")
+        .arg("-e")
+        .arg(
+            "const vm = require('node:vm'); const fs = require('node:fs');\n\
+             const context = vm.createContext({ crypto: globalThis.crypto, console });\n\
+             vm.runInContext(fs.readFileSync(process.argv[1], 'utf8'), context);\n\
+             console.log(context.rendered);",
+        )
+        .arg(dir.join("project/dist/client.js"))
+        .output()
+        .expect("running node");
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout).trim(),
+        "<p id=\"4\">clicked 3 times</p>"
+    );
+    let built = isobox(&dir)
+        .args(["build", "--bundle", "project/isobox-bundle.json", "-o", "site.wasm"])
+        .env("ISOBOX_NPM_REGISTRY", "http://127.0.0.1:9/")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let served = crate::build_serve::Served::start(&dir.join("site.wasm"));
+    let (status, _, body) = served.send("GET", "/hello/bob", &[], b"").await;
+    assert_eq!((status, &body[..]), (200, &b"<h1>Hello bob</h1>"[..]));
+    drop(served);
+
+    // --dep with a bundle is refused: the bundle carries its packages.
+    let refused = isobox(&dir)
+        .args([
+            "build",
+            "--bundle",
+            "project/isobox-bundle.json",
+            "-o",
+            "x.wasm",
+            "--dep",
+            "zod",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("the bundle carries its packages"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

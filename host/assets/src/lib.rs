@@ -134,6 +134,7 @@
 mod cache;
 mod config;
 mod error;
+mod headers;
 mod html;
 mod load;
 mod media;
@@ -143,12 +144,14 @@ mod respond;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response};
+
+pub use headers::{AssetHeaders, AssetResponse, RequestHeaders};
 
 pub use config::{AssetConfig, HtmlHandling, NotFoundHandling};
 pub use error::{AssetError, UnknownOption};
@@ -160,7 +163,10 @@ use respond::{Asset, Representation};
 /// Cheap to share behind an `Arc`; [`respond`](Assets::respond) takes
 /// `&self`.
 pub struct Assets {
-    files: HashMap<String, Asset>,
+    /// By key; a B-tree, not a hash map: std's hash keys would import
+    /// `wasi:random/insecure-seed`, which a built app's world lacks (the
+    /// app guest of `isobox build` serves its assets with this crate).
+    files: BTreeMap<String, Asset>,
     total_bytes: u64,
     config: AssetConfig,
 }
@@ -205,6 +211,18 @@ impl Assets {
         Ok(Self::build(files, config))
     }
 
+    /// The files [`Assets::from_dir`] would read from `dir` (the same rules
+    /// and caps), by relative path: for carrying a directory elsewhere, such
+    /// as into a component `isobox build` makes.
+    ///
+    /// # Errors
+    /// As [`Assets::from_dir`].
+    pub fn read_dir_files(dir: impl AsRef<Path>, config: &AssetConfig) -> Result<Vec<(String, Bytes)>, AssetError> {
+        let mut loaded = load::Loaded::new(config);
+        loaded.read_dir(dir.as_ref())?;
+        Ok(std::mem::take(&mut loaded.files).into_iter().collect())
+    }
+
     /// Assets from files given in memory, by relative path (`a/b.js`; a
     /// leading `/` is allowed). The paths are taken as given (dot-files
     /// included); the caps of `config` apply.
@@ -238,7 +256,7 @@ impl Assets {
     /// The assets of the files read: variants attached to their originals.
     fn build(files: std::collections::BTreeMap<String, Bytes>, config: AssetConfig) -> Assets {
         let total_bytes = files.values().map(|body| body.len() as u64).sum();
-        let mut assets = HashMap::with_capacity(files.len());
+        let mut assets = BTreeMap::new();
         for (key, body) in &files {
             let original = key.strip_suffix(".br").or_else(|| key.strip_suffix(".gz"));
             if original.is_some_and(|original| files.contains_key(original)) {
@@ -305,6 +323,18 @@ impl Assets {
     /// # Ok::<(), isobox_assets::AssetError>(())
     /// ```
     pub fn respond(&self, method: &Method, uri_path: &str, headers: &HeaderMap) -> Option<Response<Bytes>> {
+        self.respond_to(method, uri_path, headers).map(AssetResponse::into_http)
+    }
+
+    /// [`Assets::respond`] for any [`RequestHeaders`] (a list of pairs, say),
+    /// as an [`AssetResponse`]: what a caller without `http::HeaderMap`
+    /// uses (the app guest of `isobox build`).
+    pub fn respond_to<H: RequestHeaders + ?Sized>(
+        &self,
+        method: &Method,
+        uri_path: &str,
+        headers: &H,
+    ) -> Option<AssetResponse> {
         let head = match *method {
             Method::GET => false,
             Method::HEAD => true,
@@ -323,7 +353,12 @@ impl Assets {
     }
 
     /// Not-found handling for a request no file answers.
-    fn not_found(&self, request: &path::RequestPath, head: bool, headers: &HeaderMap) -> Option<Response<Bytes>> {
+    fn not_found<H: RequestHeaders + ?Sized>(
+        &self,
+        request: &path::RequestPath,
+        head: bool,
+        headers: &H,
+    ) -> Option<AssetResponse> {
         match self.config.not_found_handling {
             NotFoundHandling::None => None,
             NotFoundHandling::NotFoundPage => {

@@ -2,8 +2,9 @@
 //! preconditions on entity tags (`If-Match`, `If-None-Match`, `If-Range`),
 //! a byte range (`Range`), and whether it is a navigation.
 
-use http::HeaderMap;
 use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, IF_RANGE, RANGE};
+
+use super::headers::RequestHeaders;
 
 /// A content coding a file can be sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +35,8 @@ impl Coding {
 /// identity not listed is acceptable but comes last (q 0.001), unless `*`
 /// is listed (then `*`'s q): a client that lists `gzip;q=0.5` gets gzip.
 /// `x-gzip` is gzip. An element with a malformed q is ignored.
-pub(crate) fn choose_coding(headers: &HeaderMap, br: bool, gzip: bool) -> Option<Coding> {
-    let mut values = headers.get_all(ACCEPT_ENCODING).iter().peekable();
+pub(crate) fn choose_coding<H: RequestHeaders + ?Sized>(headers: &H, br: bool, gzip: bool) -> Option<Coding> {
+    let mut values = headers.values(&ACCEPT_ENCODING).into_iter().peekable();
     if values.peek().is_none() {
         return Some(Coding::Identity);
     }
@@ -142,8 +143,13 @@ fn tags(value: &str) -> Result<Option<Vec<Tag<'_>>>, ()> {
 /// Whether any `name` header lists `etag` (a strong tag with quotes), or
 /// is `*`: weak comparison (the `W/` is ignored) for `If-None-Match`,
 /// strong (a weak tag never matches) for `If-Match`.
-pub(crate) fn list_matches(headers: &HeaderMap, name: &HeaderName, etag: &str, strong: bool) -> bool {
-    headers.get_all(name).iter().any(|value| {
+pub(crate) fn list_matches<H: RequestHeaders + ?Sized>(
+    headers: &H,
+    name: &HeaderName,
+    etag: &str,
+    strong: bool,
+) -> bool {
+    headers.values(name).into_iter().any(|value| {
         let Ok(value) = value.to_str() else { return false };
         match tags(value) {
             Ok(None) => true,
@@ -168,12 +174,12 @@ pub(crate) enum RangeAsk {
 /// compared strongly with `etag`; a date never matches, as there is no
 /// `Last-Modified`). A missing, malformed or non-`bytes` range, or one with
 /// several ranges, is the whole body (RFC 9110 lets a server ignore Range).
-pub(crate) fn range(headers: &HeaderMap, etag: &str, length: u64) -> RangeAsk {
-    let mut ranges = headers.get_all(RANGE).iter();
+pub(crate) fn range<H: RequestHeaders + ?Sized>(headers: &H, etag: &str, length: u64) -> RangeAsk {
+    let mut ranges = headers.values(&RANGE).into_iter();
     let (Some(value), None) = (ranges.next(), ranges.next()) else {
         return RangeAsk::Whole;
     };
-    if let Some(if_range) = headers.get(IF_RANGE)
+    if let Some(if_range) = headers.first(&IF_RANGE)
         && if_range.to_str().ok().map(str::trim) != Some(etag)
     {
         return RangeAsk::Whole;
@@ -238,11 +244,11 @@ pub(crate) fn range(headers: &HeaderMap, etag: &str, length: u64) -> RangeAsk {
 /// Whether the request is a browser navigation: `Sec-Fetch-Mode: navigate`
 /// when that header is present; without it, an `Accept` listing
 /// `text/html` (not only through `*/*` or `text/*`) with a q above 0.
-pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
-    if let Some(mode) = headers.get("sec-fetch-mode") {
+pub(crate) fn is_navigation<H: RequestHeaders + ?Sized>(headers: &H) -> bool {
+    if let Some(mode) = headers.first(&HeaderName::from_static("sec-fetch-mode")) {
         return mode.as_bytes().eq_ignore_ascii_case(b"navigate");
     }
-    headers.get_all(ACCEPT).iter().any(|value| {
+    headers.values(&ACCEPT).into_iter().any(|value| {
         let Ok(value) = value.to_str() else { return false };
         value.split(',').any(|element| {
             let mut parts = element.split(';');
@@ -255,6 +261,7 @@ pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
     use http::header::{IF_MATCH, IF_NONE_MATCH};
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {

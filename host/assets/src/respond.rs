@@ -2,11 +2,13 @@
 //! redirect, a 404 page.
 
 use bytes::Bytes;
+use http::StatusCode;
 use http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderMap,
-    HeaderValue, IF_MATCH, IF_NONE_MATCH, LOCATION, RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderValue,
+    IF_MATCH, IF_NONE_MATCH, LOCATION, RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
 };
-use http::{Response, StatusCode};
+
+use super::headers::{AssetResponse, RequestHeaders};
 
 use super::cache;
 use super::negotiate::{Coding, RangeAsk, choose_coding, list_matches, range};
@@ -55,7 +57,7 @@ impl Asset {
 
     /// The coding to send: identity for a range or a file without
     /// variants; `None` when no available coding is acceptable.
-    fn coding(&self, ranged: bool, headers: &HeaderMap) -> Option<Coding> {
+    fn coding<H: RequestHeaders + ?Sized>(&self, ranged: bool, headers: &H) -> Option<Coding> {
         if ranged || !self.has_variants() {
             return Some(Coding::Identity);
         }
@@ -64,8 +66,8 @@ impl Asset {
 }
 
 /// A response with no body and the headers every asset response has.
-fn empty(status: StatusCode) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::new());
+fn empty(status: StatusCode) -> AssetResponse {
+    let mut response = AssetResponse::new(Bytes::new());
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -75,7 +77,7 @@ fn empty(status: StatusCode) -> Response<Bytes> {
 
 /// `body` as the response's content (its length in `Content-Length`;
 /// left out of a HEAD's response).
-fn with_body(mut response: Response<Bytes>, body: Bytes, head: bool) -> Response<Bytes> {
+fn with_body(mut response: AssetResponse, body: Bytes, head: bool) -> AssetResponse {
     response
         .headers_mut()
         .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
@@ -88,8 +90,8 @@ fn with_body(mut response: Response<Bytes>, body: Bytes, head: bool) -> Response
 /// A file, as a GET or HEAD with `headers` gets it: `If-Match` (strong;
 /// 412 when it fails), then `If-None-Match` (weak; 304), then the range
 /// (GET only: 206 or 416, or the whole file).
-pub(crate) fn asset(asset: &Asset, head: bool, headers: &HeaderMap) -> Response<Bytes> {
-    let ranged = !head && headers.contains_key(RANGE);
+pub(crate) fn asset<H: RequestHeaders + ?Sized>(asset: &Asset, head: bool, headers: &H) -> AssetResponse {
+    let ranged = !head && headers.has(&RANGE);
     let Some(coding) = asset.coding(ranged, headers) else {
         let mut response = empty(StatusCode::NOT_ACCEPTABLE);
         response
@@ -107,11 +109,11 @@ pub(crate) fn asset(asset: &Asset, head: bool, headers: &HeaderMap) -> Response<
     if asset.has_variants() {
         out.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
-    if headers.contains_key(IF_MATCH) && !list_matches(headers, &IF_MATCH, etag, true) {
+    if headers.has(&IF_MATCH) && !list_matches(headers, &IF_MATCH, etag, true) {
         *response.status_mut() = StatusCode::PRECONDITION_FAILED;
         return with_body(response, Bytes::new(), head);
     }
-    if headers.contains_key(IF_NONE_MATCH) && list_matches(headers, &IF_NONE_MATCH, etag, false) {
+    if headers.has(&IF_NONE_MATCH) && list_matches(headers, &IF_NONE_MATCH, etag, false) {
         // A 304 carries the validators and caching headers, no content
         // headers and no body.
         *response.status_mut() = StatusCode::NOT_MODIFIED;
@@ -148,7 +150,7 @@ pub(crate) fn asset(asset: &Asset, head: bool, headers: &HeaderMap) -> Response<
 
 /// The `404.html` of `404-page`: status 404, in the best acceptable coding
 /// (identity when none is), without validators or ranges.
-pub(crate) fn not_found_page(asset: &Asset, head: bool, headers: &HeaderMap) -> Response<Bytes> {
+pub(crate) fn not_found_page<H: RequestHeaders + ?Sized>(asset: &Asset, head: bool, headers: &H) -> AssetResponse {
     let coding = asset.coding(false, headers).unwrap_or(Coding::Identity);
     let mut response = empty(StatusCode::NOT_FOUND);
     let out = response.headers_mut();
@@ -164,7 +166,7 @@ pub(crate) fn not_found_page(asset: &Asset, head: bool, headers: &HeaderMap) -> 
 }
 
 /// A 307 to `location` (an encoded path), with the request's query.
-pub(crate) fn redirect(location: &str, query: Option<&str>) -> Response<Bytes> {
+pub(crate) fn redirect(location: &str, query: Option<&str>) -> AssetResponse {
     let mut response = empty(StatusCode::TEMPORARY_REDIRECT);
     let with_query = match query {
         Some(query) if !query.is_empty() => HeaderValue::from_str(&format!("{location}?{query}")).ok(),
@@ -177,7 +179,7 @@ pub(crate) fn redirect(location: &str, query: Option<&str>) -> Response<Bytes> {
 }
 
 /// Sets a header whose value is built from digits and ASCII.
-fn set(response: &mut Response<Bytes>, name: http::header::HeaderName, value: &str) {
+fn set(response: &mut AssetResponse, name: http::header::HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }

@@ -1,6 +1,9 @@
 //! `isobox bundle DIR`: a project's dependencies (its package.json)
 //! installed, and everything its code imports written into one file that
-//! runs with no registry and no node_modules (`isobox run --bundle FILE`).
+//! runs with no registry and no node_modules (`isobox run --bundle FILE`,
+//! `isobox build --bundle FILE`); with `--client ENTRY`, each client entry
+//! also bundled for the browser into one script (and its gzip) to serve as
+//! a static asset.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -42,6 +45,14 @@ pub struct BundleArgs {
     /// Where to write the bundle [default: DIR/isobox-bundle.json].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// A client entry, relative to DIR (`src/client.tsx`), bundled for the
+    /// browser into CLIENT_DIR/<its name>.js with the packages' browser
+    /// builds. Repeatable.
+    #[arg(long = "client", value_name = "FILE")]
+    clients: Vec<String>,
+    /// Where client scripts are written [default: DIR/dist].
+    #[arg(long, value_name = "DIR")]
+    client_dir: Option<PathBuf>,
     #[command(flatten)]
     packages: crate::package_flags::PackageArgs,
 }
@@ -75,7 +86,9 @@ async fn write_bundle(args: &BundleArgs) -> Result<(), (u8, String)> {
     let output = args.output.clone().unwrap_or_else(|| dir.join("isobox-bundle.json"));
     let mut modules = BTreeMap::new();
     let mut files = Vec::new();
-    collect(dir, dir, &output, &mut files).map_err(|e| usage(format!("cannot read {}: {e}", dir.display())))?;
+    let client_dir = args.client_dir.clone().unwrap_or_else(|| dir.join("dist"));
+    collect(dir, dir, &[&output, &client_dir], &mut files)
+        .map_err(|e| usage(format!("cannot read {}: {e}", dir.display())))?;
     let mut bytes = 0u64;
     for (name, path) in files {
         if modules.len() >= MAX_FILES {
@@ -140,6 +153,10 @@ async fn write_bundle(args: &BundleArgs) -> Result<(), (u8, String)> {
         crate::package_flags::finish_progress();
         Some(linked)
     };
+    let lock_now = linked.as_ref().map(|l| l.lock().clone());
+    for client in &args.clients {
+        write_client(args, client, &modules, &dependencies, lock_now.as_ref()).await?;
+    }
     let package_count = linked.as_ref().map_or(0, |l| l.lock().package_count());
     let mut bundle = Bundle::new(main, modules, linked.as_deref());
     bundle.jsx = args.packages.jsx().map_err(usage)?;
@@ -153,6 +170,75 @@ async fn write_bundle(args: &BundleArgs) -> Result<(), (u8, String)> {
         text.len() / 1024
     );
     Ok(())
+}
+
+/// Bundles the client entry `client` for the browser: the project's
+/// modules it reaches and the packages' browser builds (resolved with the
+/// `browser` condition from the same lockfile as the server's), written
+/// with a `.gz` beside it.
+async fn write_client(
+    args: &BundleArgs,
+    client: &str,
+    modules: &BTreeMap<String, BundleModule>,
+    dependencies: &[Dependency],
+    lock: Option<&Lockfile>,
+) -> Result<(), (u8, String)> {
+    let usage = |message: String| (exit::USAGE, message);
+    let failed = |message: String| (exit::JS_ERROR, format!("client {client}: {message}"));
+    let entry = client.trim_start_matches("./").to_owned();
+    if !modules.contains_key(&entry) {
+        return Err(usage(format!(
+            "the client entry {entry} is not a file of {}",
+            args.dir.display()
+        )));
+    }
+    let jsx = args.packages.jsx().map_err(usage)?;
+    let imports = isobox_npm::client_imports(modules, &entry, &jsx.clone().unwrap_or_default())
+        .map_err(|e| failed(e.to_string()))?;
+    let linked = if imports.is_empty() {
+        None
+    } else {
+        let npm = args.packages.npm().map_err(usage)?.with_conditions(["browser"]);
+        let linked = npm
+            .link(dependencies, lock, &imports)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        crate::package_flags::finish_progress();
+        Some(linked)
+    };
+    let mut bundle = Bundle::new(entry.clone(), modules.clone(), linked.as_deref());
+    bundle.jsx = jsx;
+    let script = bundle.browser_script().map_err(|e| failed(e.to_string()))?;
+    let dir = args.client_dir.clone().unwrap_or_else(|| args.dir.join("dist"));
+    std::fs::create_dir_all(&dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+    let stem = entry
+        .rsplit('/')
+        .next()
+        .and_then(|file| file.split('.').next())
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or("client");
+    let path = dir.join(format!("{stem}.js"));
+    std::fs::write(&path, &script.code).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+    let gzipped =
+        gzip(script.code.as_bytes()).map_err(|e| usage(format!("cannot compress {}: {e}", path.display())))?;
+    let gz_path = dir.join(format!("{stem}.js.gz"));
+    std::fs::write(&gz_path, &gzipped).map_err(|e| usage(format!("cannot write {}: {e}", gz_path.display())))?;
+    eprintln!(
+        "isobox: wrote {} ({} modules, {} KiB; {} KiB gzipped)",
+        path.display(),
+        script.modules,
+        script.code.len() / 1024,
+        gzipped.len() / 1024
+    );
+    Ok(())
+}
+
+/// `bytes` gzipped at the best compression.
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    encoder.finish()
 }
 
 /// The entry module's name.
@@ -184,8 +270,8 @@ fn entry(args: &BundleArgs, manifest: &serde_json::Value) -> Result<String, (u8,
 }
 
 /// The project's code, JSON and text files (not node_modules, dot files,
-/// the lockfile, package.json or the output), by name.
-fn collect(root: &Path, dir: &Path, output: &Path, files: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+/// the lockfile, package.json, the output or the client directory), by name.
+fn collect(root: &Path, dir: &Path, skipped: &[&Path], files: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(std::fs::DirEntry::path);
     for entry in entries {
@@ -196,7 +282,9 @@ fn collect(root: &Path, dir: &Path, output: &Path, files: &mut Vec<(String, Path
         }
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            collect(root, &path, output, files)?;
+            if !skipped.contains(&path.as_path()) {
+                collect(root, &path, skipped, files)?;
+            }
         } else if kind.is_file() {
             let wanted = [
                 ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".json", ".txt",
@@ -205,7 +293,7 @@ fn collect(root: &Path, dir: &Path, output: &Path, files: &mut Vec<(String, Path
             .any(|ext| file_name.ends_with(ext));
             let skipped = ["package.json", "package-lock.json", "isobox-lock.json", "tsconfig.json"]
                 .contains(&file_name.as_str())
-                || path == output;
+                || skipped.contains(&path.as_path());
             if wanted && !skipped {
                 let name = path
                     .strip_prefix(root)

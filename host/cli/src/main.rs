@@ -66,7 +66,7 @@ enum Command {
     /// Build a Workers-style module (`export default { fetch(request, env,
     /// ctx) }`) into a standalone wasi:http/proxy component, initialised
     /// with the code already evaluated: `wasmtime serve app.wasm`.
-    Build(build_cmd::BuildArgs),
+    Build(Box<build_cmd::BuildArgs>),
     /// Send one HTTP request to a Workers-style module (`export default {
     /// fetch(request, env, ctx) }`) in a brand-new sandbox: the body to
     /// stdout, status and headers to stderr. Takes every `run` flag.
@@ -100,7 +100,7 @@ fn main() -> std::process::ExitCode {
             runtime.shutdown_background();
             code
         }
-        Command::Build(args) => runtime.block_on(build_cmd::build(args)),
+        Command::Build(args) => runtime.block_on(build_cmd::build(*args)),
         Command::Dispatch(args) => runtime.block_on(dispatch_cmd::dispatch(*args)),
         Command::Bundle(args) => runtime.block_on(bundle_cmd::bundle(*args)),
         Command::Types(grants) => match grants::typescript(&grants) {

@@ -9,6 +9,7 @@
 //! every process on the machine. Registry requests go through an isobox
 //! egress policy ([`Registry::with_egress`]).
 
+mod browser;
 mod bundle;
 mod cache;
 mod error;
@@ -19,6 +20,7 @@ mod registry;
 mod spec;
 mod tarball;
 
+pub use browser::{BrowserScript, client_imports};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleModule};
 pub use cache::Cache;
 pub use error::{NpmError, NpmErrorKind};

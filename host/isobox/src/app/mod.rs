@@ -81,8 +81,13 @@ pub struct BuiltApp {
 }
 
 /// Builds `request`'s code (an ES module whose default export has
-/// `fetch(request, env, ctx)`; `request.modules` and TypeScript as for a
-/// run) into a `wasi:http/proxy` component. The app's top level runs now,
+/// `fetch(request, env, ctx)`; `request.modules`, TypeScript and JSX as for
+/// a run) into a `wasi:http/proxy` component. npm packages come in as a
+/// linked graph ([`RunRequest::with_linked`], or the request's
+/// dependencies linked first by
+/// [`link_dependencies`](crate::link_dependencies)): their
+/// modules are built into the component, each resolving its imports
+/// through the host's table. The app's top level runs now,
 /// under `request.limits.wall_time` and `memory_bytes`, with no network;
 /// `console` output goes to stderr. Must be called within a tokio runtime.
 ///
@@ -99,35 +104,75 @@ pub struct BuiltApp {
 /// A [`BuildError`]: the JS error with its line for code that fails, a
 /// clear message for a module without a `fetch` handler, the offending
 /// imports for a component a wasi:http host could not run.
-pub async fn build_app(mut request: RunRequest) -> Result<BuiltApp, BuildError> {
+pub async fn build_app(request: RunRequest) -> Result<BuiltApp, BuildError> {
+    build_app_with_assets(request, None).await
+}
+
+/// Static files a built app answers itself, before its code runs: the
+/// rules of the `isobox-assets` crate (content types, strong ETags and
+/// 304s, ranges, precompressed `.br`/`.gz` variants, HTML handling and
+/// not-found handling), compiled into the app's component.
+#[derive(Clone, Debug, Default)]
+pub struct AppAssets {
+    /// The files by relative path (`index.html`, `assets/app.3f9a1c2b.js`),
+    /// as `isobox_assets::Assets::read_dir_files` reads a directory.
+    pub files: Vec<(String, bytes::Bytes)>,
+    /// Workers' `html_handling`: `auto-trailing-slash` (the default when
+    /// empty), `force-trailing-slash`, `drop-trailing-slash` or `none`.
+    pub html_handling: String,
+    /// Workers' `not_found_handling`: `none` (the default when empty),
+    /// `404-page` or `single-page-application`.
+    pub not_found: String,
+}
+
+/// [`build_app`], with static `assets` the component serves before the
+/// app's `fetch` runs (a GET or HEAD whose path names a file never reaches
+/// the JS).
+///
+/// # Errors
+/// As [`build_app`]; a bad asset path or option is a [`BuildError::Input`]
+/// or, when the guest refuses it, a [`BuildError::App`].
+pub async fn build_app_with_assets(mut request: RunRequest, assets: Option<AppAssets>) -> Result<BuiltApp, BuildError> {
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(BuildError::Snapshot(
             "build_app must be called within a tokio runtime (it runs the snapshot on a task)".into(),
         ));
     }
-    let bundle = bundle(&mut request).map_err(BuildError::Input)?;
+    let mut bundle = bundle(&mut request, assets.as_ref()).map_err(BuildError::Input)?;
+    if let Some(assets) = &assets {
+        append_assets(&mut bundle, assets);
+    }
     let component = initialise(&request, bundle).await?;
     let imports = imports::check(&component)?;
     Ok(BuiltApp { component, imports })
 }
 
-/// The JSON the app guest reads at init: the code, its name and modules.
-fn bundle(request: &mut RunRequest) -> Result<Vec<u8>, RunError> {
+/// The JSON the app guest reads at init: the code, its name and modules,
+/// with the linked graph's modules (npm packages) and the host's
+/// resolution of their specifiers.
+fn bundle(request: &mut RunRequest, assets: Option<&AppAssets>) -> Result<Vec<u8>, RunError> {
     crate::checks::check_request(
         request,
         crate::config::DEFAULT_MAX_MEMORY_BYTES,
         crate::checks::Purpose::App,
     )?;
-    if request.linked.is_some() {
+    if !request.dependencies.is_empty() && request.linked.is_none() {
         return Err(RunError::new(
             Phase::Input,
-            ErrorKind::InvalidInput,
-            "an app does not take linked modules: bundle the packages into the app's code or modules",
+            ErrorKind::Dependencies,
+            "the app's dependencies are not linked: call isobox::link_dependencies before build_app",
         ));
     }
     let main = request.filename.clone();
-    let modules = crate::modules::take_modules(request, &main)?;
-    let code = if request.lang.is_typescript(&main) || request.lang == Lang::Ts {
+    let linked = request.linked.take();
+    let mut modules = crate::modules::take_modules(request, &main)?;
+    let entry_imports = match &linked {
+        Some(graph) => crate::linked::attach(graph, &mut modules, &main, None)?.0,
+        None => Vec::new(),
+    };
+    let code = if crate::typescript::is_jsx_name(&main) {
+        crate::typescript::compile_jsx(&request.code, &main, &request.jsx)?
+    } else if request.lang.is_typescript(&main) || request.lang == Lang::Ts {
         crate::typescript::strip(&request.code, &main)?
     } else {
         request.code.clone()
@@ -140,11 +185,49 @@ fn bundle(request: &mut RunRequest) -> Result<Vec<u8>, RunError> {
                 GuestModuleKind::Json => "json",
                 GuestModuleKind::Text => "text",
             };
-            serde_json::json!({ "name": module.name, "kind": kind, "source": module.source })
+            serde_json::json!({
+                "name": module.name,
+                "kind": kind,
+                "source": module.source,
+                "linked": module.eager,
+                "imports": module.imports,
+            })
         })
         .collect();
-    let bundle = serde_json::json!({ "filename": main, "code": code, "modules": modules });
+    let mut bundle = serde_json::json!({
+        "filename": main,
+        "code": code,
+        "modules": modules,
+        "entry_imports": entry_imports,
+    });
+    if let Some(assets) = assets {
+        if let Some((path, _)) = assets.files.iter().find(|(path, _)| path.contains('\0')) {
+            return Err(RunError::new(
+                Phase::Input,
+                ErrorKind::InvalidInput,
+                format!("asset path {:?} has a NUL", crate::text::bounded(path.clone())),
+            ));
+        }
+        bundle["assets"] = serde_json::json!({
+            "html_handling": assets.html_handling,
+            "not_found": assets.not_found,
+            "count": assets.files.len(),
+        });
+    }
     Ok(bundle.to_string().into_bytes())
+}
+
+/// The assets after the JSON: a NUL (JSON text has none), then per file
+/// its path's length (u32, little-endian), the path, its body's length
+/// (u64, little-endian) and the body.
+fn append_assets(bundle: &mut Vec<u8>, assets: &AppAssets) {
+    bundle.push(0);
+    for (path, body) in &assets.files {
+        bundle.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        bundle.extend_from_slice(path.as_bytes());
+        bundle.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        bundle.extend_from_slice(body);
+    }
 }
 
 /// What the app guest's init writes to stdout.
