@@ -11,7 +11,7 @@ ISOBOX_DIST := target/dist/isobox
 # blobs), the library, the durable-state capabilities, serve, mcp, the
 # CLI (which owns the integration tests, the WPT runner and the benches) and
 # the crate that builds the test plugins.
-HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
+HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-openapi -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
 .PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers fmt clean ts-differential check-types token-report soak
 
@@ -47,6 +47,7 @@ test: setup style
 	@bash tests/mcp/install.sh
 	@bash tests/apps/install.sh
 	@bash scripts/install-wasmtime-cli.sh
+	@bash scripts/openapi/fixtures.sh
 	@bash scripts/npm/fixtures.sh
 	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(HOST_CRATES)
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib
