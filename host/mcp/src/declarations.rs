@@ -3,6 +3,7 @@
 //! named entries (`env.memory.createEntities`, `env.memory.Entity`,
 //! `fetch`, `URL` ...) that a query is matched against. Pure logic.
 
+use isobox::Capability;
 use isobox::capability::{CapabilityInterface, Grant, McpTools};
 use isobox::typescript::GLOBALS;
 
@@ -32,6 +33,9 @@ pub struct Declarations {
     /// The globals, without the untyped `env` line.
     globals: String,
     entries: Vec<Entry>,
+    /// Bindings whose methods a catalog searches and describes (OpenAPI
+    /// operations), by name.
+    catalogs: Vec<(String, Capability)>,
 }
 
 impl Declarations {
@@ -43,12 +47,27 @@ impl Declarations {
             .collect();
         let mcp: Vec<(&str, &McpTools)> = grants
             .iter()
+            .filter(|g| g.capability.json_catalog().is_none())
             .filter_map(|g| g.capability.json_tool_list().map(|t| (g.name.as_str(), t)))
+            .collect();
+        let catalogs: Vec<(String, Capability)> = grants
+            .iter()
+            .filter(|g| g.capability.json_catalog().is_some())
+            .map(|g| (g.name.clone(), g.capability.clone()))
             .collect();
         let env = if grants.is_empty() {
             "// No capabilities are granted: env is empty.\ndeclare namespace env {}\n".to_owned()
         } else {
-            isobox::capability::typescript_env_with_mcp(&wit, &mcp)
+            let block = isobox::capability::typescript_env_with_mcp(&wit, &mcp);
+            // The block ends with "}\n": each catalog's summary goes before it.
+            let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
+            for (name, capability) in &catalogs {
+                if let Some(catalog) = capability.json_catalog() {
+                    env.push_str(&catalog.summary(name));
+                }
+            }
+            env.push_str("}\n");
+            env
         };
         let bindings: Vec<(String, String)> = grants
             .iter()
@@ -71,6 +90,7 @@ impl Declarations {
             bindings,
             globals,
             entries,
+            catalogs,
         }
     }
 
@@ -98,6 +118,17 @@ impl Declarations {
         if let Some((_, text)) = self.bindings.iter().find(|(n, _)| n == binding) {
             return Ok(text.clone());
         }
+        if let Some((owner, member)) = binding.split_once('.')
+            && let Some((_, capability)) = self.catalogs.iter().find(|(n, _)| n == owner)
+            && let Some(catalog) = capability.json_catalog()
+        {
+            return catalog.describe(owner, member).ok_or_else(|| {
+                format!(
+                    "env.{owner} has no operation or type named {:?}: search finds them",
+                    head(member, 80)
+                )
+            });
+        }
         if let Some(entry) = self
             .entries
             .iter()
@@ -123,6 +154,66 @@ impl Declarations {
     /// [`MAX_SEARCH_RESULTS`] and [`MAX_SEARCH_CHARS`]; an empty query
     /// lists the names.
     pub fn search(&self, query: &str) -> String {
+        self.search_page(query, 0)
+    }
+
+    /// [`search`](Self::search), with the operations of catalog bindings
+    /// (OpenAPI specs) ranked by their own index first, from their
+    /// `offset`-th match on, at most [`MAX_SEARCH_RESULTS`] per binding;
+    /// the other declarations follow on the first page only.
+    pub fn search_page(&self, query: &str, offset: usize) -> String {
+        let mut out = String::new();
+        let mut found = false;
+        for (name, capability) in &self.catalogs {
+            let Some(catalog) = capability.json_catalog() else {
+                continue;
+            };
+            if query_words(query).is_empty() {
+                continue;
+            }
+            let page = catalog.search(name, query, offset, MAX_SEARCH_RESULTS);
+            if page.total == 0 {
+                continue;
+            }
+            found = true;
+            let shown = page.entries.len();
+            out.push_str(&format!(
+                "// env.{name}: {} operations match; {} shown{}. describe(\"{name}.<operation>\") shows one's TypeScript.\n",
+                page.total,
+                if shown == 0 {
+                    "none".to_owned()
+                } else {
+                    format!("{}-{}", offset + 1, offset + shown)
+                },
+                if offset + shown < page.total {
+                    format!(" (offset: {} for more)", offset + shown)
+                } else {
+                    String::new()
+                }
+            ));
+            for entry in page.entries {
+                let line = format!("env.{name}.{}\n", head(&entry.text, 300));
+                if out.len() + line.len() > MAX_SEARCH_CHARS {
+                    break;
+                }
+                out.push_str(&line);
+            }
+        }
+        if offset > 0 {
+            if !found {
+                out.push_str("// no more API operations match\n");
+            }
+            return out;
+        }
+        let rest = self.search_declarations(query);
+        if found && rest.starts_with("no declaration matches") {
+            return out;
+        }
+        out.push_str(&rest);
+        out
+    }
+
+    fn search_declarations(&self, query: &str) -> String {
         let words = query_words(query);
         if words.is_empty() {
             let names: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();

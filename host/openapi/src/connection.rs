@@ -205,11 +205,12 @@ impl Connection {
         }
         let origin = base.origin().ascii_serialization();
         for (name, variable) in &self.auth {
+            let target = scheme_target(spec, name)?;
             let value = self.read(variable).ok_or_else(|| ConnectionError::MissingValue {
                 variable: clip(variable, QUOTE_CHARS),
                 scheme: clip(name, QUOTE_CHARS),
             })?;
-            let mut credential = credential_for(spec, name, &origin, value)?.with_name(format!("openapi {name}"));
+            let mut credential = target.credential(&origin, value).with_name(format!("openapi {name}"));
             if path_prefix != "/" {
                 credential = credential.with_path_prefix(path_prefix);
             }
@@ -239,8 +240,32 @@ impl Connection {
     }
 }
 
-/// The credential security scheme `name` describes, holding `value`.
-fn credential_for(spec: &OpenApiSpec, name: &str, origin: &str, value: String) -> Result<Credential, ConnectionError> {
+/// Where a security scheme's value goes.
+enum Target {
+    Bearer,
+    Basic,
+    Header(String),
+    Query(String),
+}
+
+impl Target {
+    fn credential(self, origin: &str, value: String) -> Credential {
+        match self {
+            Target::Bearer => Credential::header(origin, "authorization")
+                .with_prefix("Bearer ")
+                .with_value(value),
+            Target::Basic => Credential::header(origin, "authorization")
+                .with_prefix("Basic ")
+                .with_value(base64::engine::general_purpose::STANDARD.encode(value.as_bytes())),
+            Target::Header(name) => Credential::header(origin, &name).with_value(value),
+            Target::Query(name) => Credential::query(origin, &name).with_value(value),
+        }
+    }
+}
+
+/// Where the value of security scheme `name` goes: the spec's scheme of
+/// that name, or a generic `bearer` or `basic`.
+fn scheme_target(spec: &OpenApiSpec, name: &str) -> Result<Target, ConnectionError> {
     let schemes = spec
         .document()
         .pointer("/components/securitySchemes")
@@ -252,8 +277,8 @@ fn credential_for(spec: &OpenApiSpec, name: &str, origin: &str, value: String) -
     });
     let declared = match (declared, name) {
         (Some(scheme), _) => scheme,
-        (None, "bearer") => serde_json::json!({"type": "http", "scheme": "bearer"}),
-        (None, "basic") => serde_json::json!({"type": "http", "scheme": "basic"}),
+        (None, "bearer") => return Ok(Target::Bearer),
+        (None, "basic") => return Ok(Target::Basic),
         (None, _) => {
             let known: Vec<&str> = schemes
                 .map(|s| s.keys().map(String::as_str).collect())
@@ -280,22 +305,16 @@ fn credential_for(spec: &OpenApiSpec, name: &str, origin: &str, value: String) -
             .map(str::to_ascii_lowercase)
             .as_deref()
         {
-            Some("bearer") => Ok(Credential::header(origin, "authorization")
-                .with_prefix("Bearer ")
-                .with_value(value)),
-            Some("basic") => Ok(Credential::header(origin, "authorization")
-                .with_prefix("Basic ")
-                .with_value(base64::engine::general_purpose::STANDARD.encode(value.as_bytes()))),
+            Some("bearer") => Ok(Target::Bearer),
+            Some("basic") => Ok(Target::Basic),
             _ => Err(unsupported("an http scheme other than bearer or basic")),
         },
-        "oauth2" | "openIdConnect" => Ok(Credential::header(origin, "authorization")
-            .with_prefix("Bearer ")
-            .with_value(value)),
+        "oauth2" | "openIdConnect" => Ok(Target::Bearer),
         "apiKey" => {
-            let key = declared.get("name").and_then(Value::as_str).unwrap_or("");
+            let key = declared.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
             match declared.get("in").and_then(Value::as_str) {
-                Some("header") => Ok(Credential::header(origin, key).with_value(value)),
-                Some("query") => Ok(Credential::query(origin, key).with_value(value)),
+                Some("header") => Ok(Target::Header(key)),
+                Some("query") => Ok(Target::Query(key)),
                 _ => Err(unsupported("an API key outside a header or the query")),
             }
         }
