@@ -373,3 +373,46 @@ async fn github_through_isobox_mcp_search_describe_execute() {
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn serve_grants_an_openapi_capability_per_tenant() {
+    let (ca, tls) = tls_for(&["127.0.0.1"]);
+    let server = Upstream::https(tls);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.yaml"), SHOP).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), ca).unwrap();
+    let text = format!(
+        "[openapi.shop]\nspec = \"shop.yaml\"\nbase_url = \"https://127.0.0.1:{}/echo\"\n\
+         auth = [{{ scheme = \"token\", env = \"SHOP_TOKEN\" }}]\nca_files = [\"ca.pem\"]\n\
+         [tenants.a]\nkey_env = [\"A_KEY\"]\ncapabilities = [\"shop\"]\n\
+         [tenants.b]\nkey_env = [\"B_KEY\"]\n",
+        server.port()
+    );
+    let env = |name: &str| match name {
+        "A_KEY" => Some("a-key".to_owned()),
+        "B_KEY" => Some("b-key".to_owned()),
+        "SHOP_TOKEN" => Some(SECRET.to_owned()),
+        _ => None,
+    };
+    let config = isobox_serve::ServeConfig::from_toml_str(&text, Some(dir.path()), env).expect("config");
+    let (addr, _handle) = crate::serve::start_with(config).await;
+    let code = "const r = await env.shop.getThings();
+         const bytes = new TextEncoder().encode(r.headers.authorization);
+         ({ path: r.path, auth: [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+             .map((b) => b.toString(16).padStart(2, '0')).join('') })";
+    let body = json!({ "code": code, "capabilities": ["shop"] });
+    let a = crate::serve::run(addr, Some("a-key"), body.clone()).await;
+    let outcome = a.json();
+    assert_eq!(outcome["value"]["path"], "/echo/things", "{outcome}");
+    assert_eq!(outcome["value"]["auth"], sha256_hex(&format!("Bearer {SECRET}")));
+    assert!(!outcome.to_string().contains(SECRET));
+    // A tenant not granted the API is refused.
+    let b = crate::serve::run(addr, Some("b-key"), body).await;
+    assert_eq!(b.status, 403, "{}", b.json());
+    // A spec the config names that does not load stops the config.
+    let bad = "[openapi.shop]\nspec = \"missing.yaml\"\n[tenants.a]\nkey_env = [\"A_KEY\"]\n";
+    let error = isobox_serve::ServeConfig::from_toml_str(bad, Some(dir.path()), env)
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("missing.yaml"), "{error}");
+}
