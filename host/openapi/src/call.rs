@@ -85,15 +85,16 @@ pub(crate) fn read_body(content_type: &str, body: &[u8]) -> Value {
     if body.is_empty() {
         return Value::Null;
     }
-    if is_json(content_type) && !content_type.trim().starts_with("*/*") {
-        if let Ok(value) = serde_json::from_slice(body) {
-            return value;
-        }
+    if is_json(content_type)
+        && !content_type.trim().starts_with("*/*")
+        && let Ok(value) = serde_json::from_slice(body)
+    {
+        return value;
     }
-    if is_text(content_type) || is_json(content_type) || content_type.is_empty() {
-        if let Ok(text) = std::str::from_utf8(body) {
-            return Value::String(text.to_owned());
-        }
+    if (is_text(content_type) || is_json(content_type) || content_type.is_empty())
+        && let Ok(text) = std::str::from_utf8(body)
+    {
+        return Value::String(text.to_owned());
     }
     json!({
         "contentType": content_type,
