@@ -416,3 +416,41 @@ async fn serve_grants_an_openapi_capability_per_tenant() {
         .unwrap();
     assert!(error.to_string().contains("missing.yaml"), "{error}");
 }
+
+#[tokio::test]
+async fn host_requests_send_any_method_and_refuse_the_filters_own_headers() {
+    let server = Upstream::http();
+    let policy = isobox::egress::EgressPolicy::from_toml_str(&format!(
+        "[[allow]]\nhost = \"127.0.0.1\"\nports = [{}]\nmethods = [\"PATCH\"]\n",
+        server.port()
+    ))
+    .unwrap();
+    let session = isobox::egress::Egress::new(policy).host_session();
+    let url = format!("http://127.0.0.1:{}/echo", server.port());
+    let response = session
+        .send(
+            &http::Method::PATCH,
+            &url,
+            &[("content-type", "text/plain")],
+            "hi".into(),
+        )
+        .await
+        .expect("PATCH is allowed");
+    let echoed: Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(
+        (echoed["method"].as_str(), echoed["body"].as_str()),
+        (Some("PATCH"), Some("hi"))
+    );
+    // The policy still decides the method.
+    let error = session
+        .send(&http::Method::DELETE, &url, &[], "".into())
+        .await
+        .unwrap_err();
+    assert!(error.is_refused(), "{error}");
+    // The filter's control headers cannot be set by a host caller.
+    let error = session
+        .send(&http::Method::PATCH, &url, &[("Isobox-Redirect", "manual")], "".into())
+        .await
+        .unwrap_err();
+    assert!(error.is_refused() && error.to_string().contains("reserved"), "{error}");
+}

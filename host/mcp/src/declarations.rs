@@ -596,4 +596,98 @@ mod tests {
         );
         assert!(declarations.describe(Some("kv")).unwrap_err().contains("none granted"));
     }
+
+    /// A catalog of `count` methods `op0`, `op1` ..., each matching every
+    /// query, best first in order.
+    struct Numbered {
+        count: usize,
+    }
+
+    impl isobox::capability::JsonToolCatalog for Numbered {
+        fn summary(&self, binding: &str) -> String {
+            format!(
+                "  /** {} operations */\n  const {binding}: {{ [operation: string]: () => Promise<any> }};\n",
+                self.count
+            )
+        }
+
+        fn search(&self, _: &str, _: &str, offset: usize, limit: usize) -> isobox::capability::CatalogPage {
+            isobox::capability::CatalogPage {
+                entries: (offset..self.count.min(offset + limit))
+                    .map(|i| isobox::capability::CatalogEntry {
+                        method: format!("op{i}"),
+                        text: format!("op{i}(args) -> GET /things/{i}"),
+                    })
+                    .collect(),
+                total: self.count,
+            }
+        }
+
+        fn describe(&self, _: &str, method: &str) -> Option<String> {
+            (method == "op3").then(|| "op3(): Promise<null>;\n".to_owned())
+        }
+    }
+
+    fn api() -> Capability {
+        let tools: Vec<isobox::capability::McpTool> = (0..20)
+            .map(|i| isobox::capability::McpTool {
+                name: format!("op{i}"),
+                method: format!("op{i}"),
+                description: None,
+                input_schema: serde_json::json!({}),
+                output_schema: None,
+            })
+            .collect();
+        Capability::json_tools_with_catalog(
+            McpTools::from_named_tools(tools).unwrap(),
+            Numbered { count: 20 },
+            |_: isobox::capability::CallContext, _: String, _: serde_json::Map<String, serde_json::Value>| async {
+                Ok::<_, isobox::capability::CapabilityError>(serde_json::Value::Null)
+            },
+        )
+    }
+
+    #[test]
+    fn catalogs_are_summarised_searched_in_pages_and_described_by_method() {
+        let request = isobox::RunRequest::new("1")
+            .grant("memory", memory())
+            .grant("api", api());
+        let declarations = Declarations::new(&request.grants);
+        // env holds the summary, not the 20 methods.
+        let env = declarations.describe(None).unwrap();
+        assert!(env.contains("  /** 20 operations */\n  const api:"), "{env}");
+        assert!(!env.contains("op3"), "{env}");
+        let first = declarations.search_page("things", 0);
+        assert!(
+            first.starts_with("// env.api: 20 operations match; 1-8 shown (offset: 8 for more)."),
+            "{first}"
+        );
+        assert!(first.contains("env.api.op0(args) -> GET /things/0\n"), "{first}");
+        let last = declarations.search_page("things", 16);
+        assert!(last.contains("17-20 shown.") && last.contains("env.api.op19"), "{last}");
+        assert!(!last.contains("op15"), "{last}");
+        assert_eq!(
+            declarations.search_page("things", 40),
+            "// env.api: 20 operations match; none shown. describe(\"api.<operation>\") shows one's TypeScript.\n"
+        );
+        assert_eq!(
+            declarations.describe(Some("api.op3")).unwrap(),
+            "op3(): Promise<null>;\n"
+        );
+        assert_eq!(
+            declarations.describe(Some("env.api.op3")).unwrap(),
+            "op3(): Promise<null>;\n"
+        );
+        let error = declarations.describe(Some("api.nope")).unwrap_err();
+        assert!(
+            error.contains("env.api has no operation or type named \"nope\""),
+            "{error}"
+        );
+        // The other bindings are still searched on the first page.
+        assert!(
+            declarations
+                .search_page("create entities", 0)
+                .contains("env.memory.createEntities")
+        );
+    }
 }
