@@ -48,6 +48,7 @@ test: setup style
 	@bash tests/apps/install.sh
 	@bash scripts/install-wasmtime-cli.sh
 	@bash scripts/openapi/fixtures.sh
+	@bash tests/openapi/install.sh
 	@bash scripts/npm/fixtures.sh
 	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(HOST_CRATES)
 	$(CARGO) test --release $(CARGO_FLAGS) -p isobox-guest --lib

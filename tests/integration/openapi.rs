@@ -454,3 +454,82 @@ async fn host_requests_send_any_method_and_refuse_the_filters_own_headers() {
         .unwrap_err();
     assert!(error.is_refused() && error.to_string().contains("reserved"), "{error}");
 }
+
+/// Prism (@stoplight/prism-cli from npm, pinned in tests/openapi) serving
+/// `spec` on a free loopback port; stopped when dropped.
+struct Prism {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Prism {
+    fn start(spec: &Path) -> Prism {
+        let cli = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/openapi/node_modules/@stoplight/prism-cli/dist/index.js");
+        assert!(
+            cli.exists(),
+            "{} is missing: run `bash tests/openapi/install.sh` (make test does)",
+            cli.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("node")
+            .arg(&cli)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .arg(spec)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting prism with node");
+        let prism = Prism { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "prism did not listen on {port} within 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        prism
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn petstore_calls_are_valid_for_a_mock_server_that_checks_them_against_the_spec() {
+    let path = fixture("oas-examples/3.0/json/petstore.json");
+    let prism = Prism::start(&path);
+    let spec = OpenApiSpec::from_file(&path).unwrap();
+    let connection = Connection::new()
+        .base_url(&format!("http://127.0.0.1:{}", prism.port))
+        .build(&spec)
+        .unwrap();
+    let capability = isobox_openapi::capability(spec, connection).unwrap();
+    let code = "const out = {};
+         const order = await env.petstore.getOrderById({ orderId: 7 });
+         out.order = Object.keys(order).sort();
+         const placed = await env.petstore.placeOrder({ body: { petId: 3, quantity: 2, status: 'placed', complete: false } });
+         out.placed = typeof placed.id;
+         out.login = typeof (await env.petstore.loginUser({ username: 'ada', password: 'pw' }));
+         try { await env.petstore.getOrderById({ orderId: 'not a number' }) } catch (e) { out.invalid = e.message }
+         out";
+    let outcome = engine().run(RunRequest::new(code).grant("petstore", capability)).await;
+    let v = value(&outcome);
+    assert_eq!(
+        v["order"],
+        json!(["complete", "id", "petId", "quantity", "shipDate", "status"]),
+        "{v}"
+    );
+    assert_eq!(v["placed"], "number", "{v}");
+    assert_eq!(v["login"], "string", "{v}");
+    let invalid = v["invalid"].as_str().unwrap_or_default();
+    assert!(invalid.starts_with("HTTP 400 from GET /store/order/{orderId}: "), "{v}");
+}

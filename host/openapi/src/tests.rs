@@ -213,6 +213,18 @@ fn hostile_input_is_refused_without_panicking() {
     ] {
         assert!(OpenApiSpec::from_slice(text).is_err(), "{}", String::from_utf8_lossy(text));
     }
+    // A YAML alias bomb (a billion "lol"s) is refused, not expanded.
+    let mut bomb = String::from("openapi: 3.0.0\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        bomb.push_str(&format!(
+            "a{level}: &a{level} [{}]\n",
+            vec![previous.as_str(); 10].join(", ")
+        ));
+    }
+    let started = std::time::Instant::now();
+    assert!(OpenApiSpec::from_slice(bomb.as_bytes()).is_err());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     // Deep nesting ends in `unknown`, never a stack overflow.
     let mut schema = json!({"type": "string"});
     for _ in 0..100 {
