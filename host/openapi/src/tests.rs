@@ -219,7 +219,7 @@ fn hostile_input_is_refused_without_panicking() {
         let previous = format!("*a{}", level - 1);
         bomb.push_str(&format!(
             "a{level}: &a{level} [{}]\n",
-            vec![previous.as_str(); 10].join(", ")
+            [previous.as_str(); 10].join(", ")
         ));
     }
     let started = std::time::Instant::now();
