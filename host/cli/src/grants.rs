@@ -303,7 +303,8 @@ pub fn typescript(args: &TypesArgs) -> Result<String, String> {
         }
         mcp.push((name.to_owned(), tools));
     }
-    if interfaces.is_empty() && mcp.is_empty() {
+    let openapi = args.grants.openapi.capabilities()?;
+    if interfaces.is_empty() && mcp.is_empty() && openapi.is_empty() {
         return Ok(isobox::typescript::GLOBALS.to_owned());
     }
     let globals: String = isobox::typescript::GLOBALS
@@ -318,8 +319,15 @@ pub fn typescript(args: &TypesArgs) -> Result<String, String> {
         .map(|(name, interface)| (name.as_str(), interface))
         .collect();
     let mcp: Vec<(&str, &McpTools)> = mcp.iter().map(|(name, tools)| (name.as_str(), tools)).collect();
-    Ok(format!(
-        "{globals}\n{}",
-        isobox::capability::typescript_env_with_mcp(&bindings, &mcp)
-    ))
+    let block = isobox::capability::typescript_env_with_mcp(&bindings, &mcp);
+    // The block ends with "}\n": each OpenAPI binding's summary goes before it
+    // (its operations are found with `isobox mcp`'s search and describe).
+    let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
+    for (name, capability) in &openapi {
+        if let Some(catalog) = capability.json_catalog() {
+            env.push_str(&catalog.summary(name));
+        }
+    }
+    env.push_str("}\n");
+    Ok(format!("{globals}\n{env}"))
 }
