@@ -11,13 +11,13 @@ ISOBOX_DIST := target/dist/isobox
 # blobs), the library, the durable-state capabilities, serve, mcp, the
 # CLI (which owns the integration tests, the WPT runner and the benches) and
 # the crate that builds the test plugins.
-HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
+HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p isobox-state -p isobox-npm -p isobox-openapi -p isobox-serve -p isobox-mcp -p isobox-cli -p isobox-plugins
 
 # What `make test` builds and runs: the host crates, the guest's own unit
 # tests on the host, and the fuzz targets' replay test (fuzz/tests/replay.rs).
 TEST_CRATES := $(HOST_CRATES) -p isobox-guest -p isobox-fuzz
 
-.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers bench-openapi fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -54,6 +54,8 @@ test: setup style
 	@bash tests/mcp/install.sh
 	@bash tests/apps/install.sh
 	@bash scripts/install-wasmtime-cli.sh
+	@bash scripts/openapi/fixtures.sh
+	@bash tests/openapi/install.sh
 	@bash scripts/npm/fixtures.sh
 	@bash scripts/wpt/fetch.sh
 	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(TEST_CRATES)
@@ -160,6 +162,13 @@ fuzz-smoke: setup
 ## ts-differential: isobox strip against TypeScript's transpileModule on zod, rxjs and effect sources
 ts-differential:
 	@bash scripts/ts-differential/run.sh
+
+## bench-openapi: load time, resident memory, search and describe p50 for
+## GitHub's REST API spec (the pinned fixture of scripts/openapi/fixtures.sh)
+bench-openapi: setup
+	@bash scripts/openapi/fixtures.sh
+	$(CARGO) run --release $(CARGO_FLAGS) -p isobox-openapi --example bench -- .cache/openapi-fixtures/github/api.github.com.json
+	$(CARGO) run --release $(CARGO_FLAGS) -p isobox-openapi --example bench -- .cache/openapi-fixtures/stripe/stripe.com.json
 
 ## token-report: tokens of the TypeScript declarations `isobox types` prints against the
 ## JSON tool definitions of real MCP servers (from npm) and of the built-ins (o200k_base)

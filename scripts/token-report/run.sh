@@ -4,7 +4,8 @@
 # (see report.mjs). Installs the pinned packages (npm ci, git-ignored
 # node_modules/ here) when package-lock.json changed since the last install,
 # builds isobox if it is missing, then reports. Extra arguments go to
-# report.mjs (--json FILE).
+# report.mjs (--json FILE). Then openapi.mjs: GitHub's REST API spec through
+# `isobox mcp --openapi` against a one-tool-per-operation listing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,4 +23,7 @@ if [ ! -x "$isobox" ]; then
   make -C "$root" build
 fi
 
-exec node "$here/report.mjs" --isobox "$isobox" "$@"
+node "$here/report.mjs" --isobox "$isobox" "$@"
+# GitHub's REST API through `isobox mcp --openapi` against one tool per operation.
+bash "$root/scripts/openapi/fixtures.sh"
+node "$here/openapi.mjs" --isobox "$isobox"

@@ -28,6 +28,7 @@ mod linked;
 mod mcp;
 mod modules;
 mod npm;
+mod openapi;
 mod serve;
 mod serve_stream;
 mod serve_tenants;

@@ -4,7 +4,8 @@
 //! [`Upstream`] is dropped.
 //!
 //! Routes:
-//! - `/echo`: JSON `{method, path, headers, body}` of the request;
+//! - `/echo` and anything under `/echo/`: JSON `{method, path, headers, body}`
+//!   of the request;
 //! - `/redirect?to=URL&status=302`: a redirect;
 //! - `/status?code=N`: an empty response with that status;
 //! - `/bytes?n=N`: N bytes of `x`;
@@ -131,7 +132,7 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
     let params = query(&request);
     let number = |name: &str| params.get(name).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let response = match request.uri().path() {
-        "/echo" => {
+        path if path == "/echo" || path.starts_with("/echo/") => {
             let method = request.method().to_string();
             let path = request
                 .uri()

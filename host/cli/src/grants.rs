@@ -41,6 +41,8 @@ pub struct GrantArgs {
     /// NAME=JSON (repeatable).
     #[arg(long, value_name = "NAME=JSON")]
     props: Vec<String>,
+    #[command(flatten)]
+    pub openapi: crate::openapi_flags::OpenApiArgs,
 }
 
 /// `isobox types`: the grants, and MCP tool lists to declare beside them.
@@ -144,14 +146,22 @@ impl GrantArgs {
 
     /// The names the grants give in env.
     pub fn names(&self) -> Result<Vec<String>, String> {
-        Ok(self.specs()?.into_iter().map(|s| s.name).collect())
+        let mut names: Vec<String> = self.specs()?.into_iter().map(|s| s.name).collect();
+        for name in self.openapi.names()? {
+            if names.contains(&name) {
+                return Err(format!("--openapi {name}: env.{name} is already granted"));
+            }
+            names.push(name);
+        }
+        Ok(names)
     }
 
     /// Adds the grants to `request`, loading plugins for `engine` and
     /// opening the store when kv or a workspace is granted.
     pub async fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {
         let specs = self.specs()?;
-        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let all_names = self.names()?;
+        let names: Vec<&str> = all_names.iter().map(String::as_str).collect();
         let mut props = self.props(&names)?;
         let needs_store = specs.iter().any(|s| match s.source {
             Source::Builtin("kv") => true,
@@ -214,6 +224,10 @@ impl GrantArgs {
             };
             let value = props.remove(&spec.name).unwrap_or(serde_json::Value::Null);
             request = request.grant_with_props(&spec.name, capability, value);
+        }
+        for (name, capability) in self.openapi.capabilities()? {
+            let value = props.remove(&name).unwrap_or(serde_json::Value::Null);
+            request = request.grant_with_props(&name, capability, value);
         }
         Ok(request)
     }
@@ -289,7 +303,8 @@ pub fn typescript(args: &TypesArgs) -> Result<String, String> {
         }
         mcp.push((name.to_owned(), tools));
     }
-    if interfaces.is_empty() && mcp.is_empty() {
+    let openapi = args.grants.openapi.capabilities()?;
+    if interfaces.is_empty() && mcp.is_empty() && openapi.is_empty() {
         return Ok(isobox::typescript::GLOBALS.to_owned());
     }
     let globals: String = isobox::typescript::GLOBALS
@@ -304,8 +319,15 @@ pub fn typescript(args: &TypesArgs) -> Result<String, String> {
         .map(|(name, interface)| (name.as_str(), interface))
         .collect();
     let mcp: Vec<(&str, &McpTools)> = mcp.iter().map(|(name, tools)| (name.as_str(), tools)).collect();
-    Ok(format!(
-        "{globals}\n{}",
-        isobox::capability::typescript_env_with_mcp(&bindings, &mcp)
-    ))
+    let block = isobox::capability::typescript_env_with_mcp(&bindings, &mcp);
+    // The block ends with "}\n": each OpenAPI binding's summary goes before it
+    // (its operations are found with `isobox mcp`'s search and describe).
+    let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
+    for (name, capability) in &openapi {
+        if let Some(catalog) = capability.json_catalog() {
+            env.push_str(&catalog.summary(name));
+        }
+    }
+    env.push_str("}\n");
+    Ok(format!("{globals}\n{env}"))
 }

@@ -23,6 +23,7 @@ mod exit;
 mod grants;
 mod mcp_cmd;
 mod module_flags;
+mod openapi_flags;
 mod package_flags;
 mod render;
 mod run_cmd;

@@ -3,6 +3,7 @@
 //! named entries (`env.memory.createEntities`, `env.memory.Entity`,
 //! `fetch`, `URL` ...) that a query is matched against. Pure logic.
 
+use isobox::Capability;
 use isobox::capability::{CapabilityInterface, Grant, McpTools};
 use isobox::typescript::GLOBALS;
 
@@ -32,6 +33,9 @@ pub struct Declarations {
     /// The globals, without the untyped `env` line.
     globals: String,
     entries: Vec<Entry>,
+    /// Bindings whose methods a catalog searches and describes (OpenAPI
+    /// operations), by name.
+    catalogs: Vec<(String, Capability)>,
 }
 
 impl Declarations {
@@ -43,12 +47,27 @@ impl Declarations {
             .collect();
         let mcp: Vec<(&str, &McpTools)> = grants
             .iter()
+            .filter(|g| g.capability.json_catalog().is_none())
             .filter_map(|g| g.capability.json_tool_list().map(|t| (g.name.as_str(), t)))
+            .collect();
+        let catalogs: Vec<(String, Capability)> = grants
+            .iter()
+            .filter(|g| g.capability.json_catalog().is_some())
+            .map(|g| (g.name.clone(), g.capability.clone()))
             .collect();
         let env = if grants.is_empty() {
             "// No capabilities are granted: env is empty.\ndeclare namespace env {}\n".to_owned()
         } else {
-            isobox::capability::typescript_env_with_mcp(&wit, &mcp)
+            let block = isobox::capability::typescript_env_with_mcp(&wit, &mcp);
+            // The block ends with "}\n": each catalog's summary goes before it.
+            let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
+            for (name, capability) in &catalogs {
+                if let Some(catalog) = capability.json_catalog() {
+                    env.push_str(&catalog.summary(name));
+                }
+            }
+            env.push_str("}\n");
+            env
         };
         let bindings: Vec<(String, String)> = grants
             .iter()
@@ -71,6 +90,7 @@ impl Declarations {
             bindings,
             globals,
             entries,
+            catalogs,
         }
     }
 
@@ -98,6 +118,17 @@ impl Declarations {
         if let Some((_, text)) = self.bindings.iter().find(|(n, _)| n == binding) {
             return Ok(text.clone());
         }
+        if let Some((owner, member)) = binding.split_once('.')
+            && let Some((_, capability)) = self.catalogs.iter().find(|(n, _)| n == owner)
+            && let Some(catalog) = capability.json_catalog()
+        {
+            return catalog.describe(owner, member).ok_or_else(|| {
+                format!(
+                    "env.{owner} has no operation or type named {:?}: search finds them",
+                    head(member, 80)
+                )
+            });
+        }
         if let Some(entry) = self
             .entries
             .iter()
@@ -123,6 +154,66 @@ impl Declarations {
     /// [`MAX_SEARCH_RESULTS`] and [`MAX_SEARCH_CHARS`]; an empty query
     /// lists the names.
     pub fn search(&self, query: &str) -> String {
+        self.search_page(query, 0)
+    }
+
+    /// [`search`](Self::search), with the operations of catalog bindings
+    /// (OpenAPI specs) ranked by their own index first, from their
+    /// `offset`-th match on, at most [`MAX_SEARCH_RESULTS`] per binding;
+    /// the other declarations follow on the first page only.
+    pub fn search_page(&self, query: &str, offset: usize) -> String {
+        let mut out = String::new();
+        let mut found = false;
+        for (name, capability) in &self.catalogs {
+            let Some(catalog) = capability.json_catalog() else {
+                continue;
+            };
+            if query_words(query).is_empty() {
+                continue;
+            }
+            let page = catalog.search(name, query, offset, MAX_SEARCH_RESULTS);
+            if page.total == 0 {
+                continue;
+            }
+            found = true;
+            let shown = page.entries.len();
+            out.push_str(&format!(
+                "// env.{name}: {} operations match; {} shown{}. describe(\"{name}.<operation>\") shows one's TypeScript.\n",
+                page.total,
+                if shown == 0 {
+                    "none".to_owned()
+                } else {
+                    format!("{}-{}", offset + 1, offset + shown)
+                },
+                if offset + shown < page.total {
+                    format!(" (offset: {} for more)", offset + shown)
+                } else {
+                    String::new()
+                }
+            ));
+            for entry in page.entries {
+                let line = format!("env.{name}.{}\n", head(&entry.text, 300));
+                if out.len() + line.len() > MAX_SEARCH_CHARS {
+                    break;
+                }
+                out.push_str(&line);
+            }
+        }
+        if offset > 0 {
+            if !found {
+                out.push_str("// no more API operations match\n");
+            }
+            return out;
+        }
+        let rest = self.search_declarations(query);
+        if found && rest.starts_with("no declaration matches") {
+            return out;
+        }
+        out.push_str(&rest);
+        out
+    }
+
+    fn search_declarations(&self, query: &str) -> String {
         let words = query_words(query);
         if words.is_empty() {
             let names: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
@@ -504,5 +595,99 @@ mod tests {
                 .contains("declare namespace env {}")
         );
         assert!(declarations.describe(Some("kv")).unwrap_err().contains("none granted"));
+    }
+
+    /// A catalog of `count` methods `op0`, `op1` ..., each matching every
+    /// query, best first in order.
+    struct Numbered {
+        count: usize,
+    }
+
+    impl isobox::capability::JsonToolCatalog for Numbered {
+        fn summary(&self, binding: &str) -> String {
+            format!(
+                "  /** {} operations */\n  const {binding}: {{ [operation: string]: () => Promise<any> }};\n",
+                self.count
+            )
+        }
+
+        fn search(&self, _: &str, _: &str, offset: usize, limit: usize) -> isobox::capability::CatalogPage {
+            isobox::capability::CatalogPage {
+                entries: (offset..self.count.min(offset + limit))
+                    .map(|i| isobox::capability::CatalogEntry {
+                        method: format!("op{i}"),
+                        text: format!("op{i}(args) -> GET /things/{i}"),
+                    })
+                    .collect(),
+                total: self.count,
+            }
+        }
+
+        fn describe(&self, _: &str, method: &str) -> Option<String> {
+            (method == "op3").then(|| "op3(): Promise<null>;\n".to_owned())
+        }
+    }
+
+    fn api() -> Capability {
+        let tools: Vec<isobox::capability::McpTool> = (0..20)
+            .map(|i| isobox::capability::McpTool {
+                name: format!("op{i}"),
+                method: format!("op{i}"),
+                description: None,
+                input_schema: serde_json::json!({}),
+                output_schema: None,
+            })
+            .collect();
+        Capability::json_tools_with_catalog(
+            McpTools::from_named_tools(tools).unwrap(),
+            Numbered { count: 20 },
+            |_: isobox::capability::CallContext, _: String, _: serde_json::Map<String, serde_json::Value>| async {
+                Ok::<_, isobox::capability::CapabilityError>(serde_json::Value::Null)
+            },
+        )
+    }
+
+    #[test]
+    fn catalogs_are_summarised_searched_in_pages_and_described_by_method() {
+        let request = isobox::RunRequest::new("1")
+            .grant("memory", memory())
+            .grant("api", api());
+        let declarations = Declarations::new(&request.grants);
+        // env holds the summary, not the 20 methods.
+        let env = declarations.describe(None).unwrap();
+        assert!(env.contains("  /** 20 operations */\n  const api:"), "{env}");
+        assert!(!env.contains("op3"), "{env}");
+        let first = declarations.search_page("things", 0);
+        assert!(
+            first.starts_with("// env.api: 20 operations match; 1-8 shown (offset: 8 for more)."),
+            "{first}"
+        );
+        assert!(first.contains("env.api.op0(args) -> GET /things/0\n"), "{first}");
+        let last = declarations.search_page("things", 16);
+        assert!(last.contains("17-20 shown.") && last.contains("env.api.op19"), "{last}");
+        assert!(!last.contains("op15"), "{last}");
+        assert_eq!(
+            declarations.search_page("things", 40),
+            "// env.api: 20 operations match; none shown. describe(\"api.<operation>\") shows one's TypeScript.\n"
+        );
+        assert_eq!(
+            declarations.describe(Some("api.op3")).unwrap(),
+            "op3(): Promise<null>;\n"
+        );
+        assert_eq!(
+            declarations.describe(Some("env.api.op3")).unwrap(),
+            "op3(): Promise<null>;\n"
+        );
+        let error = declarations.describe(Some("api.nope")).unwrap_err();
+        assert!(
+            error.contains("env.api has no operation or type named \"nope\""),
+            "{error}"
+        );
+        // The other bindings are still searched on the first page.
+        assert!(
+            declarations
+                .search_page("create entities", 0)
+                .contains("env.memory.createEntities")
+        );
     }
 }

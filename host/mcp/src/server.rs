@@ -60,6 +60,8 @@ struct ExecuteArgs {
 #[serde(deny_unknown_fields)]
 struct SearchArgs {
     query: String,
+    #[serde(default)]
+    offset: usize,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -115,9 +117,15 @@ impl CodeModeServer {
         self.inner.declarations.describe(name)
     }
 
-    /// What `search` answers for `query`.
+    /// What `search` answers for `query`: the first page.
     pub fn search(&self, query: &str) -> String {
         self.inner.declarations.search(query)
+    }
+
+    /// What `search` answers for `query` from the `offset`-th match of
+    /// each catalog (an OpenAPI binding's operations) on.
+    pub fn search_page(&self, query: &str, offset: usize) -> String {
+        self.inner.declarations.search_page(query, offset)
     }
 
     async fn call(&self, name: &str, arguments: Value) -> Result<CallToolResult, ErrorData> {
@@ -145,7 +153,9 @@ impl CodeModeServer {
                 execute_result(&self.execute(args.code, lang, args.input).await)
             }
             tools::SEARCH => match serde_json::from_value::<SearchArgs>(arguments) {
-                Ok(args) => CallToolResult::success(vec![ContentBlock::text(self.search(&args.query))]),
+                Ok(args) => {
+                    CallToolResult::success(vec![ContentBlock::text(self.search_page(&args.query, args.offset))])
+                }
                 Err(error) => bad(name, error),
             },
             tools::DESCRIBE => {

@@ -64,7 +64,8 @@ pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String]) -> Vec<Too
     }
     let search = "Find the TypeScript declarations code run by `execute` can use: methods of the capabilities \
                   (env.NAME.method) and globals (fetch, URL, crypto, timers ...), matched by words of their \
-                  names and docs; at most 8 are shown, best first.\nExample: {\"query\": \"create entities\"}";
+                  names and docs; at most 8 are shown, best first (HTTP API operations ranked, paged with \
+                  `offset`).\nExample: {\"query\": \"create entities\"}";
     let describe = "Show TypeScript declarations in full: no name for every capability in env, \"globals\" for \
                     the sandbox's globals, a capability's name (\"memory\") for that one, or a name `search` \
                     showed (\"env.memory.createEntities\", \"fetch\").\nExample: {\"name\": \"memory\"}";
@@ -111,7 +112,8 @@ pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String]) -> Vec<Too
             schema(json!({
                 "type": "object",
                 "properties": {
-                    "query": { "type": "string", "description": "Words to look for." }
+                    "query": { "type": "string", "description": "Words to look for." },
+                    "offset": { "type": "integer", "minimum": 0, "description": "Skip this many API operations (the next page)." }
                 },
                 "required": ["query"],
                 "additionalProperties": false

@@ -491,6 +491,7 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
                 .plugins
                 .get(plugin)
                 .and_then(|p| p.capability.clone())
+                .or_else(|| state.config.openapi.get(plugin).cloned())
                 .ok_or_else(|| {
                     ApiError::new(
                         StatusCode::INTERNAL_SERVER_ERROR,

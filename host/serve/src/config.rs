@@ -24,6 +24,11 @@
 //! wit = "text/wit"            # a .wit file, or a directory with deps/
 //! interface = "analyze"       # may be left out when the WIT has one interface
 //!
+//! [openapi.github]           # an HTTP API from its OpenAPI spec: env.github.<operation>(args)
+//! spec = "api.github.com.json"    # JSON or YAML, relative to this file's directory
+//! base_url = "https://api.github.com"   # calls go here and nowhere else (default: servers[0])
+//! auth = [{ scheme = "bearer", env = "GITHUB_TOKEN" }]   # a security scheme of the spec, or bearer/basic
+//!
 //! [workers.app]              # a stored worker at /v1/workers/app/ (see the workers routes)
 //! file = "app.js"             # relative to this file's directory
 //! assets = "public"           # static files, read at start, served before the worker
@@ -33,7 +38,7 @@
 //! [tenants.acme]
 //! key_sha256 = ["<hex sha256 of the API key>"]
 //! key_env = ["ACME_KEY"]      # or keys read from the environment at start
-//! capabilities = ["kv", "todo", "text"]   # built-ins and plugins, by name
+//! capabilities = ["kv", "todo", "text", "github"]   # built-ins, plugins and APIs, by name
 //! egress = ["github"]
 //! [tenants.acme.max_limits]   # absent: the default limit is the ceiling
 //! wall_time_ms = 10000
@@ -80,6 +85,8 @@ pub struct ServeConfig {
     pub(crate) tenants: Vec<Tenant>,
     pub(crate) policies: BTreeMap<String, Egress>,
     pub(crate) plugins: BTreeMap<String, PluginEntry>,
+    /// The `[openapi.NAME]` capabilities, loaded.
+    pub(crate) openapi: BTreeMap<String, Capability>,
     /// Stored workers (`[workers.NAME]`), by name.
     pub(crate) workers: BTreeMap<String, super::stored::StoredWorker>,
     /// Where `kv` and workspaces keep their data (`[store]`).
@@ -205,6 +212,8 @@ struct ConfigFile {
     tenants: BTreeMap<String, TenantFile>,
     #[serde(default)]
     plugins: BTreeMap<String, PluginFile>,
+    #[serde(default)]
+    openapi: BTreeMap<String, super::openapi::OpenApiFile>,
     #[serde(default)]
     workers: BTreeMap<String, super::stored::WorkerFile>,
     #[serde(default)]
@@ -343,6 +352,17 @@ impl ServeConfig {
         for (name, plugin) in file.plugins {
             plugins.insert(name.clone(), check_plugin(&name, plugin, base)?);
         }
+        let mut openapi = BTreeMap::new();
+        for (name, api) in file.openapi {
+            if plugins.contains_key(&name) {
+                return Err(ConfigError::Plugin {
+                    name,
+                    message: "a plugin has this name too".into(),
+                });
+            }
+            let capability = super::openapi::load_openapi(&name, api, base, &env)?;
+            openapi.insert(name, capability);
+        }
         let mut workers = BTreeMap::new();
         for (name, worker) in file.workers {
             let stored = super::stored::load(&name, worker, base, &policies)?;
@@ -378,14 +398,18 @@ impl ServeConfig {
                 }
             }
             for capability in &tenant.capabilities {
-                if !BUILTIN_CAPABILITIES.contains(&capability.as_str()) && !plugins.contains_key(capability) {
+                if !BUILTIN_CAPABILITIES.contains(&capability.as_str())
+                    && !plugins.contains_key(capability)
+                    && !openapi.contains_key(capability)
+                {
                     let known: Vec<&str> = BUILTIN_CAPABILITIES
                         .iter()
                         .copied()
                         .chain(plugins.keys().map(String::as_str))
+                        .chain(openapi.keys().map(String::as_str))
                         .collect();
                     return Err(ConfigError::Invalid(format!(
-                        "tenant {id}: no capability named \"{capability}\" (there are {}; plugins are declared in [plugins.NAME])",
+                        "tenant {id}: no capability named \"{capability}\" (there are {}; plugins are declared in [plugins.NAME], APIs in [openapi.NAME])",
                         known.join(", ")
                     )));
                 }
@@ -462,6 +486,7 @@ impl ServeConfig {
             tenants,
             policies,
             plugins,
+            openapi,
             workers,
             store: file.store,
             npm: file.npm,

@@ -32,6 +32,7 @@ mod error;
 pub mod fuzzing;
 mod limits;
 mod metrics;
+mod openapi;
 mod packages;
 mod plugins;
 mod policies;

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::json::{JsonToolHandler, JsonTools};
+use super::json::{JsonToolCatalog, JsonToolHandler, JsonTools};
 use super::native::NativeCapability;
 use super::plugin::Plugin;
 use super::{CapabilityError, TodoStore};
@@ -167,6 +167,7 @@ impl Capability {
                 tools,
                 handler: Arc::new(handler),
                 requires_tenant: false,
+                catalog: None,
             })),
         }
     }
@@ -181,7 +182,37 @@ impl Capability {
                 tools,
                 handler: Arc::new(handler),
                 requires_tenant: true,
+                catalog: None,
             })),
+        }
+    }
+
+    /// As [`json_tools`](Self::json_tools), for a tool set too large to
+    /// declare whole (an OpenAPI spec's operations): [`typescript`](Self::typescript)
+    /// gives `catalog`'s short summary, and `isobox mcp`'s `search` and
+    /// `describe` ask `catalog` rather than reading the tools' schemas. The
+    /// tools' input schemas are not used and may be `{}`.
+    pub fn json_tools_with_catalog(
+        tools: McpTools,
+        catalog: impl JsonToolCatalog,
+        handler: impl JsonToolHandler,
+    ) -> Self {
+        Capability {
+            inner: Arc::new(CapabilityInner::Json(JsonTools {
+                tools,
+                handler: Arc::new(handler),
+                requires_tenant: false,
+                catalog: Some(Arc::new(catalog)),
+            })),
+        }
+    }
+
+    /// The catalog of a [`json_tools_with_catalog`](Self::json_tools_with_catalog)
+    /// capability.
+    pub fn json_catalog(&self) -> Option<&dyn JsonToolCatalog> {
+        match &*self.inner {
+            CapabilityInner::Json(json) => json.catalog.as_deref(),
+            CapabilityInner::Wit { .. } => None,
         }
     }
 
@@ -215,6 +246,9 @@ impl Capability {
     pub fn typescript(&self, binding: &str) -> String {
         match &*self.inner {
             CapabilityInner::Wit { interface, .. } => crate::capability::types::typescript(binding, interface),
+            CapabilityInner::Json(JsonTools {
+                catalog: Some(catalog), ..
+            }) => format!("declare namespace env {{\n{}}}\n", catalog.summary(binding)),
             CapabilityInner::Json(json) => crate::capability::types::mcp_typescript_env(&[(binding, &json.tools)]),
         }
     }

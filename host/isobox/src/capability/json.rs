@@ -43,10 +43,52 @@ where
     }
 }
 
+/// What `search` and `describe` show of a JSON capability too large to
+/// show whole (an OpenAPI spec's thousand operations): a short summary of
+/// the binding, a ranked and paged search over its methods, and one
+/// method's TypeScript. Given to
+/// [`Capability::json_tools_with_catalog`](super::Capability::json_tools_with_catalog).
+pub trait JsonToolCatalog: Send + Sync + 'static {
+    /// The lines that go inside `declare namespace env { ... }` for
+    /// `binding`, indented by two spaces: a few lines whatever the number of
+    /// methods (their count and how to find them, not the methods).
+    fn summary(&self, binding: &str) -> String;
+
+    /// The methods that match `query` best, best first, from the
+    /// `offset`-th match on, at most `limit` of them.
+    fn search(&self, binding: &str, query: &str, offset: usize, limit: usize) -> CatalogPage;
+
+    /// The TypeScript of method `method` (its declaration with its doc
+    /// comment and the named types it uses), or `None` when there is no
+    /// such method.
+    fn describe(&self, binding: &str, method: &str) -> Option<String>;
+}
+
+/// One page of a [`JsonToolCatalog::search`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogPage {
+    /// The matches on this page, best first: the method's name and a short
+    /// TypeScript signature with its summary.
+    pub entries: Vec<CatalogEntry>,
+    /// How many methods matched in all.
+    pub total: usize,
+}
+
+/// One match of a [`JsonToolCatalog::search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEntry {
+    /// The method, as called: `issuesCreate` in `env.github.issuesCreate`.
+    pub method: String,
+    /// A short text to show for it: its signature and summary.
+    pub text: String,
+}
+
 /// A JSON capability's tools and their implementation.
 pub(crate) struct JsonTools {
     pub tools: McpTools,
     pub handler: Arc<dyn JsonToolHandler>,
     /// Whether every grant must name a tenant.
     pub requires_tenant: bool,
+    /// What search and describe show instead of the tools' schemas.
+    pub catalog: Option<Arc<dyn JsonToolCatalog>>,
 }

@@ -23,16 +23,16 @@ mod todo;
 
 pub use self::error::CapabilityError;
 pub use self::grant::{Capability, Grant};
-pub use self::json::{JsonCallFuture, JsonToolHandler};
+pub use self::json::{CatalogEntry, CatalogPage, JsonCallFuture, JsonToolCatalog, JsonToolHandler};
 pub use self::native::{CallContext, CallFuture, NativeCapability, NativeFunctions};
 pub use self::record::CapabilityCall;
 pub(crate) use self::run::{RunBridge, Started, plugin_limits};
 pub use self::todo::TodoStore;
 pub use self::types::{
-    BridgeError, CallError, CapabilityInterface, Case, Field, FromArgs, FromVal, Function, IntoVal, MAX_MCP_TOOLS,
-    MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MAX_TYPE_DEPTH, MAX_WIT_BYTES,
-    MCP_RESULT_NOTE, McpTool, McpTools, McpToolsError, Param, TreeLimits, TypeDef, TypeKind, ValError, WitError,
-    WitPackage, WitType, mcp_typescript, mcp_typescript_env, record_field, typescript, typescript_env,
+    BridgeError, CallError, CapabilityInterface, Case, Field, FromArgs, FromVal, Function, IntoVal, MAX_CATALOG_TOOLS,
+    MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MAX_TYPE_DEPTH,
+    MAX_WIT_BYTES, MCP_RESULT_NOTE, McpTool, McpTools, McpToolsError, Param, TreeLimits, TypeDef, TypeKind, ValError,
+    WitError, WitPackage, WitType, mcp_typescript, mcp_typescript_env, record_field, typescript, typescript_env,
     typescript_env_with_mcp, valid_binding_name,
 };
 /// wasmtime's component value, what [`NativeCapability`] implementations

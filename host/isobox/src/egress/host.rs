@@ -76,11 +76,64 @@ impl HostSession {
     /// # Errors
     /// A [`HostRequestError`] saying why no response came.
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HostResponse, HostRequestError> {
-        let mut request = http::Request::get(url);
+        self.send(&http::Method::GET, url, headers, Bytes::new()).await
+    }
+
+    /// Sends a request with any method, these headers and this body (empty
+    /// for none), through the same checks as [`get`](Self::get) and a run's
+    /// `fetch()`: the policy decides the method, URL and every redirect;
+    /// the body counts against `max_request_body_bytes`, the headers
+    /// against `max_header_bytes`; credentials are added for their
+    /// origins. A 307 or 308 redirect sends the body again, a 301, 302 or
+    /// 303 after a POST turns into a GET without it, as `fetch()` does.
+    /// Header names starting with `isobox-` are the filter's own and are
+    /// refused.
+    ///
+    /// # Errors
+    /// A [`HostRequestError`] saying why no response came.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), isobox::egress::HostRequestError> {
+    /// use isobox::egress::{Egress, EgressPolicy};
+    ///
+    /// let egress = Egress::new(EgressPolicy::allow_net(["api.example.com"]).unwrap());
+    /// let response = egress
+    ///     .host_session()
+    ///     .send(
+    ///         &isobox::http::Method::POST,
+    ///         "https://api.example.com/items",
+    ///         &[("content-type", "application/json")],
+    ///         isobox::bytes::Bytes::from_static(br#"{"name":"x"}"#),
+    ///     )
+    ///     .await?;
+    /// assert_eq!(response.status, 201);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(
+        &self,
+        method: &http::Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<HostResponse, HostRequestError> {
+        let mut request = http::Request::builder().method(method.clone()).uri(url);
         for (name, value) in headers {
+            if name
+                .as_bytes()
+                .get(..7)
+                .is_some_and(|head| head.eq_ignore_ascii_case(b"isobox-"))
+            {
+                return Err(HostRequestError {
+                    message: format!(
+                        "header {:?} is reserved for the egress filter",
+                        crate::text::bounded((*name).to_owned())
+                    ),
+                    refused: true,
+                });
+            }
             request = request.header(*name, *value);
         }
-        let body: WasiBody = Full::new(Bytes::new()).map_err(|never| match never {}).boxed_unsync();
+        let body: WasiBody = Full::new(body).map_err(|never| match never {}).boxed_unsync();
         let request = request.body(body).map_err(|_| HostRequestError {
             message: format!(
                 "{:?} is not a valid request (URL or header)",

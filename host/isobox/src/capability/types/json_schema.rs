@@ -88,6 +88,11 @@ pub const MAX_MCP_TOOLS_BYTES: usize = 8 << 20;
 /// The most tools one binding may have.
 pub const MAX_MCP_TOOLS: usize = 1000;
 
+/// The most tools of a capability built with
+/// [`McpTools::from_named_tools`] (an OpenAPI spec's operations, shown
+/// through a catalog rather than declared whole).
+pub const MAX_CATALOG_TOOLS: usize = 10_000;
+
 /// Schemas nested deeper than this are `unknown`.
 pub const MAX_SCHEMA_DEPTH: usize = 24;
 
@@ -108,6 +113,13 @@ pub enum McpToolsError {
         bytes: usize,
         /// The limit.
         limit: usize,
+    },
+    /// Two tools of [`McpTools::from_named_tools`] share a name or a
+    /// method, or a method is not a JavaScript identifier.
+    #[error("tool {name:?} repeats another tool's name or method, or its method is not an identifier")]
+    BadMethod {
+        /// The tool's name, at most 80 characters.
+        name: String,
     },
     /// The text is not JSON.
     #[error("the MCP tool list is not valid JSON: {message}")]
@@ -235,6 +247,55 @@ impl McpTools {
             tool.method = method;
         }
         Ok(Self { tools, skipped })
+    }
+
+    /// Tools whose methods are already named (each an ASCII JavaScript
+    /// identifier other than `new`, distinct, as are the names), up to
+    /// [`MAX_CATALOG_TOOLS`]: for a capability with a
+    /// [`JsonToolCatalog`](crate::capability::JsonToolCatalog).
+    ///
+    /// # Errors
+    ///
+    /// [`McpToolsError::TooManyTools`], [`McpToolsError::BadMethod`].
+    ///
+    /// ```
+    /// use isobox::capability::{McpTool, McpTools};
+    ///
+    /// let tool = McpTool {
+    ///     name: "issues/create".into(),
+    ///     method: "issuesCreate".into(),
+    ///     description: None,
+    ///     input_schema: serde_json::json!({}),
+    ///     output_schema: None,
+    /// };
+    /// let tools = McpTools::from_named_tools(vec![tool])?;
+    /// assert_eq!(tools.by_method("issuesCreate").unwrap().name, "issues/create");
+    /// # Ok::<(), isobox::capability::McpToolsError>(())
+    /// ```
+    pub fn from_named_tools(tools: Vec<McpTool>) -> Result<Self, McpToolsError> {
+        if tools.len() > MAX_CATALOG_TOOLS {
+            return Err(McpToolsError::TooManyTools {
+                count: tools.len(),
+                limit: MAX_CATALOG_TOOLS,
+            });
+        }
+        let mut names = std::collections::HashSet::with_capacity(tools.len());
+        let mut methods = std::collections::HashSet::with_capacity(tools.len());
+        for tool in &tools {
+            if !is_identifier(&tool.method)
+                || tool.method == "new"
+                || !names.insert(tool.name.as_str())
+                || !methods.insert(tool.method.as_str())
+            {
+                return Err(McpToolsError::BadMethod {
+                    name: cut(&tool.name, 80),
+                });
+            }
+        }
+        Ok(Self {
+            tools,
+            skipped: Vec::new(),
+        })
     }
 
     /// The tools, in the order of the list.
