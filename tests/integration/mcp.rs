@@ -544,3 +544,66 @@ async fn execute_imports_the_operators_packages() {
     assert_eq!(value(&result), json!(12));
     client.cancel().await.expect("closing");
 }
+
+/// `isobox mcp --packages`: the agent names its own packages in execute's
+/// `dependencies`, within the operator's patterns; others are refused
+/// before anything runs, and a server without --packages takes none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_installs_the_packages_the_agent_names_within_the_operators_patterns() {
+    let dir = scratch("npm-per-call");
+    let cache = dir.join("cache");
+    let client = stdio_client(
+        &[
+            "--packages",
+            "nanoid",
+            "--packages",
+            "@nodable/*",
+            "--registry",
+            crate::npm::registry_url(),
+        ],
+        &[("ISOBOX_CACHE_DIR", cache.as_path())],
+    )
+    .await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let execute_tool = tools.iter().find(|t| t.name == "execute").expect("execute");
+    let dependencies = &execute_tool.input_schema["properties"]["dependencies"];
+    assert!(
+        dependencies["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("allowed: nanoid, @nodable/*"),
+        "{dependencies}"
+    );
+    let code = "async () => { const { nanoid } = await import('nanoid'); return nanoid(10).length }";
+    let ran = call(
+        &client,
+        "execute",
+        json!({ "code": code, "dependencies": ["nanoid@^5"] }),
+    )
+    .await;
+    assert_eq!(value(&ran), json!(10));
+    let refused = call(&client, "execute", json!({ "code": "1", "dependencies": ["zod@^4"] })).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains("package \"zod\" is not allowed here (allowed: nanoid, @nodable/*)"),
+        "{}",
+        text(&refused)
+    );
+    // Without the dependency the import fails as a run error, not a crash.
+    let missing = call(&client, "execute", json!({ "code": code })).await;
+    assert_eq!(missing.is_error, Some(true));
+    client.cancel().await.expect("closing");
+
+    let plain = stdio_client(&[], &[]).await;
+    let tools = plain.list_all_tools().await.expect("tools/list");
+    let execute_tool = tools.iter().find(|t| t.name == "execute").expect("execute");
+    assert!(execute_tool.input_schema["properties"].get("dependencies").is_none());
+    let refused = call(&plain, "execute", json!({ "code": "1", "dependencies": ["nanoid@^5"] })).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains("this server takes no `dependencies`"),
+        "{}",
+        text(&refused)
+    );
+    plain.cancel().await.expect("closing");
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use isobox::RunRequest;
-use isobox_mcp::{CodeModeServer, HTTP_PATH, Upstream, UpstreamSpec};
+use isobox_mcp::{CodeModeServer, HTTP_PATH, PackageGrant, Upstream, UpstreamSpec};
 
 use crate::exit;
 
@@ -20,11 +20,27 @@ pub struct McpArgs {
     /// (repeatable).
     #[arg(long, value_name = "NAME='COMMAND ARGS'")]
     upstream: Vec<String>,
+    /// npm packages the agent may name in execute's `dependencies`, to be
+    /// installed for that run: a name, `@scope/*` or `*` (repeatable); none
+    /// by default. The --dep packages are always there.
+    #[arg(long = "packages", value_name = "PATTERN")]
+    packages: Vec<String>,
     #[command(flatten)]
     sandbox: crate::run_flags::SandboxArgs,
 }
 
-pub async fn mcp(args: McpArgs) -> ExitCode {
+pub async fn mcp(mut args: McpArgs) -> ExitCode {
+    if let Some(bad) = args
+        .packages
+        .iter()
+        .find(|pattern| !isobox_npm::is_name_pattern(pattern))
+    {
+        return exit::fail(
+            exit::USAGE,
+            &format!("--packages {bad:?}: not a package pattern (a name, @scope/* or *)"),
+        );
+    }
+    args.sandbox.with_packages = !args.packages.is_empty();
     let specs = match upstream_specs(&args) {
         Ok(specs) => specs,
         Err(message) => return exit::fail(exit::USAGE, &message),
@@ -47,7 +63,7 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
             Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
         }
     }
-    let server = CodeModeServer::new(engine, template);
+    let server = CodeModeServer::with_packages(engine, template, package_grant(&args.packages));
     let result = match args.http {
         // Until the client closes stdin, or ctrl-c or SIGTERM.
         None => tokio::select! {
@@ -63,6 +79,33 @@ pub async fn mcp(args: McpArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => exit::fail(exit::INTERNAL, &message),
     }
+}
+
+/// What `--packages` lets an agent name in execute's `dependencies`.
+fn package_grant(patterns: &[String]) -> Option<PackageGrant> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let allowed = patterns.to_vec();
+    let check = move |spec: &str| -> Result<(), String> {
+        let dependency = isobox_npm::Dependency::parse(spec).map_err(|e| format!("dependency {spec:?}: {e}"))?;
+        if allowed
+            .iter()
+            .any(|pattern| isobox_npm::name_matches(pattern, dependency.name()))
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "package {:?} is not allowed here (allowed: {})",
+                dependency.name(),
+                allowed.join(", ")
+            ))
+        }
+    };
+    Some(PackageGrant {
+        patterns: patterns.to_vec(),
+        check: std::sync::Arc::new(check),
+    })
 }
 
 /// The `--upstream` specs, checked against each other and the grants.

@@ -24,6 +24,10 @@ pub struct SandboxArgs {
     pub grants: crate::grants::GrantArgs,
     #[command(flatten)]
     pub packages: crate::package_flags::PackageArgs,
+    /// Whether the engine installs packages even when the request names
+    /// none (`isobox mcp --packages`: each execute may).
+    #[arg(skip)]
+    pub with_packages: bool,
 }
 
 impl SandboxArgs {
@@ -53,7 +57,7 @@ impl SandboxArgs {
         let usage = |message: String| exit::fail(exit::USAGE, &message);
         let request = self.configure(request).map_err(usage)?;
         let mut builder = Engine::builder().cache_dir(self.cache.cache_dir());
-        if !request.dependencies.is_empty() {
+        if !request.dependencies.is_empty() || self.with_packages {
             builder = builder.packages(self.packages.npm().map_err(usage)?);
         }
         if let Some(runs) = max_runs {

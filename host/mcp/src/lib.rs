@@ -31,7 +31,7 @@ pub use declarations::{Declarations, MAX_SEARCH_CHARS, MAX_SEARCH_RESULTS};
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-pub use server::CodeModeServer;
+pub use server::{CodeModeServer, DependencyCheck, MAX_EXECUTE_DEPENDENCIES, PackageGrant};
 pub use upstream::{UPSTREAM_START_TIMEOUT, Upstream, UpstreamError, UpstreamSpec};
 
 /// The path the streamable HTTP endpoint is served at.

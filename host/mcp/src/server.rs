@@ -40,6 +40,7 @@ pub struct CodeModeServer {
 struct Inner {
     engine: Engine,
     template: RunRequest,
+    packages: Option<PackageGrant>,
     declarations: Declarations,
     tools: Vec<Tool>,
     instructions: String,
@@ -54,6 +55,34 @@ struct ExecuteArgs {
     lang: Option<String>,
     #[serde(default)]
     input: Option<Value>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+/// Most packages one `execute` may name.
+pub const MAX_EXECUTE_DEPENDENCIES: usize = 32;
+
+/// The check of one dependency as written (`zod@^4`): `Err` says why it is
+/// refused.
+pub type DependencyCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// The npm packages an agent may name in `execute`'s `dependencies`, besides
+/// the server's own: the patterns (shown in the tool's schema) and the check
+/// of one dependency as written (`zod@^4`), which says why it is refused.
+#[derive(Clone)]
+pub struct PackageGrant {
+    /// The patterns, as the operator gave them (`zod`, `@hono/*`, `*`).
+    pub patterns: Vec<String>,
+    /// `Ok` when the dependency may be installed.
+    pub check: DependencyCheck,
+}
+
+impl std::fmt::Debug for PackageGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackageGrant")
+            .field("patterns", &self.patterns)
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,14 +105,23 @@ impl CodeModeServer {
     /// policy of `template` (its code, input, file name, language and
     /// modules are replaced by each `execute`).
     pub fn new(engine: Engine, template: RunRequest) -> Self {
+        Self::with_packages(engine, template, None)
+    }
+
+    /// [`CodeModeServer::new`], and `execute` takes `dependencies` that
+    /// `packages` allows (the engine must install packages:
+    /// [`EngineBuilder::packages`](isobox::EngineBuilder::packages)).
+    pub fn with_packages(engine: Engine, template: RunRequest, packages: Option<PackageGrant>) -> Self {
         let declarations = Declarations::new(&template.grants);
         let names: Vec<&str> = declarations.binding_names().collect();
-        let tools = tools::tools(&names, &template.limits, &template.dependencies);
+        let patterns = packages.as_ref().map_or(&[][..], |grant| grant.patterns.as_slice());
+        let tools = tools::tools(&names, &template.limits, &template.dependencies, patterns);
         let instructions = tools::instructions(&names);
         CodeModeServer {
             inner: Arc::new(Inner {
                 engine,
                 template,
+                packages,
                 declarations,
                 tools,
                 instructions,
@@ -94,7 +132,18 @@ impl CodeModeServer {
     /// Runs `code` as `execute` does: in a fresh sandbox, TypeScript unless
     /// `lang` is `js`.
     pub async fn execute(&self, code: String, lang: Lang, input: Option<Value>) -> Outcome {
+        self.execute_with(code, lang, input, Vec::new()).await
+    }
+
+    /// [`CodeModeServer::execute`] with the run's own npm packages besides
+    /// the server's (checked by the caller against the grant).
+    async fn execute_with(&self, code: String, lang: Lang, input: Option<Value>, dependencies: Vec<String>) -> Outcome {
         let mut request = self.inner.template.clone();
+        for dependency in dependencies {
+            if !request.dependencies.contains(&dependency) {
+                request.dependencies.push(dependency);
+            }
+        }
         request.filename = match lang {
             Lang::Js => "execute.js",
             _ => "execute.ts",
@@ -128,6 +177,30 @@ impl CodeModeServer {
         self.inner.declarations.search_page(query, offset)
     }
 
+    /// Whether an `execute` may name `dependencies`: the grant's check of
+    /// each, within [`MAX_EXECUTE_DEPENDENCIES`].
+    fn check_dependencies(&self, dependencies: &[String]) -> Result<(), String> {
+        if dependencies.is_empty() {
+            return Ok(());
+        }
+        let Some(grant) = &self.inner.packages else {
+            return Err(
+                "execute: this server takes no `dependencies` (its operator allows packages with \
+                        `isobox mcp --packages`); import only the packages its description lists"
+                    .into(),
+            );
+        };
+        if dependencies.len() > MAX_EXECUTE_DEPENDENCIES {
+            return Err(format!(
+                "execute: at most {MAX_EXECUTE_DEPENDENCIES} dependencies, not {}",
+                dependencies.len()
+            ));
+        }
+        dependencies
+            .iter()
+            .try_for_each(|dependency| (grant.check)(dependency).map_err(|why| format!("execute: {why}")))
+    }
+
     async fn call(&self, name: &str, arguments: Value) -> Result<CallToolResult, ErrorData> {
         let bad = |tool: &str, error: serde_json::Error| {
             CallToolResult::error(vec![ContentBlock::text(format!(
@@ -150,7 +223,10 @@ impl CodeModeServer {
                         ))]));
                     }
                 };
-                execute_result(&self.execute(args.code, lang, args.input).await)
+                if let Err(message) = self.check_dependencies(&args.dependencies) {
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(message)]));
+                }
+                execute_result(&self.execute_with(args.code, lang, args.input, args.dependencies).await)
             }
             tools::SEARCH => match serde_json::from_value::<SearchArgs>(arguments) {
                 Ok(args) => {

@@ -42,7 +42,7 @@ fn binding_list(bindings: &[&str]) -> String {
 }
 
 /// The tool list.
-pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String]) -> Vec<Tool> {
+pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String], allowed: &[String]) -> Vec<Tool> {
     let mut execute = format!(
         "Run JavaScript or TypeScript in a fresh sandbox and get back its result as JSON with its console \
          output: {{\"value\", \"logs\"}}, or {{\"error\", \"logs\"}} when it failed. The code is an expression, \
@@ -69,22 +69,30 @@ pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String]) -> Vec<Too
     let describe = "Show TypeScript declarations in full: no name for every capability in env, \"globals\" for \
                     the sandbox's globals, a capability's name (\"memory\") for that one, or a name `search` \
                     showed (\"env.memory.createEntities\", \"fetch\").\nExample: {\"name\": \"memory\"}";
+    let mut input_schema = json!({
+        "type": "object",
+        "properties": {
+            "code": { "type": "string", "description": "The program." },
+            "lang": { "type": "string", "enum": ["ts", "js"], "default": "ts",
+                      "description": "TypeScript (types are stripped) or JavaScript." },
+            "input": { "description": "Any JSON, given to the code as `input`." }
+        },
+        "required": ["code"],
+        "additionalProperties": false
+    });
+    if !allowed.is_empty() {
+        input_schema["properties"]["dependencies"] = json!({
+            "type": "array",
+            "items": { "type": "string" },
+            "maxItems": crate::server::MAX_EXECUTE_DEPENDENCIES,
+            "description": format!(
+                "npm packages the code imports, NAME@RANGE (\"zod@^4\"), installed for this run; allowed: {}.",
+                allowed.join(", ")
+            )
+        });
+    }
     vec![
-        Tool::new(
-            EXECUTE,
-            execute,
-            schema(json!({
-                "type": "object",
-                "properties": {
-                    "code": { "type": "string", "description": "The program." },
-                    "lang": { "type": "string", "enum": ["ts", "js"], "default": "ts",
-                              "description": "TypeScript (types are stripped) or JavaScript." },
-                    "input": { "description": "Any JSON, given to the code as `input`." }
-                },
-                "required": ["code"],
-                "additionalProperties": false
-            })),
-        )
+        Tool::new(EXECUTE, execute, schema(input_schema))
         .with_raw_output_schema(schema(json!({
             "type": "object",
             "properties": {

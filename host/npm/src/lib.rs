@@ -27,7 +27,7 @@ pub use error::{NpmError, NpmErrorKind};
 pub use install::{InstallLimits, Installed, Installer, Progress};
 pub use lock::Lockfile;
 pub use registry::{NPMJS, Registry};
-pub use spec::Dependency;
+pub use spec::{Dependency, is_name_pattern, name_matches};
 pub use tarball::PackageFiles;
 mod cjs;
 mod graph;

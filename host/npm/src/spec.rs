@@ -26,6 +26,32 @@ pub(crate) enum Wanted {
     Tag(String),
 }
 
+/// Whether the package `name` matches `pattern`: the exact name,
+/// `@scope/*` (every package of the scope) or `*` (every package).
+///
+/// ```
+/// use isobox_npm::name_matches;
+/// assert!(name_matches("@hono/*", "@hono/zod-validator"));
+/// assert!(!name_matches("@hono/*", "hono"));
+/// assert!(name_matches("*", "zod") && !name_matches("zod", "zod-extra"));
+/// ```
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix("/*") {
+        _ if pattern == "*" => true,
+        Some(scope) => scope.starts_with('@') && name.strip_prefix(scope).is_some_and(|rest| rest.starts_with('/')),
+        None => pattern == name,
+    }
+}
+
+/// Whether `pattern` is a package pattern [`name_matches`] understands: a
+/// package name, `@scope/*` or `*`.
+pub fn is_name_pattern(pattern: &str) -> bool {
+    let scope = pattern.strip_suffix("/*");
+    pattern == "*"
+        || scope.is_some_and(|scope| scope.len() > 1 && scope.starts_with('@') && !scope.contains('/'))
+        || Dependency::new(pattern, "latest").is_ok()
+}
+
 impl Dependency {
     /// Parses `NAME`, `NAME@RANGE` or `NAME@TAG` (`@scope/name@^1`).
     ///

@@ -33,20 +33,13 @@ pub struct NpmSettings {
 /// Whether a package name matches a pattern: the exact name, `@scope/*`,
 /// or `*`.
 pub(crate) fn matches(pattern: &str, name: &str) -> bool {
-    match pattern.strip_suffix("/*") {
-        _ if pattern == "*" => true,
-        Some(scope) => name.strip_prefix(scope).is_some_and(|rest| rest.starts_with('/')),
-        None => pattern == name,
-    }
+    isobox_npm::name_matches(pattern, name)
 }
 
 /// Checks a tenant's patterns when the config loads.
 pub(crate) fn check_patterns(tenant: &str, patterns: &[String]) -> Result<(), ConfigError> {
     for pattern in patterns {
-        let name = pattern.strip_suffix("/*").unwrap_or(pattern);
-        let ok = pattern == "*"
-            || (pattern.ends_with("/*") && name.starts_with('@') && !name.contains('/'))
-            || isobox_npm::Dependency::new(pattern, "latest").is_ok();
+        let ok = isobox_npm::is_name_pattern(pattern);
         if !ok {
             return Err(ConfigError::Invalid(format!(
                 "tenant {tenant}: {pattern:?} is not a package pattern (a name, @scope/* or *)"
