@@ -181,6 +181,42 @@ async fn es_module_packages_run_as_in_node() {
     }
 }
 
+/// A few names from a side-effect-free package's re-export index link
+/// only the modules that define them (and what those import); a
+/// namespace import still takes the whole index.
+#[tokio::test]
+async fn named_imports_from_a_barrel_link_only_the_modules_that_define_them() {
+    let linked = |outcome: &isobox::Outcome| outcome.stats.modules_compiled + outcome.stats.modules_cached;
+    let named = run(
+        &["date-fns@^4"],
+        "import { format, addDays } from 'date-fns';
+         export default () => format(addDays(new Date(Date.UTC(2024, 0, 1, 12)), 1), 'yyyy-MM-dd')",
+    )
+    .await;
+    let named_count = linked(&named);
+    assert_eq!(ok(named), json!("2024-01-02"));
+    let whole = run(
+        &["date-fns@^4"],
+        "import * as dates from 'date-fns';
+         export default () => dates.format(dates.addDays(new Date(Date.UTC(2024, 0, 1, 12)), 1), 'yyyy-MM-dd')",
+    )
+    .await;
+    let whole_count = linked(&whole);
+    assert_eq!(ok(whole), json!("2024-01-02"));
+    assert!(
+        named_count * 3 < whole_count,
+        "named imports linked {named_count} modules, the whole index {whole_count}"
+    );
+    // lodash-es's index re-exports each function's default export.
+    let lodash = run(
+        &["lodash-es@^4"],
+        "import { chunk } from 'lodash-es'; export default () => chunk([1, 2, 3], 2)",
+    )
+    .await;
+    assert!(linked(&lodash) < 40, "{} modules for chunk", linked(&lodash));
+    assert_eq!(ok(lodash), json!([[1, 2], [3]]));
+}
+
 #[tokio::test]
 async fn an_app_and_jsx_rendered_on_the_server() {
     let hono = run(

@@ -5,6 +5,7 @@
 //! a package's tests, TypeScript sources or other builds never matter.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -73,19 +74,33 @@ struct Builder<'a> {
     /// CommonJS files whose ES view is needed.
     views: BTreeSet<String>,
     queue: VecDeque<String>,
+    /// Files queued for linking (each once).
+    queued: BTreeSet<String>,
 }
 
-/// Builds the graph for the bare specifiers the run's code imports.
-pub(crate) fn build(installed: &Installed, conditions: &[String], entry: &[String]) -> Result<Graph, NpmError> {
+/// The bare specifiers a run's code imports, each with the names it
+/// imports (`None`: the whole module).
+pub(crate) type EntryImports = BTreeMap<String, Option<BTreeSet<String>>>;
+
+/// How deep re-exports are followed to find where a name is defined.
+const MAX_REEXPORT_DEPTH: usize = 8;
+
+/// Builds the graph for the bare specifiers the run's code imports. An
+/// import of a few names from a side-effect-free package's re-export
+/// index (`import { format } from 'date-fns'`) links a reduced index that
+/// re-exports only those names from the modules that define them, so the
+/// rest of the package never enters the graph.
+pub(crate) fn build(installed: &Installed, conditions: &[String], entry: &EntryImports) -> Result<Graph, NpmError> {
     let mut builder = Builder {
         resolver: Resolver::new(installed, conditions),
         files: BTreeMap::new(),
         modules: BTreeMap::new(),
         views: BTreeSet::new(),
         queue: VecDeque::new(),
+        queued: BTreeSet::new(),
     };
     let mut entry_imports = BTreeMap::new();
-    for specifier in entry {
+    for (specifier, names) in entry {
         if SANDBOX_BUILTINS.contains(&specifier.as_str()) {
             continue;
         }
@@ -93,7 +108,14 @@ pub(crate) fn build(installed: &Installed, conditions: &[String], entry: &[Strin
             .resolver
             .resolve(None, specifier, Kind::Import)
             .map_err(|why| NpmError::new(NpmErrorKind::Resolve, format!("import {specifier:?}: {why}")))?;
-        let target = builder.import_target(None, specifier, resolved)?;
+        let reduced = match (&resolved, names) {
+            (Resolved::File(file), Some(names)) if !names.is_empty() => builder.reduced(file, names)?,
+            _ => None,
+        };
+        let target = match reduced {
+            Some(reduced) => reduced,
+            None => builder.import_target(None, specifier, resolved)?,
+        };
         entry_imports.insert(specifier.clone(), target);
     }
     while let Some(file) = builder.queue.pop_front() {
@@ -118,6 +140,15 @@ pub(crate) fn build(installed: &Installed, conditions: &[String], entry: &[Strin
     })
 }
 
+/// Whether `name` can stand in an `export { a as b }` clause unquoted.
+fn is_export_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_' || first == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
 /// The name of a CommonJS file's ES view.
 fn view_name(file: &str) -> String {
     format!("{file}?esm")
@@ -126,6 +157,15 @@ fn view_name(file: &str) -> String {
 impl Builder<'_> {
     /// Reads and scans `file` once; queues it for linking.
     fn info(&mut self, file: &str) -> Result<&FileInfo, NpmError> {
+        self.read(file)?;
+        if self.queued.insert(file.to_owned()) {
+            self.queue.push_back(file.to_owned());
+        }
+        self.read(file)
+    }
+
+    /// Reads and scans `file` once, without linking it.
+    fn read(&mut self, file: &str) -> Result<&FileInfo, NpmError> {
         if !self.files.contains_key(file) {
             let bytes = self
                 .resolver
@@ -152,7 +192,6 @@ impl Builder<'_> {
                 (self.format_of(file, &scanned), scanned)
             };
             self.files.insert(file.to_owned(), FileInfo { format, text, scanned });
-            self.queue.push_back(file.to_owned());
         }
         // Inserted above.
         self.files
@@ -306,6 +345,116 @@ impl Builder<'_> {
             },
         );
         Ok(())
+    }
+
+    /// Whether `file`'s package says its modules have no side effects
+    /// (`"sideEffects": false`): a module of it no import needs may be left
+    /// out.
+    fn side_effect_free(&self, file: &str) -> bool {
+        self.resolver
+            .package_of(file)
+            .is_some_and(|(_, package)| package.manifest.get("sideEffects") == Some(&Value::Bool(false)))
+    }
+
+    /// A module re-exporting only `names` from where `barrel` (an ES module
+    /// of a side-effect-free package) gets them, when every name is found
+    /// through re-exports into other modules; `None` otherwise (the barrel
+    /// is linked whole).
+    fn reduced(&mut self, barrel: &str, names: &BTreeSet<String>) -> Result<Option<String>, NpmError> {
+        if !self.side_effect_free(barrel) || self.read(barrel)?.format != Format::Module {
+            return Ok(None);
+        }
+        let mut source = String::new();
+        let mut imports = BTreeMap::new();
+        for name in names {
+            let Some((origin, imported)) = self.origin(barrel, name, 0)? else {
+                return Ok(None);
+            };
+            if origin == barrel || !is_export_name(name) || !(imported == "*" || is_export_name(&imported)) {
+                return Ok(None);
+            }
+            let from = cjs::js_string(&origin);
+            if imported == "*" {
+                let _ = writeln!(source, "export * as {name} from {from};");
+            } else {
+                let _ = writeln!(source, "export {{ {imported} as {name} }} from {from};");
+            }
+            imports.insert(origin.clone(), origin);
+        }
+        for origin in imports.keys().cloned().collect::<Vec<_>>() {
+            self.info(&origin)?;
+        }
+        let digest = {
+            use sha2::Digest as _;
+            let joined = names.iter().cloned().collect::<Vec<_>>().join(",");
+            let hash = sha2::Sha256::digest(joined.as_bytes());
+            hash[..6].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let name = format!("{barrel}?only-{digest}");
+        self.modules.insert(
+            name.clone(),
+            GraphModule {
+                name: name.clone(),
+                kind: ModuleKind::Js,
+                source,
+                imports,
+            },
+        );
+        Ok(Some(name))
+    }
+
+    /// The ES module that defines the export `name` of `file`, and its own
+    /// name for it (`*` for a namespace), following re-exports through
+    /// side-effect-free modules; `None` when it cannot be told.
+    fn origin(&mut self, file: &str, name: &str, depth: usize) -> Result<Option<(String, String)>, NpmError> {
+        if depth > MAX_REEXPORT_DEPTH || self.read(file)?.format != Format::Module {
+            return Ok(None);
+        }
+        let shape = &self.read(file)?.scanned.esm;
+        if shape.local.contains(name) {
+            return Ok(Some((file.to_owned(), name.to_owned())));
+        }
+        let named: Vec<(String, String)> = shape
+            .named_from
+            .iter()
+            .filter(|(exported, _, _)| exported == name)
+            .map(|(_, imported, specifier)| (imported.clone(), specifier.clone()))
+            .collect();
+        let stars = shape.star_from.clone();
+        let resolve =
+            |builder: &Self, specifier: &str| match builder.resolver.resolve(Some(file), specifier, Kind::Import) {
+                Ok(Resolved::File(target)) => Some(target),
+                _ => None,
+            };
+        if let Some((imported, specifier)) = named.into_iter().next() {
+            let Some(target) = resolve(self, &specifier) else {
+                return Ok(None);
+            };
+            if self.read(&target)?.format != Format::Module {
+                return Ok(None);
+            }
+            if imported == "*" || !self.side_effect_free(&target) {
+                return Ok(Some((target, imported)));
+            }
+            return self.origin(&target, &imported, depth + 1);
+        }
+        // `export *` never re-exports a default.
+        if name == "default" {
+            return Ok(None);
+        }
+        for specifier in stars {
+            let Some(target) = resolve(self, &specifier) else {
+                return Ok(None);
+            };
+            // Every module passed over is left out: it must be free of side effects.
+            if !self.side_effect_free(&target) {
+                return Ok(None);
+            }
+            if let Some(found) = self.origin(&target, name, depth + 1)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
     /// The names a CommonJS file exports, its re-exports' included.

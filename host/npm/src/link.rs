@@ -3,7 +3,6 @@
 //! the code imports built once and kept, so a later run with the same
 //! dependencies and imports reuses it without a request or a parse.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{NpmError, NpmErrorKind};
@@ -49,7 +48,7 @@ pub struct Npm {
 #[derive(Clone, PartialEq, Eq)]
 struct GraphKey {
     lock: Lockfile,
-    entry: BTreeSet<String>,
+    entry: graph::EntryImports,
 }
 
 /// The modules one run imports from its packages.
@@ -191,6 +190,19 @@ impl Npm {
         lock: Option<&Lockfile>,
         imports: &[String],
     ) -> Result<Arc<Linked>, NpmError> {
+        let whole = imports.iter().map(|specifier| (specifier.clone(), None)).collect();
+        self.link_entry(dependencies, lock, whole).await
+    }
+
+    /// [`Npm::link`] with the names each specifier is imported for
+    /// (`None`: the whole module): a few names from a side-effect-free
+    /// package's re-export index link only the modules defining them.
+    async fn link_entry(
+        &self,
+        dependencies: &[Dependency],
+        lock: Option<&Lockfile>,
+        entry: graph::EntryImports,
+    ) -> Result<Arc<Linked>, NpmError> {
         let from_file = match (&self.lockfile, lock) {
             (Some(path), None) => Lockfile::read(path)?,
             _ => None,
@@ -204,7 +216,7 @@ impl Npm {
         }
         let key = GraphKey {
             lock: lock.clone(),
-            entry: imports.iter().cloned().collect(),
+            entry,
         };
         if let Some(found) = lookup(&self.graphs, &key) {
             return Ok(found);
@@ -218,7 +230,7 @@ impl Npm {
             }
         };
         let conditions = self.conditions.clone();
-        let entry: Vec<String> = key.entry.iter().cloned().collect();
+        let entry = key.entry.clone();
         let graph = tokio::task::spawn_blocking(move || graph::build(&installed, &conditions, &entry))
             .await
             .map_err(|_| NpmError::new(NpmErrorKind::Parse, "linking stopped"))??;
@@ -259,18 +271,39 @@ fn keep<K, V>(list: &Mutex<Vec<(K, Arc<V>)>>, key: K, value: Arc<V>, max: usize)
 /// assert_eq!(found, ["date-fns/format", "zod"]);
 /// ```
 pub fn bare_imports(code: &str, filename: &str) -> Vec<String> {
+    bare_import_names(code, filename).into_keys().collect()
+}
+
+/// The bare specifiers `code` imports, each with the names it imports
+/// (`None`: the whole module).
+fn bare_import_names(code: &str, filename: &str) -> graph::EntryImports {
     let typescript = [".ts", ".mts", ".cts", ".tsx"].iter().any(|e| filename.ends_with(e));
     let Ok(scanned) = crate::scan::scan(code, filename, typescript) else {
-        return Vec::new();
+        return graph::EntryImports::new();
     };
-    let mut found: BTreeSet<String> = BTreeSet::new();
+    let mut found = graph::EntryImports::new();
     for specifier in scanned.imports.iter().chain(&scanned.dynamic_imports) {
         let relative = specifier.starts_with('.') || specifier.starts_with('/');
         if !relative && !specifier.contains(':') && crate::resolve::builtin(specifier).is_none() {
-            found.insert(specifier.clone());
+            let names = scanned.esm.imported.get(specifier).cloned().flatten();
+            found.insert(specifier.clone(), names);
         }
     }
-    found.into_iter().collect()
+    found
+}
+
+/// Adds `more` to `entry`: names joined, `None` (the whole module) winning.
+fn merge_entry(entry: &mut graph::EntryImports, more: graph::EntryImports) {
+    for (specifier, names) in more {
+        match (entry.get_mut(&specifier), names) {
+            (Some(Some(known)), Some(names)) => known.extend(names),
+            (Some(slot), None) => *slot = None,
+            (Some(None), Some(_)) => {}
+            (None, names) => {
+                entry.insert(specifier, names);
+            }
+        }
+    }
 }
 
 impl isobox::PackageLinker for Npm {
@@ -286,13 +319,15 @@ impl isobox::PackageLinker for Npm {
                 .map(|spec| Dependency::parse(spec))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| e.to_string())?;
-            let mut imports: BTreeSet<String> = bare_imports(request.code, request.filename).into_iter().collect();
+            let mut entry = bare_import_names(request.code, request.filename);
             for (name, source) in &request.modules {
-                imports.extend(bare_imports(source, name));
+                merge_entry(&mut entry, bare_import_names(source, name));
             }
-            imports.extend(request.implied.iter().cloned());
-            let imports: Vec<String> = imports.into_iter().collect();
-            let linked = Npm::link(self, &dependencies, None, &imports)
+            for implied in &request.implied {
+                merge_entry(&mut entry, [(implied.clone(), None)].into());
+            }
+            let linked = self
+                .link_entry(&dependencies, None, entry)
                 .await
                 .map_err(|e| e.to_string())?;
             let modules = linked.linked_modules().map_err(|e| e.to_string())?;

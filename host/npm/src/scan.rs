@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use swc_common::sync::Lrc;
 use swc_common::{FileName, SourceMap, Spanned};
 use swc_ecma_ast::{
-    AssignTarget, CallExpr, Callee, EsVersion, ExportAll, Expr, ImportDecl, Lit, MemberExpr, MemberProp, NamedExport,
-    Program, Prop, PropName, PropOrSpread, SimpleAssignTarget,
+    AssignTarget, CallExpr, Callee, Decl, EsVersion, ExportAll, ExportSpecifier, Expr, ImportDecl, ImportSpecifier,
+    Lit, MemberExpr, MemberProp, Module, ModuleDecl, ModuleExportName, ModuleItem, NamedExport, Pat, Program, Prop,
+    PropName, PropOrSpread, SimpleAssignTarget,
 };
 use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax, parse_file_as_program};
 use swc_ecma_visit::{Visit, VisitWith};
@@ -35,6 +36,26 @@ pub(crate) struct Scanned {
     /// Specifiers whose exports this file re-exports
     /// (`module.exports = require("x")`, `__exportStar(require("x"), exports)`).
     pub reexports: Vec<String>,
+    /// An ES module's shape: what it exports and what it takes by name.
+    pub esm: EsmShape,
+}
+
+/// What an ES module exports and what it imports by name, read from its
+/// top-level declarations: what linking only the names an import uses
+/// needs (`import { format } from 'date-fns'`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct EsmShape {
+    /// Names it exports from its own bindings (`default` included).
+    pub local: BTreeSet<String>,
+    /// `export { imported as exported } from "specifier"` (`*` for
+    /// `export * as exported from`): (exported, imported, specifier).
+    pub named_from: Vec<(String, String, String)>,
+    /// `export * from "specifier"`.
+    pub star_from: Vec<String>,
+    /// The names each specifier is imported for; `None` when the whole
+    /// module is (a namespace or side-effect import, a re-export, a dynamic
+    /// import).
+    pub imported: std::collections::BTreeMap<String, Option<BTreeSet<String>>>,
 }
 
 /// Where a file failed to parse.
@@ -93,9 +114,122 @@ fn scan_here(source: &str, name: &str, typescript: bool) -> Result<Scanned, Scan
     let mut scanner = Scanner::default();
     if let Program::Module(module) = &program {
         scanner.scanned.is_module = module.body.iter().any(|item| item.is_module_decl());
+        scanner.scanned.esm = esm_shape(module);
     }
     program.visit_with(&mut scanner);
+    for specifier in &scanner.scanned.dynamic_imports {
+        scanner.scanned.esm.imported.insert(specifier.clone(), None);
+    }
     Ok(scanner.scanned)
+}
+
+fn export_name(name: &ModuleExportName) -> Option<String> {
+    match name {
+        ModuleExportName::Ident(ident) => Some(ident.sym.to_string()),
+        ModuleExportName::Str(s) => s.value.as_str().map(str::to_owned),
+    }
+}
+
+/// The module's exports and named imports, from its top level.
+fn esm_shape(module: &Module) -> EsmShape {
+    let mut shape = EsmShape::default();
+    let whole = |shape: &mut EsmShape, specifier: String| {
+        shape.imported.insert(specifier, None);
+    };
+    for item in &module.body {
+        let ModuleItem::ModuleDecl(decl) = item else { continue };
+        match decl {
+            ModuleDecl::Import(import) if !import.type_only => {
+                let Some(specifier) = import.src.value.as_str().map(str::to_owned) else {
+                    continue;
+                };
+                let mut names = BTreeSet::new();
+                let mut is_whole = import.specifiers.is_empty();
+                for imported in &import.specifiers {
+                    match imported {
+                        ImportSpecifier::Named(named) if named.is_type_only => {}
+                        ImportSpecifier::Named(named) => {
+                            let name = match &named.imported {
+                                Some(name) => export_name(name),
+                                None => Some(named.local.sym.to_string()),
+                            };
+                            match name {
+                                Some(name) => {
+                                    names.insert(name);
+                                }
+                                None => is_whole = true,
+                            }
+                        }
+                        ImportSpecifier::Default(_) => {
+                            names.insert("default".to_owned());
+                        }
+                        ImportSpecifier::Namespace(_) => is_whole = true,
+                    }
+                }
+                if is_whole {
+                    whole(&mut shape, specifier);
+                } else if let Some(known) = shape.imported.entry(specifier).or_insert_with(|| Some(BTreeSet::new())) {
+                    known.extend(names);
+                }
+            }
+            ModuleDecl::ExportDecl(export) => match &export.decl {
+                Decl::Fn(function) => {
+                    shape.local.insert(function.ident.sym.to_string());
+                }
+                Decl::Class(class) => {
+                    shape.local.insert(class.ident.sym.to_string());
+                }
+                Decl::Var(var) => {
+                    for declarator in &var.decls {
+                        if let Pat::Ident(binding) = &declarator.name {
+                            shape.local.insert(binding.id.sym.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            },
+            ModuleDecl::ExportNamed(named) if !named.type_only => {
+                let source = named.src.as_ref().and_then(|src| src.value.as_str().map(str::to_owned));
+                for specifier in &named.specifiers {
+                    let (exported, imported) = match specifier {
+                        ExportSpecifier::Named(one) if one.is_type_only => continue,
+                        ExportSpecifier::Named(one) => {
+                            let orig = export_name(&one.orig);
+                            let exported = one.exported.as_ref().map_or(orig.clone(), export_name);
+                            (exported, orig)
+                        }
+                        ExportSpecifier::Namespace(ns) => (export_name(&ns.name), Some("*".to_owned())),
+                        ExportSpecifier::Default(default) => (Some(default.exported.sym.to_string()), None),
+                    };
+                    let Some(exported) = exported else { continue };
+                    match (&source, imported) {
+                        (Some(source), Some(imported)) => {
+                            shape.named_from.push((exported, imported, source.clone()));
+                        }
+                        // `export v from` (a proposal) is left to the full module.
+                        (Some(_), None) => {}
+                        (None, _) => {
+                            shape.local.insert(exported);
+                        }
+                    }
+                }
+                if let Some(source) = source {
+                    whole(&mut shape, source);
+                }
+            }
+            ModuleDecl::ExportDefaultDecl(_) | ModuleDecl::ExportDefaultExpr(_) => {
+                shape.local.insert("default".to_owned());
+            }
+            ModuleDecl::ExportAll(all) if !all.type_only => {
+                if let Some(source) = all.src.value.as_str() {
+                    shape.star_from.push(source.to_owned());
+                    whole(&mut shape, source.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    shape
 }
 
 #[derive(Default)]
@@ -282,6 +416,42 @@ impl Visit for Scanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_es_modules_shape_says_what_it_exports_and_imports_by_name() {
+        let scanned = scan(
+            "import d, { a, b as c } from 'one';\nimport { e } from 'one';\nimport * as ns from 'two';\n\
+             import 'three';\nimport { f } from 'four';\nconst g = () => import('four');\n\
+             export const h = 1, [i] = [2];\nexport function j() {}\nexport { h as k };\nexport default j;\n\
+             export { default as l, m } from './five.js';\nexport * as n from './six.js';\nexport * from './seven.js';\n",
+            "m.js",
+            false,
+        )
+        .unwrap();
+        let esm = scanned.esm;
+        let names = |list: &[&str]| Some(list.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>());
+        assert_eq!(esm.imported["one"], names(&["a", "b", "default", "e"]));
+        assert_eq!(esm.imported["two"], None, "a namespace import takes the whole module");
+        assert_eq!(esm.imported["three"], None, "so does a side-effect import");
+        assert_eq!(esm.imported["four"], None, "and a dynamic import");
+        assert_eq!(
+            esm.local,
+            ["default", "h", "j", "k"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<BTreeSet<_>>(),
+            "a destructured export is not counted, so a name from it links the module whole"
+        );
+        assert_eq!(
+            esm.named_from,
+            [
+                ("l".to_owned(), "default".to_owned(), "./five.js".to_owned()),
+                ("m".to_owned(), "m".to_owned(), "./five.js".to_owned()),
+                ("n".to_owned(), "*".to_owned(), "./six.js".to_owned()),
+            ]
+        );
+        assert_eq!(esm.star_from, ["./seven.js"]);
+    }
 
     #[test]
     fn an_es_module_lists_its_imports() {
