@@ -13,14 +13,13 @@ use std::sync::Arc;
 
 use isobox::{Outcome, RunRequest};
 use isobox_openapi::{Connection, OpenApiSpec};
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
+use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use sha2::Digest;
 
 use crate::common::engine;
+use crate::mcp::{Client, call, text};
 use crate::upstream::{Upstream, tls_for};
 
 /// A file under .cache/openapi-fixtures, which must have been fetched.
@@ -289,27 +288,6 @@ fn isobox_run_calls_an_operation() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout.trim(), "\"/echo/things\"");
-}
-
-type Client = RunningService<RoleClient, ()>;
-
-async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
-    let Value::Object(arguments) = arguments else {
-        panic!("arguments must be an object")
-    };
-    client
-        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
-        .await
-        .unwrap_or_else(|e| panic!("{tool}: {e}"))
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::test]

@@ -319,15 +319,12 @@ pub fn typescript(args: &TypesArgs) -> Result<String, String> {
         .map(|(name, interface)| (name.as_str(), interface))
         .collect();
     let mcp: Vec<(&str, &McpTools)> = mcp.iter().map(|(name, tools)| (name.as_str(), tools)).collect();
-    let block = isobox::capability::typescript_env_with_mcp(&bindings, &mcp);
-    // The block ends with "}\n": each OpenAPI binding's summary goes before it
-    // (its operations are found with `isobox mcp`'s search and describe).
-    let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
-    for (name, capability) in &openapi {
-        if let Some(catalog) = capability.json_catalog() {
-            env.push_str(&catalog.summary(name));
-        }
-    }
-    env.push_str("}\n");
+    // Each OpenAPI binding is summarised (its operations are found with
+    // `isobox mcp`'s search and describe).
+    let summaries: Vec<String> = openapi
+        .iter()
+        .filter_map(|(name, capability)| capability.json_catalog().map(|catalog| catalog.summary(name)))
+        .collect();
+    let env = isobox::capability::typescript_env_with_summaries(&bindings, &mcp, &summaries);
     Ok(format!("{globals}\n{env}"))
 }

@@ -55,19 +55,14 @@ impl Declarations {
             .filter(|g| g.capability.json_catalog().is_some())
             .map(|g| (g.name.clone(), g.capability.clone()))
             .collect();
+        let summaries: Vec<String> = catalogs
+            .iter()
+            .filter_map(|(name, capability)| capability.json_catalog().map(|catalog| catalog.summary(name)))
+            .collect();
         let env = if grants.is_empty() {
             "// No capabilities are granted: env is empty.\ndeclare namespace env {}\n".to_owned()
         } else {
-            let block = isobox::capability::typescript_env_with_mcp(&wit, &mcp);
-            // The block ends with "}\n": each catalog's summary goes before it.
-            let mut env = block.strip_suffix("}\n").unwrap_or(&block).to_owned();
-            for (name, capability) in &catalogs {
-                if let Some(catalog) = capability.json_catalog() {
-                    env.push_str(&catalog.summary(name));
-                }
-            }
-            env.push_str("}\n");
-            env
+            isobox::capability::typescript_env_with_summaries(&wit, &mcp, &summaries)
         };
         let bindings: Vec<(String, String)> = grants
             .iter()

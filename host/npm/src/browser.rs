@@ -39,9 +39,6 @@ use swc_ecma_visit::{Visit, VisitWith};
 use crate::bundle::{Bundle, BundleModule};
 use crate::error::{NpmError, NpmErrorKind};
 
-/// Stack for compiling: deeply nested code must not overflow the host's.
-const COMPILE_STACK_BYTES: usize = 256 << 20;
-
 /// Extensions tried, in order, for a relative import between the project's
 /// own modules that names no file exactly.
 const EXTENSIONS: [&str; 7] = [".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".json"];
@@ -99,7 +96,7 @@ impl Bundle {
             .iter()
             .map(|(name, unit)| (name.clone(), unit.source.clone(), unit.json))
             .collect();
-        let compiled = on_big_stack(move || {
+        let compiled = crate::scan::on_big_stack(move || {
             sources
                 .iter()
                 .map(|(name, source, json)| {
@@ -110,7 +107,8 @@ impl Bundle {
                     }
                 })
                 .collect::<Result<Vec<String>, NpmError>>()
-        })??;
+        })
+        .ok_or_else(|| NpmError::new(NpmErrorKind::Parse, "the client bundle could not be compiled"))??;
         let mut code = String::with_capacity(compiled.iter().map(String::len).sum::<usize>() + 1024);
         code.push_str(
             "(function () {\n\"use strict\";\n\
@@ -315,22 +313,12 @@ fn relative_module(modules: &BTreeMap<String, BundleModule>, from: &str, specifi
     } else {
         format!("{directory}/{specifier}")
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Err(NpmError::new(
-                        NpmErrorKind::Resolve,
-                        format!("{from} imports {specifier:?}, which leaves the project"),
-                    ));
-                }
-            }
-            part => parts.push(part),
-        }
-    }
-    let path = parts.join("/");
+    let path = crate::resolve::normalise(&joined).ok_or_else(|| {
+        NpmError::new(
+            NpmErrorKind::Resolve,
+            format!("{from} imports {specifier:?}, which leaves the project"),
+        )
+    })?;
     let candidates = std::iter::once(path.clone())
         .chain(EXTENSIONS.iter().map(|ext| format!("{path}{ext}")))
         .chain(EXTENSIONS.iter().map(|ext| format!("{path}/index{ext}")));
@@ -343,17 +331,6 @@ fn relative_module(modules: &BTreeMap<String, BundleModule>, from: &str, specifi
         NpmErrorKind::Resolve,
         format!("{from} imports {specifier:?}, which names no file of the project"),
     ))
-}
-
-/// Runs `f` on a thread with a large stack.
-fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R, NpmError> {
-    std::thread::Builder::new()
-        .name("isobox-npm-browser".into())
-        .stack_size(COMPILE_STACK_BYTES)
-        .spawn(f)
-        .ok()
-        .and_then(|thread| thread.join().ok())
-        .ok_or_else(|| NpmError::new(NpmErrorKind::Parse, "the client bundle could not be compiled"))
 }
 
 /// Collects swc's diagnostics.

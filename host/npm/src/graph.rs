@@ -407,10 +407,14 @@ impl Builder<'_> {
     /// name for it (`*` for a namespace), following re-exports through
     /// side-effect-free modules; `None` when it cannot be told.
     fn origin(&mut self, file: &str, name: &str, depth: usize) -> Result<Option<(String, String)>, NpmError> {
-        if depth > MAX_REEXPORT_DEPTH || self.read(file)?.format != Format::Module {
+        if depth > MAX_REEXPORT_DEPTH {
             return Ok(None);
         }
-        let shape = &self.read(file)?.scanned.esm;
+        let info = self.read(file)?;
+        if info.format != Format::Module {
+            return Ok(None);
+        }
+        let shape = &info.scanned.esm;
         if shape.local.contains(name) {
             return Ok(Some((file.to_owned(), name.to_owned())));
         }

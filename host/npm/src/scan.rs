@@ -70,18 +70,25 @@ pub(crate) struct ScanError {
 pub(crate) fn scan(source: &str, name: &str, typescript: bool) -> Result<Scanned, ScanError> {
     let source = source.to_owned();
     let name = name.to_owned();
-    let worker = std::thread::Builder::new()
-        .name("isobox-npm-scan".into())
-        .stack_size(SCAN_STACK_BYTES)
-        .spawn(move || scan_here(&source, &name, typescript));
-    match worker.map(std::thread::JoinHandle::join) {
-        Ok(Ok(result)) => result,
-        _ => Err(ScanError {
+    on_big_stack(move || scan_here(&source, &name, typescript)).unwrap_or_else(|| {
+        Err(ScanError {
             message: "the file could not be scanned".into(),
             line: 0,
             column: 0,
-        }),
-    }
+        })
+    })
+}
+
+/// Runs `f` on a thread with a [`SCAN_STACK_BYTES`] stack (swc's parser and
+/// visitors recurse with the code's nesting); `None` if the thread could
+/// not start or panicked.
+pub(crate) fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    std::thread::Builder::new()
+        .name("isobox-npm-swc".into())
+        .stack_size(SCAN_STACK_BYTES)
+        .spawn(f)
+        .ok()
+        .and_then(|thread| thread.join().ok())
 }
 
 fn scan_here(source: &str, name: &str, typescript: bool) -> Result<Scanned, ScanError> {

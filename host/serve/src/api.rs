@@ -454,8 +454,8 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
         let dependency = isobox_npm::Dependency::parse(spec)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("dependencies: {e}")))?;
         let name = dependency.name();
-        let allowed = tenant.packages.iter().any(|p| super::packages::matches(p, name))
-            && !tenant.packages_deny.iter().any(|p| super::packages::matches(p, name));
+        let allowed = tenant.packages.iter().any(|p| isobox_npm::name_matches(p, name))
+            && !tenant.packages_deny.iter().any(|p| isobox_npm::name_matches(p, name));
         if !allowed {
             return Err(ApiError::forbidden(format!(
                 "package \"{name}\" is not allowed for this tenant (its `packages` list)"

@@ -30,12 +30,6 @@ pub struct NpmSettings {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Whether a package name matches a pattern: the exact name, `@scope/*`,
-/// or `*`.
-pub(crate) fn matches(pattern: &str, name: &str) -> bool {
-    isobox_npm::name_matches(pattern, name)
-}
-
 /// Checks a tenant's patterns when the config loads.
 pub(crate) fn check_patterns(tenant: &str, patterns: &[String]) -> Result<(), ConfigError> {
     for pattern in patterns {
@@ -93,6 +87,7 @@ impl NpmSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use isobox_npm::name_matches as matches;
 
     #[test]
     fn patterns_match_names_scopes_and_everything() {

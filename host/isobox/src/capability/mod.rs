@@ -33,7 +33,7 @@ pub use self::types::{
     MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES, MAX_TYPE_DEPTH,
     MAX_WIT_BYTES, MCP_RESULT_NOTE, McpTool, McpTools, McpToolsError, Param, TreeLimits, TypeDef, TypeKind, ValError,
     WitError, WitPackage, WitType, mcp_typescript, mcp_typescript_env, record_field, typescript, typescript_env,
-    typescript_env_with_mcp, valid_binding_name,
+    typescript_env_with_mcp, typescript_env_with_summaries, valid_binding_name,
 };
 /// wasmtime's component value, what [`NativeCapability`] implementations
 /// take and return.

@@ -415,6 +415,18 @@ pub fn mcp_typescript_env(bindings: &[(&str, &McpTools)]) -> String {
 ///
 /// [`typescript_env`]: super::typescript_env
 pub fn typescript_env_with_mcp(wit: &[(&str, &CapabilityInterface)], mcp: &[(&str, &McpTools)]) -> String {
+    typescript_env_with_summaries(wit, mcp, &[])
+}
+
+/// [`typescript_env_with_mcp`], with `summaries` (text already written, such
+/// as a tool catalog's [`summary`](crate::capability::JsonToolCatalog::summary):
+/// an OpenAPI binding, whose operations `search` and `describe` show) at
+/// the end of the block.
+pub fn typescript_env_with_summaries(
+    wit: &[(&str, &CapabilityInterface)],
+    mcp: &[(&str, &McpTools)],
+    summaries: &[String],
+) -> String {
     let wit_block = super::typescript_env(wit);
     // typescript_env's block ends with the line "}\n"; MCP bindings go
     // before it.
@@ -426,6 +438,9 @@ pub fn typescript_env_with_mcp(wit: &[(&str, &CapabilityInterface)], mcp: &[(&st
     out.push_str(open);
     for (binding, tools) in mcp {
         out.push_str(&mcp_typescript(binding, tools));
+    }
+    for summary in summaries {
+        out.push_str(summary);
     }
     out.push_str("}\n");
     out

@@ -76,6 +76,7 @@ pub use error::{BridgeError, CallError, WitError};
 pub use json_schema::{
     MAX_CATALOG_TOOLS, MAX_MCP_TOOLS, MAX_MCP_TOOLS_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_DOC_CHARS, MAX_SCHEMA_NODES,
     MCP_RESULT_NOTE, McpTool, McpTools, McpToolsError, mcp_typescript, mcp_typescript_env, typescript_env_with_mcp,
+    typescript_env_with_summaries,
 };
 pub use json_value::{json_args, json_result};
 pub use lift::lift_args;
