@@ -22,6 +22,7 @@ mod formdata;
 mod forms;
 mod intl;
 mod isolation;
+mod journal;
 mod json_tools;
 mod limits;
 mod linked;

@@ -17,6 +17,8 @@
 //!   arrived so far under K, and answers with all of it;
 //! - `/seen?key=K`: what `/collect?key=K` has received so far, once it has
 //!   received anything (or empty after 5 s);
+//! - `/count?key=K`: counts the requests under K and answers with the count
+//!   ([`count`]);
 //! - anything else: 200 `hello`.
 
 #![allow(dead_code)]
@@ -172,6 +174,13 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
             }
             response
         }
+        "/count" => {
+            let key = query(&request).get("key").cloned().unwrap_or_default();
+            let mut counts = COUNTS.lock().unwrap();
+            let count = counts.entry(key).or_insert(0);
+            *count += 1;
+            full(200, count.to_string())
+        }
         "/status" => full(number("code") as u16, ""),
         "/bytes" => full(200, vec![b'x'; number("n") as usize]),
         "/slow" => {
@@ -234,6 +243,13 @@ async fn route(request: Request<Incoming>) -> Result<Response<BoxBody>, Infallib
 }
 
 /// `/slow` requests being answered per key: (now, peak).
+static COUNTS: std::sync::Mutex<BTreeMap<String, u64>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// How many requests `/count?key=K` has answered.
+pub fn count(key: &str) -> u64 {
+    COUNTS.lock().unwrap().get(key).copied().unwrap_or(0)
+}
+
 static IN_FLIGHT: std::sync::Mutex<BTreeMap<String, (i64, i64)>> = std::sync::Mutex::new(BTreeMap::new());
 
 /// The request body bytes `/collect?key=KEY` received so far, by key.

@@ -39,9 +39,16 @@ pub struct Allowed {
     pub(crate) port: u16,
     pub(crate) allow_private: bool,
     pub(crate) explicit_ip: Option<IpAddr>,
+    pub(crate) approval: bool,
 }
 
 impl Allowed {
+    /// True when the rule that matched asks for a person's approval
+    /// ([`Rule::require_approval`](crate::Rule::require_approval)).
+    pub fn requires_approval(&self) -> bool {
+        self.approval
+    }
+
     /// The allow rule that matched.
     pub fn rule(&self) -> &RuleId {
         &self.rule
@@ -261,6 +268,7 @@ mod tests {
             port: 443,
             allow_private,
             explicit_ip: explicit.map(|e| e.parse().unwrap()),
+            approval: false,
         }
     }
 

@@ -293,6 +293,7 @@ impl EgressPolicy {
                 HostPattern::Ip(ip) => Some(*ip),
                 _ => None,
             },
+            approval: rule.requires_approval(),
         };
         if let Some(ip) = literal
             && let Err(denied) = allowed.check_address(ip)

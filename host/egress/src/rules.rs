@@ -63,6 +63,7 @@ pub struct Rule {
     path_prefix: Option<PathPrefix>,
     allow_private: bool,
     public_suffix: bool,
+    approval: bool,
     error: Option<String>,
 }
 
@@ -93,8 +94,22 @@ impl Rule {
             path_prefix: None,
             allow_private: false,
             public_suffix: false,
+            approval: false,
             error: None,
         }
+    }
+
+    /// Requests this allow rule lets out wait for a person's approval
+    /// first, in a journaled run (`approval = true` in TOML). A run that is
+    /// not journaled cannot pause: such a request is refused.
+    pub fn require_approval(mut self) -> Rule {
+        self.approval = true;
+        self
+    }
+
+    /// True when requests this rule allows need approval.
+    pub fn requires_approval(&self) -> bool {
+        self.approval
     }
 
     /// Names the rule; the name appears in denial messages and the audit.

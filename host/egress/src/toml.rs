@@ -87,6 +87,9 @@ fn from_toml(text: &str, base: Option<&Path>) -> Result<EgressPolicyBuilder, Pol
         if entry.allow_public_suffix {
             rule = rule.allow_public_suffix();
         }
+        if entry.approval {
+            rule = rule.require_approval();
+        }
         builder = builder.allow(rule);
     }
     for entry in file.deny {
@@ -220,6 +223,8 @@ rule_entry!(AllowEntry {
     allow_private: bool,
     #[serde(default)]
     allow_public_suffix: bool,
+    #[serde(default)]
+    approval: bool,
 });
 
 rule_entry!(DenyEntry {});

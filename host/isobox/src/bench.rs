@@ -22,7 +22,7 @@ impl Engine {
         let _ticking = self.inner.ticker.enter();
         let compile = crate::sandbox::CompileOffer::default();
         let (called, store) = self
-            .execute(request, guest_request, compile, Instant::now(), None)
+            .execute(request, guest_request, compile, Instant::now(), None, None)
             .await;
         let ok = matches!(called, Ok(Ok(Ok(_))));
         (ok, HeldSandbox { _store: store })

@@ -182,6 +182,7 @@ impl EngineBuilder {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(linking)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(linking)?;
         crate::sandbox::add_to_linker(&mut linker).map_err(linking)?;
+        crate::journal::add_to_linker(&mut linker).map_err(linking)?;
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(|e| EngineError::at(Stage::Compile, "pre-instantiating the snapshot", &e))?;

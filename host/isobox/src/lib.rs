@@ -41,6 +41,7 @@ mod fence;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod journal;
 mod limits;
 mod linked;
 mod memory;

@@ -117,6 +117,14 @@ pub enum ErrorKind {
     /// The caller stopped the run: a worker's client went away before its
     /// streamed response was complete.
     Cancelled,
+    /// A journaled run waits for a person's approval of a call (see
+    /// [`crate::journal`]): resume it once decided.
+    PendingApproval,
+    /// A replay asked for something other than what the journal holds: the
+    /// code, input, grants or engine changed. The message says where.
+    ReplayDiverged,
+    /// A journaled run's journal grew past its bound.
+    JournalLimit,
 }
 
 impl ErrorKind {
@@ -148,6 +156,9 @@ impl ErrorKind {
             ErrorKind::Dependencies => "dependencies",
             ErrorKind::Internal => "internal",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::PendingApproval => "pending-approval",
+            ErrorKind::ReplayDiverged => "replay-diverged",
+            ErrorKind::JournalLimit => "journal-limit",
         }
     }
 }

@@ -110,6 +110,12 @@ pub struct RunRequest {
     /// caps), besides the outcome's logs. Default none.
     #[serde(skip)]
     pub log_sink: Option<crate::console::LogSink>,
+    /// The capability calls that wait for a person's approval. Default
+    /// none. Only a journaled run ([`Engine::run_journaled`](crate::Engine::run_journaled))
+    /// can pause: [`Engine::run`](crate::Engine::run) refuses a request with gates.
+    /// Not part of the JSON form: a service sets them itself.
+    #[serde(skip)]
+    pub approvals: crate::journal::Approvals,
 }
 
 /// A module in a request's module map.
@@ -198,7 +204,14 @@ impl RunRequest {
             egress: None,
             grants: Vec::new(),
             log_sink: None,
+            approvals: crate::journal::Approvals::default(),
         }
+    }
+
+    /// Gates calls for a person's approval (see [`crate::journal`]).
+    pub fn with_approvals(mut self, approvals: crate::journal::Approvals) -> Self {
+        self.approvals = approvals;
+        self
     }
 
     /// A request for code given as bytes, which must be UTF-8.

@@ -44,6 +44,14 @@ impl Engine {
                 "Engine::run must be called within a tokio runtime (its timer enforces the wall-clock limit)",
             ));
         }
+        if !request.approvals.is_empty() {
+            // Only a journaled run can pause for a person: fail closed.
+            return refused(RunError::new(
+                Phase::Input,
+                ErrorKind::InvalidInput,
+                "the request gates calls for approval, and only a journaled run can pause: use Engine::run_journaled",
+            ));
+        }
         if let Err(error) = crate::packages::link(self.inner.packages.as_ref(), &mut request).await {
             return refused(error);
         }
@@ -54,7 +62,7 @@ impl Engine {
         // The semaphore is never closed, so acquire cannot fail.
         let _slot = self.inner.slots.acquire().await;
         let _ticking = self.inner.ticker.enter();
-        self.run_prepared(&request, prepared, None).await.0
+        self.run_prepared(&request, prepared, None, None).await.0
     }
 
     /// Checks limits, code and input before any Wasm runs, looks the code
@@ -161,11 +169,12 @@ impl Engine {
         request: &RunRequest,
         prepared: Prepared,
         worker: Option<(crate::worker::Sink, CancelSignal)>,
+        journal: Option<crate::journal::JournalHandle>,
     ) -> (Outcome, Option<crate::worker::Sink>) {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
         let compile = CompileOffer::new(plan.cache_use == CacheUse::Miss, plan.linked.wanted);
-        let (called, mut store) = self.execute(request, guest, compile, started, worker).await;
+        let (called, mut store) = self.execute(request, guest, compile, started, worker, journal).await;
         let offered = store.data_mut().compile.offered.take();
         let modules = store.data_mut().compile.take_modules();
         let response = store.data_mut().worker.take();
@@ -198,6 +207,7 @@ impl Engine {
         compile: CompileOffer,
         started: Instant,
         worker: Option<(crate::worker::Sink, CancelSignal)>,
+        journal: Option<crate::journal::JournalHandle>,
     ) -> (Called, Store<RunState>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::egress::EgressRun::new(request.egress.clone());
@@ -207,6 +217,9 @@ impl Engine {
         );
         let mut store = self.new_store(&request.limits, deadline, egress, bridge);
         store.data_mut().compile = compile;
+        if let Some(journal) = journal {
+            store.data_mut().journal_with(journal, guest_request.random_seed);
+        }
         store.data_mut().console.set_sink(request.log_sink.clone());
         let cancel = match worker {
             Some((sink, cancel)) => {
@@ -291,12 +304,34 @@ impl Engine {
             modules_compiled: 0,
             modules_cached: 0,
         };
-        let result = match called {
-            Err(Stopped::Elapsed) => Err(timeout_error(request)),
-            Err(Stopped::Cancelled) => Err(crate::worker::cancelled()),
-            Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
-            Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
-            Ok(Ok(Ok(json))) => parse_result(request, json),
+        let journal_stop = state.journal.as_ref().and_then(|journal| {
+            let mut journal = journal.lock();
+            if journal.stop.is_none() && journal.held > 0 && matches!(called, Ok(Ok(_))) {
+                // The code finished without waiting for a gated call: it
+                // still waits for the person.
+                journal.stop = Some(crate::journal::Stop::Paused);
+            }
+            journal.stop.clone().map(|stop| {
+                (
+                    stop,
+                    journal
+                        .journal
+                        .pending()
+                        .iter()
+                        .map(|g| g.describe())
+                        .collect::<Vec<_>>(),
+                )
+            })
+        });
+        let result = match (journal_stop, called) {
+            (Some((stop, pending)), _) => Err(crate::journal::stop_error(stop, &pending)),
+            (None, called) => match called {
+                Err(Stopped::Elapsed) => Err(timeout_error(request)),
+                Err(Stopped::Cancelled) => Err(crate::worker::cancelled()),
+                Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
+                Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
+                Ok(Ok(Ok(json))) => parse_result(request, json),
+            },
         };
         Outcome {
             result,
@@ -356,7 +391,7 @@ pub(crate) fn refused(error: RunError) -> Outcome {
 }
 
 /// A seed for the run's Math.random, from a CSPRNG seeded by the OS.
-fn fresh_seed() -> u64 {
+pub(crate) fn fresh_seed() -> u64 {
     // The thread's ChaCha generator, seeded from the OS: no system call
     // per run.
     rand::random()

@@ -55,6 +55,9 @@ pub(crate) struct RunState {
     pub egress: std::sync::Arc<EgressRun>,
     /// Capabilities: the grants of the run, and its calls.
     pub capabilities: crate::capability::RunBridge,
+    /// A journaled run's journal (see [`crate::journal`]); `None` for the
+    /// others, whose host calls go straight through.
+    pub journal: Option<crate::journal::JournalHandle>,
 }
 
 /// The wall-clock limit of a run.
@@ -155,9 +158,13 @@ impl RunState {
             compile: CompileOffer::default(),
             worker: None,
             http: http_ctx(),
-            http_hooks: EgressHooks { run: egress.clone() },
+            http_hooks: EgressHooks {
+                run: egress.clone(),
+                journal: None,
+            },
             egress,
             capabilities,
+            journal: None,
         }
     }
 }
@@ -282,8 +289,31 @@ impl world::worker::Host for RunState {
     }
 }
 
+impl RunState {
+    /// Journals the run: its clocks and random sources, waits, capability
+    /// calls and requests go through `journal` from now on.
+    pub(crate) fn journal_with(&mut self, journal: crate::journal::JournalHandle, random_seed: u64) {
+        use crate::journal::clocks;
+        self.wasi = WasiCtx::builder()
+            .wall_clock(clocks::WallClock(journal.clone()))
+            .monotonic_clock(clocks::MonotonicClock {
+                journal: journal.clone(),
+                base: Instant::now(),
+            })
+            .secure_random(clocks::Random(journal.clone()))
+            .insecure_random(clocks::Random(journal.clone()))
+            .insecure_random_seed(u128::from(random_seed))
+            .build();
+        self.http_hooks.journal = Some(journal.clone());
+        self.journal = Some(journal);
+    }
+}
+
 impl BridgeHost for RunState {
     fn start(&mut self, binding: String, method: String, args: Vec<JsNode>) -> wasmtime::Result<GuestStarted> {
+        if let Some(journal) = self.journal.clone() {
+            return crate::journal::start_call(self, &journal, binding, method, args);
+        }
         Ok(match self.capabilities.start(&binding, &method, args) {
             Started::Done(outcome) => GuestStarted::Done(outcome),
             // The table is full only when the guest floods it: the trap
@@ -299,11 +329,17 @@ impl HostPendingCall for RunState {
     }
 
     fn take(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<Option<Result<Vec<JsNode>, BridgeCallError>>> {
+        if let Some(journal) = self.journal.clone() {
+            return crate::journal::take_call(self, &journal, &call);
+        }
         Ok(self.table.get_mut(&call)?.take())
     }
 
     fn drop(&mut self, call: Resource<PendingCall>) -> wasmtime::Result<()> {
-        self.table.delete(call)?;
+        if let (PendingCall::Held, Some(journal)) = (self.table.delete(call)?, self.journal.as_ref()) {
+            let mut journal = journal.lock();
+            journal.held = journal.held.saturating_sub(1);
+        }
         Ok(())
     }
 }

@@ -96,3 +96,17 @@ fn write_cache_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
     file.sync_all()?;
     std::fs::rename(&temporary, dir.join(name))
 }
+
+/// What identifies this engine for journals: isobox's version and the
+/// first bytes of the guest's SHA-256 (a different guest may run code
+/// differently, so its journals are not replayed).
+pub(crate) fn guest_identity() -> String {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let hash = Sha256::digest(GUEST_COMPONENT);
+            let short: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("isobox {} guest {short}", env!("CARGO_PKG_VERSION"))
+        })
+        .clone()
+}

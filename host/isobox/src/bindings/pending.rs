@@ -14,13 +14,17 @@ pub enum PendingCall {
     Running(AbortOnDropJoinHandle<CallOutcome>),
     /// Finished; taken by the guest once.
     Done(Option<CallOutcome>),
+    /// Held at an approval gate: never ready in this run.
+    Held,
+    /// Answered from the journal when the guest takes it: ready at once.
+    Replayed,
 }
 
 impl PendingCall {
     /// The result, once, if the call has finished.
     pub fn take(&mut self) -> Option<CallOutcome> {
         match self {
-            PendingCall::Running(_) => None,
+            PendingCall::Running(_) | PendingCall::Held | PendingCall::Replayed => None,
             PendingCall::Done(outcome) => outcome.take(),
         }
     }
@@ -29,9 +33,13 @@ impl PendingCall {
 #[wasmtime_wasi::async_trait]
 impl wasmtime_wasi::p2::Pollable for PendingCall {
     async fn ready(&mut self) {
-        if let PendingCall::Running(task) = self {
-            let outcome = task.await;
-            *self = PendingCall::Done(Some(outcome));
+        match self {
+            PendingCall::Running(task) => {
+                let outcome = task.await;
+                *self = PendingCall::Done(Some(outcome));
+            }
+            PendingCall::Held => std::future::pending().await,
+            PendingCall::Done(_) | PendingCall::Replayed => {}
         }
     }
 }

@@ -191,6 +191,17 @@ impl EgressRun {
             .unwrap_or_default()
     }
 
+    /// The rule that asks for approval of a request of `method` to `url`,
+    /// if one does (an allow rule with `approval`).
+    pub fn approval_rule(&self, method: &http::Method, url: &str) -> Option<String> {
+        let egress = self.egress.as_ref()?;
+        let url = url::Url::parse(url).ok()?;
+        match egress.policy().decide(method, &url) {
+            isobox_egress::Decision::Allow(allowed) if allowed.requires_approval() => Some(allowed.rule().to_string()),
+            _ => None,
+        }
+    }
+
     /// The audit trail so far.
     pub fn records(&self) -> Vec<EgressRecord> {
         self.audit.snapshot()

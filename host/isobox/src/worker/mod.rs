@@ -195,7 +195,9 @@ impl Engine {
             let _slot = engine.inner.slots.acquire().await;
             let _ticking = engine.inner.ticker.enter();
             let cancel = sink.reader_gone();
-            let (mut outcome, sink) = engine.run_prepared(&request, prepared, Some((sink, cancel))).await;
+            let (mut outcome, sink) = engine
+                .run_prepared(&request, prepared, Some((sink, cancel)), None)
+                .await;
             if let Some(mut sink) = sink {
                 if let Some(refused) = sink.refused.take() {
                     // The host's refusal (the reader gone, a head or body
