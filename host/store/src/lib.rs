@@ -32,6 +32,7 @@ mod gc;
 pub mod kv;
 mod migrate;
 mod postgres;
+pub mod runs;
 pub mod sql;
 mod sqlite;
 pub mod workspace;

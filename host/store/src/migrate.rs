@@ -111,6 +111,64 @@ const MIGRATIONS: &[Migration] = &[
             CREATE INDEX ws_entry_blob ON ws_entry (blob) WHERE blob IS NOT NULL;
         "#,
     },
+    Migration {
+        version: 3,
+        name: "runs",
+        sqlite: "
+            CREATE TABLE run_record (
+                ns TEXT NOT NULL,
+                id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                code_sha256 TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                request TEXT NOT NULL,
+                outcome TEXT,
+                journal TEXT,
+                PRIMARY KEY (ns, id)
+            ) WITHOUT ROWID;
+            CREATE INDEX run_record_created ON run_record (ns, created_ms);
+            CREATE INDEX run_record_updated ON run_record (updated_ms);
+            CREATE TABLE snippet (
+                ns TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                input_schema TEXT NOT NULL,
+                code TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                PRIMARY KEY (ns, name)
+            ) WITHOUT ROWID;
+        ",
+        postgres: r#"
+            CREATE TABLE run_record (
+                ns TEXT COLLATE "C" NOT NULL,
+                id TEXT COLLATE "C" NOT NULL,
+                status TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                code_sha256 TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                request TEXT NOT NULL,
+                outcome TEXT,
+                journal TEXT,
+                PRIMARY KEY (ns, id)
+            );
+            CREATE INDEX run_record_created ON run_record (ns, created_ms);
+            CREATE INDEX run_record_updated ON run_record (updated_ms);
+            CREATE TABLE snippet (
+                ns TEXT COLLATE "C" NOT NULL,
+                name TEXT COLLATE "C" NOT NULL,
+                description TEXT NOT NULL,
+                input_schema TEXT NOT NULL,
+                code TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                PRIMARY KEY (ns, name)
+            );
+        "#,
+    },
 ];
 
 /// The newest schema version this isobox writes.
