@@ -31,6 +31,7 @@ mod modules;
 mod npm;
 mod openapi;
 mod serve;
+mod serve_runs;
 mod serve_stream;
 mod serve_tenants;
 mod serve_workers;

@@ -540,7 +540,7 @@ async fn the_cli_serves_from_a_config_file() {
 }
 
 /// The address a spawned `isobox serve` prints as its first line.
-fn listening_address(child: &mut std::process::Child) -> SocketAddr {
+pub(crate) fn listening_address(child: &mut std::process::Child) -> SocketAddr {
     use std::io::BufRead;
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().expect("stdout"))

@@ -38,6 +38,8 @@ pub(crate) struct AppState {
     pub workspace: Capability,
     /// The store behind kv and the workspaces.
     pub store: isobox_store::Store,
+    /// Run history and snippets (in `store`).
+    pub runs: isobox_store::runs::Runs,
 }
 
 /// The body of `POST /v1/run`.
@@ -292,41 +294,73 @@ async fn handle_run(state: Arc<AppState>, id: &str, request: Request) -> Respons
         Ok(bytes) => bytes,
         Err(error) => return error.into_response(id),
     };
-    let body: RunBody = match parse_object(&bytes, "a run request") {
-        Ok(body) => body,
-        Err(error) => return error.into_response(id),
-    };
-    let workspace = body
-        .capabilities
-        .iter()
-        .any(|c| c == "workspace")
-        .then(|| body.workspace.clone().unwrap_or_else(|| "default".to_owned()));
-    let mut run_request = match build_request(&state, tenant, body) {
+    let tenant = tenant.clone();
+    run_bytes(state, id, &tenant, bytes, streaming).await
+}
+
+/// Runs the JSON body `bytes` of a run request for `tenant` (from
+/// `POST /v1/run`, or a snippet's run).
+pub(super) async fn run_bytes(
+    state: Arc<AppState>,
+    id: &str,
+    tenant: &Tenant,
+    bytes: Bytes,
+    streaming: bool,
+) -> Response {
+    let run_request = match request_from_bytes(&state, tenant, &bytes).await {
         Ok(request) => request,
         Err(error) => {
             tracing::info!(status = error.status.as_u16(), reason = %error.message, "request refused");
             return error.into_response(id);
         }
     };
-    if let Some(workspace) = workspace
-        && let Err(error) = workspace_imports(&state, &tenant.id, &workspace, &mut run_request).await
-    {
-        return error.into_response(id);
-    }
+    let durable = state.config.runs.history.then(|| super::runs::Durable {
+        tenant: tenant.id.clone(),
+        body: bytes,
+    });
+    let run_request = match &durable {
+        Some(_) => run_request.with_approvals(state.config.runs.gates()),
+        None => run_request,
+    };
     let permit = match admit(&state).await {
         Ok(permit) => permit,
         Err(error) => return error.into_response(id),
     };
     if streaming {
-        return event_stream(state, id, run_request, permit);
+        return event_stream(state, id, run_request, permit, durable);
     }
-    let (status, json) = execute(&state, id, run_request, permit).await;
+    let (status, json) = execute(&state, id, run_request, permit, durable).await;
+    json_response(status, json)
+}
+
+/// A JSON body with its status.
+pub(super) fn json_response(status: StatusCode, json: Bytes) -> Response {
     let mut response = Response::new(Body::from(json));
     *response.status_mut() = status;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// The run a run request's JSON body asks for, with its workspace's
+/// modules, or why the tenant may not have it.
+pub(super) async fn request_from_bytes(
+    state: &AppState,
+    tenant: &Tenant,
+    bytes: &[u8],
+) -> Result<RunRequest, ApiError> {
+    let body: RunBody = parse_object(bytes, "a run request")?;
+    let workspace = body
+        .capabilities
+        .iter()
+        .any(|c| c == "workspace")
+        .then(|| body.workspace.clone().unwrap_or_else(|| "default".to_owned()));
+    let mut run_request = build_request(state, tenant, body)?;
+    if let Some(workspace) = workspace {
+        workspace_imports(state, &tenant.id, &workspace, &mut run_request).await?;
+    }
+    Ok(run_request)
 }
 
 /// A run slot for the request, or the 503 (with `Retry-After`) saying why
@@ -357,13 +391,20 @@ pub(super) async fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiE
 /// The run as server-sent events: its console lines as they come, then
 /// the outcome. The stream begins once the request is admitted; refusals
 /// before that are plain JSON errors.
-fn event_stream(state: Arc<AppState>, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> Response {
+fn event_stream(
+    state: Arc<AppState>,
+    id: &str,
+    request: RunRequest,
+    permit: OwnedSemaphorePermit,
+    durable: Option<super::runs::Durable>,
+) -> Response {
     let (send, logs) = tokio::sync::mpsc::unbounded_channel();
     let request = request.on_log(move |entry| {
         let _ = send.send(entry.clone());
     });
     let id = id.to_owned();
-    let run = async move { execute(&state, &id, request, permit).await.1 }.instrument(tracing::Span::current());
+    let run =
+        async move { execute(&state, &id, request, permit, durable).await.1 }.instrument(tracing::Span::current());
     let mut response = Response::new(Body::new(super::stream::EventStream::new(logs, Box::pin(run))));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -373,11 +414,25 @@ fn event_stream(state: Arc<AppState>, id: &str, request: RunRequest, permit: Own
 
 /// Runs `request` in the slot `permit` holds; the outcome's JSON with its
 /// `request_id`.
-async fn execute(state: &AppState, id: &str, request: RunRequest, permit: OwnedSemaphorePermit) -> (StatusCode, Bytes) {
+pub(super) async fn execute(
+    state: &AppState,
+    id: &str,
+    request: RunRequest,
+    permit: OwnedSemaphorePermit,
+    durable: Option<super::runs::Durable>,
+) -> (StatusCode, Bytes) {
     let started = Instant::now();
+    let span = tracing::info_span!("run");
+    let running = state.metrics.enter_run();
+    if let Some(durable) = durable {
+        let answer = super::runs::run_durable(state, id, durable, request)
+            .instrument(span)
+            .await;
+        drop((running, permit));
+        return answer;
+    }
     let outcome = {
-        let _running = state.metrics.enter_run();
-        let span = tracing::info_span!("run");
+        let _running = running;
         state.engine.run(request).instrument(span).await
     };
     drop(permit);
@@ -518,7 +573,12 @@ pub(super) fn build_request(state: &AppState, tenant: &Tenant, body: RunBody) ->
 }
 
 /// Reads the run's relative imports from its workspace into the module map.
-async fn workspace_imports(state: &AppState, tenant: &str, id: &str, request: &mut RunRequest) -> Result<(), ApiError> {
+pub(super) async fn workspace_imports(
+    state: &AppState,
+    tenant: &str,
+    id: &str,
+    request: &mut RunRequest,
+) -> Result<(), ApiError> {
     let refused = |e: isobox_store::StoreError| {
         ApiError::new(StatusCode::BAD_REQUEST, "bad-request", format!("workspace {id}: {e}"))
     };

@@ -94,6 +94,55 @@ pub struct ServeConfig {
     /// Where runs' packages come from (`[npm]`); none: runs naming
     /// dependencies are refused.
     pub npm: Option<super::packages::NpmSettings>,
+    /// Run history, journals and approval gates (`[runs]`).
+    pub runs: RunsSettings,
+}
+
+/// `[runs]`: durable runs. With `history`, every `POST /v1/run` is
+/// journaled and kept in the store (`GET /v1/runs`), and calls named in
+/// `approvals` pause the run until someone approves or rejects them
+/// (`POST /v1/runs/{id}/approve`). Every default is on its field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunsSettings {
+    /// Keep runs and their journals. Default false.
+    pub history: bool,
+    /// Calls that need a person's approval: `BINDING` (every method) or
+    /// `BINDING.METHOD`. Egress rules ask for approval with `approval =
+    /// true`. Needs `history`. Default none.
+    pub approvals: Vec<String>,
+    /// Finished runs older than this are removed. Default 30.
+    pub retention_days: u32,
+    /// At most this many finished runs are kept per tenant. Default 10,000.
+    pub keep: usize,
+    /// The largest journal a run may write, in bytes. Default 64 MiB.
+    pub max_journal_bytes: usize,
+}
+
+impl Default for RunsSettings {
+    fn default() -> Self {
+        RunsSettings {
+            history: false,
+            approvals: Vec::new(),
+            retention_days: 30,
+            keep: 10_000,
+            max_journal_bytes: isobox::journal::DEFAULT_MAX_JOURNAL_BYTES,
+        }
+    }
+}
+
+impl RunsSettings {
+    /// The gates every run gets.
+    pub fn gates(&self) -> isobox::journal::Approvals {
+        let mut approvals = isobox::journal::Approvals::new().max_journal_bytes(self.max_journal_bytes);
+        for spec in &self.approvals {
+            // Checked when the config was read.
+            if let Ok(next) = approvals.clone().parse_spec(spec) {
+                approvals = next;
+            }
+        }
+        approvals
+    }
 }
 
 /// `[store]`: where the `kv` and `workspace` capabilities keep each
@@ -220,6 +269,8 @@ struct ConfigFile {
     store: StoreSettings,
     #[serde(default)]
     npm: Option<super::packages::NpmSettings>,
+    #[serde(default)]
+    runs: RunsSettings,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +390,26 @@ impl ServeConfig {
         if file.server.max_queue_wait_ms == 0 {
             return Err(ConfigError::Invalid(
                 "server.max_queue_wait_ms must be at least 1".into(),
+            ));
+        }
+        for spec in &file.runs.approvals {
+            isobox::journal::Approvals::new()
+                .parse_spec(spec)
+                .map_err(|e| ConfigError::Invalid(format!("runs.approvals: {e}")))?;
+        }
+        if !file.runs.history && !file.runs.approvals.is_empty() {
+            return Err(ConfigError::Invalid(
+                "runs.approvals needs runs.history = true: a run paused for approval is kept in the store".into(),
+            ));
+        }
+        if file.runs.keep == 0 || file.runs.retention_days == 0 {
+            return Err(ConfigError::Invalid(
+                "runs.keep and runs.retention_days must be at least 1".into(),
+            ));
+        }
+        if file.runs.max_journal_bytes < 4096 {
+            return Err(ConfigError::Invalid(
+                "runs.max_journal_bytes must be at least 4096".into(),
             ));
         }
         let mut sources = BTreeMap::new();
@@ -490,6 +561,7 @@ impl ServeConfig {
             workers,
             store: file.store,
             npm: file.npm,
+            runs: file.runs,
         })
     }
 

@@ -36,6 +36,7 @@ mod openapi;
 mod packages;
 mod plugins;
 mod policies;
+mod runs;
 mod stored;
 mod stream;
 mod workers;
@@ -112,9 +113,13 @@ impl Server {
                 Default::default(),
                 isobox_state::Tenancy::PerTenant,
             ),
+            runs: store.runs(),
             store,
             todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
         });
+        if state.config.runs.history {
+            spawn_pruning(state.runs.clone(), state.config.runs.clone());
+        }
         let app = Router::new()
             .route("/v1/run", post(api::run))
             .route("/v1/dispatch", post(workers::inline))
@@ -127,6 +132,13 @@ impl Server {
             .route("/v1/workspaces/{id}/files", any(workspaces::files))
             .route("/v1/workspaces/{id}/files/", any(workspaces::files))
             .route("/v1/workspaces/{id}/files/{*path}", any(workspaces::files))
+            .route("/v1/runs", get(runs::list))
+            .route("/v1/runs/{id}", get(runs::get))
+            .route("/v1/runs/{id}/journal", get(runs::journal))
+            .route("/v1/runs/{id}/{action}", post(runs::act))
+            .route("/v1/snippets", get(runs::snippets))
+            .route("/v1/snippets/{name}", any(runs::snippet))
+            .route("/v1/snippets/{name}/run", post(runs::run_snippet))
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
@@ -139,6 +151,25 @@ impl Server {
         tracing::info!(%local, "isobox serve listening");
         Ok((local, ServerHandle { stop, task, metrics }))
     }
+}
+
+/// Removes finished runs past `[runs]`'s retention now and every hour.
+fn spawn_pruning(runs: isobox_store::runs::Runs, settings: config::RunsSettings) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            let older = now.saturating_sub(i64::from(settings.retention_days) * 86_400_000);
+            match runs.prune(older, settings.keep).await {
+                Ok(removed) if removed > 0 => tracing::info!(removed, "old runs removed"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "removing old runs failed"),
+            }
+        }
+    });
 }
 
 /// Opens (and migrates) the store `[store]` names.

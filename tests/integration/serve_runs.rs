@@ -1,0 +1,205 @@
+//! Durable runs in `isobox serve`: a real server process with a SQLite
+//! store pauses a run at an approval gate, is stopped and started again,
+//! and the approval finishes the run with every side effect done exactly
+//! once (requests counted by a real loopback server, a kv counter read
+//! back); rejection, replay, history and snippets over HTTP.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::serve::{call, listening_address, run};
+use crate::upstream::{Upstream, count};
+
+const KEY: &str = "durable-key";
+
+fn start_serve(config: &Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .env("DURABLE_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting isobox serve");
+    let addr = listening_address(&mut child);
+    (child, addr)
+}
+
+fn stop(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let status = child.wait().expect("waiting for isobox serve");
+    assert!(status.success(), "{status:?}");
+}
+
+const COUNTER: &str = r#"
+const seen = await fetch(input.base + '/count?key=' + input.key).then((r) => r.text());
+const n = Number((await env.kv.get('counter')) ?? '0');
+await env.kv.put('counter', String(n + 1));
+const after = await fetch(input.base + '/count?key=' + input.key + '-after').then((r) => r.text());
+return { seen, counter: n + 1, after };
+"#;
+
+async fn post(addr: SocketAddr, path: &str, body: Value) -> crate::serve::Reply {
+    call(addr, "POST", path, Some(KEY), Some(body.to_string().into_bytes())).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_run_survives_a_restart_and_finishes_with_each_side_effect_once() {
+    let upstream = Upstream::http();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nlocation = \"{}\"\n\
+             [runs]\nhistory = true\napprovals = [\"kv.put\"]\n\
+             [policies.local]\n[[policies.local.allow]]\nhost = \"127.0.0.1\"\nports = [{}]\n\
+             [tenants.ops]\nkey_env = [\"DURABLE_KEY\"]\ncapabilities = [\"kv\"]\negress = [\"local\"]\n",
+            dir.path().join("state.db").display(),
+            upstream.port()
+        ),
+    )
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", upstream.port());
+    let body = |key: &str| json!({ "code": COUNTER, "capabilities": ["kv"], "egress": "local", "input": { "base": base, "key": key } });
+
+    let (child, addr) = start_serve(&config);
+    let paused = run(addr, Some(KEY), body("restart")).await;
+    assert_eq!(paused.status, 202, "{}", paused.text());
+    let paused = paused.json();
+    assert_eq!(paused["status"], "pending-approval");
+    assert_eq!(paused["error"]["kind"], "pending-approval");
+    let id = paused["run_id"].as_str().expect("a run id").to_owned();
+    assert_eq!(paused["pending"][0]["binding"], "kv");
+    assert_eq!(paused["pending"][0]["method"], "put");
+    assert_eq!(paused["pending"][0]["arguments"], json!(["counter", "1"]));
+    assert_eq!((count("restart"), count("restart-after")), (1, 0));
+    let listed = call(addr, "GET", "/v1/runs?status=pending-approval", Some(KEY), None)
+        .await
+        .json();
+    assert_eq!(listed["runs"][0]["id"], json!(id), "{listed}");
+    stop(child);
+
+    // A new process, the same store: the approval resumes the run.
+    let (child, addr) = start_serve(&config);
+    let done = post(addr, &format!("/v1/runs/{id}/approve"), json!({ "by": "ada" })).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let done = done.json();
+    assert_eq!(done["status"], "ok");
+    assert_eq!(
+        done["value"],
+        json!({ "seen": "1", "counter": 1, "after": "1" }),
+        "{done}"
+    );
+    assert_eq!(
+        (count("restart"), count("restart-after")),
+        (1, 1),
+        "each request was sent once"
+    );
+    let read = run(
+        addr,
+        Some(KEY),
+        json!({ "code": "await env.kv.get('counter')", "capabilities": ["kv"] }),
+    )
+    .await;
+    assert_eq!(
+        read.json()["value"],
+        "1",
+        "the counter was written once: {}",
+        read.text()
+    );
+
+    // Decided once only.
+    let again = post(addr, &format!("/v1/runs/{id}/approve"), json!({})).await;
+    assert_eq!(again.status, 409, "{}", again.text());
+
+    // The whole run replays offline to the same outcome, sending nothing.
+    let replay = post(addr, &format!("/v1/runs/{id}/replay"), json!({})).await;
+    assert_eq!(replay.status, 200, "{}", replay.text());
+    assert_eq!(replay.json()["same"], true, "{}", replay.text());
+    assert_eq!((count("restart"), count("restart-after")), (1, 1));
+
+    let record = call(addr, "GET", &format!("/v1/runs/{id}"), Some(KEY), None)
+        .await
+        .json();
+    assert_eq!(record["status"], "ok");
+    assert_eq!(
+        record["gates"][0]["decision"],
+        json!({ "decision": "approved", "by": "ada" }),
+        "{record}"
+    );
+    assert_eq!(record["request"]["input"]["key"], "restart");
+    let journal = call(addr, "GET", &format!("/v1/runs/{id}/journal"), Some(KEY), None).await;
+    assert!(isobox::journal::Journal::from_json(&journal.text()).is_ok());
+    // Another tenant's key sees nothing of it; no key is refused.
+    assert_eq!(
+        call(addr, "GET", &format!("/v1/runs/{id}"), None, None).await.status,
+        401
+    );
+
+    // A rejection: the call throws in the code, nothing is written.
+    let second = run(addr, Some(KEY), body("rejected")).await.json();
+    let second_id = second["run_id"].as_str().unwrap().to_owned();
+    let rejected = post(
+        addr,
+        &format!("/v1/runs/{second_id}/reject"),
+        json!({ "reason": "not today", "by": "grace" }),
+    )
+    .await
+    .json();
+    assert_eq!(rejected["status"], "error");
+    let message = rejected["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ApprovalRejectedError") || rejected["error"]["name"] == "ApprovalRejectedError",
+        "{rejected}"
+    );
+    assert!(message.contains("not today"), "{rejected}");
+    assert_eq!((count("rejected"), count("rejected-after")), (1, 0));
+    let read = run(
+        addr,
+        Some(KEY),
+        json!({ "code": "await env.kv.get('counter')", "capabilities": ["kv"] }),
+    )
+    .await;
+    assert_eq!(read.json()["value"], "1");
+
+    // The first run's code as a snippet, run by name with new input.
+    let saved = post(
+        addr,
+        &format!("/v1/runs/{id}/snippet"),
+        json!({ "name": "bump-counter", "description": "Counts a visit and bumps the counter",
+                "input_schema": { "type": "object", "properties": { "key": { "type": "string" } } } }),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let list = call(addr, "GET", "/v1/snippets", Some(KEY), None).await.json();
+    assert_eq!(list["snippets"][0]["name"], "bump-counter");
+    assert_eq!(
+        list["snippets"][0]["description"],
+        "Counts a visit and bumps the counter"
+    );
+    let by_name = post(
+        addr,
+        "/v1/snippets/bump-counter/run",
+        json!({ "input": { "base": base, "key": "snippet" }, "capabilities": ["kv"], "egress": "local" }),
+    )
+    .await;
+    assert_eq!(
+        by_name.status,
+        202,
+        "the snippet's write waits for approval too: {}",
+        by_name.text()
+    );
+    assert_eq!(count("snippet"), 1);
+    let refused = post(addr, "/v1/snippets/bump-counter/run", json!({ "code": "1" })).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(post(addr, "/v1/snippets/nope/run", json!({})).await.status, 404);
+    stop(child);
+}
