@@ -26,6 +26,7 @@ mod api;
 mod assets;
 mod auth;
 pub mod config;
+mod console;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -139,6 +140,8 @@ impl Server {
             .route("/v1/snippets", get(runs::snippets))
             .route("/v1/snippets/{name}", any(runs::snippet))
             .route("/v1/snippets/{name}/run", post(runs::run_snippet))
+            .route("/console", get(console::index))
+            .route("/console/{file}", get(console::asset))
             .route("/healthz", get(api::healthz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
