@@ -46,13 +46,15 @@ guest: setup
 ## and the declarations `isobox types` prints, checked by the TypeScript
 ## compiler; the `isobox mcp` tests use npm packages that
 ## tests/mcp/install.sh installs (pinned), the Workers-app tests (a Hono and
-## an itty-router app, bundled with esbuild) those of tests/apps/install.sh.
+## an itty-router app, bundled with esbuild) those of tests/apps/install.sh,
+## the web console test Debian's chromium and puppeteer-core (tests/console).
 ## Every cargo command of the target names the same crates (TEST_CRATES), so
 ## that cargo resolves one set of features and compiles each crate once: a
 ## command with another selection would build wasmtime and isobox again.
 test: setup style
 	@bash tests/mcp/install.sh
 	@bash tests/apps/install.sh
+	@bash tests/console/install.sh
 	@bash scripts/install-wasmtime-cli.sh
 	@bash scripts/openapi/fixtures.sh
 	@bash tests/openapi/install.sh

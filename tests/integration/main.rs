@@ -13,6 +13,7 @@ mod cli;
 mod code_forms;
 mod concurrency;
 mod console;
+mod durable_cli;
 mod egress;
 mod engine;
 mod errors;

@@ -202,4 +202,88 @@ async fn a_paused_run_survives_a_restart_and_finishes_with_each_side_effect_once
     assert_eq!(refused.status, 400);
     assert_eq!(post(addr, "/v1/snippets/nope/run", json!({})).await.status, 404);
     stop(child);
+
+    // Offline, from the command line: the stored run replays the same.
+    let replay = Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["replay", &id, "--config"])
+        .arg(&config)
+        .env("DURABLE_KEY", KEY)
+        .output()
+        .expect("isobox replay");
+    let stderr = String::from_utf8_lossy(&replay.stderr);
+    assert!(replay.status.success(), "{stderr}");
+    assert!(stderr.contains("replayed to the same outcome"), "{stderr}");
+    let value: Value = serde_json::from_str(&String::from_utf8_lossy(&replay.stdout)).expect("the value as JSON");
+    assert_eq!(value["counter"], 1, "{replay:?}");
+    assert_eq!((count("restart"), count("restart-after")), (1, 1));
+    let missing = Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["replay", "no-such-run", "--config"])
+        .arg(&config)
+        .env("DURABLE_KEY", KEY)
+        .output()
+        .expect("isobox replay");
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+/// A person approves a paused run in the web console, in a real headless
+/// chromium (tests/console/approve.mjs, installed by tests/console/install.sh),
+/// and sees it finish; the counter is written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_approves_a_paused_run_in_the_web_console() {
+    let text = format!(
+        "[runs]\nhistory = true\napprovals = [\"kv.put\"]\n\
+         [tenants.ops]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\"]\n",
+        isobox_serve::key_sha256_hex(KEY)
+    );
+    let config = isobox_serve::ServeConfig::from_toml_str(&text, None, |_| None).expect("config");
+    let (addr, handle) = crate::serve::start_with(config).await;
+    let code = "const n = Number((await env.kv.get('c')) ?? '0'); console.log('bump', n); \
+                await env.kv.put('c', String(n + 1)); return n + 1";
+    let paused = run(addr, Some(KEY), json!({ "code": code, "capabilities": ["kv"] })).await;
+    assert_eq!(paused.status, 202, "{}", paused.text());
+    let id = paused.json()["run_id"].as_str().unwrap().to_owned();
+
+    // The console page itself: served with a policy that allows nothing
+    // from elsewhere and no inline script.
+    let page = call(addr, "GET", "/console", None, None).await;
+    assert_eq!(page.status, 200);
+    let policy = page.header("content-security-policy").expect("a CSP").to_owned();
+    assert!(
+        policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    assert!(!page.text().contains("<script>"), "no inline script");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/console/approve.mjs");
+    let base = format!("http://{addr}");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args([script, &base, KEY, &id, "ada"])
+            .output()
+            .expect("node runs (tests/console/install.sh installs what it needs)")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the browser run failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(seen["approved"], true, "{seen}");
+    assert_eq!(seen["status"], "ok", "{seen}");
+    assert_eq!(seen["result"], 1, "{seen}");
+    assert_eq!(seen["replay_same"], true, "{seen}");
+    assert_eq!(seen["decisions"][0], "approved by ada", "{seen}");
+
+    // The API agrees: finished, the counter written once.
+    let read = run(
+        addr,
+        Some(KEY),
+        json!({ "code": "await env.kv.get('c')", "capabilities": ["kv"] }),
+    )
+    .await;
+    assert_eq!(read.json()["value"], "1");
+    handle.shutdown().await.expect("shutdown");
 }

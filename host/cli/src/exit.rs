@@ -15,6 +15,10 @@ pub const USAGE: u8 = 2;
 pub const LIMIT: u8 = 3;
 /// isobox itself failed (the engine could not be built, the sandbox trapped).
 pub const INTERNAL: u8 = 4;
+/// The run paused: it waits for approval of a call (`--resume` it).
+pub const PENDING: u8 = 5;
+/// A replay diverged from its journal (the code, input, grants or engine changed).
+pub const DIVERGED: u8 = 6;
 
 /// The exit code for a run's error kind.
 pub fn for_kind(kind: ErrorKind) -> u8 {
@@ -22,6 +26,8 @@ pub fn for_kind(kind: ErrorKind) -> u8 {
         kind if kind.is_limit() => LIMIT,
         ErrorKind::InvalidInput => USAGE,
         ErrorKind::Internal => INTERNAL,
+        ErrorKind::PendingApproval => PENDING,
+        ErrorKind::ReplayDiverged => DIVERGED,
         _ => JS_ERROR,
     }
 }

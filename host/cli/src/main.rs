@@ -21,11 +21,13 @@ mod bundle_cmd;
 mod dispatch_cmd;
 mod exit;
 mod grants;
+mod journal_flags;
 mod mcp_cmd;
 mod module_flags;
 mod openapi_flags;
 mod package_flags;
 mod render;
+mod replay_cmd;
 mod run_cmd;
 mod run_flags;
 mod serve_cmd;
@@ -77,6 +79,9 @@ enum Command {
     /// module it imports into one file that runs with no registry:
     /// `isobox run --bundle FILE`.
     Bundle(Box<bundle_cmd::BundleArgs>),
+    /// Re-execute a run `isobox serve` kept ([runs] history), exactly and
+    /// offline from its journal, and say whether it ended the same way.
+    Replay(replay_cmd::ReplayArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -104,6 +109,7 @@ fn main() -> std::process::ExitCode {
         Command::Build(args) => runtime.block_on(build_cmd::build(*args)),
         Command::Dispatch(args) => runtime.block_on(dispatch_cmd::dispatch(*args)),
         Command::Bundle(args) => runtime.block_on(bundle_cmd::bundle(*args)),
+        Command::Replay(args) => runtime.block_on(replay_cmd::replay(args)),
         Command::Types(grants) => match grants::typescript(&grants) {
             Ok(text) => {
                 out!("{text}");

@@ -35,6 +35,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     repeat: u32,
     #[command(flatten)]
+    journal: crate::journal_flags::JournalArgs,
+    #[command(flatten)]
     modules: crate::module_flags::ModuleArgs,
     #[command(flatten)]
     sandbox: crate::run_flags::SandboxArgs,
@@ -59,11 +61,60 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(both) => both,
         Err(code) => return code,
     };
+    let usage = |message: String| exit::fail(exit::USAGE, &message);
+    let mode = match args.journal.mode() {
+        Ok(mode) => mode,
+        Err(message) => return usage(message),
+    };
+    let request = match args.journal.approvals() {
+        Ok(approvals) => request.with_approvals(approvals),
+        Err(message) => return usage(message),
+    };
+    let cassette = match args.journal.cassette() {
+        Ok(cassette) => cassette,
+        Err(message) => return usage(message),
+    };
+    let request = match &cassette {
+        Some(cassette) => request.with_cassette(cassette.clone()),
+        None => request,
+    };
     if args.repeat > 1 {
+        if !matches!(mode, crate::journal_flags::Mode::Plain) || cassette.is_some() {
+            return usage("--repeat runs a plain run: it takes no journal or cassette flags".into());
+        }
         return repeat(&engine, request, args.repeat, args.json).await;
     }
-    let outcome = engine.run(request).await;
+    let outcome = match mode {
+        crate::journal_flags::Mode::Plain => engine.run(request).await,
+        crate::journal_flags::Mode::Journaled { start, write } => {
+            let journaled = engine.run_journaled(request, start).await;
+            if let Some(path) = write {
+                let text = match serde_json::to_string(&journaled.journal) {
+                    Ok(text) => text,
+                    Err(error) => return exit::fail(exit::INTERNAL, &format!("cannot write the journal: {error}")),
+                };
+                if let Err(message) = crate::journal_flags::write_atomically(&path, &text) {
+                    return exit::fail(exit::INTERNAL, &message);
+                }
+                for gate in journaled.pending() {
+                    eprintln!("isobox: gate {} waits for approval: {}", gate.id, gate.describe());
+                }
+                if !journaled.pending().is_empty() {
+                    eprintln!(
+                        "isobox: the run is paused in {0}: run the same command with `--resume {0} --approve` (or `--reject REASON`) instead of --journal",
+                        path.display()
+                    );
+                }
+            }
+            journaled.outcome
+        }
+    };
     crate::package_flags::finish_progress();
+    if let (Some(cassette), Some(path)) = (&cassette, args.journal.cassette_path())
+        && let Err(message) = crate::journal_flags::write_atomically(path, &cassette.to_json())
+    {
+        return exit::fail(exit::INTERNAL, &message);
+    }
     if args.json {
         match serde_json::to_string_pretty(&outcome) {
             Ok(text) => outln!("{}", crate::terminal::stdout_json(&text)),

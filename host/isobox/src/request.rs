@@ -116,6 +116,11 @@ pub struct RunRequest {
     /// Not part of the JSON form: a service sets them itself.
     #[serde(skip)]
     pub approvals: crate::journal::Approvals,
+    /// Records the run's `fetch()` responses, or answers them from a
+    /// recording instead of the network (see [`crate::journal::Cassette`]).
+    /// Default none. Not part of the JSON form.
+    #[serde(skip)]
+    pub cassette: Option<crate::journal::Cassette>,
 }
 
 /// A module in a request's module map.
@@ -205,7 +210,15 @@ impl RunRequest {
             grants: Vec::new(),
             log_sink: None,
             approvals: crate::journal::Approvals::default(),
+            cassette: None,
         }
+    }
+
+    /// Records `fetch()` responses into `cassette`, or plays them back from
+    /// it.
+    pub fn with_cassette(mut self, cassette: crate::journal::Cassette) -> Self {
+        self.cassette = Some(cassette);
+        self
     }
 
     /// Gates calls for a person's approval (see [`crate::journal`]).

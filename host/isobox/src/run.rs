@@ -211,6 +211,9 @@ impl Engine {
     ) -> (Called, Store<RunState>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::egress::EgressRun::new(request.egress.clone());
+        if let Some(cassette) = &request.cassette {
+            let _ = egress.cassette.set(cassette.clone());
+        }
         let bridge = crate::capability::RunBridge::new(
             &request.grants,
             crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),

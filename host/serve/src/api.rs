@@ -105,9 +105,9 @@ impl RunBody {
 
 /// An error response: `{"error": {"status", "code", "message"}, "request_id"}`.
 pub(super) struct ApiError {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     code: &'static str,
-    message: String,
+    pub(super) message: String,
     /// The `Retry-After` of a 503, in seconds.
     retry_after: Option<u32>,
 }

@@ -98,26 +98,7 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
         let state_read_timeout = config.server.read_timeout();
-        let store = open_store(&config.store).await?;
-        let state = Arc::new(api::AppState {
-            gate: admission::Gate::new(
-                config.server.max_in_flight,
-                config.server.max_queued,
-                config.server.max_queue_wait(),
-            ),
-            config,
-            engine,
-            metrics: metrics.clone(),
-            kv: isobox_state::kv_capability(store.kv(), isobox_state::Tenancy::PerTenant),
-            workspace: isobox_state::workspace_capability(
-                store.clone(),
-                Default::default(),
-                isobox_state::Tenancy::PerTenant,
-            ),
-            runs: store.runs(),
-            store,
-            todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
-        });
+        let state = app_state(config, engine, metrics.clone()).await?;
         if state.config.runs.history {
             spawn_pruning(state.runs.clone(), state.config.runs.clone());
         }
@@ -153,6 +134,58 @@ impl Server {
         let task = tokio::spawn(accept_loop(listener, app, stopped, read_timeout, grace, runs_idle));
         tracing::info!(%local, "isobox serve listening");
         Ok((local, ServerHandle { stop, task, metrics }))
+    }
+}
+
+/// What every route shares, with the store `config` names opened.
+async fn app_state(
+    config: ServeConfig,
+    engine: isobox::Engine,
+    metrics: Arc<Metrics>,
+) -> Result<Arc<api::AppState>, ServeError> {
+    let store = open_store(&config.store).await?;
+    Ok(Arc::new(api::AppState {
+        gate: admission::Gate::new(
+            config.server.max_in_flight,
+            config.server.max_queued,
+            config.server.max_queue_wait(),
+        ),
+        config,
+        engine,
+        metrics,
+        kv: isobox_state::kv_capability(store.kv(), isobox_state::Tenancy::PerTenant),
+        workspace: isobox_state::workspace_capability(
+            store.clone(),
+            Default::default(),
+            isobox_state::Tenancy::PerTenant,
+        ),
+        runs: store.runs(),
+        store,
+        todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
+    }))
+}
+
+impl Server {
+    /// Re-executes run `id` of `tenant` from the store `config` names,
+    /// exactly and offline (its journal answers every clock read, random
+    /// value, capability call and request), as `POST /v1/runs/{id}/replay`
+    /// does: `{"id", "same", "outcome", "recorded"}`. Without `tenant`,
+    /// every tenant's runs are searched.
+    ///
+    /// # Errors
+    /// A message when the store cannot be opened, the run is not there, or
+    /// its request can no longer be built from `config`.
+    pub async fn replay_run(
+        mut config: ServeConfig,
+        engine: isobox::Engine,
+        tenant: Option<&str>,
+        id: &str,
+    ) -> Result<serde_json::Value, String> {
+        config.load_plugins(&engine).map_err(|e| e.to_string())?;
+        let state = app_state(config, engine, Arc::new(Metrics::default()))
+            .await
+            .map_err(|e| e.to_string())?;
+        runs::replay_by_id(&state, tenant, id).await
     }
 }
 

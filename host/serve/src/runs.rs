@@ -437,8 +437,34 @@ async fn resume(state: &Arc<AppState>, tenant: &Tenant, id: &str, decision: Deci
     Ok(json_response(status, bytes))
 }
 
+/// `isobox replay RUN_ID`: a stored run replayed, found under `tenant` or
+/// any tenant.
+pub(crate) async fn replay_by_id(state: &Arc<AppState>, tenant: Option<&str>, id: &str) -> Result<Value, String> {
+    let tenants: Vec<&Tenant> = state
+        .config
+        .tenants
+        .iter()
+        .filter(|t| tenant.is_none_or(|name| t.id == name))
+        .collect();
+    if tenants.is_empty() {
+        return Err(format!("no tenant named {}", tenant.unwrap_or("")));
+    }
+    for tenant in tenants {
+        match replay_value(state, tenant, id).await {
+            Ok(value) => return Ok(value),
+            Err(error) if error.status == StatusCode::NOT_FOUND => continue,
+            Err(error) => return Err(error.message),
+        }
+    }
+    Err(format!("no run {id} in the store"))
+}
+
 /// Replays a stored run exactly, offline.
 async fn replay(state: &Arc<AppState>, tenant: &Tenant, id: &str) -> Result<Response, ApiError> {
+    replay_value(state, tenant, id).await.map(|value| json_ok(&value))
+}
+
+async fn replay_value(state: &Arc<AppState>, tenant: &Tenant, id: &str) -> Result<Value, ApiError> {
     let record = load(state, tenant, id).await?;
     let journal = journal_of(&record)?;
     let run_request = request_from_bytes(state, tenant, record.request.as_bytes()).await?;
@@ -457,12 +483,12 @@ async fn replay(state: &Arc<AppState>, tenant: &Tenant, id: &str) -> Result<Resp
             .iter()
             .all(|field| r.get(field) == replayed.get(field))
     });
-    Ok(json_ok(&json!({
+    Ok(json!({
         "id": id,
         "same": same,
         "outcome": journaled.outcome,
         "recorded": recorded,
-    })))
+    }))
 }
 
 #[derive(Deserialize)]

@@ -123,6 +123,8 @@ pub(crate) struct EgressRun {
     /// The response bodies that may still hold a slot.
     bodies: Mutex<Vec<Weak<BodySlot>>>,
     audit: Arc<AuditLog>,
+    /// Records responses, or answers from a recording (`send`).
+    pub(crate) cassette: std::sync::OnceLock<crate::journal::Cassette>,
 }
 
 impl EgressRun {
@@ -135,6 +137,7 @@ impl EgressRun {
             max_concurrent: concurrent,
             bodies: Mutex::new(Vec::new()),
             audit: Arc::new(AuditLog::default()),
+            cassette: std::sync::OnceLock::new(),
         })
     }
 

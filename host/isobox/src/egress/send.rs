@@ -68,8 +68,37 @@ fn refused(message: impl Into<String>) -> Error {
 }
 
 impl EgressRun {
-    /// Sends `request` through the filter and the policy; follows redirects.
+    /// Sends `request`, or answers it from the run's cassette when one is
+    /// played back (no network, no policy: the operator chose the
+    /// recording); a recording cassette keeps the response.
     pub(crate) async fn send(
+        self: Arc<Self>,
+        request: http::Request<WasiBody>,
+    ) -> Result<http::Response<WasiBody>, Error> {
+        let Some(cassette) = self.cassette.get().cloned() else {
+            return self.send_live(request).await;
+        };
+        let (method, url) = (request.method().to_string(), request.uri().to_string());
+        if let Some(found) = cassette.play(&method, &url) {
+            return match found {
+                Some(recorded) => crate::journal::replayed(Some(recorded)).await,
+                None => {
+                    let mut message = format!(
+                        "fetch {method} {url}: not in the egress cassette (it holds {} recorded requests)",
+                        cassette.len()
+                    );
+                    crate::text::truncate(&mut message, 1024, "...");
+                    Err(refused(message))
+                }
+            };
+        }
+        let (recorded, response) = crate::journal::read_whole(self.send_live(request).await).await;
+        cassette.keep(method, url, recorded);
+        response
+    }
+
+    /// Sends `request` through the filter and the policy; follows redirects.
+    pub(crate) async fn send_live(
         self: Arc<Self>,
         request: http::Request<WasiBody>,
     ) -> Result<http::Response<WasiBody>, Error> {

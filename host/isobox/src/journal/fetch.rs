@@ -130,29 +130,39 @@ async fn record(
     run: Arc<EgressRun>,
     request: http::Request<WasiBody>,
 ) -> Result<http::Response<WasiBody>, Error> {
-    let response = match run.send(request).await {
+    let (recorded, response) = read_whole(run.send(request).await).await;
+    let mut guard = journal.lock();
+    if let Ok(head) = &recorded.result {
+        let bytes: usize = head.chunks.iter().map(String::len).sum();
+        guard.charge(bytes + 256);
+    }
+    guard.journal.responses.insert(id, recorded);
+    response
+}
+
+/// Reads a response's body whole: what the journal keeps, and the same
+/// response (its body from the chunks read) for the code.
+pub(crate) async fn read_whole(
+    sent: Result<http::Response<WasiBody>, Error>,
+) -> (RecordedResponse, Result<http::Response<WasiBody>, Error>) {
+    let response = match sent {
         Ok(response) => response,
         Err(error) => {
-            let failure = failure(&error);
-            journal
-                .lock()
-                .journal
-                .responses
-                .insert(id, RecordedResponse { result: Err(failure) });
-            return Err(error);
+            let recorded = RecordedResponse {
+                result: Err(failure(&error)),
+            };
+            return (recorded, Err(error));
         }
     };
     let (parts, mut body) = response.into_parts();
     let mut chunks = Vec::new();
     let mut error = None;
-    let mut bytes = 0;
     while let Some(frame) = body.frame().await {
         match frame {
             Ok(frame) => {
                 if let Ok(data) = frame.into_data()
                     && !data.is_empty()
                 {
-                    bytes += data.len();
                     chunks.push(data);
                 }
             }
@@ -172,24 +182,17 @@ async fn record(
         chunks: chunks.iter().map(|c| STANDARD.encode(c)).collect(),
         error: error.as_ref().map(failure),
     };
-    {
-        let mut guard = journal.lock();
-        guard.charge(bytes * 4 / 3 + 256);
-        guard
-            .journal
-            .responses
-            .insert(id, RecordedResponse { result: Ok(head) });
-    }
     let body = RecordedBody {
         chunks: chunks.into(),
         error,
     };
-    Ok(http::Response::from_parts(parts, body.boxed_unsync()))
+    let recorded = RecordedResponse { result: Ok(head) };
+    (recorded, Ok(http::Response::from_parts(parts, body.boxed_unsync())))
 }
 
 /// A response from the journal; a request whose response was never
 /// recorded (the code gave up on it) is never answered.
-fn replayed(recorded: Option<RecordedResponse>) -> Sent {
+pub(crate) fn replayed(recorded: Option<RecordedResponse>) -> Sent {
     let Some(recorded) = recorded else {
         return Box::pin(std::future::pending());
     };

@@ -35,6 +35,7 @@
 //! ```
 
 mod bridge;
+mod cassette;
 pub(crate) mod clocks;
 mod fetch;
 mod poll;
@@ -46,7 +47,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use bridge::{start as start_call, take as take_call};
-pub(crate) use fetch::send as send_fetch;
+pub use cassette::{CASSETTE_FORMAT, Cassette, Interaction};
+pub(crate) use fetch::{read_whole, replayed, send as send_fetch};
 pub(crate) use poll::add_to_linker;
 pub(crate) use run::stop_error;
 pub(crate) use state::{JournalHandle, JournalState, Stop};
