@@ -28,6 +28,7 @@ mod json_tools;
 mod limits;
 mod linked;
 mod mcp;
+mod mcp_durable;
 mod modules;
 mod npm;
 mod openapi;

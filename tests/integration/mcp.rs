@@ -66,7 +66,11 @@ async fn stdio_client(args: &[&str], env: &[(&str, &Path)]) -> Client {
     ().serve(transport).await.expect("the MCP handshake with isobox mcp")
 }
 
-pub(crate) async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+pub(crate) async fn call<H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    arguments: Value,
+) -> CallToolResult {
     let Value::Object(arguments) = arguments else {
         panic!("arguments must be an object")
     };

@@ -156,6 +156,13 @@ impl GrantArgs {
         Ok(names)
     }
 
+    /// The store --store names, opened (and migrated).
+    pub async fn open_store(&self) -> Result<isobox_store::Store, String> {
+        isobox_store::Store::open_with_blobs(&self.store, self.blobs.as_deref())
+            .await
+            .map_err(|e| format!("--store: {e}"))
+    }
+
     /// Adds the grants to `request`, loading plugins for `engine` and
     /// opening the store when kv or a workspace is granted.
     pub async fn apply(&self, engine: &Engine, mut request: RunRequest) -> Result<RunRequest, String> {

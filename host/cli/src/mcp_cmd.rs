@@ -25,6 +25,20 @@ pub struct McpArgs {
     /// by default. The --dep packages are always there.
     #[arg(long = "packages", value_name = "PATTERN")]
     packages: Vec<String>,
+    /// Keep every execute's run and journal in --store (under the
+    /// namespace `mcp`), with the `runs` and `save_snippet` tools; paused
+    /// runs wait there for a decision (elicitation when the client
+    /// supports it, `isobox serve`'s console on the same store).
+    #[arg(long)]
+    history: bool,
+    /// A call that waits for a person's approval: BINDING or BINDING.METHOD
+    /// (needs --history).
+    #[arg(long = "gate", value_name = "SPEC", requires = "history")]
+    gates: Vec<String>,
+    /// Offer the agent a `decide` tool to approve or reject a paused run
+    /// (for agents that relay a person's answer).
+    #[arg(long, requires = "history")]
+    agent_decides: bool,
     #[command(flatten)]
     sandbox: crate::run_flags::SandboxArgs,
 }
@@ -63,7 +77,28 @@ pub async fn mcp(mut args: McpArgs) -> ExitCode {
             Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
         }
     }
-    let server = CodeModeServer::with_packages(engine, template, package_grant(&args.packages));
+    let mut server = CodeModeServer::with_packages(engine, template, package_grant(&args.packages));
+    if args.history {
+        let approvals = match args
+            .gates
+            .iter()
+            .try_fold(isobox::journal::Approvals::new(), |approvals, spec| {
+                approvals.parse_spec(spec)
+            }) {
+            Ok(approvals) => approvals,
+            Err(message) => return exit::fail(exit::USAGE, &message),
+        };
+        let store = match args.sandbox.grants.open_store().await {
+            Ok(store) => store,
+            Err(message) => return exit::fail(exit::USAGE, &message),
+        };
+        server = server.with_durable(isobox_mcp::DurableRuns {
+            runs: store.runs(),
+            namespace: "mcp".into(),
+            approvals,
+            agent_decides: args.agent_decides,
+        });
+    }
     let result = match args.http {
         // Until the client closes stdin, or ctrl-c or SIGTERM.
         None => tokio::select! {

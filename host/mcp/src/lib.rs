@@ -20,6 +20,7 @@
 //! as `isobox run` and `isobox serve`.
 
 mod declarations;
+mod durable;
 mod server;
 mod tools;
 mod upstream;
@@ -28,6 +29,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use declarations::{Declarations, MAX_SEARCH_CHARS, MAX_SEARCH_RESULTS};
+pub use durable::DurableRuns;
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};

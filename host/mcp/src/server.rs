@@ -44,13 +44,19 @@ struct Inner {
     declarations: Declarations,
     tools: Vec<Tool>,
     instructions: String,
+    /// Runs journaled and kept, with approval gates (`--history`).
+    durable: Option<crate::DurableRuns>,
 }
 
 /// The arguments of `execute`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExecuteArgs {
-    code: String,
+    #[serde(default)]
+    code: Option<String>,
+    /// A saved snippet's name, run instead of `code`.
+    #[serde(default)]
+    snippet: Option<String>,
     #[serde(default)]
     lang: Option<String>,
     #[serde(default)]
@@ -115,7 +121,7 @@ impl CodeModeServer {
         let declarations = Declarations::new(&template.grants);
         let names: Vec<&str> = declarations.binding_names().collect();
         let patterns = packages.as_ref().map_or(&[][..], |grant| grant.patterns.as_slice());
-        let tools = tools::tools(&names, &template.limits, &template.dependencies, patterns);
+        let tools = tools::tools(&names, &template.limits, &template.dependencies, patterns, None);
         let instructions = tools::instructions(&names);
         CodeModeServer {
             inner: Arc::new(Inner {
@@ -125,8 +131,35 @@ impl CodeModeServer {
                 declarations,
                 tools,
                 instructions,
+                durable: None,
             }),
         }
+    }
+
+    /// This server with every `execute` journaled and kept in `durable`'s
+    /// store, calls it gates paused for approval, and the `runs`,
+    /// `save_snippet` (and, when `durable.agent_decides`, `decide`) tools.
+    pub fn with_durable(self, durable: crate::DurableRuns) -> Self {
+        let inner = &self.inner;
+        let server = Self::with_packages(inner.engine.clone(), inner.template.clone(), inner.packages.clone());
+        let names: Vec<&str> = server.inner.declarations.binding_names().collect();
+        let patterns = inner
+            .packages
+            .as_ref()
+            .map_or(&[][..], |grant| grant.patterns.as_slice());
+        let tools = tools::tools(
+            &names,
+            &inner.template.limits,
+            &inner.template.dependencies,
+            patterns,
+            Some(durable.agent_decides),
+        );
+        let Ok(mut fresh) = Arc::try_unwrap(server.inner) else {
+            return self;
+        };
+        fresh.tools = tools;
+        fresh.durable = Some(durable);
+        CodeModeServer { inner: Arc::new(fresh) }
     }
 
     /// Runs `code` as `execute` does: in a fresh sandbox, TypeScript unless
@@ -138,6 +171,12 @@ impl CodeModeServer {
     /// [`CodeModeServer::execute`] with the run's own npm packages besides
     /// the server's (checked by the caller against the grant).
     async fn execute_with(&self, code: String, lang: Lang, input: Option<Value>, dependencies: Vec<String>) -> Outcome {
+        let request = self.request_for(code, lang, input, dependencies);
+        self.inner.engine.run(request).await
+    }
+
+    /// The template with one execute's code, input and packages.
+    fn request_for(&self, code: String, lang: Lang, input: Option<Value>, dependencies: Vec<String>) -> RunRequest {
         let mut request = self.inner.template.clone();
         for dependency in dependencies {
             if !request.dependencies.contains(&dependency) {
@@ -153,7 +192,7 @@ impl CodeModeServer {
         request.code = code;
         request.input = input;
         request.modules.clear();
-        self.inner.engine.run(request).await
+        request
     }
 
     /// The TypeScript `describe` shows for `name` (see the tool's
@@ -201,7 +240,12 @@ impl CodeModeServer {
             .try_for_each(|dependency| (grant.check)(dependency).map_err(|why| format!("execute: {why}")))
     }
 
-    async fn call(&self, name: &str, arguments: Value) -> Result<CallToolResult, ErrorData> {
+    async fn call(
+        &self,
+        name: &str,
+        arguments: Value,
+        peer: Option<&rmcp::Peer<RoleServer>>,
+    ) -> Result<CallToolResult, ErrorData> {
         let bad = |tool: &str, error: serde_json::Error| {
             CallToolResult::error(vec![ContentBlock::text(format!(
                 "{tool}: bad arguments: {error}; see the tool's input schema"
@@ -226,14 +270,62 @@ impl CodeModeServer {
                 if let Err(message) = self.check_dependencies(&args.dependencies) {
                     return Ok(CallToolResult::error(vec![ContentBlock::text(message)]));
                 }
-                execute_result(&self.execute_with(args.code, lang, args.input, args.dependencies).await)
+                let code = match (args.code, args.snippet, &self.inner.durable) {
+                    (Some(code), None, _) => code,
+                    (None, Some(snippet), Some(durable)) => {
+                        match durable.runs.snippet(&durable.namespace, &snippet).await {
+                            Ok(Some(saved)) => saved.code,
+                            Ok(None) => {
+                                return Ok(failed(format!(
+                                    "execute: no snippet named {snippet:?}; `search` lists them"
+                                )));
+                            }
+                            Err(error) => return Ok(failed(format!("execute: {error}"))),
+                        }
+                    }
+                    (None, Some(_), None) => {
+                        return Ok(failed(
+                            "execute: this server keeps no snippets (isobox mcp --history)".into(),
+                        ));
+                    }
+                    _ => return Ok(failed("execute: give `code` or `snippet`, one of them".into())),
+                };
+                match &self.inner.durable {
+                    None => execute_result(&self.execute_with(code, lang, args.input, args.dependencies).await),
+                    Some(durable) => {
+                        let stored = crate::durable::StoredExecute {
+                            code: code.clone(),
+                            lang: if lang == Lang::Js { "js" } else { "ts" }.into(),
+                            input: args.input.clone(),
+                            dependencies: args.dependencies.clone(),
+                        };
+                        let request = self.request_for(code, lang, args.input, args.dependencies);
+                        let (id, journaled) =
+                            crate::durable::run(durable, &self.inner.engine, request, &stored, peer).await;
+                        durable_result(&id, &journaled)
+                    }
+                }
             }
             tools::SEARCH => match serde_json::from_value::<SearchArgs>(arguments) {
                 Ok(args) => {
-                    CallToolResult::success(vec![ContentBlock::text(self.search_page(&args.query, args.offset))])
+                    let mut text = self.search_page(&args.query, args.offset);
+                    if let Some(durable) = &self.inner.durable {
+                        let snippets = durable.search_snippets(&args.query).await;
+                        if !snippets.is_empty() {
+                            text.push_str("\n\nSaved snippets:\n");
+                            text.push_str(&snippets.join("\n"));
+                        }
+                    }
+                    CallToolResult::success(vec![ContentBlock::text(text)])
                 }
                 Err(error) => bad(name, error),
             },
+            tools::RUNS | tools::SAVE_SNIPPET | tools::DECIDE if self.inner.durable.is_some() => {
+                let Some(durable) = &self.inner.durable else {
+                    return Ok(failed(format!("{name}: this server keeps no runs")));
+                };
+                self.durable_tool(durable, name, arguments, peer).await
+            }
             tools::DESCRIBE => {
                 let args = match arguments {
                     Value::Null => Ok(DescribeArgs::default()),
@@ -257,6 +349,152 @@ impl CodeModeServer {
                 ));
             }
         })
+    }
+}
+
+fn failed(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// A durable run's tool result: the run's result with its `run_id`, or,
+/// paused, what it waits for (not an error: a person decides).
+fn durable_result(id: &str, journaled: &isobox::journal::Journaled) -> CallToolResult {
+    if crate::durable::status_of(journaled) == "pending-approval" {
+        let pending: Vec<String> = journaled.pending().iter().map(|g| g.describe()).collect();
+        return CallToolResult::structured(json!({
+            "status": "pending-approval",
+            "run_id": id,
+            "pending": pending,
+            "message": "The run is paused: these calls need a person's approval. It is kept and resumes once decided; \
+                        read it later with `runs`.",
+        }));
+    }
+    let mut result = execute_result(&journaled.outcome);
+    if let Some(Value::Object(body)) = result.structured_content.as_mut() {
+        body.insert("run_id".into(), json!(id));
+    }
+    result
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RunsArgs {
+    #[serde(default)]
+    run_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveSnippetArgs {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    input_schema: Option<Value>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    run_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideArgs {
+    run_id: String,
+    approve: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl CodeModeServer {
+    async fn durable_tool(
+        &self,
+        durable: &crate::DurableRuns,
+        name: &str,
+        arguments: Value,
+        peer: Option<&rmcp::Peer<RoleServer>>,
+    ) -> CallToolResult {
+        let bad =
+            |error: serde_json::Error| failed(format!("{name}: bad arguments: {error}; see the tool's input schema"));
+        match name {
+            tools::RUNS => {
+                let args = match arguments {
+                    Value::Null => RunsArgs::default(),
+                    other => match serde_json::from_value::<RunsArgs>(other) {
+                        Ok(args) => args,
+                        Err(error) => return bad(error),
+                    },
+                };
+                match durable.describe_runs(args.run_id.as_deref()).await {
+                    Ok(value) => CallToolResult::structured(value),
+                    Err(message) => failed(format!("runs: {message}")),
+                }
+            }
+            tools::SAVE_SNIPPET => {
+                let args: SaveSnippetArgs = match serde_json::from_value(arguments) {
+                    Ok(args) => args,
+                    Err(error) => return bad(error),
+                };
+                let code = match (args.code, args.run_id) {
+                    (Some(code), None) => code,
+                    (None, Some(id)) => match durable.load(&id).await {
+                        Ok((_, execute, _)) => execute.code,
+                        Err(message) => return failed(format!("save_snippet: {message}")),
+                    },
+                    _ => return failed("save_snippet: give `code` or `run_id`, one of them".into()),
+                };
+                match durable
+                    .save_snippet(&args.name, args.description, args.input_schema, code)
+                    .await
+                {
+                    Ok(value) => CallToolResult::structured(value),
+                    Err(message) => failed(format!("save_snippet: {message}")),
+                }
+            }
+            _ => {
+                let args: DecideArgs = match serde_json::from_value(arguments) {
+                    Ok(args) => args,
+                    Err(error) => return bad(error),
+                };
+                let (record, stored, mut journal) = match durable.load(&args.run_id).await {
+                    Ok(loaded) => loaded,
+                    Err(message) => return failed(format!("decide: {message}")),
+                };
+                if record.status != "pending-approval"
+                    || !durable
+                        .runs
+                        .claim(&durable.namespace, &args.run_id, "pending-approval", "resuming")
+                        .await
+                        .unwrap_or(false)
+                {
+                    return failed(format!("decide: run {} is not waiting for approval", args.run_id));
+                }
+                let decision = if args.approve {
+                    isobox::journal::Decision::Approved {
+                        by: Some("agent".into()),
+                    }
+                } else {
+                    isobox::journal::Decision::reject(args.reason.unwrap_or_else(|| "rejected".into()))
+                };
+                journal.decide(&decision);
+                let request = self
+                    .request_for(
+                        stored.code.clone(),
+                        stored.lang(),
+                        stored.input.clone(),
+                        stored.dependencies.clone(),
+                    )
+                    .with_approvals(durable.approvals.clone());
+                let journaled = self
+                    .inner
+                    .engine
+                    .run_journaled(request, isobox::journal::JournalStart::Resume(journal))
+                    .await;
+                let _ = durable.keep(&args.run_id, record.created_ms, &stored, &journaled).await;
+                let _ = peer;
+                durable_result(&args.run_id, &journaled)
+            }
+        }
     }
 }
 
@@ -325,10 +563,12 @@ impl ServerHandler for CodeModeServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        self.call(&request.name, arguments).await.map(Into::into)
+        self.call(&request.name, arguments, Some(&context.peer))
+            .await
+            .map(Into::into)
     }
 }
 

@@ -15,6 +15,12 @@ pub const EXECUTE: &str = "execute";
 pub const SEARCH: &str = "search";
 /// `describe`: show declarations.
 pub const DESCRIBE: &str = "describe";
+/// Reads past runs (`--history`).
+pub const RUNS: &str = "runs";
+/// Saves code as a named snippet (`--history`).
+pub const SAVE_SNIPPET: &str = "save_snippet";
+/// Approves or rejects a paused run (`--agent-decides`).
+pub const DECIDE: &str = "decide";
 
 /// What the server tells a model about itself, before any tool is used.
 pub fn instructions(bindings: &[&str]) -> String {
@@ -42,7 +48,14 @@ fn binding_list(bindings: &[&str]) -> String {
 }
 
 /// The tool list.
-pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String], allowed: &[String]) -> Vec<Tool> {
+/// The tools; `durable` is `Some(agent_decides)` when runs are kept.
+pub fn tools(
+    bindings: &[&str],
+    limits: &Limits,
+    packages: &[String],
+    allowed: &[String],
+    durable: Option<bool>,
+) -> Vec<Tool> {
     let mut execute = format!(
         "Run JavaScript or TypeScript in a fresh sandbox and get back its result as JSON with its console \
          output: {{\"value\", \"logs\"}}, or {{\"error\", \"logs\"}} when it failed. The code is an expression, \
@@ -91,7 +104,19 @@ pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String], allowed: &
             )
         });
     }
-    vec![
+    if durable.is_some() {
+        execute.push_str(
+            "\nEach run is kept (`runs` reads it back). Some calls need a person's approval: the run then \
+             pauses and the result says `pending-approval` with its `run_id`. `execute {\"snippet\": NAME, \
+             \"input\": ...}` runs saved code; `search` finds snippets.",
+        );
+        input_schema["properties"]["snippet"] = json!({
+            "type": "string",
+            "description": "Run this saved snippet (see `search`) instead of `code`."
+        });
+        input_schema["required"] = json!([]);
+    }
+    let mut all = vec![
         Tool::new(EXECUTE, execute, schema(input_schema))
         .with_raw_output_schema(schema(json!({
             "type": "object",
@@ -140,7 +165,63 @@ pub fn tools(bindings: &[&str], limits: &Limits, packages: &[String], allowed: &
             })),
         )
         .with_annotations(ToolAnnotations::with_title("Show declarations").read_only(true)),
-    ]
+    ];
+    if let Some(agent_decides) = durable {
+        all.push(
+            Tool::new(
+                RUNS,
+                "Read past runs: with `run_id`, one run's code, input, result or error, logs, capability calls, \
+                 requests and approval gates; without, the newest 20 with their status.\nExample: {\"run_id\": \"4f2a...\"}",
+                schema(json!({
+                    "type": "object",
+                    "properties": { "run_id": { "type": "string" } },
+                    "additionalProperties": false
+                })),
+            )
+            .with_annotations(ToolAnnotations::with_title("Read past runs").read_only(true)),
+        );
+        all.push(
+            Tool::new(
+                SAVE_SNIPPET,
+                "Save code as a named snippet to run again with new input (`execute {\"snippet\": NAME, \"input\": ...}`): \
+                 `code`, or a past run's `run_id`; a description `search` matches, and the input's JSON Schema.",
+                schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "name": { "type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$" },
+                        "description": { "type": "string" },
+                        "input_schema": { "type": "object" },
+                        "code": { "type": "string" },
+                        "run_id": { "type": "string" }
+                    },
+                    "required": ["name"],
+                    "additionalProperties": false
+                })),
+            )
+            .with_annotations(ToolAnnotations::with_title("Save a snippet")),
+        );
+        if agent_decides {
+            all.push(
+                Tool::new(
+                    DECIDE,
+                    "Approve or reject the calls a paused run waits for, as the person you asked decided; the \
+                     run resumes (a rejected call throws ApprovalRejectedError in the code).",
+                    schema(json!({
+                        "type": "object",
+                        "properties": {
+                            "run_id": { "type": "string" },
+                            "approve": { "type": "boolean" },
+                            "reason": { "type": "string" }
+                        },
+                        "required": ["run_id", "approve"],
+                        "additionalProperties": false
+                    })),
+                )
+                .with_annotations(ToolAnnotations::with_title("Decide a paused run")),
+            );
+        }
+    }
+    all
 }
 
 fn schema(value: serde_json::Value) -> Arc<JsonObject> {
