@@ -17,7 +17,7 @@ HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p is
 # tests on the host, and the fuzz targets' replay test (fuzz/tests/replay.rs).
 TEST_CRATES := $(HOST_CRATES) -p isobox-guest -p isobox-fuzz
 
-.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-serve bench-workers bench-openapi fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-journal bench-serve bench-workers bench-openapi fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -107,6 +107,7 @@ bench: setup
 	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench run
 	@$(MAKE) --no-print-directory bench-state
 	@$(MAKE) --no-print-directory bench-npm
+	@$(MAKE) --no-print-directory bench-journal
 	@$(MAKE) --no-print-directory bench-serve
 	@$(MAKE) --no-print-directory bench-workers
 
@@ -123,6 +124,12 @@ test-s3: setup
 bench-state: setup
 	@bash benches/store/install.sh
 	@bash scripts/pg/with-cluster.sh $(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench state
+
+## bench-journal: durable runs: what a journal adds per capability call and per
+## fetch (plain and journaled runs alternating), and resuming a paused run with
+## 100 journaled calls
+bench-journal: setup
+	$(CARGO) bench $(CARGO_FLAGS) -p isobox-cli --bench journal
 
 ## bench-npm: zod, hono and date-fns from a loopback registry (the pinned fixtures): cold
 ## install-and-link against esbuild bundling them (benches/npm, pinned), the first run,

@@ -190,3 +190,69 @@ fn every_example_does_what_it_documents() {
         checked.len()
     );
 }
+
+/// Every example's `isobox run` replays from its journal to the same
+/// output: recorded with `--journal`, re-executed with `--replay` (offline:
+/// every clock read, random value, capability call and response comes from
+/// the journal), the exit code, the value or error and the console lines
+/// are the same.
+#[test]
+fn every_example_run_replays_from_its_journal_to_the_same_output() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .expect("reading examples/")
+        .map(|entry| entry.expect("an entry").path())
+        .collect();
+    files.sort();
+    let mut replayed = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("reading an example");
+        for (index, case) in documented_cases(&text).into_iter().enumerate() {
+            let args: Vec<String> = case.args.iter().map(|arg| with_plugin_dir(arg)).collect();
+            if args.first().map(String::as_str) != Some("run") || args.iter().any(|a| a == "--repeat" || a == "-") {
+                continue;
+            }
+            let journal = dir
+                .path()
+                .join(format!("{}-{index}.json", file.file_stem().unwrap().to_string_lossy()));
+            let journal = journal.to_str().unwrap().to_owned();
+            let run = |extra: [&str; 2]| {
+                Command::new(env!("CARGO_BIN_EXE_isobox"))
+                    .current_dir(root())
+                    .args(&args)
+                    .args(extra)
+                    .output()
+                    .expect("running isobox")
+            };
+            let recorded = run(["--journal", &journal]);
+            let again = run(["--replay", &journal]);
+            let comparable = |output: &std::process::Output| {
+                let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+                // --json prints stats (times differ): compare what the run gave.
+                match serde_json::from_str::<serde_json::Value>(&stdout) {
+                    Ok(serde_json::Value::Object(mut outcome)) if outcome.contains_key("stats") => {
+                        outcome.retain(|key, _| ["ok", "value", "error", "logs"].contains(&key.as_str()));
+                        serde_json::Value::Object(outcome).to_string()
+                    }
+                    _ => stdout,
+                }
+            };
+            if recorded.status.code() != again.status.code() || comparable(&recorded) != comparable(&again) {
+                failures.push(format!(
+                    "{}: `isobox {}`: recorded exit {:?} {:?}, replayed exit {:?} {:?}; replay stderr {}",
+                    file.display(),
+                    args.join(" "),
+                    recorded.status.code(),
+                    comparable(&recorded),
+                    again.status.code(),
+                    comparable(&again),
+                    String::from_utf8_lossy(&again.stderr)
+                ));
+            }
+            replayed += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(replayed >= 12, "only {replayed} example runs replayed");
+}
