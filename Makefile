@@ -55,6 +55,7 @@ test: setup style
 	@bash tests/mcp/install.sh
 	@bash tests/apps/install.sh
 	@bash tests/console/install.sh
+	@bash scripts/lb/install.sh
 	@bash scripts/install-wasmtime-cli.sh
 	@bash scripts/openapi/fixtures.sh
 	@bash tests/openapi/install.sh

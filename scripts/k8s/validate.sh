@@ -126,7 +126,9 @@ for file in "${rendered[@]}" "${standalone[@]}"; do
   passed=$(grep -cE '^INFO .* passed for resource ' <<<"$output" || true)
   objects=$((passed / ${#versions[@]}))
   [ "$objects" -gt 0 ] || fail "schema $what: no object validated"
-  echo "ok   schema $what: $objects objects valid against Kubernetes ${versions[*]} (--strict; $network)"
+  noun=objects
+  [ "$objects" -ne 1 ] || noun=object
+  echo "ok   schema $what: $objects $noun valid against Kubernetes ${versions[*]} (--strict; $network)"
 done
 
 # 3. Policies.

@@ -32,6 +32,7 @@ mod mcp_durable;
 mod modules;
 mod npm;
 mod openapi;
+mod replicas;
 mod serve;
 mod serve_runs;
 mod serve_stream;

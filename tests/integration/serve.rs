@@ -623,7 +623,18 @@ fn the_openapi_file_parses_and_names_every_route() {
             "/metrics",
             "/openapi.json",
             "/v1/dispatch",
-            "/v1/workers/{name}/{path}"
+            "/v1/workers/{name}/{path}",
+            "/v1/runs",
+            "/v1/runs/{id}",
+            "/v1/runs/{id}/journal",
+            "/v1/runs/{id}/approve",
+            "/v1/runs/{id}/reject",
+            "/v1/runs/{id}/replay",
+            "/v1/runs/{id}/snippet",
+            "/v1/snippets",
+            "/v1/snippets/{name}",
+            "/v1/snippets/{name}/run",
+            "/console"
         ]
     );
 }

@@ -15,7 +15,19 @@ use crate::upstream::{Upstream, count};
 
 const KEY: &str = "durable-key";
 
-fn start_serve(config: &Path) -> (Child, SocketAddr) {
+/// A serve process, killed if the test ends before stopping it.
+struct Served(Option<Child>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn start_serve(config: &Path) -> (Served, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_isobox"))
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
         .arg(config)
@@ -25,10 +37,11 @@ fn start_serve(config: &Path) -> (Child, SocketAddr) {
         .spawn()
         .expect("starting isobox serve");
     let addr = listening_address(&mut child);
-    (child, addr)
+    (Served(Some(child)), addr)
 }
 
-fn stop(mut child: Child) {
+fn stop(mut served: Served) {
+    let mut child = served.0.take().expect("running");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -125,7 +125,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         );
     }
     stop_signal().await;
-    match handle.shutdown().await {
+    match handle.drain().await {
         Ok(Finished::Drained) => ExitCode::SUCCESS,
         Ok(Finished::DeadlinePassed) => exit::fail(
             exit::INTERNAL,

@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub store: isobox_store::Store,
     /// Run history and snippets (in `store`).
     pub runs: isobox_store::runs::Runs,
+    /// Set when a drain began: `/readyz` fails from then on.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The body of `POST /v1/run`.
@@ -587,6 +589,33 @@ pub(super) async fn workspace_imports(
         .await
         .map_err(refused)?;
     Ok(())
+}
+
+/// `GET /livez`: the process is alive and answering.
+pub(crate) async fn livez() -> Response {
+    axum::Json(json!({ "status": "alive" })).into_response()
+}
+
+/// `GET /readyz`: 200 when the server takes work: not draining, and its
+/// store answers within two seconds; 503 with the reason otherwise.
+pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        let body = json!({ "status": "draining" });
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
+    let store = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.schema_version()).await;
+    match store {
+        Ok(Ok(_)) => axum::Json(json!({ "status": "ready" })).into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the store failed");
+            let body = json!({ "status": "store-unavailable" });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+        Err(_) => {
+            let body = json!({ "status": "store-timeout" });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+    }
 }
 
 /// `GET /healthz`.

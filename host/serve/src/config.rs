@@ -182,6 +182,11 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// How long runs in flight may go on after shutdown begins. Default 10 s.
     pub shutdown_grace_ms: u64,
+    /// On SIGTERM, how long the server keeps serving with `/readyz`
+    /// failing before it stops accepting, so load balancers (a Kubernetes
+    /// Service) stop routing to it first; then runs in flight finish within
+    /// `shutdown_grace_ms`. Default 0; at most 600000.
+    pub drain_delay_ms: u64,
     /// The `Retry-After` header of a 503, in seconds. Default 1.
     pub retry_after_secs: u32,
     /// The longest a request waits for a run slot; past it a 503 with
@@ -200,6 +205,7 @@ impl Default for ServerSettings {
             max_queued: 256,
             max_body_bytes: 2 << 20,
             shutdown_grace_ms: 10_000,
+            drain_delay_ms: 0,
             retry_after_secs: 1,
             max_queue_wait_ms: 5000,
             read_timeout_ms: 30_000,
@@ -385,6 +391,11 @@ impl ServeConfig {
         if file.server.read_timeout_ms == 0 || file.server.read_timeout_ms > 600_000 {
             return Err(ConfigError::Invalid(
                 "server.read_timeout_ms must be 1 to 600000".into(),
+            ));
+        }
+        if file.server.drain_delay_ms > 600_000 {
+            return Err(ConfigError::Invalid(
+                "server.drain_delay_ms must be at most 600000".into(),
             ));
         }
         if file.server.max_queue_wait_ms == 0 {

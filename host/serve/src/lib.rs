@@ -66,6 +66,8 @@ pub struct ServerHandle {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<Finished>>,
     metrics: Arc<Metrics>,
+    draining: Arc<std::sync::atomic::AtomicBool>,
+    drain_delay: Duration,
 }
 
 /// How a server ended.
@@ -124,16 +126,29 @@ impl Server {
             .route("/console", get(console::index))
             .route("/console/{file}", get(console::asset))
             .route("/healthz", get(api::healthz))
+            .route("/livez", get(api::livez))
+            .route("/readyz", get(api::readyz))
             .route("/metrics", get(api::metrics))
             .route("/openapi.json", get(api::openapi))
             .with_state(state.clone());
         let runs_idle = state.gate.idle();
+        let draining = state.draining.clone();
+        let drain_delay = Duration::from_millis(state.config.server.drain_delay_ms);
         drop(state);
         let (stop, stopped) = watch::channel(false);
         let read_timeout = state_read_timeout;
         let task = tokio::spawn(accept_loop(listener, app, stopped, read_timeout, grace, runs_idle));
         tracing::info!(%local, "isobox serve listening");
-        Ok((local, ServerHandle { stop, task, metrics }))
+        Ok((
+            local,
+            ServerHandle {
+                stop,
+                task,
+                metrics,
+                draining,
+                drain_delay,
+            },
+        ))
     }
 }
 
@@ -162,6 +177,7 @@ async fn app_state(
         runs: store.runs(),
         store,
         todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
+        draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     }))
 }
 
@@ -291,6 +307,23 @@ impl ServerHandle {
     pub async fn shutdown(self) -> Result<Finished, ServeError> {
         let _ = self.stop.send(true);
         self.wait().await
+    }
+
+    /// Drains, as on SIGTERM: `/readyz` fails at once while the server
+    /// goes on serving for `server.drain_delay_ms` (load balancers stop
+    /// routing to it), then it stops accepting and the runs in flight finish
+    /// within `server.shutdown_grace_ms`.
+    ///
+    /// # Errors
+    /// As [`shutdown`](ServerHandle::shutdown).
+    pub async fn drain(self) -> Result<Finished, ServeError> {
+        self.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(
+            delay_ms = self.drain_delay.as_millis() as u64,
+            "draining: not ready; still serving"
+        );
+        tokio::time::sleep(self.drain_delay).await;
+        self.shutdown().await
     }
 
     /// Begins shutting down without waiting.

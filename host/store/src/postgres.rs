@@ -89,6 +89,13 @@ impl PostgresConfig {
         if !kept.is_empty() {
             parsed.query_pairs_mut().extend_pairs(kept);
         }
+        let password_env = if parsed.password().is_none() {
+            // libpq's variable, so the password can come from a secret
+            // rather than the URL in a config file.
+            std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty())
+        } else {
+            None
+        };
         let mut config: tokio_postgres::Config = parsed
             .as_str()
             .parse()
@@ -104,6 +111,9 @@ impl PostgresConfig {
                 )));
             }
         };
+        if let Some(password) = password_env {
+            config.password(password);
+        }
         config.ssl_mode(mode);
         config.connect_timeout(Duration::from_secs(10));
         config.application_name("isobox");

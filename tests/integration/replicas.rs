@@ -1,0 +1,256 @@
+//! Beyond one machine: three `isobox serve` processes sharing one real
+//! PostgreSQL (the tests' private cluster), behind a real HAProxy on
+//! loopback that routes by `/readyz`. A write through one replica is read
+//! through the others; compare-and-swap increments through all three sum
+//! exactly; a replica stopped with SIGTERM under load drains (not ready,
+//! still serving, then done) and no request is lost.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::serve::{call, listening_address, run};
+
+const KEY: &str = "replica-key";
+
+/// The PostgreSQL URL of the tests' cluster (started here when `make test`
+/// has not started it).
+fn pg_url() -> String {
+    let url = match std::env::var("ISOBOX_TEST_PG_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg/cluster.sh");
+            let output = Command::new("bash")
+                .arg(script)
+                .arg("start")
+                .output()
+                .expect("bash runs");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("ISOBOX_TEST_PG_URL=").map(str::to_owned))
+                .expect("the cluster's URL")
+        }
+    };
+    format!("{url}?sslmode=disable")
+}
+
+fn haproxy() -> PathBuf {
+    for candidate in ["/usr/sbin/haproxy", "/usr/bin/haproxy"] {
+        if Path::new(candidate).exists() {
+            return PathBuf::from(candidate);
+        }
+    }
+    panic!("haproxy is missing: bash scripts/lb/install.sh (make test runs it)");
+}
+
+struct Replica {
+    child: Option<Child>,
+    addr: SocketAddr,
+}
+
+impl Replica {
+    fn start(config: &Path) -> Replica {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_isobox"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .env("REPLICA_KEY", KEY)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting isobox serve");
+        let addr = listening_address(&mut child);
+        Replica {
+            child: Some(child),
+            addr,
+        }
+    }
+
+    fn terminate(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        }
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.take().expect("running").wait().expect("waiting")
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+struct Balancer(Child);
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn balancer(dir: &Path, replicas: &[&Replica]) -> (Balancer, SocketAddr) {
+    let port = free_port();
+    let mut config = format!(
+        "global\n  maxconn 512\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n\
+         \x20 retries 3\n  option redispatch\n  retry-on conn-failure empty-response response-timeout\n\
+         frontend front\n  bind 127.0.0.1:{port}\n  default_backend isobox\n\
+         backend isobox\n  balance roundrobin\n  option httpchk GET /readyz\n  http-check expect status 200\n"
+    );
+    for (i, replica) in replicas.iter().enumerate() {
+        config.push_str(&format!(
+            "  server r{i} {} check inter 100ms fall 1 rise 2\n",
+            replica.addr
+        ));
+    }
+    let file = dir.join("haproxy.cfg");
+    std::fs::write(&file, config).unwrap();
+    let child = Command::new(haproxy())
+        .arg("-db")
+        .arg("-f")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting haproxy");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "haproxy never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Balancer(child), addr)
+}
+
+async fn value(addr: SocketAddr, code: &str) -> Value {
+    let reply = run(addr, Some(KEY), json!({ "code": code, "capabilities": ["kv"] })).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()["value"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_behind_a_load_balancer_share_postgresql_and_drain_without_losing_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = format!("rep{}", std::process::id());
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\ndrain_delay_ms = 1500\nshutdown_grace_ms = 10000\n\
+             [store]\nlocation = \"{}\"\n\
+             [runs]\nhistory = true\n\
+             [tenants.{tenant}]\nkey_env = [\"REPLICA_KEY\"]\ncapabilities = [\"kv\"]\n",
+            pg_url()
+        ),
+    )
+    .unwrap();
+    let mut replicas: Vec<Replica> = (0..3).map(|_| Replica::start(&config)).collect();
+    for replica in &replicas {
+        let ready = call(replica.addr, "GET", "/readyz", None, None).await;
+        assert_eq!((ready.status, ready.json()["status"].clone()), (200, json!("ready")));
+        assert_eq!(call(replica.addr, "GET", "/livez", None, None).await.status, 200);
+    }
+    let (_haproxy, front) = balancer(dir.path(), &replicas.iter().collect::<Vec<_>>());
+
+    // A write through one replica is read through the others.
+    value(replicas[0].addr, "await env.kv.put('greeting', 'hello from r0'); 1").await;
+    for replica in &replicas[1..] {
+        assert_eq!(
+            value(replica.addr, "await env.kv.get('greeting')").await,
+            "hello from r0"
+        );
+    }
+    // A run kept by one replica is listed by another.
+    let listed = call(replicas[2].addr, "GET", "/v1/runs?limit=5", Some(KEY), None)
+        .await
+        .json();
+    assert!(listed["runs"].as_array().is_some_and(|r| r.len() >= 3), "{listed}");
+
+    // Compare-and-swap increments through all three sum exactly.
+    let increment = "let conflicts = 0;
+        for (let i = 0; i < 5; i++) {
+          for (;;) {
+            const seen = await env.kv.getWithVersion('n');
+            const next = String(seen === null ? 1 : Number(seen.value) + 1);
+            const options = seen === null ? { ifAbsent: true } : { ifVersion: seen.version };
+            if ((await env.kv.put('n', next, options)).ok) break;
+            conflicts++;
+          }
+        }
+        conflicts";
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let target = if i % 4 == 3 { front } else { replicas[i % 3].addr };
+        tasks.push(tokio::spawn(async move { value(target, increment).await }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(value(front, "await env.kv.get('n')").await, "60");
+
+    // SIGTERM one replica under load through the balancer: it turns
+    // unready, keeps serving through its drain delay, then stops; every
+    // request gets its answer.
+    let load = tokio::spawn(async move {
+        let mut statuses = Vec::new();
+        let mut clients = Vec::new();
+        for _ in 0..4 {
+            clients.push(tokio::spawn(async move {
+                let mut seen = Vec::new();
+                for _ in 0..40 {
+                    let reply = run(
+                        front,
+                        Some(KEY),
+                        json!({ "code": "await new Promise((r) => setTimeout(r, 20)); 42" }),
+                    )
+                    .await;
+                    seen.push(reply.status);
+                }
+                seen
+            }));
+        }
+        for client in clients {
+            statuses.extend(client.await.unwrap());
+        }
+        statuses
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    replicas[0].terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let draining = call(replicas[0].addr, "GET", "/readyz", None, None).await;
+    assert_eq!(
+        (draining.status, draining.json()["status"].clone()),
+        (503, json!("draining"))
+    );
+    let still = run(replicas[0].addr, Some(KEY), json!({ "code": "6 * 7" })).await;
+    assert_eq!(still.status, 200, "a draining replica still serves");
+    let statuses = load.await.unwrap();
+    assert_eq!(statuses.len(), 160);
+    assert!(statuses.iter().all(|s| *s == 200), "lost requests: {statuses:?}");
+    let status = replicas[0].wait();
+    assert!(status.success(), "{status:?}");
+    // The other two go on.
+    assert_eq!(value(front, "await env.kv.get('greeting')").await, "hello from r0");
+    for replica in &mut replicas[1..] {
+        replica.terminate();
+        assert!(replica.wait().success());
+    }
+}
