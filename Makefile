@@ -47,7 +47,8 @@ guest: setup
 ## compiler; the `isobox mcp` tests use npm packages that
 ## tests/mcp/install.sh installs (pinned), the Workers-app tests (a Hono and
 ## an itty-router app, bundled with esbuild) those of tests/apps/install.sh,
-## the web console test Debian's chromium and puppeteer-core (tests/console).
+## the web console test Debian's chromium and puppeteer-core (tests/console), the
+## replica test Debian's HAProxy (scripts/lb); scripts/k8s/validate.sh checks deploy/.
 ## Every cargo command of the target names the same crates (TEST_CRATES), so
 ## that cargo resolves one set of features and compiles each crate once: a
 ## command with another selection would build wasmtime and isobox again.
@@ -64,6 +65,7 @@ test: setup style
 	@bash scripts/pg/with-cluster.sh $(CARGO) test --release $(CARGO_FLAGS) $(TEST_CRATES)
 	$(CARGO) test --release $(CARGO_FLAGS) $(TEST_CRATES) --test wpt
 	@bash scripts/check-types/run.sh $(ISOBOX)
+	@bash scripts/k8s/validate.sh
 
 ## style: what CI gates besides the tests: rustfmt and clippy (-D warnings)
 style: fmt-check lint lint-guest

@@ -483,7 +483,7 @@ def main(argv):
                           for f in [argv[2]] + argv[5:] for o in load(f)
                           if o["kind"] == "HorizontalPodAutoscaler"
                           for m in o["spec"].get("metrics", []) if m["type"] == "Pods"})
-        require = os.environ.get("ISOBOX_K8S_REQUIRE_PROBES", "0") == "1"
+        require = os.environ.get("ISOBOX_K8S_REQUIRE_PROBES", "1") == "1"
         report = serve(argv[1], argv[2], argv[3], argv[4], metrics, require)
     else:
         print(__doc__, file=sys.stderr)
