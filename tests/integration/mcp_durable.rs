@@ -191,3 +191,105 @@ async fn without_elicitation_the_run_waits_and_snippets_are_kept_and_found() {
     assert!(!tools.contains(&"decide".to_owned()), "{tools:?}");
     plain.cancel().await.unwrap();
 }
+
+/// One JSON-RPC message POSTed to `url` as an MCP client sends it; the
+/// status, the session id header and the body.
+async fn post_mcp(url: &str, session: Option<&str>, body: Value) -> (u16, Option<String>, String) {
+    use http_body_util::{BodyExt, Full};
+    let uri: hyper::Uri = url.parse().unwrap();
+    let authority = uri.authority().unwrap().to_string();
+    let stream = tokio::net::TcpStream::connect(&authority).await.expect("connecting");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method("POST")
+        .uri(uri.path())
+        .header("host", authority)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18");
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    let request = request.body(Full::new(bytes::Bytes::from(body.to_string()))).unwrap();
+    let response = sender.send_request(request).await.expect("sending");
+    let status = response.status().as_u16();
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // A streamed answer ends once its result event is out: read up to it.
+    let mut body = response.into_body();
+    let mut text = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while let Ok(Some(frame)) = tokio::time::timeout_at(deadline.into(), body.frame()).await {
+        if let Ok(data) = frame.expect("a body frame").into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+        if text.contains("\"result\"") || text.contains("\"error\"") {
+            break;
+        }
+    }
+    (status, session, text)
+}
+
+async fn mcp_http(store: &Path) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
+        .args(["mcp", "--http", "127.0.0.1:0", "--grant", "kv", "--store"])
+        .arg(store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting isobox mcp --http");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("the address line");
+        if let Some(url) = line.strip_prefix("isobox mcp: listening on ") {
+            break url.to_owned();
+        }
+    };
+    (child, url)
+}
+
+/// Two `isobox mcp --http` processes on one store file serve the same
+/// session: a client that initialized with the first continues with the
+/// second (its session restored from the store). With a store of its own
+/// each (`memory`), the second does not know the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_sessions_live_in_the_store_and_any_process_on_it_serves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("shared.db");
+    let (_first, first) = mcp_http(&store).await;
+    let (_second, second) = mcp_http(&store).await;
+    let initialize = json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "replica-test", "version": "1" } } });
+    let (status, session, _) = post_mcp(&first, None, initialize.clone()).await;
+    assert_eq!(status, 200);
+    let session = session.expect("a session id");
+    let (status, _, _) = post_mcp(
+        &first,
+        Some(&session),
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let execute = json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": { "name": "execute", "arguments": { "code": "await env.kv.put('via', 'second'); 6 * 7" } } });
+    let (status, _, body) = post_mcp(&second, Some(&session), execute.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("42"),
+        "the second process answered the first's session: {body}"
+    );
+
+    // Without a shared store, a session belongs to its process.
+    let (_third, third) = mcp_http(Path::new("memory")).await;
+    let (status, _, body) = post_mcp(&third, Some(&session), execute).await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -156,6 +156,11 @@ impl GrantArgs {
         Ok(names)
     }
 
+    /// Where --store says kv, workspaces, runs and sessions live.
+    pub fn store_location(&self) -> &str {
+        &self.store
+    }
+
     /// The store --store names, opened (and migrated).
     pub async fn open_store(&self) -> Result<isobox_store::Store, String> {
         isobox_store::Store::open_with_blobs(&self.store, self.blobs.as_deref())

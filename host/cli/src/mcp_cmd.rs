@@ -105,7 +105,19 @@ pub async fn mcp(mut args: McpArgs) -> ExitCode {
             served = server.serve_stdio() => served.map_err(|e| e.to_string()),
             () = shutdown_signal() => Ok(()),
         },
-        Some(addr) => serve_http(server, addr).await,
+        Some(addr) => {
+            // With a shared store, sessions live there: every process on it
+            // serves them.
+            let sessions = if args.sandbox.grants.store_location() == "memory" {
+                None
+            } else {
+                match args.sandbox.grants.open_store().await {
+                    Ok(store) => Some(isobox_mcp::StoreSessions::new(&store)),
+                    Err(message) => return exit::fail(exit::USAGE, &message),
+                }
+            };
+            serve_http(server, addr, sessions).await
+        }
     };
     for upstream in upstreams {
         upstream.stop().await;
@@ -161,7 +173,11 @@ fn upstream_specs(args: &McpArgs) -> Result<Vec<UpstreamSpec>, String> {
     Ok(specs)
 }
 
-async fn serve_http(server: CodeModeServer, addr: SocketAddr) -> Result<(), String> {
+async fn serve_http(
+    server: CodeModeServer,
+    addr: SocketAddr,
+    sessions: Option<isobox_mcp::StoreSessions>,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -170,7 +186,7 @@ async fn serve_http(server: CodeModeServer, addr: SocketAddr) -> Result<(), Stri
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     eprintln!("isobox mcp: listening on http://{bound}{HTTP_PATH}");
     server
-        .serve_http(listener, shutdown_signal())
+        .serve_http_with_sessions(listener, shutdown_signal(), sessions)
         .await
         .map_err(|e| format!("serving http://{bound}{HTTP_PATH}: {e}"))
 }

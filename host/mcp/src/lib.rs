@@ -22,6 +22,7 @@
 mod declarations;
 mod durable;
 mod server;
+mod sessions;
 mod tools;
 mod upstream;
 
@@ -34,6 +35,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 pub use server::{CodeModeServer, DependencyCheck, MAX_EXECUTE_DEPENDENCIES, PackageGrant};
+pub use sessions::StoreSessions;
 pub use upstream::{UPSTREAM_START_TIMEOUT, Upstream, UpstreamError, UpstreamSpec};
 
 /// The path the streamable HTTP endpoint is served at.
@@ -83,7 +85,26 @@ impl CodeModeServer {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let config = StreamableHttpServerConfig::default();
+        self.serve_http_with_sessions(listener, shutdown, None).await
+    }
+
+    /// [`serve_http`](Self::serve_http), with the sessions kept in
+    /// `sessions` (see [`StoreSessions`]) so that other processes sharing it
+    /// serve them too.
+    ///
+    /// # Errors
+    ///
+    /// The listener's I/O error.
+    pub async fn serve_http_with_sessions(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        sessions: Option<StoreSessions>,
+    ) -> std::io::Result<()> {
+        let mut config = StreamableHttpServerConfig::default();
+        if let Some(sessions) = sessions {
+            config.session_store = Some(Arc::new(sessions));
+        }
         // Cancelled on shutdown: ends every session's streams.
         let cancel = config.cancellation_token.clone();
         let service = StreamableHttpService::new(
