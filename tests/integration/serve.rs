@@ -469,6 +469,21 @@ async fn metrics_count_runs_by_outcome_and_latency() {
     assert_eq!(sample(&text, "isobox_http_responses_total{status=\"200\"}"), Some(3.0));
     assert_eq!(sample(&text, "isobox_http_responses_total{status=\"401\"}"), Some(1.0));
     assert!(text.contains("# TYPE isobox_run_duration_seconds histogram"));
+    // Per tenant, the slots and the build.
+    assert_eq!(
+        sample(&text, "isobox_tenant_runs_total{tenant=\"acme\",outcome=\"ok\"}"),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "isobox_tenant_runs_total{tenant=\"acme\",outcome=\"js-error\"}"),
+        Some(1.0)
+    );
+    assert_eq!(sample(&text, "isobox_run_slots"), Some(64.0), "{text}");
+    assert!(text.contains(&format!(
+        "isobox_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    )));
     handle.shutdown().await.expect("shutdown");
 }
 
@@ -512,7 +527,16 @@ async fn the_cli_serves_from_a_config_file() {
     )
     .expect("config");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isobox"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log", "info", "--config"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            "info",
+            "--log-format",
+            "json",
+            "--config",
+        ])
         .arg(&config)
         .env("ISOBOX_TEST_KEY", "cli-key")
         .stdout(std::process::Stdio::piped())
@@ -535,6 +559,19 @@ async fn the_cli_serves_from_a_config_file() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(stderr.contains(&id), "the request id is logged: {stderr}");
+    // One JSON object per line; each run's event has its tenant and outcome.
+    let events: Vec<Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let run = events
+        .iter()
+        .find(|e| e["target"] == "isobox::run")
+        .unwrap_or_else(|| panic!("no run event: {stderr}"));
+    assert_eq!(run["fields"]["tenant"], "cli", "{run}");
+    assert_eq!(run["fields"]["outcome"], "ok");
+    assert!(run["fields"]["wall_time_us"].as_u64().is_some_and(|t| t > 0), "{run}");
+    assert_eq!(run["span"]["request_id"], json!(id), "{run}");
     assert!(!stderr.contains("cli-key"), "keys are never logged: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

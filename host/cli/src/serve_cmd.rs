@@ -26,9 +26,20 @@ pub struct ServeArgs {
     /// else info]. Logs go to stderr.
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// `text` for people, or `json`: one JSON object per line, each run's
+    /// event (target `isobox::run`: tenant, outcome, times, CPU, calls,
+    /// egress) among them, for a log pipeline.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
 }
 
-fn init_logging(filter: Option<&str>) -> Result<(), String> {
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logging(filter: Option<&str>, format: LogFormat) -> Result<(), String> {
     let text = match filter {
         Some(text) => text.to_owned(),
         None => std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
@@ -36,16 +47,27 @@ fn init_logging(filter: Option<&str>) -> Result<(), String> {
     let targets: tracing_subscriber::filter::Targets = text.parse().map_err(|e| format!("--log {text}: {e}"))?;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                .with_target(false),
-        )
-        .with(targets)
-        .try_init()
-        .map_err(|e| format!("cannot start logging: {e}"))
+    let registry = tracing_subscriber::registry().with(targets);
+    let started = match format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                    .with_target(false),
+            )
+            .try_init(),
+    };
+    started.map_err(|e| format!("cannot start logging: {e}"))
 }
 
 /// Ctrl-C or SIGTERM.
@@ -71,7 +93,7 @@ async fn stop_signal() {
 }
 
 pub async fn serve(args: ServeArgs) -> ExitCode {
-    if let Err(message) = init_logging(args.log.as_deref()) {
+    if let Err(message) = init_logging(args.log.as_deref(), args.log_format) {
         return exit::fail(exit::USAGE, &message);
     }
     let (mut config, local_key) = match &args.config {

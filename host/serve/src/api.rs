@@ -329,9 +329,9 @@ pub(super) async fn run_bytes(
         Err(error) => return error.into_response(id),
     };
     if streaming {
-        return event_stream(state, id, run_request, permit, durable);
+        return event_stream(state, id, tenant.id.clone(), run_request, permit, durable);
     }
-    let (status, json) = execute(&state, id, run_request, permit, durable).await;
+    let (status, json) = execute(&state, id, &tenant.id, run_request, permit, durable).await;
     json_response(status, json)
 }
 
@@ -396,6 +396,7 @@ pub(super) async fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiE
 fn event_stream(
     state: Arc<AppState>,
     id: &str,
+    tenant: String,
     request: RunRequest,
     permit: OwnedSemaphorePermit,
     durable: Option<super::runs::Durable>,
@@ -405,8 +406,8 @@ fn event_stream(
         let _ = send.send(entry.clone());
     });
     let id = id.to_owned();
-    let run =
-        async move { execute(&state, &id, request, permit, durable).await.1 }.instrument(tracing::Span::current());
+    let run = async move { execute(&state, &id, &tenant, request, permit, durable).await.1 }
+        .instrument(tracing::Span::current());
     let mut response = Response::new(Body::new(super::stream::EventStream::new(logs, Box::pin(run))));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -419,6 +420,7 @@ fn event_stream(
 pub(super) async fn execute(
     state: &AppState,
     id: &str,
+    tenant: &str,
     request: RunRequest,
     permit: OwnedSemaphorePermit,
     durable: Option<super::runs::Durable>,
@@ -439,14 +441,8 @@ pub(super) async fn execute(
     };
     drop(permit);
     let elapsed = started.elapsed();
-    state.metrics.run(&outcome, elapsed);
-    tracing::info!(
-        outcome = outcome.error_kind().map_or("ok", |k| k.as_str()),
-        duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        egress = outcome.egress.len(),
-        calls = outcome.calls.len(),
-        "run finished"
-    );
+    state.metrics.run(tenant, &outcome, elapsed);
+    run_event(tenant, &outcome, elapsed, None);
     match outcome_json(&outcome, id) {
         Ok(json) => (StatusCode::OK, json),
         Err(error) => {
@@ -457,6 +453,41 @@ pub(super) async fn execute(
             (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from(body.to_string()))
         }
     }
+}
+
+/// The one structured event of a finished run (target `isobox::run`, level
+/// info): what a tail-like sink reads (`isobox serve --log-format json`).
+/// The request id and tenant come from the request's span as well.
+pub(super) fn run_event(tenant: &str, outcome: &isobox::Outcome, elapsed: std::time::Duration, status: Option<&str>) {
+    let error = outcome.result.as_ref().err();
+    let mut message = error.map(|e| e.message.clone()).unwrap_or_default();
+    if message.len() > 200 {
+        let mut end = 200;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+    }
+    tracing::info!(
+        target: "isobox::run",
+        tenant,
+        outcome = outcome.error_kind().map_or("ok", |k| k.as_str()),
+        status = status.unwrap_or(if error.is_some() { "error" } else { "ok" }),
+        error = %message,
+        duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        wall_time_us = outcome.stats.wall_time_us,
+        fuel_used = outcome.stats.fuel_used.unwrap_or(0),
+        peak_memory_bytes = outcome.stats.peak_memory_bytes,
+        logs = outcome.logs.entries.len(),
+        calls = outcome.calls.len(),
+        egress = outcome.egress.len(),
+        egress_denied = outcome
+            .egress
+            .iter()
+            .filter(|r| matches!(r.decision, isobox::egress::AuditDecision::Denied))
+            .count(),
+        "run finished"
+    );
 }
 
 /// The outcome as a JSON object with `request_id` added last.

@@ -100,6 +100,7 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let grace = config.server.shutdown_grace();
         let state_read_timeout = config.server.read_timeout();
+        metrics.set_slots(config.server.max_in_flight);
         let state = app_state(config, engine, metrics.clone()).await?;
         if state.config.runs.history {
             spawn_pruning(state.runs.clone(), state.config.runs.clone());

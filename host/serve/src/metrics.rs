@@ -26,6 +26,10 @@ pub struct Metrics {
     latency_sum_us: AtomicU64,
     in_flight: AtomicI64,
     queued: AtomicI64,
+    /// Runs by tenant and outcome (tenants come from the config: bounded).
+    tenant_runs: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// `server.max_in_flight`.
+    slots: AtomicI64,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K, by: u64) {
@@ -48,9 +52,10 @@ impl Metrics {
     }
 
     /// Counts one finished run: its outcome kind, latency and egress decisions.
-    pub(crate) fn run(&self, outcome: &Outcome, elapsed: Duration) {
+    pub(crate) fn run(&self, tenant: &str, outcome: &Outcome, elapsed: Duration) {
         let kind = outcome.error_kind().map_or("ok", |kind| kind.as_str());
         bump(&self.runs, kind, 1);
+        bump(&self.tenant_runs, (tenant.to_owned(), kind), 1);
         let seconds = elapsed.as_secs_f64();
         for (bound, count) in BUCKETS.iter().zip(&self.buckets) {
             if seconds <= *bound {
@@ -93,9 +98,36 @@ impl Metrics {
         GaugeGuard(&self.queued)
     }
 
+    /// Sets the number of run slots (`server.max_in_flight`).
+    pub(crate) fn set_slots(&self, slots: usize) {
+        self.slots
+            .store(i64::try_from(slots).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
     /// The text format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let _ = writeln!(out, "# HELP isobox_build_info The isobox version serving (always 1).");
+        let _ = writeln!(out, "# TYPE isobox_build_info gauge");
+        let _ = writeln!(out, "isobox_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(
+            out,
+            "# HELP isobox_run_slots Runs this server executes at once at most (server.max_in_flight)."
+        );
+        let _ = writeln!(out, "# TYPE isobox_run_slots gauge");
+        let _ = writeln!(out, "isobox_run_slots {}", self.slots.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP isobox_tenant_runs_total Runs by tenant and outcome: ok or the error kind."
+        );
+        let _ = writeln!(out, "# TYPE isobox_tenant_runs_total counter");
+        for ((tenant, outcome), count) in self.tenant_runs.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let tenant = tenant.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            let _ = writeln!(
+                out,
+                "isobox_tenant_runs_total{{tenant=\"{tenant}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
         counters(
             &mut out,
             "isobox_http_responses_total",

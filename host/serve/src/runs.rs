@@ -61,7 +61,15 @@ pub(crate) async fn run_durable(
     let code_sha256 = hex(&Sha256::digest(request.code.as_bytes()));
     let started = Instant::now();
     let journaled = state.engine.run_journaled(request, JournalStart::Record).await;
-    state.metrics.run(&journaled.outcome, started.elapsed());
+    state
+        .metrics
+        .run(&durable.tenant, &journaled.outcome, started.elapsed());
+    super::api::run_event(
+        &durable.tenant,
+        &journaled.outcome,
+        started.elapsed(),
+        Some(status_of(&journaled)),
+    );
     let record = RunRecord {
         ns: durable.tenant,
         id: id.to_owned(),
@@ -423,7 +431,13 @@ async fn resume(state: &Arc<AppState>, tenant: &Tenant, id: &str, decision: Deci
             .await
     };
     drop(permit);
-    state.metrics.run(&journaled.outcome, started.elapsed());
+    state.metrics.run(&tenant.id, &journaled.outcome, started.elapsed());
+    super::api::run_event(
+        &tenant.id,
+        &journaled.outcome,
+        started.elapsed(),
+        Some(status_of(&journaled)),
+    );
     let updated = RunRecord {
         status: status_of(&journaled).to_owned(),
         updated_ms: now_ms(),

@@ -95,7 +95,7 @@ enum Forward {
     /// The worker's static assets answered it: no run.
     Asset(Response),
     /// A run of the worker on this request (boxed: the larger variant).
-    Run(Box<(RunRequest, HttpRequest)>),
+    Run(Box<(RunRequest, HttpRequest, String)>),
 }
 
 async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Response {
@@ -107,8 +107,8 @@ async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Resp
             return response;
         }
         Ok(Forward::Run(run)) => {
-            let (run, http) = *run;
-            dispatch_streaming(state, run, http).await
+            let (run, http, tenant) = *run;
+            dispatch_streaming(state, run, http, tenant).await
         }
         Err(error) => Err(error),
     };
@@ -182,7 +182,7 @@ async fn forward(state: &AppState, request: Request) -> Result<Forward, ApiError
     );
     // The worker's own grants, checked against the caller's like a run's.
     let run = build_request(state, tenant, body)?;
-    Ok(Forward::Run(Box::new((run, http))))
+    Ok(Forward::Run(Box::new((run, http, tenant.id.clone()))))
 }
 
 /// A stored worker's Response head, its body still streaming.
@@ -201,6 +201,7 @@ async fn dispatch_streaming(
     state: Arc<AppState>,
     run: RunRequest,
     http: HttpRequest,
+    tenant: String,
 ) -> Result<StreamedHead, ApiError> {
     let permit = super::api::admit(&state).await?;
     let (head_tx, head_rx) = tokio::sync::oneshot::channel();
@@ -224,7 +225,7 @@ async fn dispatch_streaming(
         drop(running);
         drop(permit);
         let elapsed = started.elapsed();
-        state.metrics.run(&outcome, elapsed);
+        state.metrics.run(&tenant, &outcome, elapsed);
         tracing::info!(
             outcome = outcome.error_kind().map_or("ok", |k| k.as_str()),
             status,
@@ -257,7 +258,12 @@ fn streamed_response(head: StreamedHead) -> Response {
 }
 
 /// Admission, the run (body read whole) and its metrics.
-async fn dispatch(state: &AppState, run: RunRequest, http: HttpRequest) -> Result<WorkerOutcome, ApiError> {
+async fn dispatch(
+    state: &AppState,
+    run: RunRequest,
+    http: HttpRequest,
+    tenant: &str,
+) -> Result<WorkerOutcome, ApiError> {
     let permit = super::api::admit(state).await?;
     let started = Instant::now();
     let done = {
@@ -266,7 +272,7 @@ async fn dispatch(state: &AppState, run: RunRequest, http: HttpRequest) -> Resul
     };
     drop(permit);
     let elapsed = started.elapsed();
-    state.metrics.run(&done.outcome, elapsed);
+    state.metrics.run(tenant, &done.outcome, elapsed);
     tracing::info!(
         outcome = done.outcome.error_kind().map_or("ok", |k| k.as_str()),
         status = done.response.status,
@@ -394,7 +400,8 @@ async fn inline_dispatch(state: &AppState, request: Request) -> Result<WorkerOut
     let mut request = HttpRequest::new(http.method, http.url);
     request.headers = http.headers;
     request.body = http.body.unwrap_or_default().into_bytes();
-    dispatch(state, run, request).await
+    let tenant = tenant.id.clone();
+    dispatch(state, run, request, &tenant).await
 }
 
 /// Standard base64 with padding.
