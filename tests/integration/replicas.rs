@@ -254,3 +254,83 @@ async fn three_replicas_behind_a_load_balancer_share_postgresql_and_drain_withou
         assert!(replica.wait().success());
     }
 }
+
+/// A replica killed (SIGKILL) while a run's workspace batch of 1,000 writes
+/// is in flight leaves the batch all or nothing: another replica on the
+/// same PostgreSQL sees every file of it or none, at several kill times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_mid_batch_leaves_the_batch_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = format!("kill{}", std::process::id());
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nlocation = \"{}\"\n\
+             [tenants.{tenant}]\nkey_env = [\"REPLICA_KEY\"]\ncapabilities = [\"workspace\"]\n",
+            pg_url()
+        ),
+    )
+    .unwrap();
+    let code = "const ops = [];
+        for (let i = 0; i < 1000; i++) ops.push({ op: 'writeFile', path: `/out/f${i}.txt`, content: 'x'.repeat(2048), parents: true });
+        await env.workspace.batch({ ops }); 'written'";
+    let mut outcomes = Vec::new();
+    for (attempt, delay_ms) in [5u64, 40, 120, 400].into_iter().enumerate() {
+        let workspace = format!("batch{attempt}");
+        let mut victim = Replica::start(&config);
+        let addr = victim.addr;
+        let body = json!({ "code": code, "capabilities": ["workspace"], "workspace": workspace });
+        let request = tokio::spawn(async move {
+            // The connection dies with the replica: no answer is fine.
+            let _ = tokio::time::timeout(Duration::from_secs(30), async move {
+                let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+                let (mut sender, connection) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await
+                        .ok()?;
+                tokio::spawn(connection);
+                let request = hyper::Request::builder()
+                    .method("POST")
+                    .uri("/v1/run")
+                    .header("host", addr.to_string())
+                    .header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {KEY}"))
+                    .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+                    .ok()?;
+                sender.send_request(request).await.ok().map(|r| r.status().as_u16())
+            })
+            .await;
+        });
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        if let Some(mut child) = victim.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = request.await;
+        let witness = Replica::start(&config);
+        let info = call(
+            witness.addr,
+            "GET",
+            &format!("/v1/workspaces/{workspace}"),
+            Some(KEY),
+            None,
+        )
+        .await;
+        let files = if info.status == 404 {
+            0
+        } else {
+            info.json()["files"].as_u64().unwrap_or(u64::MAX)
+        };
+        // The directory /out counts as an entry when the batch landed.
+        assert!(
+            files == 0 || files >= 1000,
+            "attempt {attempt}: {files} files: {}",
+            info.text()
+        );
+        outcomes.push(files);
+    }
+    // The bigger kill delays let the batch land at least once: the check
+    // above saw a whole batch, not only empty workspaces.
+    assert!(outcomes.iter().any(|f| *f >= 1000), "{outcomes:?}");
+}
