@@ -276,7 +276,7 @@ async fn a_replica_killed_mid_batch_leaves_the_batch_all_or_nothing() {
         for (let i = 0; i < 1000; i++) ops.push({ op: 'writeFile', path: `/out/f${i}.txt`, content: 'x'.repeat(2048), parents: true });
         await env.workspace.batch({ ops }); 'written'";
     let mut outcomes = Vec::new();
-    for (attempt, delay_ms) in [5u64, 40, 120, 400].into_iter().enumerate() {
+    for (attempt, delay_ms) in [20u64, 150, 600, 1500].into_iter().enumerate() {
         let workspace = format!("batch{attempt}");
         let mut victim = Replica::start(&config);
         let addr = victim.addr;
@@ -330,7 +330,21 @@ async fn a_replica_killed_mid_batch_leaves_the_batch_all_or_nothing() {
         );
         outcomes.push(files);
     }
-    // The bigger kill delays let the batch land at least once: the check
-    // above saw a whole batch, not only empty workspaces.
-    assert!(outcomes.iter().any(|f| *f >= 1000), "{outcomes:?}");
+    // The same batch, not killed, is seen whole by the same check: it can
+    // tell a landed batch from none.
+    let replica = Replica::start(&config);
+    let done = run(
+        replica.addr,
+        Some(KEY),
+        json!({ "code": code, "capabilities": ["workspace"], "workspace": "batch-whole" }),
+    )
+    .await;
+    assert_eq!(done.json()["value"], "written", "{}", done.text());
+    let witness = Replica::start(&config);
+    let info = call(witness.addr, "GET", "/v1/workspaces/batch-whole", Some(KEY), None).await;
+    assert!(
+        info.json()["files"].as_u64().is_some_and(|f| f >= 1000),
+        "{} ({outcomes:?})",
+        info.text()
+    );
 }
