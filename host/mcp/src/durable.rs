@@ -13,9 +13,9 @@ use rmcp::{Peer, RoleServer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use isobox::Lang;
 use isobox::journal::{Approvals, Decision, Journal, JournalStart, Journaled};
-use isobox::{ErrorKind, Lang};
-use isobox_store::runs::{RunRecord, Runs, Snippet};
+use isobox_store::runs::{RunRecord, Runs};
 
 /// How many times one `execute` asks a person before it leaves the run
 /// paused (a run may reach one gate after another).
@@ -52,20 +52,6 @@ impl StoredExecute {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-pub(crate) fn status_of(journaled: &Journaled) -> &'static str {
-    match journaled.outcome.error_kind() {
-        None => "ok",
-        Some(ErrorKind::PendingApproval) => "pending-approval",
-        Some(_) => "error",
-    }
-}
-
 impl DurableRuns {
     /// Keeps `journaled` as run `id` (a new one, or its newer state).
     pub(crate) async fn keep(
@@ -80,33 +66,16 @@ impl DurableRuns {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let outcome = &journaled.outcome;
-        let mut message = outcome
-            .result
-            .as_ref()
-            .err()
-            .map(|e| e.message.clone())
-            .unwrap_or_default();
-        message.truncate(message.char_indices().nth(200).map_or(message.len(), |(i, _)| i));
-        let summary = json!({
-            "error_kind": outcome.error_kind().map(|k| k.as_str()),
-            "message": message,
-            "pending": journaled.pending().iter().map(|g| g.describe()).collect::<Vec<_>>(),
-            "wall_time_us": outcome.stats.wall_time_us,
-            "calls": outcome.calls.len(),
-            "egress": outcome.egress.len(),
-            "journal_entries": journaled.journal.entries.len(),
-        });
         let record = RunRecord {
             ns: self.namespace.clone(),
             id: id.to_owned(),
-            status: status_of(journaled).to_owned(),
+            status: journaled.status().to_owned(),
             created_ms,
-            updated_ms: now_ms(),
+            updated_ms: isobox_store::now_ms(),
             code_sha256,
-            summary: summary.to_string(),
+            summary: journaled.summary().to_string(),
             request: serde_json::to_string(execute).map_err(|e| e.to_string())?,
-            outcome: serde_json::to_string(outcome).ok(),
+            outcome: serde_json::to_string(&journaled.outcome).ok(),
             journal: serde_json::to_string(&journaled.journal).ok(),
         };
         self.runs
@@ -180,35 +149,8 @@ impl DurableRuns {
         schema: Option<Value>,
         code: String,
     ) -> Result<Value, String> {
-        if !isobox_store::runs::is_snippet_name(name) {
-            return Err("a snippet's name has 1 to 100 letters, digits, `-`, `_` or `.`".into());
-        }
-        let schema = schema.unwrap_or_else(|| json!({ "type": "object" }));
-        if !schema.is_object() {
-            return Err("`input_schema` must be a JSON Schema object".into());
-        }
-        let now = now_ms();
-        let created_ms = match self
-            .runs
-            .snippet(&self.namespace, name)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(old) => old.created_ms,
-            None => now,
-        };
         self.runs
-            .put_snippet(
-                &self.namespace,
-                Snippet {
-                    name: name.to_owned(),
-                    description,
-                    input_schema: schema.to_string(),
-                    code,
-                    created_ms,
-                    updated_ms: now,
-                },
-            )
+            .save_snippet(&self.namespace, name, description, schema, code)
             .await
             .map_err(|e| e.to_string())?;
         Ok(json!({ "saved": name }))
@@ -316,12 +258,12 @@ pub(crate) async fn run(
     peer: Option<&Peer<RoleServer>>,
 ) -> (String, Journaled) {
     let id = format!("{:016x}", rand::random::<u64>());
-    let created_ms = now_ms();
+    let created_ms = isobox_store::now_ms();
     let request = request.with_approvals(durable.approvals.clone());
     let mut journaled = engine.run_journaled(request.clone(), JournalStart::Record).await;
     let _ = durable.keep(&id, created_ms, execute, &journaled).await;
     for _ in 0..MAX_ASKS {
-        if status_of(&journaled) != "pending-approval" {
+        if journaled.status() != "pending-approval" {
             break;
         }
         let Some(peer) = peer else { break };

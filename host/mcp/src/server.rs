@@ -324,7 +324,7 @@ impl CodeModeServer {
                 let Some(durable) = &self.inner.durable else {
                     return Ok(failed(format!("{name}: this server keeps no runs")));
                 };
-                self.durable_tool(durable, name, arguments, peer).await
+                self.durable_tool(durable, name, arguments).await
             }
             tools::DESCRIBE => {
                 let args = match arguments {
@@ -359,7 +359,7 @@ fn failed(message: String) -> CallToolResult {
 /// A durable run's tool result: the run's result with its `run_id`, or,
 /// paused, what it waits for (not an error: a person decides).
 fn durable_result(id: &str, journaled: &isobox::journal::Journaled) -> CallToolResult {
-    if crate::durable::status_of(journaled) == "pending-approval" {
+    if journaled.status() == "pending-approval" {
         let pending: Vec<String> = journaled.pending().iter().map(|g| g.describe()).collect();
         return CallToolResult::structured(json!({
             "status": "pending-approval",
@@ -407,13 +407,7 @@ struct DecideArgs {
 }
 
 impl CodeModeServer {
-    async fn durable_tool(
-        &self,
-        durable: &crate::DurableRuns,
-        name: &str,
-        arguments: Value,
-        peer: Option<&rmcp::Peer<RoleServer>>,
-    ) -> CallToolResult {
+    async fn durable_tool(&self, durable: &crate::DurableRuns, name: &str, arguments: Value) -> CallToolResult {
         let bad =
             |error: serde_json::Error| failed(format!("{name}: bad arguments: {error}; see the tool's input schema"));
         match name {
@@ -491,7 +485,6 @@ impl CodeModeServer {
                     .run_journaled(request, isobox::journal::JournalStart::Resume(journal))
                     .await;
                 let _ = durable.keep(&args.run_id, record.created_ms, &stored, &journaled).await;
-                let _ = peer;
                 durable_result(&args.run_id, &journaled)
             }
         }

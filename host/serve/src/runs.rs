@@ -33,10 +33,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use isobox::RunRequest;
 use isobox::journal::{Decision, Journal, JournalStart, Journaled};
-use isobox::{ErrorKind, RunRequest};
 use isobox_store::StoreError;
-use isobox_store::runs::{RunRecord, Snippet, is_snippet_name};
+use isobox_store::runs::{RunRecord, Snippet};
 
 use super::api::{
     ApiError, AppState, admit, authenticate, finish, json_response, parse_object, read_body, request_from_bytes,
@@ -57,7 +57,7 @@ pub(crate) async fn run_durable(
     durable: Durable,
     request: RunRequest,
 ) -> (StatusCode, Bytes) {
-    let created_ms = now_ms();
+    let created_ms = isobox_store::now_ms();
     let code_sha256 = hex(&Sha256::digest(request.code.as_bytes()));
     let started = Instant::now();
     let journaled = state.engine.run_journaled(request, JournalStart::Record).await;
@@ -68,16 +68,16 @@ pub(crate) async fn run_durable(
         &durable.tenant,
         &journaled.outcome,
         started.elapsed(),
-        Some(status_of(&journaled)),
+        Some(journaled.status()),
     );
     let record = RunRecord {
         ns: durable.tenant,
         id: id.to_owned(),
-        status: status_of(&journaled).to_owned(),
+        status: journaled.status().to_owned(),
         created_ms,
-        updated_ms: now_ms(),
+        updated_ms: isobox_store::now_ms(),
         code_sha256,
-        summary: summary(&journaled).to_string(),
+        summary: journaled.summary().to_string(),
         request: String::from_utf8_lossy(&durable.body).into_owned(),
         outcome: serde_json::to_string(&journaled.outcome).ok(),
         journal: serde_json::to_string(&journaled.journal).ok(),
@@ -86,7 +86,7 @@ pub(crate) async fn run_durable(
         // The run happened; only its history is lost. A paused run that
         // cannot be kept can never resume: say so.
         tracing::warn!(%error, "the run could not be kept");
-        if status_of(&journaled) == "pending-approval" {
+        if journaled.status() == "pending-approval" {
             return error_bytes(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store-unavailable",
@@ -98,54 +98,8 @@ pub(crate) async fn run_durable(
     answer(id, &journaled)
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn status_of(journaled: &Journaled) -> &'static str {
-    match journaled.outcome.error_kind() {
-        None => "ok",
-        Some(ErrorKind::PendingApproval) => "pending-approval",
-        Some(_) => "error",
-    }
-}
-
-/// What a list shows of a run.
-fn summary(journaled: &Journaled) -> Value {
-    let outcome = &journaled.outcome;
-    let mut message = outcome
-        .result
-        .as_ref()
-        .err()
-        .map(|e| e.message.clone())
-        .unwrap_or_default();
-    isobox_text_truncate(&mut message, 200);
-    json!({
-        "error_kind": outcome.error_kind().map(|k| k.as_str()),
-        "message": message,
-        "pending": journaled.pending().iter().map(|g| g.describe()).collect::<Vec<_>>(),
-        "wall_time_us": outcome.stats.wall_time_us,
-        "calls": outcome.calls.len(),
-        "egress": outcome.egress.len(),
-        "journal_entries": journaled.journal.entries.len(),
-    })
-}
-
-fn isobox_text_truncate(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push_str("...");
-    }
 }
 
 /// The outcome as JSON with the run's id, status and pending gates; `202`
@@ -162,7 +116,7 @@ fn answer(id: &str, journaled: &Journaled) -> (StatusCode, Bytes) {
             );
         }
     };
-    let status = status_of(journaled);
+    let status = journaled.status();
     value["run_id"] = json!(id);
     value["status"] = json!(status);
     if status == "pending-approval" {
@@ -345,7 +299,7 @@ pub(crate) async fn act(
     Path((id, action)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    respond(state, request, async move |state, tenant, request, request_id| {
+    respond(state, request, async move |state, tenant, request, _| {
         let bytes = read_body(&state, request.into_body()).await?;
         match action.as_str() {
             "approve" | "reject" => {
@@ -354,10 +308,7 @@ pub(crate) async fn act(
                 } else {
                     parse_object(&bytes, "a decision")?
                 };
-                let by = body.by.map(|mut by| {
-                    isobox_text_truncate(&mut by, 200);
-                    by
-                });
+                let by = body.by.map(|by| by.chars().take(200).collect::<String>());
                 let decision = if action == "approve" {
                     Decision::Approved { by }
                 } else {
@@ -386,10 +337,7 @@ pub(crate) async fn act(
                 })?;
                 save_snippet(&state, &tenant, &name, body, code.to_owned()).await
             }
-            _ => {
-                let _ = request_id;
-                Err(not_found("action"))
-            }
+            _ => Err(not_found("action")),
         }
     })
     .await
@@ -436,12 +384,12 @@ async fn resume(state: &Arc<AppState>, tenant: &Tenant, id: &str, decision: Deci
         &tenant.id,
         &journaled.outcome,
         started.elapsed(),
-        Some(status_of(&journaled)),
+        Some(journaled.status()),
     );
     let updated = RunRecord {
-        status: status_of(&journaled).to_owned(),
-        updated_ms: now_ms(),
-        summary: summary(&journaled).to_string(),
+        status: journaled.status().to_owned(),
+        updated_ms: isobox_store::now_ms(),
+        summary: journaled.summary().to_string(),
         outcome: serde_json::to_string(&journaled.outcome).ok(),
         journal: serde_json::to_string(&journaled.journal).ok(),
         ..record
@@ -525,37 +473,9 @@ async fn save_snippet(
     body: SnippetBody,
     code: String,
 ) -> Result<Response, ApiError> {
-    if !is_snippet_name(name) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "a snippet's name has 1 to 100 letters, digits, `-`, `_` or `.`",
-        ));
-    }
-    let schema = body.input_schema.unwrap_or_else(|| json!({ "type": "object" }));
-    if !schema.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "`input_schema` must be a JSON Schema object",
-        ));
-    }
-    let now = now_ms();
-    let created_ms = match state.runs.snippet(&tenant.id, name).await.map_err(store_error)? {
-        Some(old) => old.created_ms,
-        None => now,
-    };
-    let snippet = Snippet {
-        name: name.to_owned(),
-        description: body.description,
-        input_schema: schema.to_string(),
-        code,
-        created_ms,
-        updated_ms: now,
-    };
-    state
+    let snippet = state
         .runs
-        .put_snippet(&tenant.id, snippet.clone())
+        .save_snippet(&tenant.id, name, body.description, body.input_schema, code)
         .await
         .map_err(store_error)?;
     Ok(json_ok(&snippet_json(&snippet, true)))

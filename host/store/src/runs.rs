@@ -301,6 +301,44 @@ impl Runs {
             .await
     }
 
+    /// Saves `code` as snippet `name` of `ns` now: its input schema (a
+    /// JSON Schema object; default `{"type": "object"}`), and its first
+    /// save's time kept when it replaces one. Returns what was saved.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for a bad name, a schema that is not an
+    /// object, or an oversized part; a backend failure.
+    pub async fn save_snippet(
+        &self,
+        ns: &str,
+        name: &str,
+        description: String,
+        input_schema: Option<serde_json::Value>,
+        code: String,
+    ) -> Result<Snippet, StoreError> {
+        if !is_snippet_name(name) {
+            return Err(StoreError::Config(
+                "a snippet's name has 1 to 100 letters, digits, `-`, `_` or `.`".into(),
+            ));
+        }
+        let schema = input_schema.unwrap_or_else(|| serde_json::json!({ "type": "object" }));
+        if !schema.is_object() {
+            return Err(StoreError::Config("`input_schema` must be a JSON Schema object".into()));
+        }
+        let now = now_ms();
+        let created_ms = self.snippet(ns, name).await?.map_or(now, |old| old.created_ms);
+        let snippet = Snippet {
+            name: name.to_owned(),
+            description,
+            input_schema: schema.to_string(),
+            code,
+            created_ms,
+            updated_ms: now,
+        };
+        self.put_snippet(ns, snippet.clone()).await?;
+        Ok(snippet)
+    }
+
     /// Snippet `name` of `ns`.
     ///
     /// # Errors
@@ -311,8 +349,7 @@ impl Runs {
             .blocking(move |backend| {
                 transact(backend, Access::Read, |tx| {
                     let row = tx.query_opt(
-                        "SELECT name, description, input_schema, code, created_ms, updated_ms FROM snippet
-                         WHERE ns = $1 AND name = $2",
+                        &format!("SELECT {SNIPPET_COLUMNS} FROM snippet WHERE ns = $1 AND name = $2"),
                         &[ns.as_str().into(), name.as_str().into()],
                     )?;
                     row.as_ref().map(snippet_of).transpose()
@@ -331,8 +368,7 @@ impl Runs {
             .blocking(move |backend| {
                 transact(backend, Access::Read, |tx| {
                     let rows = tx.query(
-                        "SELECT name, description, input_schema, code, created_ms, updated_ms FROM snippet
-                         WHERE ns = $1 ORDER BY name LIMIT 10000",
+                        &format!("SELECT {SNIPPET_COLUMNS} FROM snippet WHERE ns = $1 ORDER BY name LIMIT 10000"),
                         &[ns.as_str().into()],
                     )?;
                     rows.iter().map(snippet_of).collect()
@@ -359,6 +395,9 @@ impl Runs {
             .await
     }
 }
+
+/// The columns `snippet_of` reads, in its order.
+const SNIPPET_COLUMNS: &str = "name, description, input_schema, code, created_ms, updated_ms";
 
 fn snippet_of(row: &Row) -> Result<Snippet, StoreError> {
     Ok(Snippet {

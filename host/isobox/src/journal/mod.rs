@@ -484,9 +484,41 @@ pub struct Journaled {
 }
 
 impl Journaled {
+    /// `ok`, `error` or `pending-approval`: the status a store keeps.
+    pub fn status(&self) -> &'static str {
+        match self.outcome.error_kind() {
+            None => "ok",
+            Some(crate::ErrorKind::PendingApproval) => "pending-approval",
+            Some(_) => "error",
+        }
+    }
+
+    /// What a list of runs shows of this one: the error's kind and first
+    /// 200 bytes of its message, the pending gates, wall time, the numbers
+    /// of capability calls, requests and journal entries.
+    pub fn summary(&self) -> serde_json::Value {
+        let outcome = &self.outcome;
+        let mut message = outcome
+            .result
+            .as_ref()
+            .err()
+            .map(|e| e.message.clone())
+            .unwrap_or_default();
+        crate::text::truncate(&mut message, 200, "...");
+        serde_json::json!({
+            "error_kind": outcome.error_kind().map(|k| k.as_str()),
+            "message": message,
+            "pending": self.pending().iter().map(|g| g.describe()).collect::<Vec<_>>(),
+            "wall_time_us": outcome.stats.wall_time_us,
+            "calls": outcome.calls.len(),
+            "egress": outcome.egress.len(),
+            "journal_entries": self.journal.entries.len(),
+        })
+    }
+
     /// The gates the run waits at; empty unless it paused.
     pub fn pending(&self) -> Vec<&GateCall> {
-        if self.outcome.error_kind() == Some(crate::ErrorKind::PendingApproval) {
+        if self.status() == "pending-approval" {
             self.journal.pending()
         } else {
             Vec::new()
