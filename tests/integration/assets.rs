@@ -149,10 +149,12 @@ async fn assets_are_answered_by_the_host_with_validators_ranges_and_variants() {
     let etag = index.header("etag").expect("an ETag").to_owned();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong ETag: {etag}");
 
-    // The mount without its slash redirects, so relative URLs resolve under it.
+    // The mount without its slash is the registry's: the worker described.
     let bare = get(addr, "/v1/workers/app?x=1", &[]).await;
-    assert_eq!(bare.status, 307);
-    assert_eq!(bare.header("location"), Some("/v1/workers/app/?x=1"));
+    assert_eq!(bare.status, 200, "{}", bare.text());
+    let described: serde_json::Value = serde_json::from_slice(&bare.body).expect("JSON");
+    assert_eq!(described["source"], "config");
+    assert_eq!(described["name"], "app");
 
     let cached = get(addr, "/v1/workers/app/", &[("if-none-match", &etag)]).await;
     assert_eq!(cached.status, 304);

@@ -34,6 +34,7 @@ mod npm;
 mod openapi;
 mod replicas;
 mod serve;
+mod serve_registry;
 mod serve_runs;
 mod serve_stream;
 mod serve_tenants;

@@ -348,3 +348,86 @@ async fn a_replica_killed_mid_batch_leaves_the_batch_all_or_nothing() {
         info.text()
     );
 }
+
+/// A worker uploaded through one replica is served by the others, and a
+/// new version written through any replica is what every replica serves
+/// from the next request on (each had the old one parsed and cached).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_uploaded_through_one_replica_is_served_by_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = format!("reg{}", std::process::id());
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nlocation = \"{}\"\n\
+             [tenants.{tenant}]\nkey_env = [\"REPLICA_KEY\"]\ncapabilities = [\"kv\"]\nupload_workers = true\n",
+            pg_url()
+        ),
+    )
+    .unwrap();
+    let replicas: Vec<Replica> = (0..3).map(|_| Replica::start(&config)).collect();
+    let (_haproxy, front) = balancer(dir.path(), &replicas.iter().collect::<Vec<_>>());
+    let worker = |version: u32| {
+        json!({
+            "code": format!(
+                "export default {{ async fetch(request, env) {{
+                   await env.kv.put('seen-v{version}', '1');
+                   return new Response('version {version} at ' + new URL(request.url).pathname);
+                 }} }};"
+            ),
+            "capabilities": ["kv"],
+            "assets": { "about.txt": format!("about v{version}") },
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let upload = |addr: SocketAddr, version: u32| {
+        let body = worker(version);
+        async move {
+            let reply = crate::serve::call(addr, "PUT", "/v1/workers/app", Some(KEY), Some(body)).await;
+            assert!(matches!(reply.status, 200 | 201), "{}", reply.text());
+            reply.json()["version"].as_i64().unwrap()
+        }
+    };
+    let served = |addr: SocketAddr| async move {
+        let reply = call(addr, "GET", "/v1/workers/app/p", Some(KEY), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        (reply.text(), reply.header("x-isobox-worker-version").map(str::to_owned))
+    };
+    let about = |addr: SocketAddr| async move {
+        call(addr, "GET", "/v1/workers/app/about.txt", Some(KEY), None)
+            .await
+            .text()
+    };
+
+    assert_eq!(upload(replicas[0].addr, 1).await, 1);
+    for replica in &replicas {
+        assert_eq!(served(replica.addr).await, ("version 1 at /p".into(), Some("1".into())));
+        assert_eq!(about(replica.addr).await, "about v1");
+    }
+    // Version 2 through another replica: every replica serves it at once.
+    assert_eq!(upload(replicas[2].addr, 2).await, 2);
+    for replica in &replicas {
+        assert_eq!(served(replica.addr).await, ("version 2 at /p".into(), Some("2".into())));
+        assert_eq!(about(replica.addr).await, "about v2");
+    }
+    // Through the balancer, and the runs' kv writes landed in the one store.
+    assert_eq!(served(front).await.0, "version 2 at /p");
+    assert_eq!(value(replicas[1].addr, "await env.kv.get('seen-v1')").await, "1");
+    let listed = call(replicas[1].addr, "GET", "/v1/workers", Some(KEY), None)
+        .await
+        .json();
+    assert_eq!(listed["workers"][0]["version"], 2, "{listed}");
+    // Deleted through one replica: gone on every replica.
+    let deleted = call(replicas[1].addr, "DELETE", "/v1/workers/app", Some(KEY), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    for replica in &replicas {
+        assert_eq!(
+            call(replica.addr, "GET", "/v1/workers/app/p", Some(KEY), None)
+                .await
+                .status,
+            404
+        );
+    }
+}

@@ -59,6 +59,19 @@ pub(crate) async fn call_typed(
     content_type: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> Reply {
+    let headers: Vec<(&str, &str)> = content_type.map(|t| ("content-type", t)).into_iter().collect();
+    call_with(addr, method, path, key, &headers, body).await
+}
+
+/// As [`call`], with these headers (and no `Content-Type` but theirs).
+pub(crate) async fn call_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Reply {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connecting");
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -68,8 +81,8 @@ pub(crate) async fn call_typed(
         .method(method)
         .uri(path)
         .header("host", addr.to_string());
-    if let Some(content_type) = content_type {
-        request = request.header("content-type", content_type);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));
@@ -660,6 +673,8 @@ fn the_openapi_file_parses_and_names_every_route() {
             "/metrics",
             "/openapi.json",
             "/v1/dispatch",
+            "/v1/workers",
+            "/v1/workers/{name}",
             "/v1/workers/{name}/{path}",
             "/v1/runs",
             "/v1/runs/{id}",

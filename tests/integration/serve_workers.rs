@@ -148,7 +148,7 @@ async fn a_stored_worker_answers_with_its_own_response() {
         assert_eq!(seen["custom"], "custom value");
         assert_eq!(seen["body"], String::from_utf8_lossy(body).as_ref());
     }
-    let root = call(addr, "GET", "/v1/workers/hello", Some(ACME), b"").await;
+    let root = call(addr, "GET", "/v1/workers/hello/", Some(ACME), b"").await;
     assert_eq!(root.json()["url"], "http://app.example/");
     handle.shutdown().await.expect("shutdown");
 }

@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub store: isobox_store::Store,
     /// Run history and snippets (in `store`).
     pub runs: isobox_store::runs::Runs,
+    /// Uploaded workers parsed, by content hash.
+    pub registry: super::registry::RegistryCache,
     /// Set when a drain began: `/readyz` fails from then on.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -79,27 +81,21 @@ pub(super) struct RunBody {
 }
 
 impl RunBody {
-    /// A stored worker's run, granted what its config gives it.
-    pub(super) fn for_worker(
-        code: String,
-        filename: String,
-        limits: LimitValues,
-        capabilities: Vec<String>,
-        egress: Option<String>,
-        dependencies: Vec<String>,
-    ) -> Self {
+    /// A stored worker's run, granted what its config (or its upload)
+    /// gives it.
+    pub(super) fn for_worker(worker: &super::stored::StoredWorker) -> Self {
         RunBody {
-            code: Some(code),
-            modules: BTreeMap::new(),
-            filename: Some(filename),
+            code: Some(worker.code.to_string()),
+            modules: worker.modules.clone(),
+            filename: Some(worker.filename.clone()),
             form: CodeForm::Module,
             lang: Lang::Auto,
             input: None,
-            limits,
-            capabilities,
-            egress,
+            limits: worker.limits.clone(),
+            capabilities: worker.capabilities.clone(),
+            egress: worker.egress.clone(),
             workspace: None,
-            dependencies,
+            dependencies: worker.dependencies.clone(),
             jsx: None,
         }
     }
@@ -124,7 +120,7 @@ impl ApiError {
         }
     }
 
-    fn forbidden(message: impl Into<String>) -> Self {
+    pub(super) fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
@@ -197,7 +193,11 @@ pub(super) fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Resu
 /// The request body, within `max_body_bytes` (413 past it, 400 when it
 /// cannot be read) and `read_timeout_ms` (408 past it).
 pub(super) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
-    let limit = state.config.server.max_body_bytes;
+    read_body_within(state, body, state.config.server.max_body_bytes).await
+}
+
+/// The request body, within `limit` bytes, as [`read_body`].
+pub(super) async fn read_body_within(state: &AppState, body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let timeout = state.config.server.read_timeout();
     let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
         tracing::info!(status = 408, "body too slow");

@@ -35,9 +35,18 @@
 //! assets_html_handling = "auto-trailing-slash"  # force-trailing-slash, drop-trailing-slash, none
 //! assets_not_found = "none"   # 404-page, single-page-application
 //!
+//! [registry]                 # workers tenants upload (PUT /v1/workers/NAME)
+//! keep_versions = 10          # versions kept per worker (default 10)
+//! max_upload_bytes = 50331648 # the PUT body (default 48 MiB)
+//! max_code_bytes = 4194304    # main module and modules (default 4 MiB)
+//! max_assets_bytes = 26214400 # assets, decoded (default 25 MiB)
+//! max_asset_files = 20000     # (default 20,000)
+//! cache_entries = 256         # versions kept parsed per replica (default 256)
+//!
 //! [tenants.acme]
 //! key_sha256 = ["<hex sha256 of the API key>"]
 //! key_env = ["ACME_KEY"]      # or keys read from the environment at start
+//! upload_workers = true       # may upload and delete its own workers (default false)
 //! capabilities = ["kv", "todo", "text", "github"]   # built-ins, plugins and APIs, by name
 //! egress = ["github"]
 //! [tenants.acme.max_limits]   # absent: the default limit is the ceiling
@@ -88,7 +97,7 @@ pub struct ServeConfig {
     /// The `[openapi.NAME]` capabilities, loaded.
     pub(crate) openapi: BTreeMap<String, Capability>,
     /// Stored workers (`[workers.NAME]`), by name.
-    pub(crate) workers: BTreeMap<String, super::stored::StoredWorker>,
+    pub(crate) workers: BTreeMap<String, std::sync::Arc<super::stored::StoredWorker>>,
     /// Where `kv` and workspaces keep their data (`[store]`).
     pub store: StoreSettings,
     /// Where runs' packages come from (`[npm]`); none: runs naming
@@ -96,6 +105,8 @@ pub struct ServeConfig {
     pub npm: Option<super::packages::NpmSettings>,
     /// Run history, journals and approval gates (`[runs]`).
     pub runs: RunsSettings,
+    /// Bounds of uploaded workers (`[registry]`).
+    pub registry: super::registry::RegistrySettings,
 }
 
 /// `[runs]`: durable runs. With `history`, every `POST /v1/run` is
@@ -249,6 +260,9 @@ pub struct Tenant {
     pub credentials: usize,
     /// The stored workers it may call (`workers = ["hello"]`).
     pub workers: BTreeSet<String>,
+    /// Whether it may upload workers of its own (`PUT /v1/workers/{name}`)
+    /// and delete them. Default false.
+    pub upload_workers: bool,
     /// Packages its runs may name in `dependencies`: names, `@scope/*`
     /// or `*` (`packages = ["zod", "@hono/*"]`); none unless listed.
     pub packages: Vec<String>,
@@ -277,6 +291,8 @@ struct ConfigFile {
     npm: Option<super::packages::NpmSettings>,
     #[serde(default)]
     runs: RunsSettings,
+    #[serde(default)]
+    registry: super::registry::RegistrySettings,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +312,8 @@ struct TenantFile {
     credential: Vec<toml::Table>,
     #[serde(default)]
     workers: Vec<String>,
+    #[serde(default)]
+    upload_workers: bool,
     #[serde(default)]
     packages: Vec<String>,
     #[serde(default)]
@@ -352,7 +370,7 @@ impl ServeConfig {
     pub fn local_development() -> (ServeConfig, String) {
         let key: String = rand::random::<[u8; 32]>().iter().map(|b| format!("{b:02x}")).collect();
         let text = format!(
-            "[tenants.{LOCAL_TENANT}]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\n",
+            "[tenants.{LOCAL_TENANT}]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\nupload_workers = true\n",
             key_sha256_hex(&key)
         );
         let config = Self::from_toml_str(&text, None, |_| None).expect("the local development config is valid");
@@ -413,6 +431,11 @@ impl ServeConfig {
                 "runs.approvals needs runs.history = true: a run paused for approval is kept in the store".into(),
             ));
         }
+        if file.registry.keep_versions == 0 || file.registry.cache_entries == 0 {
+            return Err(ConfigError::Invalid(
+                "registry.keep_versions and registry.cache_entries must be at least 1".into(),
+            ));
+        }
         if file.runs.keep == 0 || file.runs.retention_days == 0 {
             return Err(ConfigError::Invalid(
                 "runs.keep and runs.retention_days must be at least 1".into(),
@@ -448,7 +471,7 @@ impl ServeConfig {
         let mut workers = BTreeMap::new();
         for (name, worker) in file.workers {
             let stored = super::stored::load(&name, worker, base, &policies)?;
-            workers.insert(name, stored);
+            workers.insert(name, std::sync::Arc::new(stored));
         }
         let mut tenants = Vec::new();
         let mut seen = BTreeSet::new();
@@ -559,6 +582,7 @@ impl ServeConfig {
                 egress_by_name,
                 credentials: credentials.len(),
                 workers: tenant.workers.into_iter().collect(),
+                upload_workers: tenant.upload_workers,
                 packages: tenant.packages,
                 packages_deny: tenant.packages_deny,
             });
@@ -573,6 +597,7 @@ impl ServeConfig {
             store: file.store,
             npm: file.npm,
             runs: file.runs,
+            registry: file.registry,
         })
     }
 

@@ -4,7 +4,8 @@
 //! `Accept: text/event-stream` its console lines stream as server-sent
 //! events before the outcome), `ANY /v1/workers/{name}/{*path}` and
 //! `POST /v1/dispatch` (Workers-style handlers, configured as
-//! `[workers.NAME]`), `GET
+//! `[workers.NAME]` or uploaded: `PUT /v1/workers/{name}`, the
+//! [`registry`]), `GET
 //! /healthz`, `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 //! Tenants, their keys, ceilings, capabilities and egress policies come from
 //! a [`ServeConfig`] (a TOML file, format in [`config`]).
@@ -37,6 +38,7 @@ mod openapi;
 mod packages;
 mod plugins;
 mod policies;
+mod registry;
 mod runs;
 mod stored;
 mod stream;
@@ -108,7 +110,14 @@ impl Server {
         let app = Router::new()
             .route("/v1/run", post(api::run))
             .route("/v1/dispatch", post(workers::inline))
-            .route("/v1/workers/{name}", any(workers::stored))
+            .route("/v1/workers", get(registry::list))
+            .route(
+                "/v1/workers/{name}",
+                get(registry::info)
+                    .put(registry::upload)
+                    .delete(registry::remove)
+                    .fallback(registry::other_method),
+            )
             .route("/v1/workers/{name}/", any(workers::stored))
             .route("/v1/workers/{name}/{*path}", any(workers::stored))
             .route("/v1/workspaces/{id}", get(workspaces::info))
@@ -176,6 +185,7 @@ async fn app_state(
             isobox_state::Tenancy::PerTenant,
         ),
         runs: store.runs(),
+        registry: registry::RegistryCache::default(),
         store,
         todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
         draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),

@@ -40,11 +40,16 @@ pub(crate) struct WorkerFile {
     assets_not_found: Option<String>,
 }
 
-/// A stored worker: its source, read when the config is loaded.
+/// A stored worker: its source, read when the config is loaded (or from
+/// the registry, [`super::registry`]).
 #[derive(Clone, Debug)]
 pub(crate) struct StoredWorker {
+    /// The main module's source.
     pub(crate) code: Arc<str>,
+    /// The main module's name.
     pub(crate) filename: String,
+    /// Its other modules, by name (uploaded workers only).
+    pub(crate) modules: BTreeMap<String, isobox::ModuleSource>,
     pub(crate) capabilities: Vec<String>,
     pub(crate) egress: Option<String>,
     pub(crate) limits: LimitValues,
@@ -62,13 +67,7 @@ pub(crate) fn load(
     policies: &BTreeMap<String, isobox::egress::Egress>,
 ) -> Result<StoredWorker, ConfigError> {
     let invalid = |message: String| ConfigError::Invalid(format!("worker {name}: {message}"));
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(invalid("a worker's name may hold only letters, digits, - and _".into()));
-    }
+    check_name(name).map_err(invalid)?;
     let path = match base {
         Some(base) => base.join(&worker.file),
         None => worker.file.clone(),
@@ -104,6 +103,7 @@ pub(crate) fn load(
     Ok(StoredWorker {
         code: code.into(),
         filename,
+        modules: BTreeMap::new(),
         capabilities: worker.capabilities,
         egress: worker.egress,
         limits: worker.limits,
@@ -128,8 +128,36 @@ fn load_assets(worker: &WorkerFile, base: Option<&Path>) -> Result<Option<Arc<As
         }
         return Ok(None);
     };
+    let config = asset_config(
+        worker.assets_html_handling.as_deref(),
+        worker.assets_not_found.as_deref(),
+    )?;
+    let path = match base {
+        Some(base) => base.join(dir),
+        None => dir.clone(),
+    };
+    let assets = Assets::from_dir(&path, config).map_err(|e| format!("assets: {e}"))?;
+    Ok(Some(Arc::new(assets)))
+}
+
+/// Checks a worker's name: 1 to 100 letters, digits, `-` and `_`.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err("a worker's name is 1 to 100 letters, digits, - and _".into());
+    }
+    Ok(())
+}
+
+/// The assets' settings from `assets_html_handling` and `assets_not_found`
+/// (defaults when `None`).
+pub(crate) fn asset_config(html_handling: Option<&str>, not_found: Option<&str>) -> Result<AssetConfig, String> {
     let mut config = AssetConfig::default();
-    if let Some(value) = &worker.assets_html_handling {
+    if let Some(value) = html_handling {
         config.html_handling = value.parse().map_err(|_| {
             format!(
                 "assets_html_handling = {value:?} is not known: use one of {}",
@@ -137,7 +165,7 @@ fn load_assets(worker: &WorkerFile, base: Option<&Path>) -> Result<Option<Arc<As
             )
         })?;
     }
-    if let Some(value) = &worker.assets_not_found {
+    if let Some(value) = not_found {
         config.not_found_handling = value.parse().map_err(|_| {
             format!(
                 "assets_not_found = {value:?} is not known: use one of {}",
@@ -145,10 +173,5 @@ fn load_assets(worker: &WorkerFile, base: Option<&Path>) -> Result<Option<Arc<As
             )
         })?;
     }
-    let path = match base {
-        Some(base) => base.join(dir),
-        None => dir.clone(),
-    };
-    let assets = Assets::from_dir(&path, config).map_err(|e| format!("assets: {e}"))?;
-    Ok(Some(Arc::new(assets)))
+    Ok(config)
 }

@@ -1,5 +1,6 @@
 //! Workers over HTTP: `ANY /v1/workers/{name}/{*path}` forwards a request to
-//! a stored worker (`[workers.NAME]` in the config), and `POST /v1/dispatch`
+//! a stored worker (`[workers.NAME]` in the config, or one the tenant
+//! uploaded: [`registry`](super::registry)), and `POST /v1/dispatch`
 //! runs an inline worker on a request given as JSON. Both run a fresh
 //! sandbox per request, under the tenant's ceilings, with the same auth,
 //! admission and metrics as `POST /v1/run`.
@@ -74,7 +75,7 @@ const DROPPED_RESPONSE_HEADERS: [&str; 5] = [
     "upgrade",
 ];
 
-/// `ANY /v1/workers/{name}` and `ANY /v1/workers/{name}/{*path}`.
+/// `ANY /v1/workers/{name}/` and `ANY /v1/workers/{name}/{*path}`.
 pub(crate) async fn stored(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
     let span = tracing::info_span!("worker", request_id = %id, tenant = tracing::field::Empty);
@@ -94,8 +95,9 @@ pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request)
 enum Forward {
     /// The worker's static assets answered it: no run.
     Asset(Response),
-    /// A run of the worker on this request (boxed: the larger variant).
-    Run(Box<(RunRequest, HttpRequest, String)>),
+    /// A run of the worker on this request (boxed: the larger variant),
+    /// and the uploaded worker's version.
+    Run(Box<(RunRequest, HttpRequest, String, Option<i64>)>),
 }
 
 async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Response {
@@ -107,13 +109,19 @@ async fn handle_stored(state: Arc<AppState>, id: &str, request: Request) -> Resp
             return response;
         }
         Ok(Forward::Run(run)) => {
-            let (run, http, tenant) = *run;
-            dispatch_streaming(state, run, http, tenant).await
+            let (run, http, tenant, version) = *run;
+            dispatch_streaming(state, run, http, tenant)
+                .await
+                .map(|head| (head, version))
         }
         Err(error) => Err(error),
     };
     match streamed {
-        Ok(head) => streamed_response(head),
+        Ok((head, version)) => {
+            let mut response = streamed_response(head);
+            super::registry::version_header(&mut response, version);
+            response
+        }
         Err(error) => error.into_response(id),
     }
 }
@@ -128,24 +136,16 @@ async fn forward(state: &AppState, request: Request) -> Result<Forward, ApiError
         .strip_prefix("/v1/workers/")
         .unwrap_or_default()
         .to_owned();
-    let (name, path, bare) = match rest.split_once('/') {
-        Some((name, path)) => (name.to_owned(), format!("/{path}"), false),
-        None => (rest.clone(), "/".to_owned(), true),
+    // The routes give a `/` after the name: `/v1/workers/{name}` alone is
+    // the registry's.
+    let (name, path) = match rest.split_once('/') {
+        Some((name, path)) => (name.to_owned(), format!("/{path}")),
+        None => (rest.clone(), "/".to_owned()),
     };
-    let worker = state
-        .config
-        .workers
-        .get(&name)
-        .filter(|_| tenant.workers.contains(&name))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("no worker named \"{name}\" for this tenant"),
-            )
-        })?;
+    let resolved = super::registry::resolve(state, tenant, &name).await?;
+    let worker = &resolved.worker;
     if let Some(assets) = &worker.assets
-        && let Some(response) = super::assets::answer(assets, &name, &path, bare, &request)
+        && let Some(response) = super::assets::answer(assets, &name, &path, &request)
     {
         return Ok(Forward::Asset(response));
     }
@@ -172,17 +172,9 @@ async fn forward(state: &AppState, request: Request) -> Result<Forward, ApiError
         http.headers.push((name.as_str().to_owned(), value.to_owned()));
     }
     http.body = read_body(state, request.into_body()).await?.to_vec();
-    let body = RunBody::for_worker(
-        worker.code.to_string(),
-        worker.filename.clone(),
-        worker.limits.clone(),
-        worker.capabilities.clone(),
-        worker.egress.clone(),
-        worker.dependencies.clone(),
-    );
     // The worker's own grants, checked against the caller's like a run's.
-    let run = build_request(state, tenant, body)?;
-    Ok(Forward::Run(Box::new((run, http, tenant.id.clone()))))
+    let run = build_request(state, tenant, RunBody::for_worker(worker))?;
+    Ok(Forward::Run(Box::new((run, http, tenant.id.clone(), resolved.version))))
 }
 
 /// A stored worker's Response head, its body still streaming.

@@ -23,6 +23,10 @@ pub enum StoreError {
     /// A row holds what the schema does not allow.
     #[error("the store holds unexpected data: {0}")]
     Corrupt(String),
+    /// A write expected a state that another writer has changed (a worker
+    /// version that is no longer the newest).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The blob store failed.
     #[error("the blob store failed: {0}")]
     Blob(String),

@@ -35,6 +35,7 @@ mod postgres;
 pub mod runs;
 pub mod sql;
 mod sqlite;
+pub mod workers;
 pub mod workspace;
 
 pub use blob::BlobStore;
@@ -233,7 +234,6 @@ impl Store {
     }
 }
 
-/// Milliseconds since the Unix epoch.
 /// Milliseconds since the Unix epoch, as the stores write times.
 pub fn now_ms() -> i64 {
     SystemTime::now()

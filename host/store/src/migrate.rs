@@ -169,6 +169,54 @@ const MIGRATIONS: &[Migration] = &[
             );
         "#,
     },
+    Migration {
+        version: 4,
+        name: "worker registry",
+        sqlite: "
+            CREATE TABLE worker (
+                ns TEXT NOT NULL,
+                name TEXT NOT NULL,
+                latest INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                PRIMARY KEY (ns, name)
+            ) WITHOUT ROWID;
+            CREATE TABLE worker_version (
+                ns TEXT NOT NULL,
+                name TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                bytes INTEGER NOT NULL,
+                spec TEXT NOT NULL,
+                assets BLOB,
+                PRIMARY KEY (ns, name, version)
+            ) WITHOUT ROWID;
+        ",
+        postgres: r#"
+            CREATE TABLE worker (
+                ns TEXT COLLATE "C" NOT NULL,
+                name TEXT COLLATE "C" NOT NULL,
+                latest BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                PRIMARY KEY (ns, name)
+            );
+            CREATE TABLE worker_version (
+                ns TEXT COLLATE "C" NOT NULL,
+                name TEXT COLLATE "C" NOT NULL,
+                version BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                bytes BIGINT NOT NULL,
+                spec TEXT NOT NULL,
+                assets BYTEA,
+                PRIMARY KEY (ns, name, version)
+            );
+        "#,
+    },
 ];
 
 /// The newest schema version this isobox writes.
