@@ -41,6 +41,7 @@ mod serve_tenants;
 mod serve_workers;
 mod state;
 mod streams;
+mod telemetry;
 mod timers;
 mod typescript;
 mod upstream;

@@ -3,12 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 use isobox::Engine;
 use isobox_serve::{Finished, ServeConfig, Server};
 
 use crate::exit;
+use crate::telemetry::Telemetry;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -39,35 +41,59 @@ enum LogFormat {
     Json,
 }
 
-fn init_logging(filter: Option<&str>, format: LogFormat) -> Result<(), String> {
+/// Starts logging to stderr (`filter`, `format`) and, when the `OTEL_*`
+/// variables name an endpoint, the OpenTelemetry export
+/// ([`crate::telemetry`]), which is returned to be shut down at the end.
+fn init_logging(filter: Option<&str>, format: LogFormat) -> Result<Option<Telemetry>, String> {
     let text = match filter {
         Some(text) => text.to_owned(),
         None => std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
     };
     let targets: tracing_subscriber::filter::Targets = text.parse().map_err(|e| format!("--log {text}: {e}"))?;
+    use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let registry = tracing_subscriber::registry().with(targets);
-    let started = match format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
-        LogFormat::Text => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                    .with_target(false),
-            )
-            .try_init(),
+    let (exported, telemetry) = match crate::telemetry::from_env(&targets)? {
+        Some((layers, telemetry)) => (Some(layers), Some(telemetry)),
+        None => (None, None),
     };
-    started.map_err(|e| format!("cannot start logging: {e}"))
+    // Each layer filters for itself: the console by --log, the export by
+    // its own (a run's capability calls and fetches are debug spans).
+    let console = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .with_filter(targets)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_target(false)
+            .with_filter(targets)
+            .boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(exported)
+        .with(console)
+        .try_init()
+        .map_err(|e| format!("cannot start logging: {e}"))?;
+    Ok(telemetry)
+}
+
+/// Sends the telemetry still queued, waiting a few seconds at most for a
+/// collector that does not answer.
+async fn stop_telemetry(telemetry: Option<Telemetry>) {
+    let Some(telemetry) = telemetry else {
+        return;
+    };
+    let failed = tokio::task::spawn_blocking(move || telemetry.shutdown(Duration::from_secs(3)))
+        .await
+        .unwrap_or_default();
+    for message in failed {
+        eprintln!("isobox serve: OpenTelemetry: {message}");
+    }
 }
 
 /// Ctrl-C or SIGTERM.
@@ -93,9 +119,10 @@ async fn stop_signal() {
 }
 
 pub async fn serve(args: ServeArgs) -> ExitCode {
-    if let Err(message) = init_logging(args.log.as_deref(), args.log_format) {
-        return exit::fail(exit::USAGE, &message);
-    }
+    let telemetry = match init_logging(args.log.as_deref(), args.log_format) {
+        Ok(telemetry) => telemetry,
+        Err(message) => return exit::fail(exit::USAGE, &message),
+    };
     let (mut config, local_key) = match &args.config {
         Some(path) => match ServeConfig::from_toml_file(path) {
             Ok(config) => (config, None),
@@ -147,7 +174,9 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         );
     }
     stop_signal().await;
-    match handle.drain().await {
+    let drained = handle.drain().await;
+    stop_telemetry(telemetry).await;
+    match drained {
         Ok(Finished::Drained) => ExitCode::SUCCESS,
         Ok(Finished::DeadlinePassed) => exit::fail(
             exit::INTERNAL,

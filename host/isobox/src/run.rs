@@ -231,13 +231,23 @@ impl Engine {
             }
             None => None,
         };
+        // The run's span: its capability calls and fetches are its children.
+        let span = tracing::info_span!(
+            target: "isobox::run",
+            "run",
+            code.filename = %request.filename,
+            otel.status_code = tracing::field::Empty,
+        );
         let called = {
             let pre = &self.inner.pre;
             let store = &mut store;
-            let call = async move {
-                let sandbox = pre.instantiate_async(&mut *store).await?;
-                sandbox.call_run(&mut *store, &guest_request).await
-            };
+            let call = tracing::Instrument::instrument(
+                async move {
+                    let sandbox = pre.instantiate_async(&mut *store).await?;
+                    sandbox.call_run(&mut *store, &guest_request).await
+                },
+                span.clone(),
+            );
             let mut call = std::pin::pin!(tokio::time::timeout_at(deadline.into(), call));
             let mut cancel = cancel;
             // Dropping the call stops the guest wherever it is (also inside
@@ -255,6 +265,9 @@ impl Engine {
             })
             .await
         };
+        if !matches!(called, Ok(Ok(Ok(_)))) {
+            span.record("otel.status_code", "ERROR");
+        }
         (called, store)
     }
 

@@ -161,8 +161,9 @@ fn wants_events(headers: &HeaderMap) -> bool {
 /// `POST /v1/run`.
 pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
-    let span = tracing::info_span!("request", request_id = %id, tenant = tracing::field::Empty);
-    let response = handle_run(state.clone(), &id, request).instrument(span).await;
+    let span = super::trace::server_span("/v1/run", request.method(), &id, request.headers());
+    let response = handle_run(state.clone(), &id, request).instrument(span.clone()).await;
+    super::trace::record_status(&span, response.status());
     finish(&state, &id, response)
 }
 
@@ -426,18 +427,15 @@ pub(super) async fn execute(
     durable: Option<super::runs::Durable>,
 ) -> (StatusCode, Bytes) {
     let started = Instant::now();
-    let span = tracing::info_span!("run");
     let running = state.metrics.enter_run();
     if let Some(durable) = durable {
-        let answer = super::runs::run_durable(state, id, durable, request)
-            .instrument(span)
-            .await;
+        let answer = super::runs::run_durable(state, id, durable, request).await;
         drop((running, permit));
         return answer;
     }
     let outcome = {
         let _running = running;
-        state.engine.run(request).instrument(span).await
+        state.engine.run(request).await
     };
     drop(permit);
     let elapsed = started.elapsed();

@@ -42,6 +42,7 @@ mod registry;
 mod runs;
 mod stored;
 mod stream;
+mod trace;
 mod workers;
 mod workspaces;
 

@@ -78,16 +78,20 @@ const DROPPED_RESPONSE_HEADERS: [&str; 5] = [
 /// `ANY /v1/workers/{name}/` and `ANY /v1/workers/{name}/{*path}`.
 pub(crate) async fn stored(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
-    let span = tracing::info_span!("worker", request_id = %id, tenant = tracing::field::Empty);
-    let response = handle_stored(state.clone(), &id, request).instrument(span).await;
+    let span = super::trace::server_span("/v1/workers/{name}/*", request.method(), &id, request.headers());
+    let response = handle_stored(state.clone(), &id, request)
+        .instrument(span.clone())
+        .await;
+    super::trace::record_status(&span, response.status());
     finish(&state, &id, response)
 }
 
 /// `POST /v1/dispatch`.
 pub(crate) async fn inline(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let id = request_id();
-    let span = tracing::info_span!("dispatch", request_id = %id, tenant = tracing::field::Empty);
-    let response = handle_inline(&state, &id, request).instrument(span).await;
+    let span = super::trace::server_span("/v1/dispatch", request.method(), &id, request.headers());
+    let response = handle_inline(&state, &id, request).instrument(span.clone()).await;
+    super::trace::record_status(&span, response.status());
     finish(&state, &id, response)
 }
 

@@ -77,13 +77,14 @@ where
     Fut: std::future::Future<Output = Result<Response, ApiError>>,
 {
     let request_id = request_id();
-    let span = tracing::info_span!("workspace", request_id = %request_id, tenant = tracing::field::Empty);
+    let span = super::trace::server_span("/v1/workspaces/{id}", request.method(), &request_id, request.headers());
     let opened = span.in_scope(|| open(state, &request, id));
     let body = request.into_body();
     let response = async { work(opened?, body).await }
-        .instrument(span)
+        .instrument(span.clone())
         .await
         .unwrap_or_else(|e| e.into_response(&request_id));
+    super::trace::record_status(&span, response.status());
     finish(state, &request_id, response)
 }
 

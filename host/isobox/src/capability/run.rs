@@ -63,7 +63,18 @@ impl RunBridge {
     /// a task.
     pub fn start(&self, binding: &str, method: &str, args: Vec<WireNode>) -> Started {
         let started = Instant::now();
+        // A span per call (debug: created only when a subscriber wants it,
+        // as an OpenTelemetry exporter does), a child of the run's.
+        let span = tracing::debug_span!(
+            target: "isobox::call",
+            "capability call",
+            otel.name = %format_args!("{binding}.{method}"),
+            isobox.capability = %binding,
+            isobox.method = %method,
+            otel.status_code = tracing::field::Empty,
+        );
         let fail = |error: BridgeCallError| {
+            span.record("otel.status_code", "ERROR");
             Self::record(
                 &self.calls,
                 CapabilityCall {
@@ -156,6 +167,19 @@ impl RunBridge {
                 })
             }
         };
+        if !span.is_disabled() {
+            let traced = span.clone();
+            work = Box::pin(tracing::Instrument::instrument(
+                async move {
+                    let outcome = work.await;
+                    if outcome.is_err() {
+                        traced.record("otel.status_code", "ERROR");
+                    }
+                    outcome
+                },
+                span,
+            ));
+        }
         // Most native calls finish without waiting: poll once here, and
         // only a call that must wait becomes a task the guest polls.
         let mut context = std::task::Context::from_waker(std::task::Waker::noop());

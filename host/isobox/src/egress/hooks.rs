@@ -16,13 +16,70 @@ pub(crate) struct EgressHooks {
 
 type IoFuture = Box<dyn Future<Output = Result<(), Error>> + Send>;
 
+type Sent = Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), Error>> + Send>;
+
 impl WasiHttpHooks for EgressHooks {
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,
         _options: Option<RequestOptions>,
         _fut: IoFuture,
-    ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), Error>> + Send> {
+    ) -> Sent {
+        // A span per request (debug: made only when a subscriber wants it,
+        // as an OpenTelemetry exporter does), a child of the run's; the URL
+        // without its query.
+        let span = tracing::debug_span!(
+            target: "isobox::fetch",
+            "fetch",
+            otel.name = %request.method(),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %request.method(),
+            url.full = %without_query(request.uri()),
+            http.response.status_code = tracing::field::Empty,
+        );
+        let sent = self.send(request);
+        if span.is_disabled() {
+            return sent;
+        }
+        let traced = span.clone();
+        Box::new(tracing::Instrument::instrument(
+            async move {
+                let sent = Box::into_pin(sent).await;
+                match &sent {
+                    Ok((response, _)) => {
+                        traced.record("http.response.status_code", response.status().as_u16());
+                    }
+                    Err(_) => {
+                        traced.record("otel.status_code", "ERROR");
+                    }
+                }
+                sent
+            },
+            span,
+        ))
+    }
+}
+
+/// `uri` without its query and fragment (which may carry what a trace
+/// should not).
+fn without_query(uri: &http::Uri) -> String {
+    let mut shown = String::new();
+    if let Some(scheme) = uri.scheme_str() {
+        shown.push_str(scheme);
+        shown.push_str("://");
+    }
+    if let Some(authority) = uri.authority() {
+        // No user:password@ either.
+        shown.push_str(authority.as_str().rsplit('@').next().unwrap_or_default());
+    }
+    shown.push_str(uri.path());
+    shown
+}
+
+impl EgressHooks {
+    /// The request, journaled, refused or sent.
+    fn send(&mut self, request: http::Request<WasiBody>) -> Sent {
         let run = self.run.clone();
         if let Some(journal) = &self.journal {
             let sent = crate::journal::send_fetch(journal.clone(), run, request);

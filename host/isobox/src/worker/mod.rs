@@ -190,7 +190,8 @@ impl Engine {
         let (outcome_tx, outcome_rx) = tokio::sync::oneshot::channel();
         let mut response = WorkerResponse::pending(receivers.body, failure.clone(), outcome_rx);
         let engine = self.clone();
-        tokio::spawn(async move {
+        // The run's task keeps the caller's span (a request's trace).
+        tokio::spawn(tracing::Instrument::in_current_span(async move {
             // The semaphore is never closed, so acquire cannot fail.
             let _slot = engine.inner.slots.acquire().await;
             let _ticking = engine.inner.ticker.enter();
@@ -217,7 +218,7 @@ impl Engine {
                 sink.conclude(&outcome, &failure);
             }
             let _ = outcome_tx.send(outcome);
-        });
+        }));
         // Dropping this future drops the body's receiver: the run is
         // cancelled.
         match receivers.head.await {
