@@ -38,6 +38,19 @@ fn pg_url() -> String {
     format!("{url}?sslmode=disable")
 }
 
+/// PostgreSQL's client: the server's own, else the one on PATH.
+fn psql() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin/psql"))
+        .filter(|path| path.exists())
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| PathBuf::from("psql"))
+}
+
 fn haproxy() -> PathBuf {
     for candidate in ["/usr/sbin/haproxy", "/usr/bin/haproxy"] {
         if Path::new(candidate).exists() {
@@ -351,7 +364,12 @@ async fn a_replica_killed_mid_batch_leaves_the_batch_all_or_nothing() {
 
 /// A worker uploaded through one replica is served by the others, and a
 /// new version written through any replica is what every replica serves
-/// from the next request on (each had the old one parsed and cached).
+/// once the store's notification reaches it (each replica keeps the newest
+/// version it read until it hears of a change): at once on the replica
+/// that wrote it, and on the others as soon as the notification arrives
+/// (waited for here, with a deadline far above its sub-millisecond delay).
+/// A replica whose listening connection is cut reads the newest version
+/// from the store again until it listens again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_uploaded_through_one_replica_is_served_by_the_others() {
     let dir = tempfile::tempdir().unwrap();
@@ -385,49 +403,99 @@ async fn a_worker_uploaded_through_one_replica_is_served_by_the_others() {
     let upload = |addr: SocketAddr, version: u32| {
         let body = worker(version);
         async move {
-            let reply = crate::serve::call(addr, "PUT", "/v1/workers/app", Some(KEY), Some(body)).await;
+            let reply = call(addr, "PUT", "/v1/workers/app", Some(KEY), Some(body)).await;
             assert!(matches!(reply.status, 200 | 201), "{}", reply.text());
             reply.json()["version"].as_i64().unwrap()
         }
     };
     let served = |addr: SocketAddr| async move {
         let reply = call(addr, "GET", "/v1/workers/app/p", Some(KEY), None).await;
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        (reply.text(), reply.header("x-isobox-worker-version").map(str::to_owned))
+        (
+            reply.status,
+            reply.text(),
+            reply.header("x-isobox-worker-version").map(str::to_owned),
+        )
     };
-    let about = |addr: SocketAddr| async move {
-        call(addr, "GET", "/v1/workers/app/about.txt", Some(KEY), None)
-            .await
-            .text()
+    // What `addr` serves once it has heard of the change.
+    let eventually = |addr: SocketAddr, version: u32| async move {
+        let want = (200, format!("version {version} at /p"), Some(version.to_string()));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = served(addr).await;
+            if got == want {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{addr} still serves {got:?}, not version {version}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let about = call(addr, "GET", "/v1/workers/app/about.txt", Some(KEY), None).await;
+        assert_eq!(about.text(), format!("about v{version}"));
     };
 
     assert_eq!(upload(replicas[0].addr, 1).await, 1);
+    assert_eq!(
+        served(replicas[0].addr).await.2.as_deref(),
+        Some("1"),
+        "the writer at once"
+    );
     for replica in &replicas {
-        assert_eq!(served(replica.addr).await, ("version 1 at /p".into(), Some("1".into())));
-        assert_eq!(about(replica.addr).await, "about v1");
+        eventually(replica.addr, 1).await;
     }
-    // Version 2 through another replica: every replica serves it at once.
+    // Version 2 through another replica; every replica has version 1 kept.
     assert_eq!(upload(replicas[2].addr, 2).await, 2);
+    assert_eq!(
+        served(replicas[2].addr).await.2.as_deref(),
+        Some("2"),
+        "the writer at once"
+    );
     for replica in &replicas {
-        assert_eq!(served(replica.addr).await, ("version 2 at /p".into(), Some("2".into())));
-        assert_eq!(about(replica.addr).await, "about v2");
+        eventually(replica.addr, 2).await;
     }
     // Through the balancer, and the runs' kv writes landed in the one store.
-    assert_eq!(served(front).await.0, "version 2 at /p");
+    assert_eq!(served(front).await.1, "version 2 at /p");
     assert_eq!(value(replicas[1].addr, "await env.kv.get('seen-v1')").await, "1");
     let listed = call(replicas[1].addr, "GET", "/v1/workers", Some(KEY), None)
         .await
         .json();
     assert_eq!(listed["workers"][0]["version"], 2, "{listed}");
-    // Deleted through one replica: gone on every replica.
+
+    // Cut every replica's listening connection: version 3 still reaches
+    // them all (they read the store until they listen again).
+    let url = pg_url();
+    let cut = Command::new(psql())
+        .arg(&url)
+        .args([
+            "-XAtc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN isobox_worker'",
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(cut.status.success(), "{}", String::from_utf8_lossy(&cut.stderr));
+    // One per replica (and those of other tests' servers on the cluster,
+    // which simply listen again).
+    let listeners: u32 = String::from_utf8_lossy(&cut.stdout).trim().parse().expect("a count");
+    assert!(listeners >= 3, "one listener per replica: {listeners}");
+    assert_eq!(upload(replicas[1].addr, 3).await, 3);
+    for replica in &replicas {
+        eventually(replica.addr, 3).await;
+    }
+
+    // Deleted through one replica: gone there at once, and then everywhere.
     let deleted = call(replicas[1].addr, "DELETE", "/v1/workers/app", Some(KEY), None).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text());
+    assert_eq!(served(replicas[1].addr).await.0, 404);
     for replica in &replicas {
-        assert_eq!(
-            call(replica.addr, "GET", "/v1/workers/app/p", Some(KEY), None)
-                .await
-                .status,
-            404
-        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while served(replica.addr).await.0 != 404 {
+            assert!(
+                Instant::now() < deadline,
+                "{} still serves the deleted worker",
+                replica.addr
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }

@@ -186,7 +186,7 @@ async fn app_state(
             isobox_state::Tenancy::PerTenant,
         ),
         runs: store.runs(),
-        registry: registry::RegistryCache::default(),
+        registry: registry::RegistryCache::new(store.workers().changes()),
         store,
         todo: isobox::Capability::todo(isobox::capability::TodoStore::new()),
         draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),

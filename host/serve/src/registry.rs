@@ -14,12 +14,18 @@
 //!   worker and every version; `GET /v1/workers` lists the tenant's
 //!   workers, configured and uploaded.
 //!
-//! Each request to an uploaded worker reads the name's newest version
-//! (one indexed row), so a version written through one replica is what
-//! every replica serves from the next request on. The parsed version
-//! (code, modules, assets) is cached per replica by the SHA-256 of its
-//! content, and its code compiles once per content hash in the engine's
-//! bytecode cache; a new version is a new hash, so nothing stale is served.
+//! Which version is the newest: on PostgreSQL every write notifies every
+//! replica (LISTEN/NOTIFY), and a replica keeps each worker's newest
+//! version as it last read it until it hears of a change, so a request
+//! reads nothing from the database; a version written through one replica
+//! is served by the others as soon as the notification arrives (well
+//! under a millisecond on a local network), and by the replica that wrote
+//! it at once. While the listening connection is down, and on SQLite (one
+//! machine, where the read costs microseconds), each request reads the
+//! newest version's row. The parsed version (code, modules, assets) is
+//! cached per replica by the SHA-256 of its content, and its code compiles
+//! once per content hash in the engine's bytecode cache; a new version is
+//! a new hash, so nothing stale is served.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
@@ -31,7 +37,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use isobox::ModuleSource;
 use isobox_store::StoreError;
-use isobox_store::workers::{NewVersion, WorkerHead};
+use isobox_store::workers::{NewVersion, WorkerChanges, WorkerHead};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -139,17 +145,33 @@ enum AssetBody {
     Encoded { base64: String },
 }
 
-/// Parsed versions by content hash, per replica.
-#[derive(Default)]
+/// Per replica: parsed versions by content hash, and, where the store
+/// notifies changes (PostgreSQL), each worker's newest version as last
+/// read, valid until the next change is heard.
 pub(crate) struct RegistryCache {
-    entries: Mutex<HashMap<String, (Arc<StoredWorker>, u64)>>,
+    versions: Mutex<HashMap<String, (Arc<StoredWorker>, u64)>>,
     clock: std::sync::atomic::AtomicU64,
+    heads: Mutex<HashMap<(String, String), (Option<WorkerHead>, u64)>>,
+    changes: Option<WorkerChanges>,
 }
 
+/// The most newest-version rows kept; past it the map starts over.
+const MAX_HEADS: usize = 10_000;
+
 impl RegistryCache {
+    /// A cache that keeps newest versions while `changes` is live.
+    pub(crate) fn new(changes: Option<WorkerChanges>) -> Self {
+        RegistryCache {
+            versions: Mutex::default(),
+            clock: std::sync::atomic::AtomicU64::new(0),
+            heads: Mutex::default(),
+            changes,
+        }
+    }
+
     fn get(&self, sha256: &str) -> Option<Arc<StoredWorker>> {
         let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.get_mut(sha256).map(|(worker, used)| {
             *used = tick;
             worker.clone()
@@ -160,7 +182,7 @@ impl RegistryCache {
     /// entry past `capacity`.
     fn insert(&self, sha256: &str, worker: Arc<StoredWorker>, capacity: usize) {
         let tick = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while entries.len() >= capacity.max(1) {
             let Some(oldest) = entries
                 .iter()
@@ -172,6 +194,47 @@ impl RegistryCache {
             entries.remove(&oldest);
         }
         entries.insert(sha256.to_owned(), (worker, tick));
+    }
+
+    /// The newest version of `ns`/`name` as last read, if nothing has
+    /// changed since (outer `None`: read it).
+    #[allow(clippy::option_option)]
+    fn cached_head(&self, ns: &str, name: &str) -> Option<Option<WorkerHead>> {
+        let changes = self.changes.as_ref().filter(|c| c.is_live())?;
+        let generation = changes.generation();
+        let heads = self.heads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        heads
+            .get(&(ns.to_owned(), name.to_owned()))
+            .filter(|(_, at)| *at == generation)
+            .map(|(head, _)| head.clone())
+    }
+
+    /// The generation a read starts at (what it may be cached under).
+    fn generation(&self) -> Option<u64> {
+        self.changes
+            .as_ref()
+            .filter(|c| c.is_live())
+            .map(WorkerChanges::generation)
+    }
+
+    /// Keeps what a read that started at `generation` found.
+    fn keep_head(&self, ns: &str, name: &str, head: Option<WorkerHead>, generation: Option<u64>) {
+        let Some(generation) = generation else {
+            return;
+        };
+        let mut heads = self.heads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if heads.len() >= MAX_HEADS {
+            heads.clear();
+        }
+        heads.insert((ns.to_owned(), name.to_owned()), (head, generation));
+    }
+
+    /// This replica changed the registry: what it read before is stale
+    /// (other replicas hear of it through the store).
+    fn changed(&self) {
+        if let Some(changes) = &self.changes {
+            changes.bump();
+        }
     }
 }
 
@@ -204,7 +267,16 @@ pub(crate) async fn resolve(state: &AppState, tenant: &Tenant, name: &str) -> Re
     // The newest version can be pruned between the two reads by a writer
     // on another replica: read the head again then.
     for _ in 0..3 {
-        let Some(head) = workers.head(&tenant.id, name).await.map_err(store_error)? else {
+        let head = match state.registry.cached_head(&tenant.id, name) {
+            Some(head) => head,
+            None => {
+                let generation = state.registry.generation();
+                let head = workers.head(&tenant.id, name).await.map_err(store_error)?;
+                state.registry.keep_head(&tenant.id, name, head.clone(), generation);
+                head
+            }
+        };
+        let Some(head) = head else {
             return Err(missing());
         };
         if let Some(worker) = state.registry.get(&head.sha256) {
@@ -218,6 +290,8 @@ pub(crate) async fn resolve(state: &AppState, tenant: &Tenant, name: &str) -> Re
             .await
             .map_err(store_error)?
         else {
+            // Pruned or deleted since: what was read is stale.
+            state.registry.changed();
             continue;
         };
         let worker = Arc::new(parse_version(&stored.spec, stored.assets.as_deref())?);
@@ -433,13 +507,9 @@ pub(crate) async fn info(
 pub(crate) async fn remove(State(state): State<Arc<AppState>>, Path(name): Path<String>, request: Request) -> Response {
     respond(state, request, async move |state, tenant, _| {
         may_upload(&tenant)?;
-        if state
-            .store
-            .workers()
-            .delete(&tenant.id, &name)
-            .await
-            .map_err(store_error)?
-        {
+        let deleted = state.store.workers().delete(&tenant.id, &name).await;
+        state.registry.changed();
+        if deleted.map_err(store_error)? {
             tracing::info!(worker = %name, tenant = %tenant.id, "worker deleted");
             Ok(StatusCode::NO_CONTENT.into_response())
         } else {
@@ -554,8 +624,9 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
                 expect,
                 settings.keep_versions,
             )
-            .await
-            .map_err(store_error)?;
+            .await;
+        state.registry.changed();
+        let head = head.map_err(store_error)?;
         tracing::info!(worker = %name, tenant = %tenant.id, version = head.version, "worker uploaded");
         let status = if head.version == 1 {
             StatusCode::CREATED

@@ -205,6 +205,11 @@ impl Store {
         workspace::Workspace::new(self.clone(), ns, id)
     }
 
+    /// The backend, for what needs it outside a transaction (a listener).
+    pub(crate) fn backend(&self) -> &dyn sql::Backend {
+        self.inner.backend.as_ref()
+    }
+
     /// The blob store, if file contents above the threshold go to one.
     pub fn blobs(&self) -> Option<&BlobStore> {
         self.inner.blobs.as_ref()

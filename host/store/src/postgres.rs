@@ -17,7 +17,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use crate::StoreError;
 use crate::error::bounded;
-use crate::sql::{Access, Backend, Dialect, Row, Tx, TxBody, Value};
+use crate::sql::{Access, Backend, Dialect, Heard, Row, Tx, TxBody, Value};
 
 /// How many times a transaction that deadlocked is tried in all.
 const ATTEMPTS: usize = 3;
@@ -157,6 +157,8 @@ use rustls_pki_types::pem::PemObject;
 /// PostgreSQL behind a pool of connections.
 pub struct Postgres {
     pool: Pool,
+    /// How to open a connection of its own (a listener's).
+    config: PostgresConfig,
     handle: Handle,
     display: String,
 }
@@ -210,6 +212,7 @@ impl Postgres {
         drop(pool.get().await.map_err(unavailable)?);
         Ok(Postgres {
             pool,
+            config: config.clone(),
             handle: Handle::current(),
             display: config.display.clone(),
         })
@@ -238,6 +241,22 @@ impl Backend for Postgres {
         Dialect::Postgres
     }
 
+    fn listen(
+        &self,
+        channel: &'static str,
+        on: Arc<dyn Fn(Heard) + Send + Sync>,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> bool {
+        let config = self.config.clone();
+        self.handle.spawn(async move {
+            tokio::select! {
+                () = listen_forever(config, channel, on) => {}
+                _ = stop => {}
+            }
+        });
+        true
+    }
+
     fn transact(&self, access: Access, body: TxBody<'_>) -> Result<(), StoreError> {
         let client = self
             .handle
@@ -247,8 +266,10 @@ impl Backend for Postgres {
         // sees half of a batch); writers run at READ COMMITTED and lock the
         // rows they depend on first.
         let begin = match access {
-            Access::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-            Access::Write => "BEGIN",
+            Access::Read => Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+            Access::Write => Some("BEGIN"),
+            // One statement is atomic on its own: no BEGIN, no COMMIT.
+            Access::Statement => None,
         };
         let mut attempt = 0;
         loop {
@@ -257,6 +278,9 @@ impl Backend for Postgres {
                 client: &client,
                 handle: &self.handle,
                 retryable: false,
+            };
+            let Some(begin) = begin else {
+                return body(&mut tx);
             };
             tx.script(begin)?;
             let result = body(&mut tx).and_then(|()| tx.script("COMMIT"));
@@ -410,4 +434,73 @@ impl Tx for PgTx<'_> {
             .block_on(self.client.batch_execute(sql))
             .map_err(|e| self.fail(e))
     }
+}
+
+/// Listens on `channel` over a connection of its own, reconnecting after a
+/// loss (1 s, doubling to 30 s); never returns.
+async fn listen_forever(config: PostgresConfig, channel: &'static str, on: Arc<dyn Fn(Heard) + Send + Sync>) {
+    let mut pause = Duration::from_secs(1);
+    loop {
+        let listened = match &config.tls {
+            Tls::Off => listen_once(&config.config, tokio_postgres::NoTls, channel, &on).await,
+            Tls::On(roots) => {
+                match rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                    .with_safe_default_protocol_versions()
+                {
+                    Ok(builder) => {
+                        let tls = builder.with_root_certificates(roots.clone()).with_no_client_auth();
+                        listen_once(
+                            &config.config,
+                            tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+                            channel,
+                            &on,
+                        )
+                        .await
+                    }
+                    Err(_) => false,
+                }
+            }
+        };
+        on(Heard::Lost);
+        if listened {
+            pause = Duration::from_secs(1);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// One connection's LISTEN, until the connection ends; whether it got as
+/// far as listening.
+async fn listen_once<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    channel: &str,
+    on: &Arc<dyn Fn(Heard) + Send + Sync>,
+) -> bool
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let Ok((client, mut connection)) = config.connect(tls).await else {
+        return false;
+    };
+    let heard = on.clone();
+    // The connection's messages: notifications to `on`, until it ends.
+    let driver = tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => heard(Heard::Notified),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break,
+            }
+        }
+    });
+    if client.batch_execute(&format!("LISTEN {channel}")).await.is_err() {
+        driver.abort();
+        return false;
+    }
+    on(Heard::Listening);
+    let _ = driver.await;
+    true
 }

@@ -178,6 +178,10 @@ pub enum Access {
     Read,
     /// Reads and writes.
     Write,
+    /// One read statement, which needs no transaction around it: on
+    /// PostgreSQL it runs on its own (one round trip instead of three), on
+    /// SQLite as [`Access::Read`].
+    Statement,
 }
 
 /// The body of a transaction: called with the open transaction; returning
@@ -197,6 +201,32 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// What `body` returned, or [`StoreError`] when the backend fails.
     fn transact(&self, access: Access, body: TxBody<'_>) -> Result<(), StoreError>;
+
+    /// Delivers the notifications of `channel` (PostgreSQL's LISTEN) to
+    /// `on`, from a task of the backend's own, until `stop` resolves (its
+    /// sender dropped); false when the backend has none (SQLite: one
+    /// machine, where a read costs microseconds).
+    fn listen(
+        &self,
+        channel: &'static str,
+        on: std::sync::Arc<dyn Fn(Heard) + Send + Sync>,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> bool {
+        let _ = (channel, on, stop);
+        false
+    }
+}
+
+/// What a [`Backend::listen`] task reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// Listening: every notification from now on is delivered.
+    Listening,
+    /// A notification.
+    Notified,
+    /// The connection was lost; notifications may be missed until the
+    /// next [`Heard::Listening`].
+    Lost,
 }
 
 /// Runs `body` in a transaction and returns its value.

@@ -122,7 +122,7 @@ impl Backend for Sqlite {
 
 fn run(connection: &Connection, access: Access, body: TxBody<'_>) -> Result<(), StoreError> {
     let begin = match access {
-        Access::Read => "BEGIN DEFERRED",
+        Access::Read | Access::Statement => "BEGIN DEFERRED",
         Access::Write => "BEGIN IMMEDIATE",
     };
     connection.execute_batch(begin).map_err(backend_error)?;

@@ -24,10 +24,16 @@
 //! # Ok(()) }
 //! ```
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
 use serde::{Deserialize, Serialize};
 
-use crate::sql::{Access, Row, transact};
+use crate::sql::{Access, Dialect, Heard, Row, Tx, transact};
 use crate::{Store, StoreError, now_ms};
+
+/// The PostgreSQL channel every registry write notifies.
+const CHANNEL: &str = "isobox_worker";
 
 /// The most bytes of one version (spec and assets together).
 pub const MAX_VERSION_BYTES: usize = 64 * 1024 * 1024;
@@ -182,6 +188,7 @@ impl Workers {
                         "DELETE FROM worker_version WHERE ns = $1 AND name = $2 AND version <= $3",
                         &[ns.as_str().into(), name.as_str().into(), (version - keep).into()],
                     )?;
+                    notify(tx)?;
                     Ok(WorkerHead {
                         name: name.clone(),
                         version,
@@ -194,8 +201,9 @@ impl Workers {
             .await
     }
 
-    /// The newest version of `name` in `ns`: one indexed row, what every
-    /// request to a registered worker reads first.
+    /// The newest version of `name` in `ns`: one indexed row in one
+    /// statement (on PostgreSQL one round trip), what every request to a
+    /// registered worker reads first.
     ///
     /// # Errors
     /// A backend failure.
@@ -203,7 +211,7 @@ impl Workers {
         let (ns, name) = (ns.to_owned(), name.to_owned());
         self.store
             .blocking(move |backend| {
-                transact(backend, Access::Read, |tx| {
+                transact(backend, Access::Statement, |tx| {
                     let row = tx.query_opt(
                         "SELECT w.latest, w.sha256, v.created_ms, v.bytes FROM worker w
                          JOIN worker_version v ON v.ns = w.ns AND v.name = w.name AND v.version = w.latest
@@ -305,9 +313,93 @@ impl Workers {
                 transact(backend, Access::Write, |tx| {
                     let params = [ns.as_str().into(), name.as_str().into()];
                     tx.execute("DELETE FROM worker_version WHERE ns = $1 AND name = $2", &params)?;
-                    Ok(tx.execute("DELETE FROM worker WHERE ns = $1 AND name = $2", &params)? == 1)
+                    let deleted = tx.execute("DELETE FROM worker WHERE ns = $1 AND name = $2", &params)? == 1;
+                    if deleted {
+                        notify(tx)?;
+                    }
+                    Ok(deleted)
                 })
             })
             .await
+    }
+}
+
+/// Tells every process listening (PostgreSQL: delivered when the
+/// transaction commits) that the registry changed.
+fn notify(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.script(&format!("NOTIFY {CHANNEL}"))?;
+    }
+    Ok(())
+}
+
+/// The registry's changes as this process hears them: every version
+/// written and every worker removed, through any replica, moves
+/// [`generation`](WorkerChanges::generation) on. While
+/// [`is_live`](WorkerChanges::is_live), what was read at the current
+/// generation is still the newest, up to the delay of the notification
+/// (on loopback, well under a millisecond); a lost connection moves the
+/// generation on and is not live until it listens again. Dropping it stops
+/// listening.
+pub struct WorkerChanges {
+    state: Arc<ChangeState>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+#[derive(Default)]
+struct ChangeState {
+    live: AtomicBool,
+    generation: AtomicU64,
+}
+
+impl std::fmt::Debug for WorkerChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerChanges")
+            .field("live", &self.is_live())
+            .field("generation", &self.generation())
+            .finish()
+    }
+}
+
+impl WorkerChanges {
+    /// Whether changes are being heard now.
+    pub fn is_live(&self) -> bool {
+        self.state.live.load(Ordering::Acquire)
+    }
+
+    /// How many changes (and losses) have been heard.
+    pub fn generation(&self) -> u64 {
+        self.state.generation.load(Ordering::Acquire)
+    }
+
+    /// Counts a change this process made itself, so that it serves its own
+    /// writes at once.
+    pub fn bump(&self) {
+        self.state.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Workers {
+    /// Starts hearing the registry's changes; `None` where the store has
+    /// no notifications (SQLite and memory: read the newest version
+    /// instead, which costs microseconds there). Must be called inside a
+    /// tokio runtime.
+    pub fn changes(&self) -> Option<WorkerChanges> {
+        let state = Arc::new(ChangeState::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let heard = state.clone();
+        let on = Arc::new(move |event: Heard| {
+            // Whatever was read before this event may be older than it.
+            heard.generation.fetch_add(1, Ordering::AcqRel);
+            match event {
+                Heard::Listening => heard.live.store(true, Ordering::Release),
+                Heard::Lost => heard.live.store(false, Ordering::Release),
+                Heard::Notified => {}
+            }
+        });
+        self.store
+            .backend()
+            .listen(CHANNEL, on, stopped)
+            .then_some(WorkerChanges { state, _stop: stop })
     }
 }

@@ -129,3 +129,45 @@ async fn concurrent_writers_get_distinct_versions_without_gaps() {
         assert_eq!(versions, (1..=16).collect::<Vec<i64>>(), "{backend}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_notifies_every_store_of_every_write_and_the_others_have_no_notifications() {
+    for (backend, store, _dir) in common::backends().await {
+        let changes = store.workers().changes();
+        if backend != "postgres" {
+            assert!(
+                changes.is_none(),
+                "{backend}: reads are cheap there; nothing to listen to"
+            );
+            continue;
+        }
+        let changes = changes.expect("PostgreSQL notifies");
+        let wait = |what: &str, done: &dyn Fn() -> bool| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !done() {
+                assert!(std::time::Instant::now() < deadline, "never {what}: {changes:?}");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        };
+        wait("listening", &|| changes.is_live());
+        // A write through another store (another replica) is heard.
+        let other = isobox_store::Store::open(&common::pg_url()).await.unwrap();
+        let ns = common::unique("heard");
+        for write in 0..3 {
+            let before = changes.generation();
+            if write < 2 {
+                other
+                    .workers()
+                    .put(&ns, "w", version("{}", "s"), None, 3)
+                    .await
+                    .unwrap();
+            } else {
+                assert!(other.workers().delete(&ns, "w").await.unwrap());
+            }
+            wait("hearing the write", &|| changes.generation() > before);
+        }
+        let before = changes.generation();
+        changes.bump();
+        assert_eq!(changes.generation(), before + 1, "its own writes count at once");
+    }
+}
