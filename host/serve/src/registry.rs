@@ -151,9 +151,16 @@ enum AssetBody {
 pub(crate) struct RegistryCache {
     versions: Mutex<HashMap<String, (Arc<StoredWorker>, u64)>>,
     clock: std::sync::atomic::AtomicU64,
-    heads: Mutex<HashMap<(String, String), (Option<WorkerHead>, u64)>>,
+    heads: Mutex<Heads>,
     changes: Option<WorkerChanges>,
 }
+
+/// Each worker's newest version (`None`: no such worker) by namespace and
+/// name, with the generation it was read at.
+type Heads = HashMap<(String, String), (Option<WorkerHead>, u64)>;
+
+/// An upload's asset files: path and body.
+type AssetFiles = Vec<(String, Vec<u8>)>;
 
 /// The most newest-version rows kept; past it the map starts over.
 const MAX_HEADS: usize = 10_000;
@@ -642,11 +649,7 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
 }
 
 /// The spec and asset files of an upload, within the registry's bounds.
-#[allow(clippy::type_complexity)]
-fn check_upload(
-    upload: Upload,
-    settings: &RegistrySettings,
-) -> Result<(WorkerSpec, Option<Vec<(String, Vec<u8>)>>), ApiError> {
+fn check_upload(upload: Upload, settings: &RegistrySettings) -> Result<(WorkerSpec, Option<AssetFiles>), ApiError> {
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
     let code_bytes = upload.code.as_ref().map_or(0, String::len)
         + upload
