@@ -17,7 +17,7 @@ HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p is
 # tests on the host, and the fuzz targets' replay test (fuzz/tests/replay.rs).
 TEST_CRATES := $(HOST_CRATES) -p isobox-guest -p isobox-fuzz
 
-.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-journal bench-serve bench-workers bench-openapi fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-journal bench-serve bench-workers bench-registry bench-openapi fmt clean ts-differential check-types token-report soak
 
 all: build
 
@@ -151,6 +151,11 @@ bench-serve: dist
 ## `wasmtime serve` of the `isobox build` output against `isobox serve`'s worker route
 bench-workers: dist
 	@bash scripts/bench-workers.sh $(ISOBOX_DIST)
+
+## bench-registry: requests/s of a worker uploaded to the registry against the
+## same code configured in [workers], side by side, on SQLite and PostgreSQL
+bench-registry: build
+	@bash scripts/bench-registry.sh $(ISOBOX)
 
 ## soak: a million mixed runs (SOAK_RUNS overrides) through the release build of
 ## `isobox serve` on 127.0.0.1; the server's resident memory, descriptors and
