@@ -15,6 +15,7 @@ use crate::serve::{Reply, call_with};
 
 const ACME: &str = "acme-registry-key";
 const BETA: &str = "beta-registry-key";
+const GAMMA: &str = "gamma-registry-key";
 
 /// A worker in TypeScript that imports a module and counts in kv.
 const API_V1: &str = r#"
@@ -47,9 +48,11 @@ fn config() -> ServeConfig {
          [policies.none]\n\
          [tenants.acme]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\"]\nworkers = [\"hello\"]\nupload_workers = true\n\
          [tenants.acme.max_limits]\nwall_time_ms = 2000\n\
-         [tenants.beta]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\negress = [\"none\"]\n",
+         [tenants.beta]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\negress = [\"none\"]\n\
+         [tenants.gamma]\nkey_sha256 = [\"{}\"]\nupload_workers = true\n",
         key_sha256_hex(ACME),
-        key_sha256_hex(BETA)
+        key_sha256_hex(BETA),
+        key_sha256_hex(GAMMA)
     );
     let dir = std::env::temp_dir().join(format!("isobox-registry-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -290,5 +293,12 @@ async fn uploads_asking_for_more_than_the_tenant_may_have_are_refused_and_nothin
     );
     assert_eq!(get(addr, ACME, "/v1/workers/w").await.status, 404);
     assert_eq!(get(addr, ACME, "/v1/workers/w?version=x").await.status, 400);
+
+    // A configured worker takes its name only for the tenants that call it:
+    // another tenant uploads its own `hello` (and learns nothing of it).
+    let own = put(addr, GAMMA, "hello", &[], &json!({ "code": code })).await;
+    assert_eq!(own.status, 201, "{}", own.text());
+    assert_eq!(get(addr, GAMMA, "/v1/workers/hello/").await.text(), "x");
+    assert_eq!(get(addr, ACME, "/v1/workers/hello/").await.text(), "configured");
     handle.shutdown().await.expect("shutdown");
 }

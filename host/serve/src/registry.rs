@@ -590,7 +590,9 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
     respond(state, request, async move |state, tenant, request| {
         may_upload(&tenant)?;
         check_name(&name).map_err(|message| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message))?;
-        if state.config.workers.contains_key(&name) {
+        // Only a configured worker this tenant calls takes the name: other
+        // tenants' configured workers are neither in the way nor revealed.
+        if state.config.workers.contains_key(&name) && tenant.workers.contains(&name) {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",
