@@ -13,12 +13,7 @@ rounds=${BENCH_ROUNDS:-5}
 duration=${BENCH_DURATION:-4s}
 connections=${BENCH_CONNECTIONS:-8}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q wrk || { $sudo apt-get update -q && $sudo apt-get install -y -q wrk; }
-fi
+bash scripts/install-wrk.sh
 
 work=$(mktemp -d)
 pid=""

@@ -20,16 +20,7 @@ isobox=${1:-target/dist/isobox}
 seconds=${BENCH_SERVE_SECONDS:-10}
 threads=${BENCH_SERVE_THREADS:-1}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "bench-serve: installing wrk"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! $sudo apt-get install -y -q wrk; then
-    $sudo apt-get update -q
-    $sudo apt-get install -y -q wrk
-  fi
-fi
+bash scripts/install-wrk.sh
 if [ ! -x "$isobox" ]; then
   cargo build --profile dist --locked -p isobox-cli --bin isobox
 fi

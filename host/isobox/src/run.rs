@@ -231,8 +231,10 @@ impl Engine {
             }
             None => None,
         };
-        // The run's span: its capability calls and fetches are its children.
-        let span = tracing::info_span!(
+        // The run's span: its capability calls and fetches are its
+        // children. Debug, as theirs: made only when a subscriber wants it
+        // (an OpenTelemetry exporter does), never on a plain run's path.
+        let span = tracing::debug_span!(
             target: "isobox::run",
             "run",
             code.filename = %request.filename,

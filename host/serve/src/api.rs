@@ -167,6 +167,23 @@ pub(crate) async fn run(State(state): State<Arc<AppState>>, request: Request) ->
     finish(&state, &id, response)
 }
 
+/// Runs one route as the tenant whose key the request carries: a request
+/// id, the tenant (401 without a valid key), `work`'s response or error,
+/// counted and tagged ([`finish`]).
+pub(super) async fn as_tenant<F, Fut>(state: Arc<AppState>, request: Request, work: F) -> Response
+where
+    F: FnOnce(Arc<AppState>, Tenant, Request, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
+    let id = request_id();
+    let response = match authenticate(&state, request.headers()) {
+        Ok(tenant) => work(state.clone(), tenant.clone(), request, id.clone()).await,
+        Err(error) => Err(error),
+    };
+    let response = response.unwrap_or_else(|error| error.into_response(&id));
+    finish(&state, &id, response)
+}
+
 /// Counts the response in the metrics and tags it with `x-request-id`.
 pub(super) fn finish(state: &AppState, id: &str, mut response: Response) -> Response {
     state.metrics.response(response.status().as_u16());

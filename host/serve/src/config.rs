@@ -329,10 +329,12 @@ struct TenantFile {
 /// );
 /// ```
 pub fn key_sha256_hex(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// `bytes` as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(crate) fn key_digest(key: &[u8]) -> [u8; 32] {
@@ -368,7 +370,7 @@ impl ServeConfig {
     /// assert_eq!(config.tenants()[0].id, isobox_serve::LOCAL_TENANT);
     /// ```
     pub fn local_development() -> (ServeConfig, String) {
-        let key: String = rand::random::<[u8; 32]>().iter().map(|b| format!("{b:02x}")).collect();
+        let key = hex(&rand::random::<[u8; 32]>());
         let text = format!(
             "[tenants.{LOCAL_TENANT}]\nkey_sha256 = [\"{}\"]\ncapabilities = [\"kv\", \"todo\"]\nupload_workers = true\n",
             key_sha256_hex(&key)

@@ -43,7 +43,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::api::{
-    ApiError, AppState, RunBody, authenticate, build_request, expect_json, finish, parse_object, read_body_within,
+    ApiError, AppState, RunBody, as_tenant, build_request, expect_json, finish, parse_object, read_body_within,
     request_id,
 };
 use super::config::Tenant;
@@ -82,8 +82,9 @@ impl Default for RegistrySettings {
     }
 }
 
-/// A version as the registry keeps it (JSON): the upload without its
-/// assets' bodies, which go into the archive beside it.
+/// A version as the registry keeps it (JSON), and the body of `PUT
+/// /v1/workers/{name}` but its `assets`, whose bodies go into the archive
+/// beside it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkerSpec {
@@ -109,32 +110,6 @@ struct WorkerSpec {
 
 fn default_filename() -> String {
     "worker.js".into()
-}
-
-/// The body of `PUT /v1/workers/{name}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Upload {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default = "default_filename")]
-    filename: String,
-    #[serde(default)]
-    modules: BTreeMap<String, ModuleSource>,
-    #[serde(default)]
-    dependencies: Vec<String>,
-    #[serde(default)]
-    capabilities: Vec<String>,
-    #[serde(default)]
-    egress: Option<String>,
-    #[serde(default)]
-    limits: LimitValues,
-    #[serde(default)]
-    assets: BTreeMap<String, AssetBody>,
-    #[serde(default)]
-    assets_html_handling: Option<String>,
-    #[serde(default)]
-    assets_not_found: Option<String>,
 }
 
 /// An asset's body in an upload: text, or `{"base64": "..."}`.
@@ -386,23 +361,6 @@ fn store_error(error: StoreError) -> ApiError {
     }
 }
 
-/// Runs one registry route: a request id, the tenant, the response counted
-/// and tagged.
-async fn respond<F, Fut>(state: Arc<AppState>, request: Request, work: F) -> Response
-where
-    F: FnOnce(Arc<AppState>, Tenant, Request) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, ApiError>>,
-{
-    let id = request_id();
-    let response = async {
-        let tenant = authenticate(&state, request.headers())?.clone();
-        work(state.clone(), tenant, request).await
-    }
-    .await;
-    let response = response.unwrap_or_else(|error| error.into_response(&id));
-    finish(&state, &id, response)
-}
-
 fn head_json(head: &WorkerHead) -> Value {
     json!({
         "name": head.name,
@@ -423,7 +381,7 @@ fn with_etag(mut response: Response, version: i64) -> Response {
 
 /// `GET /v1/workers`.
 pub(crate) async fn list(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    respond(state, request, async move |state, tenant, _| {
+    as_tenant(state, request, async move |state, tenant, _, _| {
         let mut workers: Vec<Value> = tenant
             .workers
             .iter()
@@ -443,7 +401,7 @@ pub(crate) async fn info(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Response {
-    respond(state, request, async move |state, tenant, _| {
+    as_tenant(state, request, async move |state, tenant, _, _| {
         let version =
             match url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).find(|(key, _)| key == "version") {
                 Some((_, value)) => Some(value.parse::<i64>().map_err(|_| {
@@ -455,8 +413,12 @@ pub(crate) async fn info(
                 })?),
                 None => None,
             };
-        if state.config.workers.contains_key(&name) && tenant.workers.contains(&name) {
-            let worker = &state.config.workers[&name];
+        if let Some(worker) = state
+            .config
+            .workers
+            .get(&name)
+            .filter(|_| tenant.workers.contains(&name))
+        {
             return Ok(axum::Json(json!({
                 "name": name,
                 "source": "config",
@@ -512,7 +474,7 @@ pub(crate) async fn info(
 
 /// `DELETE /v1/workers/{name}`.
 pub(crate) async fn remove(State(state): State<Arc<AppState>>, Path(name): Path<String>, request: Request) -> Response {
-    respond(state, request, async move |state, tenant, _| {
+    as_tenant(state, request, async move |state, tenant, _, _| {
         may_upload(&tenant)?;
         let deleted = state.store.workers().delete(&tenant.id, &name).await;
         state.registry.changed();
@@ -587,7 +549,7 @@ fn expected_version(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 
 /// `PUT /v1/workers/{name}`.
 pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<String>, request: Request) -> Response {
-    respond(state, request, async move |state, tenant, request| {
+    as_tenant(state, request, async move |state, tenant, request, _| {
         may_upload(&tenant)?;
         check_name(&name).map_err(|message| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message))?;
         // Only a configured worker this tenant calls takes the name: other
@@ -603,14 +565,22 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
         expect_json(request.headers())?;
         let settings = &state.config.registry;
         let bytes = read_body_within(&state, request.into_body(), settings.max_upload_bytes).await?;
-        let upload: Upload = parse_object(&bytes, "a worker upload")?;
-        let (spec, files) = check_upload(upload, settings)?;
+        let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
+        let mut body: serde_json::Map<String, Value> = parse_object(&bytes, "a worker upload")?;
+        let assets: BTreeMap<String, AssetBody> = match body.remove("assets") {
+            Some(assets) => serde_json::from_value(assets).map_err(|e| bad(format!("`assets`: {e}")))?,
+            None => BTreeMap::new(),
+        };
+        let spec: WorkerSpec = serde_json::from_value(Value::Object(body))
+            .map_err(|e| bad(format!("the body is not a worker upload: {e}")))?;
+        let files = check_upload(&spec, assets, settings)?;
+        let config =
+            asset_config(spec.assets_html_handling.as_deref(), spec.assets_not_found.as_deref()).map_err(bad)?;
+        let spec_json = serde_json::to_string(&spec)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
         // The grants, checked now as every run checks them.
-        let worker = worker_of(spec.clone(), None)
-            .map_err(|message| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message))?;
+        let worker = worker_of(spec, None).map_err(bad)?;
         build_request(&state, &tenant, RunBody::for_worker(&worker))?;
-        let config = asset_config(spec.assets_html_handling.as_deref(), spec.assets_not_found.as_deref())
-            .map_err(|message| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message))?;
         let archive = match files {
             Some(files) => {
                 // Paths and variants checked as they will be served.
@@ -620,8 +590,6 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
             }
             None => None,
         };
-        let spec_json = serde_json::to_string(&spec)
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
         let sha256 = content_sha256(&spec_json, archive.as_deref());
         let head = state
             .store
@@ -650,11 +618,16 @@ pub(crate) async fn upload(State(state): State<Arc<AppState>>, Path(name): Path<
     .await
 }
 
-/// The spec and asset files of an upload, within the registry's bounds.
-fn check_upload(upload: Upload, settings: &RegistrySettings) -> Result<(WorkerSpec, Option<AssetFiles>), ApiError> {
+/// An upload's asset files (none without `assets`), once its code and
+/// assets are within the registry's bounds.
+fn check_upload(
+    spec: &WorkerSpec,
+    assets: BTreeMap<String, AssetBody>,
+    settings: &RegistrySettings,
+) -> Result<Option<AssetFiles>, ApiError> {
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message);
-    let code_bytes = upload.code.as_ref().map_or(0, String::len)
-        + upload
+    let code_bytes = spec.code.as_ref().map_or(0, String::len)
+        + spec
             .modules
             .iter()
             .map(|(name, module)| {
@@ -675,28 +648,28 @@ fn check_upload(upload: Upload, settings: &RegistrySettings) -> Result<(WorkerSp
             ),
         ));
     }
-    if upload.assets.len() > settings.max_asset_files {
+    if assets.len() > settings.max_asset_files {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
             format!(
                 "{} asset files, over registry.max_asset_files ({})",
-                upload.assets.len(),
+                assets.len(),
                 settings.max_asset_files
             ),
         ));
     }
-    let files = if upload.assets.is_empty() {
-        if upload.assets_html_handling.is_some() || upload.assets_not_found.is_some() {
+    let files = if assets.is_empty() {
+        if spec.assets_html_handling.is_some() || spec.assets_not_found.is_some() {
             return Err(bad(
                 "assets_html_handling and assets_not_found apply to assets: give `assets` too".into(),
             ));
         }
         None
     } else {
-        let mut files = Vec::with_capacity(upload.assets.len());
+        let mut files = Vec::with_capacity(assets.len());
         let mut total = 0usize;
-        for (path, body) in upload.assets {
+        for (path, body) in assets {
             let body = match body {
                 AssetBody::Text(text) => text.into_bytes(),
                 AssetBody::Encoded { base64 } => base64::engine::general_purpose::STANDARD
@@ -718,18 +691,7 @@ fn check_upload(upload: Upload, settings: &RegistrySettings) -> Result<(WorkerSp
         }
         Some(files)
     };
-    let spec = WorkerSpec {
-        code: upload.code,
-        filename: upload.filename,
-        modules: upload.modules,
-        dependencies: upload.dependencies,
-        capabilities: upload.capabilities,
-        egress: upload.egress,
-        limits: upload.limits,
-        assets_html_handling: upload.assets_html_handling,
-        assets_not_found: upload.assets_not_found,
-    };
-    Ok((spec, files))
+    Ok(files)
 }
 
 /// The SHA-256 (hex) of a version's spec and archive, which names it in
@@ -741,7 +703,7 @@ fn content_sha256(spec: &str, archive: Option<&[u8]>) -> String {
     if let Some(archive) = archive {
         hash.update(archive);
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    super::config::hex(&hash.finalize())
 }
 
 /// The asset files as one ustar archive, in the order given, with fixed

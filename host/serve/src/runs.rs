@@ -39,10 +39,10 @@ use isobox_store::StoreError;
 use isobox_store::runs::{RunRecord, Snippet};
 
 use super::api::{
-    ApiError, AppState, admit, authenticate, finish, json_response, parse_object, read_body, request_from_bytes,
+    ApiError, AppState, admit, as_tenant, finish, json_response, parse_object, read_body, request_from_bytes,
     request_id, run_bytes,
 };
-use super::config::Tenant;
+use super::config::{Tenant, hex};
 
 /// What a durable run keeps of its request: its tenant and JSON body.
 pub(crate) struct Durable {
@@ -96,10 +96,6 @@ pub(crate) async fn run_durable(
         }
     }
     answer(id, &journaled)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The outcome as JSON with the run's id, status and pending gates; `202`
@@ -157,28 +153,22 @@ fn not_found(what: &str) -> ApiError {
     )
 }
 
-/// Runs one route: a request id, the tenant, history on, the response
-/// counted and tagged.
+/// Runs one route of the run history ([`as_tenant`], once history is on).
 async fn respond<F, Fut>(state: Arc<AppState>, request: Request, work: F) -> Response
 where
     F: FnOnce(Arc<AppState>, Tenant, Request, String) -> Fut,
     Fut: std::future::Future<Output = Result<Response, ApiError>>,
 {
-    let id = request_id();
-    let response = async {
-        if !state.config.runs.history {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "history-off",
-                "this server keeps no runs: set [runs] history = true",
-            ));
-        }
-        let tenant = authenticate(&state, request.headers())?.clone();
-        work(state.clone(), tenant, request, id.clone()).await
+    if !state.config.runs.history {
+        let id = request_id();
+        let off = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "history-off",
+            "this server keeps no runs: set [runs] history = true",
+        );
+        return finish(&state, &id, off.into_response(&id));
     }
-    .await;
-    let response = response.unwrap_or_else(|error| error.into_response(&id));
-    finish(&state, &id, response)
+    as_tenant(state, request, work).await
 }
 
 fn json_ok(value: &Value) -> Response {

@@ -13,18 +13,21 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 /// The span of a request to `route` (`/v1/run`) with `method`, holding its
 /// request id; the tenant and the status are recorded on it later.
 pub(crate) fn server_span(route: &str, method: &Method, request_id: &str, headers: &HeaderMap) -> tracing::Span {
+    // Only what the console's log lines should show is a field; the rest
+    // goes to the exported span alone (a no-op without an exporter).
     let span = tracing::info_span!(
         "request",
         otel.name = %format_args!("{method} {route}"),
         otel.kind = "server",
-        otel.status_code = tracing::field::Empty,
-        http.request.method = %method,
-        http.route = route,
-        http.response.status_code = tracing::field::Empty,
         request_id = %request_id,
         tenant = tracing::field::Empty,
     );
-    if !span.is_disabled() && headers.contains_key("traceparent") {
+    if span.is_disabled() {
+        return span;
+    }
+    span.set_attribute("http.request.method", method.to_string());
+    span.set_attribute("http.route", route.to_owned());
+    if headers.contains_key("traceparent") {
         let parent = TraceContextPropagator::new().extract(&Headers(headers));
         // Fails only when the span has been entered already: it has not.
         let _ = span.set_parent(parent);
@@ -34,9 +37,9 @@ pub(crate) fn server_span(route: &str, method: &Method, request_id: &str, header
 
 /// Records the response's status on the request's span (5xx: an error).
 pub(crate) fn record_status(span: &tracing::Span, status: StatusCode) {
-    span.record("http.response.status_code", status.as_u16());
+    span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
-        span.record("otel.status_code", "ERROR");
+        span.set_status(opentelemetry::trace::Status::error(""));
     }
 }
 

@@ -185,19 +185,7 @@ impl Postgres {
         };
         let manager = match &config.tls {
             Tls::Off => Manager::from_config(config.config.clone(), tokio_postgres::NoTls, manager_config),
-            Tls::On(roots) => {
-                let tls =
-                    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                        .with_safe_default_protocol_versions()
-                        .map_err(|e| StoreError::Config(bounded(e)))?
-                        .with_root_certificates(roots.clone())
-                        .with_no_client_auth();
-                Manager::from_config(
-                    config.config.clone(),
-                    tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-                    manager_config,
-                )
-            }
+            Tls::On(roots) => Manager::from_config(config.config.clone(), client_tls(roots)?, manager_config),
         };
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
@@ -217,6 +205,16 @@ impl Postgres {
             display: config.display.clone(),
         })
     }
+}
+
+/// TLS to the database, verified against `roots`.
+fn client_tls(roots: &Arc<rustls::RootCertStore>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Config(bounded(e)))?
+        .with_root_certificates(roots.clone())
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
 }
 
 fn pool_error(e: &deadpool_postgres::PoolError) -> String {
@@ -443,23 +441,10 @@ async fn listen_forever(config: PostgresConfig, channel: &'static str, on: Arc<d
     loop {
         let listened = match &config.tls {
             Tls::Off => listen_once(&config.config, tokio_postgres::NoTls, channel, &on).await,
-            Tls::On(roots) => {
-                match rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                    .with_safe_default_protocol_versions()
-                {
-                    Ok(builder) => {
-                        let tls = builder.with_root_certificates(roots.clone()).with_no_client_auth();
-                        listen_once(
-                            &config.config,
-                            tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-                            channel,
-                            &on,
-                        )
-                        .await
-                    }
-                    Err(_) => false,
-                }
-            }
+            Tls::On(roots) => match client_tls(roots) {
+                Ok(tls) => listen_once(&config.config, tls, channel, &on).await,
+                Err(_) => false,
+            },
         };
         on(Heard::Lost);
         if listened {
