@@ -9,6 +9,8 @@
 //!   direct hyper request (new connection each, as the sandbox makes);
 //! - one capability call with small arguments, and one carrying 1 MB.
 //!
+//! `ISOBOX_BENCH_ONLY=latency` prints only a fresh sandbox's latency with
+//! and without warm sandboxes, rounds alternating, against the floor.
 //! `ISOBOX_BENCH_ONLY=concurrency` prints only runs/s with 1 and 16 runs in
 //! flight on multi-thread runtimes of 1 and 2 workers (the shape of
 //! `isobox serve` under load, without HTTP); `=fetch` and `=capability`
@@ -52,6 +54,7 @@ fn main() {
         return;
     }
     match std::env::var("ISOBOX_BENCH_ONLY").as_deref() {
+        Ok("latency") => return fresh_against_floor(&engine, &runtime),
         Ok("fetch") => return fetch_cost(&engine, &runtime),
         Ok("capability") => return capability_cost(&engine, &runtime),
         Ok("concurrency") => {
@@ -99,6 +102,29 @@ fn main() {
         us(pct(0.999)),
         LATENCY_RUNS / LATENCY_ROUNDS,
         round_p50s.join(", ")
+    );
+
+    // The floor: the same code evaluated again and again in one sandbox
+    // instantiated once; what a fresh sandbox adds is the difference.
+    let mut floor = Vec::with_capacity(LATENCY_RUNS);
+    let mut floor_p50s = Vec::new();
+    runtime.block_on(async {
+        for _ in 0..LATENCY_ROUNDS {
+            let mut round = engine.run_in_one_sandbox(&request, LATENCY_RUNS / LATENCY_ROUNDS).await;
+            round.sort_unstable();
+            floor_p50s.push(us(round[round.len() / 2]));
+            floor.extend(round);
+        }
+    });
+    floor.sort_unstable();
+    let floor_p50 = floor[floor.len() / 2];
+    println!(
+        "the same code in an already-instantiated sandbox (the floor): p50 {} us, p99 {} us; \
+         p50 of each round: {}; fresh / floor at p50: {:.2}x [<= 2]",
+        us(floor_p50),
+        us(floor[floor.len() * 99 / 100]),
+        floor_p50s.join(", "),
+        pct(0.50).as_secs_f64() / floor_p50.as_secs_f64()
     );
 
     println!(
@@ -207,6 +233,62 @@ fn main() {
          after releasing them {} MiB",
         (rss_held.saturating_sub(rss_rest)) as f64 / HELD_SANDBOXES as f64 / 1024.0,
         mib(rss_after)
+    );
+}
+
+/// A fresh sandbox's latency with warm sandboxes (the default) and without,
+/// and the floor, in alternating rounds so the machine's drift hits all three.
+fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
+    const ROUNDS: usize = 7;
+    const RUNS: usize = 4_000;
+    let cold = runtime
+        .block_on(Engine::builder().warm_sandboxes(0).build())
+        .expect("building the engine without warm sandboxes");
+    let request = RunRequest::new(TRIVIAL);
+    let mut p50s: [Vec<f64>; 3] = Default::default();
+    runtime.block_on(async {
+        for _ in 0..WARM_UP_RUNS {
+            assert!(engine.run(request.clone()).await.is_ok(), "the trivial script must run");
+            assert!(cold.run(request.clone()).await.is_ok(), "the trivial script must run");
+        }
+        for _ in 0..ROUNDS {
+            for (which, engine) in [engine, &cold].into_iter().enumerate() {
+                let mut round = Vec::with_capacity(RUNS);
+                for _ in 0..RUNS {
+                    let start = Instant::now();
+                    let outcome = engine.run(request.clone()).await;
+                    round.push(start.elapsed());
+                    debug_assert!(outcome.is_ok());
+                }
+                round.sort_unstable();
+                p50s[which].push(round[RUNS / 2].as_secs_f64() * 1e6);
+            }
+            let mut floor = engine.run_in_one_sandbox(&request, RUNS).await;
+            floor.sort_unstable();
+            p50s[2].push(floor[RUNS / 2].as_secs_f64() * 1e6);
+        }
+    });
+    let median = |values: &[f64]| {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted[sorted.len() / 2]
+    };
+    let list = |values: &[f64]| values.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ");
+    let ratios = |which: usize| -> Vec<f64> { (0..ROUNDS).map(|r| p50s[which][r] / p50s[2][r]).collect() };
+    for (which, label) in [(0, "warm sandboxes (default)"), (1, "no warm sandboxes")] {
+        let ratio = ratios(which);
+        println!(
+            "fresh sandbox, {label}: p50 {:.1} us (rounds {}); / floor: median {:.2}x (rounds {})",
+            median(&p50s[which]),
+            list(&p50s[which]),
+            median(&ratio),
+            list(&ratio)
+        );
+    }
+    println!(
+        "floor (the same code in an already-instantiated sandbox): p50 {:.1} us (rounds {})",
+        median(&p50s[2]),
+        list(&p50s[2])
     );
 }
 

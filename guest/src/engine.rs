@@ -52,10 +52,13 @@ impl JsEngine {
                 .and_then(|()| timers::install(&ctx))
                 .and_then(|()| web::install(&ctx))
                 .and_then(|()| platform::install(&ctx))
-                // blob.rs's hooks, for fetch's Blob and FormData bodies.
+                // blob.rs's hooks, for fetch's Blob and FormData bodies;
+                // fetch's `takeBody`, for the worker glue.
                 .and_then(|bodies| fetch::install(&ctx, &bodies))
-                .and_then(|()| bridge::install(&ctx))
-                .and_then(|()| crate::worker::install(&ctx))
+                .and_then(|take_body| {
+                    bridge::install(&ctx)?;
+                    crate::worker::install(&ctx, take_body)
+                })
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only
                     // replaces their values instead of growing the global object.

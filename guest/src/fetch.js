@@ -538,13 +538,18 @@
   define(globalThis, 'Request', Request);
   define(globalThis, 'Response', Response);
 
-  // Called by the event loop (guest/src/fetch.rs).
-  return function deliver(id, kind, value) {
-    const waiter = pending.get(id);
-    if (waiter === undefined) return;
-    pending.delete(id);
-    waiter.detach();
-    if (kind === 'error') waiter.reject(new TypeError(value));
-    else waiter.resolve(value);
+  // `deliver` is called by the event loop (guest/src/fetch.rs); `takeBody`
+  // gives worker.js a handler's Response body as its bytes when it has not
+  // been made a stream, so answering needs no stream or reader.
+  return {
+    deliver(id, kind, value) {
+      const waiter = pending.get(id);
+      if (waiter === undefined) return;
+      pending.delete(id);
+      waiter.detach();
+      if (kind === 'error') waiter.reject(new TypeError(value));
+      else waiter.resolve(value);
+    },
+    takeBody,
   };
 })

@@ -76,7 +76,7 @@ thread_local! {
 /// Defines fetch, Headers, Request and Response. Runs at wizer time, after
 /// platform.rs, whose `bodies` hooks (blob.rs) make Blob and FormData
 /// bodies.
-pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<()> {
+pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<Function<'js>> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:fetch", PRELUDE)?;
     let native = Object::new(ctx.clone())?;
     native.set("send", Function::new(ctx.clone(), send)?)?;
@@ -110,9 +110,10 @@ pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<()
         })?,
     )?;
     let streams = crate::streams::helpers(ctx)?;
-    let deliver: Function = installer.call((native, streams, bodies.clone()))?;
+    let installed: Object = installer.call((native, streams, bodies.clone()))?;
+    let deliver: Function = installed.get("deliver")?;
     DELIVER.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, deliver)));
-    Ok(())
+    installed.get("takeBody")
 }
 
 /// The most fields one request may carry: HTTP servers refuse far fewer,

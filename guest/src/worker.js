@@ -2,7 +2,9 @@
 // or a class whose instances have `fetch(request)` (Workers' WorkerEntrypoint
 // form: constructed as `new Class(ctx, env)` per request).
 // Evaluated once, at wizer time; returns { check, dispatch } for worker.rs.
-(function installWorker() {
+// `takeBody` (fetch.js) moves a Response's body out: null, its bytes, or its
+// ReadableStream.
+(function installWorker(takeBody) {
   'use strict';
   // Captured now: code in a run may replace the globals.
   const RequestCtor = globalThis.Request;
@@ -76,9 +78,17 @@
       await finish();
       throw error;
     }
-    const stream = response.body;
-    const reader = stream === null ? null : stream.getReader();
+    // Bytes the Response was made with go out as they are (the usual
+    // `new Response(text)`); a stream is read chunk by chunk.
+    const content = takeBody(response);
+    let bytes = content instanceof Uint8Array ? content : null;
+    const reader = content === null || bytes !== null ? null : content.getReader();
     const read = async () => {
+      if (bytes !== null) {
+        const chunk = bytes;
+        bytes = null;
+        if (chunk.length > 0) return chunk;
+      }
       if (reader === null) return null;
       const { done, value } = await reader.read();
       if (done) return null;

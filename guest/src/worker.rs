@@ -21,9 +21,11 @@ thread_local! {
 }
 
 /// Installs the JS side. Runs at wizer time and calls no host import.
-pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+/// `take_body` is fetch.js's, which hands the glue a Response's bytes
+/// without making a stream of them.
+pub fn install<'js>(ctx: &Ctx<'js>, take_body: Function<'js>) -> rquickjs::Result<()> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:worker", PRELUDE)?;
-    let js: Object = installer.call(())?;
+    let js: Object = installer.call((take_body,))?;
     JS.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, js)));
     Ok(())
 }

@@ -122,3 +122,107 @@ async fn math_random_first_values_differ_across_many_runs() {
     }
     assert_eq!(seen.len(), 10, "first Math.random() repeated across runs: {seen:?}");
 }
+
+/// An engine with one warm sandbox, given time after each run to make the
+/// next, so the runs below take spares.
+async fn warm_engine() -> isobox::Engine {
+    isobox::Engine::builder()
+        .warm_sandboxes(1)
+        .build()
+        .await
+        .expect("building an engine with a warm sandbox")
+}
+
+async fn settle_spares() {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+}
+
+#[tokio::test]
+async fn warm_sandboxes_start_pristine_after_polluting_runs() {
+    let engine = warm_engine().await;
+    for _ in 0..10 {
+        settle_spares().await;
+        let polluted = engine.run(isobox::RunRequest::new(format!("{POLLUTE}\n1"))).await;
+        assert!(polluted.result.is_ok(), "{:?}", polluted.result);
+        settle_spares().await;
+        let outcome = engine.run(isobox::RunRequest::new(PRISTINE_CHECK)).await;
+        let messages: Vec<_> = outcome.logs.entries.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["probe"], "a warm sandbox's console is not its run's");
+        assert_eq!(
+            ok(outcome),
+            json!({
+                "objectProto": true, "arrayProto": true, "newGlobal": true, "stringify": true,
+                "consoleLog": true, "random": true, "moduleLet": true, "varGlobal": true,
+            }),
+            "a previous run's change is visible in a warm sandbox"
+        );
+    }
+}
+
+#[tokio::test]
+async fn warm_sandboxes_take_each_runs_own_limits() {
+    let engine = warm_engine().await;
+    let limited = |code: &str, limits: Limits| isobox::RunRequest::new(code).with_limits(limits);
+    for _ in 0..3 {
+        settle_spares().await;
+        let memory = Limits {
+            memory_bytes: 16 * 1024 * 1024,
+            ..Limits::default()
+        };
+        let outcome = engine
+            .run(limited(
+                "const a = []; for (;;) a.push(new Array(1e5).fill(1)); 1",
+                memory,
+            ))
+            .await;
+        assert_eq!(
+            outcome.error_kind(),
+            Some(ErrorKind::MemoryLimit),
+            "{:?}",
+            outcome.result
+        );
+
+        settle_spares().await;
+        let time = Limits {
+            wall_time: Duration::from_millis(200),
+            fuel: 1_000_000_000_000,
+            ..Limits::default()
+        };
+        let outcome = engine.run(limited("while (true) {}", time)).await;
+        assert_eq!(outcome.error_kind(), Some(ErrorKind::Timeout), "{:?}", outcome.result);
+
+        settle_spares().await;
+        let fuel = Limits {
+            fuel: 1_000_000,
+            ..Limits::default()
+        };
+        let outcome = engine.run(limited("while (true) {}", fuel)).await;
+        assert_eq!(outcome.error_kind(), Some(ErrorKind::CpuLimit), "{:?}", outcome.result);
+
+        // And a plain run after them all gets the defaults back.
+        settle_spares().await;
+        assert_eq!(ok(engine.run(isobox::RunRequest::new("6 * 7")).await), json!(42));
+    }
+}
+
+#[tokio::test]
+async fn warm_sandboxes_past_the_ceiling_are_refused() {
+    let refused = isobox::Engine::builder().warm_sandboxes(65).build().await;
+    assert!(
+        matches!(
+            refused,
+            Err(isobox::EngineError::Setting {
+                setting: "warm_sandboxes",
+                ..
+            })
+        ),
+        "{:?}",
+        refused.err()
+    );
+    let off = isobox::Engine::builder()
+        .warm_sandboxes(0)
+        .build()
+        .await
+        .expect("engine");
+    assert_eq!(ok(off.run(isobox::RunRequest::new("1 + 1")).await), json!(2));
+}

@@ -154,6 +154,42 @@ async fn a_thrown_error_becomes_a_500_with_the_error_in_the_outcome() {
 }
 
 #[tokio::test]
+async fn bodies_made_of_bytes_of_streams_and_of_nothing_all_come_back() {
+    for (made, expected) in [
+        ("new Response('plain text')", "plain text"),
+        ("new Response(new Uint8Array([104, 105]))", "hi"),
+        ("new Response('')", ""),
+        ("new Response(null)", ""),
+        // A body the handler turned into a stream first is read as one.
+        ("((r) => (r.body, r))(new Response('via its stream'))", "via its stream"),
+        (
+            "new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('a')); \
+             c.enqueue(new TextEncoder().encode('b')); c.close(); } }))",
+            "ab",
+        ),
+    ] {
+        let code = format!("export default {{ fetch() {{ return {made}; }} }};");
+        let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
+        assert!(done.is_ok(), "{made}: {:?}", done.outcome.result);
+        assert_eq!(done.response.status, 200, "{made}");
+        assert_eq!(done.response.text(), expected, "{made}");
+    }
+}
+
+#[tokio::test]
+async fn a_response_whose_body_was_already_read_is_a_500() {
+    for read in ["await r.text()", "await r.body.getReader().read()"] {
+        let code =
+            format!("export default {{ async fetch() {{ const r = new Response('once'); {read}; return r; }} }};");
+        let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
+        assert_eq!(done.response.status, 500, "{read}");
+        let error = done.outcome.result.as_ref().expect_err("the run failed");
+        assert_eq!(error.name.as_deref(), Some("TypeError"), "{read}: {error:?}");
+        assert!(error.message.contains("already been read"), "{read}: {error:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_value_that_is_not_a_response_is_a_500() {
     for (returned, described) in [
         ("'text'", "a string"),

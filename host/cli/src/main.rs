@@ -31,6 +31,7 @@ mod replay_cmd;
 mod run_cmd;
 mod run_flags;
 mod serve_cmd;
+mod signals;
 mod telemetry;
 mod terminal;
 

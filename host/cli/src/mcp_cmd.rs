@@ -103,7 +103,7 @@ pub async fn mcp(mut args: McpArgs) -> ExitCode {
         // Until the client closes stdin, or ctrl-c or SIGTERM.
         None => tokio::select! {
             served = server.serve_stdio() => served.map_err(|e| e.to_string()),
-            () = shutdown_signal() => Ok(()),
+            () = crate::signals::stop_signal() => Ok(()),
         },
         Some(addr) => {
             // With a shared store, sessions live there: every process on it
@@ -178,6 +178,7 @@ async fn serve_http(
     addr: SocketAddr,
     sessions: Option<isobox_mcp::StoreSessions>,
 ) -> Result<(), String> {
+    let stopped = crate::signals::stop_signal();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -186,30 +187,7 @@ async fn serve_http(
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     eprintln!("isobox mcp: listening on http://{bound}{HTTP_PATH}");
     server
-        .serve_http_with_sessions(listener, shutdown_signal(), sessions)
+        .serve_http_with_sessions(listener, stopped, sessions)
         .await
         .map_err(|e| format!("serving http://{bound}{HTTP_PATH}: {e}"))
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
 }

@@ -96,28 +96,6 @@ async fn stop_telemetry(telemetry: Option<Telemetry>) {
     }
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 pub async fn serve(args: ServeArgs) -> ExitCode {
     let telemetry = match init_logging(args.log.as_deref(), args.log_format) {
         Ok(telemetry) => telemetry,
@@ -158,6 +136,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     if let Err(error) = config.load_plugins(&engine) {
         return exit::fail(exit::USAGE, &error.to_string());
     }
+    let stopped = crate::signals::stop_signal();
     let (addr, handle) = match Server::bind(config, engine, args.listen).await {
         Ok(bound) => bound,
         Err(error) => return exit::fail(exit::USAGE, &error.to_string()),
@@ -173,7 +152,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
             isobox_serve::LOCAL_TENANT
         );
     }
-    stop_signal().await;
+    stopped.await;
     let drained = handle.drain().await;
     stop_telemetry(telemetry).await;
     match drained {

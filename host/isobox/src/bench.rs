@@ -48,3 +48,44 @@ impl Engine {
             .expect("instantiating the snapshot");
     }
 }
+
+impl Engine {
+    /// Instantiates one sandbox, then evaluates `request` in it `runs` times
+    /// and returns each call's time: the floor that a fresh sandbox's cost is
+    /// measured against (the same guest call, with no Store, instance or
+    /// reset around it). Later calls see what earlier ones left, which only
+    /// a bench may allow.
+    pub async fn run_in_one_sandbox(&self, request: &RunRequest, runs: usize) -> Vec<std::time::Duration> {
+        let guest_request = self.prepare_for_bench(request).expect("bench requests are valid");
+        let _ticking = self.inner.ticker.enter();
+        let limits = &request.limits;
+        let mut store = self.new_store(
+            limits,
+            Instant::now() + limits.wall_time,
+            crate::egress::EgressRun::new(None),
+            crate::capability::RunBridge::new(
+                &[],
+                crate::capability::plugin_limits(limits, Instant::now() + limits.wall_time, false),
+            ),
+        );
+        let sandbox = self
+            .inner
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiating the snapshot");
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            store.data_mut().clock.deadline = Instant::now() + limits.wall_time;
+            if self.inner.config.fuel_metering {
+                let _ = store.set_fuel(limits.fuel);
+            }
+            store.set_epoch_deadline(1);
+            let start = Instant::now();
+            let called = sandbox.call_run(&mut store, &guest_request).await;
+            times.push(start.elapsed());
+            assert!(matches!(called, Ok(Ok(_))), "the floor's run must succeed");
+        }
+        times
+    }
+}

@@ -11,6 +11,10 @@ pub const DEFAULT_MEMORY_KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
 /// Default capacity of the bytecode cache.
 pub const DEFAULT_BYTECODE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Fresh sandboxes an engine keeps instantiated ahead of runs (spares.rs).
+pub const DEFAULT_WARM_SANDBOXES: u32 = 2;
+/// The most warm sandboxes an engine may keep.
+pub const MAX_WARM_SANDBOXES: u32 = 64;
 
 /// Where the precompiled snapshot is cached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +39,7 @@ pub(crate) struct EngineConfig {
     pub fuel_metering: bool,
     pub cache_dir: CacheDir,
     pub bytecode_cache_bytes: usize,
+    pub warm_sandboxes: u32,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +52,7 @@ impl Default for EngineConfig {
             fuel_metering: true,
             cache_dir: CacheDir::Default,
             bytecode_cache_bytes: DEFAULT_BYTECODE_CACHE_BYTES,
+            warm_sandboxes: DEFAULT_WARM_SANDBOXES,
         }
     }
 }

@@ -52,6 +52,7 @@ pub mod request;
 mod run;
 mod sandbox;
 mod snapshot;
+mod spares;
 mod text;
 mod ticker;
 pub mod typescript;

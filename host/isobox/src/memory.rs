@@ -28,6 +28,12 @@ impl MemoryLimiter {
             hit: false,
         }
     }
+
+    /// Sets the limit (a warm spare's Store gets its run's when a run takes
+    /// it; instantiation only set the base).
+    pub(crate) fn set_limit(&mut self, limit: u64) {
+        self.limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    }
 }
 
 /// Entries of a table the sandbox may have: far above what the guest uses.

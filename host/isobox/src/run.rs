@@ -218,7 +218,15 @@ impl Engine {
             &request.grants,
             crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
         );
-        let mut store = self.new_store(&request.limits, deadline, egress, bridge);
+        // A warm spare when one is ready (spares.rs), else a Store and
+        // instance of its own: the same fresh sandbox either way.
+        let (mut store, warm) = match self.inner.spares.as_ref().and_then(crate::spares::Spares::take) {
+            Some(crate::spares::Warm { mut store, sandbox }) => {
+                self.arm_store(&mut store, &request.limits, deadline, egress, bridge);
+                (store, Some(sandbox))
+            }
+            None => (self.new_store(&request.limits, deadline, egress, bridge), None),
+        };
         store.data_mut().compile = compile;
         if let Some(journal) = journal {
             store.data_mut().journal_with(journal, guest_request.random_seed);
@@ -245,7 +253,10 @@ impl Engine {
             let store = &mut store;
             let call = tracing::Instrument::instrument(
                 async move {
-                    let sandbox = pre.instantiate_async(&mut *store).await?;
+                    let sandbox = match warm {
+                        Some(sandbox) => sandbox,
+                        None => pre.instantiate_async(&mut *store).await?,
+                    };
                     sandbox.call_run(&mut *store, &guest_request).await
                 },
                 span.clone(),
@@ -282,37 +293,50 @@ impl Engine {
         egress: std::sync::Arc<crate::egress::EgressRun>,
         bridge: crate::capability::RunBridge,
     ) -> Store<RunState> {
+        let mut store = blank_store(&self.inner.engine);
+        self.arm_store(&mut store, limits, deadline, egress, bridge);
+        store
+    }
+
+    /// Gives a blank Store (fresh, or a warm spare's) the run's limits and
+    /// state.
+    fn arm_store(
+        &self,
+        store: &mut Store<RunState>,
+        limits: &crate::Limits,
+        deadline: Instant,
+        egress: std::sync::Arc<crate::egress::EgressRun>,
+        bridge: crate::capability::RunBridge,
+    ) {
         let console = LogCapture::new(limits.log_bytes, limits.log_lines);
-        let mut store = Store::new(
-            &self.inner.engine,
-            RunState::new(limits.memory_bytes, console, deadline, egress, bridge),
-        );
-        store.limiter(|state| &mut state.memory);
+        store
+            .data_mut()
+            .arm(limits.memory_bytes, console, deadline, egress, bridge);
         if self.inner.config.fuel_metering {
             // Cannot fail: the engine was built with fuel metering on.
             let _ = store.set_fuel(limits.fuel);
         }
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut context| {
-            if Instant::now() >= context.data().clock.deadline {
-                context.data_mut().clock.timed_out = true;
-                return Err(Trap::Interrupt.into());
-            }
-            Ok(UpdateDeadline::Yield(1))
-        });
-        store
+    }
+
+    /// Drops a finished run's Store, which resets its slot and returns it
+    /// to the pool: on the spares' thread when it has room, else here.
+    fn retire(&self, store: Store<RunState>) {
+        match self.inner.spares.as_ref() {
+            Some(spares) => drop(spares.retire(store)),
+            None => drop(store),
+        }
     }
 
     /// Tears the sandbox down and says what happened.
-    fn conclude(&self, request: &RunRequest, called: Called, store: Store<RunState>, started: Instant) -> Outcome {
+    fn conclude(&self, request: &RunRequest, called: Called, mut store: Store<RunState>, started: Instant) -> Outcome {
         let limits = &request.limits;
         let fuel_used = self
             .inner
             .config
             .fuel_metering
             .then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
-        // Dropping the Store returns the instance's slot to the pool.
-        let state = store.into_data();
+        let state = store.data_mut();
         let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let stats = Stats {
             wall_time_us,
@@ -346,18 +370,20 @@ impl Engine {
             (None, called) => match called {
                 Err(Stopped::Elapsed) => Err(timeout_error(request)),
                 Err(Stopped::Cancelled) => Err(crate::worker::cancelled()),
-                Ok(Err(trap)) => Err(trap_error(request, &trap, &state, fuel_used)),
+                Ok(Err(trap)) => Err(trap_error(request, &trap, state, fuel_used)),
                 Ok(Ok(Err(guest))) => Err(guest_error(request, guest, state.memory.hit)),
                 Ok(Ok(Ok(json))) => parse_result(request, json),
             },
         };
-        Outcome {
+        let outcome = Outcome {
             result,
-            logs: state.console.finish(),
+            logs: std::mem::replace(&mut state.console, LogCapture::new(0, 0)).finish(),
             stats,
             egress: state.egress.records(),
             calls: state.capabilities.calls(),
-        }
+        };
+        self.retire(store);
+        outcome
     }
 
     /// Checks a request as [`run`](Engine::run) does; for the bench module.
@@ -540,4 +566,27 @@ fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json
             format!("the result is not usable JSON: {e}"),
         )
     })
+}
+
+/// A Store with the limiter and the epoch callback installed and nothing of
+/// a run yet: no fuel, and a deadline already past until [`Engine::arm_store`]
+/// gives it the run's.
+pub(crate) fn blank_store(engine: &wasmtime::Engine) -> Store<RunState> {
+    let mut store = Store::new(engine, RunState::blank());
+    store.limiter(|state| &mut state.memory);
+    store.epoch_deadline_callback(|mut context| {
+        if Instant::now() >= context.data().clock.deadline {
+            context.data_mut().clock.timed_out = true;
+            return Err(Trap::Interrupt.into());
+        }
+        Ok(UpdateDeadline::Yield(1))
+    });
+    store
+}
+
+impl crate::spares::Factory {
+    /// A blank Store of this engine for a spare.
+    pub(crate) fn blank_store(&self) -> Store<RunState> {
+        blank_store(&self.engine)
+    }
 }

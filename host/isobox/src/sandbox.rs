@@ -182,6 +182,44 @@ fn http_ctx() -> WasiHttpCtx {
 }
 
 impl RunState {
+    /// State for a Store no run has armed yet (a warm spare's, or a run's
+    /// own before [`RunState::arm`]): no limit yet, no grants, nowhere to
+    /// send anything.
+    pub fn blank() -> Self {
+        let now = Instant::now();
+        let bridge = crate::capability::RunBridge::new(
+            &[],
+            crate::capability::plugin_limits(&crate::Limits::default(), now, false),
+        );
+        RunState::new(u64::MAX, LogCapture::new(0, 0), now, EgressRun::new(None), bridge)
+    }
+
+    /// Gives the state its run's memory limit, console, deadline, egress
+    /// and capabilities.
+    pub fn arm(
+        &mut self,
+        memory_limit: u64,
+        console: LogCapture,
+        deadline: Instant,
+        egress: std::sync::Arc<EgressRun>,
+        capabilities: crate::capability::RunBridge,
+    ) {
+        self.memory.set_limit(memory_limit);
+        self.console = console;
+        self.clock = WallClock {
+            deadline,
+            timed_out: false,
+        };
+        self.http_hooks = EgressHooks {
+            run: egress.clone(),
+            journal: None,
+        };
+        self.egress = egress;
+        self.capabilities = capabilities;
+    }
+}
+
+impl RunState {
     /// State for the wizer run: like a run's, but the guest's stderr reaches
     /// the host's, so a failing initialisation explains itself.
     pub fn for_snapshot() -> Self {
