@@ -9,8 +9,9 @@
 //!   direct hyper request (new connection each, as the sandbox makes);
 //! - one capability call with small arguments, and one carrying 1 MB.
 //!
-//! `ISOBOX_BENCH_ONLY=latency` prints only a fresh sandbox's latency with
-//! and without warm sandboxes, rounds alternating, against the floor.
+//! `ISOBOX_BENCH_ONLY=latency` prints only a fresh sandbox's latency without
+//! and with warm sandboxes, rounds alternating, against the floor, and both
+//! engines' throughput with every core busy.
 //! `ISOBOX_BENCH_ONLY=concurrency` prints only runs/s with 1 and 16 runs in
 //! flight on multi-thread runtimes of 1 and 2 workers (the shape of
 //! `isobox serve` under load, without HTTP); `=fetch` and `=capability`
@@ -236,23 +237,24 @@ fn main() {
     );
 }
 
-/// A fresh sandbox's latency with warm sandboxes (the default) and without,
-/// and the floor, in alternating rounds so the machine's drift hits all three.
+/// A fresh sandbox's latency without warm sandboxes (the default) and with
+/// two, and the floor, in alternating rounds so the machine's drift hits all
+/// three; then both engines' throughput with every core busy.
 fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
     const ROUNDS: usize = 7;
     const RUNS: usize = 4_000;
-    let cold = runtime
-        .block_on(Engine::builder().warm_sandboxes(0).build())
-        .expect("building the engine without warm sandboxes");
+    let warm = runtime
+        .block_on(Engine::builder().warm_sandboxes(2).build())
+        .expect("building the engine with warm sandboxes");
     let request = RunRequest::new(TRIVIAL);
     let mut p50s: [Vec<f64>; 3] = Default::default();
     runtime.block_on(async {
         for _ in 0..WARM_UP_RUNS {
             assert!(engine.run(request.clone()).await.is_ok(), "the trivial script must run");
-            assert!(cold.run(request.clone()).await.is_ok(), "the trivial script must run");
+            assert!(warm.run(request.clone()).await.is_ok(), "the trivial script must run");
         }
         for _ in 0..ROUNDS {
-            for (which, engine) in [engine, &cold].into_iter().enumerate() {
+            for (which, engine) in [engine, &warm].into_iter().enumerate() {
                 let mut round = Vec::with_capacity(RUNS);
                 for _ in 0..RUNS {
                     let start = Instant::now();
@@ -275,7 +277,7 @@ fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
     };
     let list = |values: &[f64]| values.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ");
     let ratios = |which: usize| -> Vec<f64> { (0..ROUNDS).map(|r| p50s[which][r] / p50s[2][r]).collect() };
-    for (which, label) in [(0, "warm sandboxes (default)"), (1, "no warm sandboxes")] {
+    for (which, label) in [(0, "no warm sandboxes (the default)"), (1, "2 warm sandboxes")] {
         let ratio = ratios(which);
         println!(
             "fresh sandbox, {label}: p50 {:.1} us (rounds {}); / floor: median {:.2}x (rounds {})",
@@ -289,6 +291,22 @@ fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
         "floor (the same code in an already-instantiated sandbox): p50 {:.1} us (rounds {})",
         median(&p50s[2]),
         list(&p50s[2])
+    );
+    // Throughput with every core busy, where spares cannot hide any work:
+    // what they cost or bring when the machine is saturated.
+    let mut rates: [Vec<f64>; 2] = Default::default();
+    for _ in 0..3 {
+        for (which, engine) in [engine, &warm].into_iter().enumerate() {
+            rates[which].push(throughput_tasks(engine, 2, 16));
+        }
+    }
+    println!(
+        "throughput, 2 worker threads, 16 runs in flight: no warm sandboxes {:.0} runs/s (rounds {}), \
+         2 warm sandboxes {:.0} runs/s (rounds {})",
+        median(&rates[0]),
+        list(&rates[0]),
+        median(&rates[1]),
+        list(&rates[1])
     );
 }
 

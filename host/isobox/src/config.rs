@@ -11,8 +11,9 @@ pub const DEFAULT_MEMORY_KEEP_RESIDENT: usize = 4 * 1024 * 1024;
 
 /// Default capacity of the bytecode cache.
 pub const DEFAULT_BYTECODE_CACHE_BYTES: usize = 64 * 1024 * 1024;
-/// Fresh sandboxes an engine keeps instantiated ahead of runs (spares.rs).
-pub const DEFAULT_WARM_SANDBOXES: u32 = 2;
+/// Fresh sandboxes an engine keeps instantiated ahead of runs (spares.rs):
+/// none unless asked for (see `EngineBuilder::warm_sandboxes`).
+pub const DEFAULT_WARM_SANDBOXES: u32 = 0;
 /// The most warm sandboxes an engine may keep.
 pub const MAX_WARM_SANDBOXES: u32 = 64;
 

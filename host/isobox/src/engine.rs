@@ -132,12 +132,16 @@ impl EngineBuilder {
     }
 
     /// Fresh sandboxes kept instantiated ahead of runs, by a thread of the
-    /// engine's, which also tears finished runs' sandboxes down: a run then
-    /// spends its time in its own code rather than in setting up and
-    /// resetting a sandbox. Each is used by one run only, exactly as a
-    /// sandbox the run made itself; when none is ready the run makes its
-    /// own. Each holds a pool slot (about half a MiB resident). Default 2;
-    /// 0 turns them off; at most 64.
+    /// engine's, which also tears finished runs' sandboxes down, so that a
+    /// run's own path is mostly its guest call when a core is free for the
+    /// thread. Each is used by one run only, exactly as a sandbox the run
+    /// made itself; when none is ready the run makes its own. Each holds a
+    /// pool slot (about half a MiB resident).
+    ///
+    /// Default 0 (off): measured on 2 cores, the thread moves work rather
+    /// than removing it, so with every core busy it lowers throughput
+    /// (`ISOBOX_BENCH_ONLY=latency cargo bench --bench run` prints both).
+    /// At most 64.
     pub fn warm_sandboxes(mut self, sandboxes: u32) -> Self {
         self.config.warm_sandboxes = sandboxes;
         self
