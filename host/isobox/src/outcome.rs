@@ -42,7 +42,9 @@ impl Outcome {
 /// Figures about one run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
-    /// From the start of instantiation to the result, in microseconds.
+    /// From the start of instantiation (or of taking a warm sandbox) until
+    /// the sandbox is torn down (or handed to the warm sandboxes' thread to
+    /// tear down), in microseconds.
     pub wall_time_us: u64,
     /// Fuel used (about one unit per Wasm instruction); `None` when the engine
     /// meters no fuel.

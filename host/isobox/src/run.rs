@@ -337,9 +337,9 @@ impl Engine {
             .fuel_metering
             .then(|| limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
         let state = store.data_mut();
-        let wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let stats = Stats {
-            wall_time_us,
+            // Set below, once the Store is gone: the teardown counts.
+            wall_time_us: 0,
             fuel_used,
             peak_memory_bytes: state.memory.peak as u64,
             bytecode_cache: CacheUse::Off,
@@ -375,7 +375,7 @@ impl Engine {
                 Ok(Ok(Ok(json))) => parse_result(request, json),
             },
         };
-        let outcome = Outcome {
+        let mut outcome = Outcome {
             result,
             logs: std::mem::replace(&mut state.console, LogCapture::new(0, 0)).finish(),
             stats,
@@ -383,6 +383,7 @@ impl Engine {
             calls: state.capabilities.calls(),
         };
         self.retire(store);
+        outcome.stats.wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         outcome
     }
 
