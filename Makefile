@@ -17,7 +17,7 @@ HOST_CRATES := -p isobox-egress -p isobox-assets -p isobox-store -p isobox -p is
 # tests on the host, and the fuzz targets' replay test (fuzz/tests/replay.rs).
 TEST_CRATES := $(HOST_CRATES) -p isobox-guest -p isobox-fuzz
 
-.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-journal bench-serve bench-workers bench-registry bench-openapi fmt clean ts-differential check-types token-report soak
+.PHONY: all setup build dist guest test test-s3 style fmt-check lint lint-guest examples wpt demo bench bench-state bench-npm bench-journal bench-serve bench-workers bench-registry bench-openapi fmt clean ts-differential check-types token-report soak bench-peers
 
 all: build
 
@@ -156,6 +156,14 @@ bench-workers: dist
 ## same code configured in [workers], side by side, on SQLite and PostgreSQL
 bench-registry: build
 	@bash scripts/bench-registry.sh $(ISOBOX)
+
+## bench-peers: isobox against its peers on the same two workloads (1 + 1, a zod
+## parse): workerd (plain, Worker Loader), isolated-vm, quickjs-emscripten, wasmtime
+## serve, a process per run; latency per run, requests/s at 1-128 connections and
+## resident memory, with ratios to isobox; a table, target/peers/results.json and
+## docs/peers/*.svg (peers installed, pinned, into .cache/peers; benches/peers/README.md)
+bench-peers: dist
+	@bash scripts/peers/run.sh $(ISOBOX_DIST)
 
 ## soak: a million mixed runs (SOAK_RUNS overrides) through the release build of
 ## `isobox serve` on 127.0.0.1; the server's resident memory, descriptors and

@@ -1,0 +1,1 @@
+export default { fetch: () => new Response(String(1 + 1)) };
