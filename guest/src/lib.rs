@@ -80,7 +80,9 @@ impl bindings::Guest for Sandbox {
     fn run(
         request: bindings::isobox::sandbox::types::RunRequest,
     ) -> Result<Option<String>, bindings::isobox::sandbox::types::GuestError> {
-        engine::run(request)
+        let outcome = engine::run(request);
+        settle_pages();
+        outcome
     }
 }
 
@@ -88,6 +90,25 @@ impl bindings::Guest for Sandbox {
 impl bindings::Guest for Sandbox {
     fn wizer_initialize() {
         app::initialise();
+    }
+}
+
+/// Shows the host this instance's linear memory once the run is done, so
+/// that it can keep the pages the run dirtied resident for the next run in
+/// the same slot (`isobox:sandbox/pages`). The host only reads it.
+#[cfg(not(feature = "proxy"))]
+fn settle_pages() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let end = core::arch::wasm32::memory_size(0) * 65536;
+        // Address 0 cannot start a slice; nothing the host looks for is in
+        // the first page's first byte either way.
+        let start = std::ptr::with_exposed_provenance::<u8>(1);
+        // SAFETY: [1, end) is this instance's linear memory, all of it
+        // readable; the slice lives only for the call, during which no
+        // code of the sandbox runs and the host changes no byte of it.
+        let memory = unsafe { std::slice::from_raw_parts(start, end - 1) };
+        bindings::isobox::sandbox::pages::settle(memory);
     }
 }
 

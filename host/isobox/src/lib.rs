@@ -48,6 +48,7 @@ mod memory;
 mod modules;
 mod outcome;
 mod packages;
+mod pages;
 pub mod request;
 mod run;
 mod sandbox;

@@ -312,6 +312,9 @@ impl Engine {
         store
             .data_mut()
             .arm(limits.memory_bytes, console, deadline, egress, bridge);
+        let state = store.data_mut();
+        state.resident_budget = self.inner.config.memory_keep_resident;
+        state.faults_at_arm = crate::pages::faults_so_far();
         if self.inner.config.fuel_metering {
             // Cannot fail: the engine was built with fuel metering on.
             let _ = store.set_fuel(limits.fuel);

@@ -28,6 +28,7 @@ pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<RunState>) 
     world::compile_cache::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     world::bridge::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
     world::worker::add_to_linker::<_, HasSelf<RunState>>(linker, |state| state)?;
+    crate::pages::add_to_linker(linker)?;
     Ok(())
 }
 
@@ -41,6 +42,12 @@ pub(crate) struct RunState {
     // The limits the host enforces within the Store (fuel and the epoch
     // deadline are the Store's own).
     pub memory: MemoryLimiter,
+    /// Bytes of a run's dirty pages the pool slot may keep resident (the
+    /// engine's keep-resident setting); 0 leaves the pages as wasmtime
+    /// finds them (`pages.rs`).
+    pub(crate) resident_budget: usize,
+    /// The process's page faults when the run was armed (`pages.rs`).
+    pub(crate) faults_at_arm: u64,
     pub clock: WallClock,
     // What the guest reports: console lines, compiled code to cache, a
     // worker's Response.
@@ -165,6 +172,8 @@ impl RunState {
             egress,
             capabilities,
             journal: None,
+            resident_budget: 0,
+            faults_at_arm: 0,
         }
     }
 }

@@ -1,0 +1,321 @@
+//! Keeps the pages a run dirties in few ranges, so that the next run in the
+//! same pool slot finds them resident.
+//!
+//! When a Store is dropped, wasmtime's pooling allocator resets its memory
+//! with Linux's `PAGEMAP_SCAN`: the dirty pages it finds are copied back from
+//! the snapshot in place and stay mapped, but it reads at most 32 disjoint
+//! ranges, and everything past the 32nd is decommitted. A run that writes
+//! here and there in QuickJS's heap (a worker's Request and Response, a zod
+//! parse) dirties more ranges than that, so its pages past the 32nd range are
+//! dropped after every run and fault in again in the next one: about a
+//! hundred copy-on-write faults per request for a trivial worker, each one a
+//! TLB shootdown across cores.
+//!
+//! At the end of each run the guest shows the host its linear memory
+//! (`isobox:sandbox/pages.settle`). The host scans it itself, with room for
+//! many ranges, and when there are more than wasmtime keeps it fills the
+//! smallest gaps between them (`MADV_POPULATE_WRITE`: the kernel copies the
+//! pages, their contents stay as they are) until few enough ranges remain,
+//! within the engine's keep-resident bytes. A filled page stays resident and
+//! is reset by copying like any dirty page, so each slot converges after a
+//! few runs and then costs one scan per run. Nothing of a run survives it:
+//! wasmtime still resets every page the run touched.
+//!
+//! Elsewhere than Linux, or where the scan is refused, `settle` does nothing.
+
+use wasmtime::StoreContextMut;
+use wasmtime::component::{Linker, WasmList};
+
+use crate::sandbox::RunState;
+
+/// The ranges wasmtime 48's reset restores in place (its `MAX_REGIONS`).
+#[cfg(target_os = "linux")]
+const WASMTIME_RANGES: usize = 32;
+
+/// How many ranges `settle` leaves at most: a few fewer than wasmtime keeps,
+/// for the pages the guest's return path dirties after it called `settle`.
+#[cfg(target_os = "linux")]
+const TARGET_RANGES: usize = WASMTIME_RANGES - 6;
+
+/// The most ranges one scan reports; a memory with more is left as it is.
+#[cfg(target_os = "linux")]
+const SCAN_RANGES: usize = 512;
+
+/// Adds `isobox:sandbox/pages` to `linker`. Its one function borrows the
+/// guest's memory as a `list<u8>` without copying it.
+pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
+    linker.instance("isobox:sandbox/pages@0.1.0")?.func_wrap(
+        "settle",
+        |store: StoreContextMut<'_, RunState>, (memory,): (WasmList<u8>,)| {
+            let state = store.data();
+            // A run that took no page faults found its pages resident: the
+            // slot has settled, and the scan (a few microseconds for the
+            // whole memory) is skipped.
+            if state.resident_budget > 0 && faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN {
+                settle(memory.as_le_slice(&store), state.resident_budget);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Page faults (of the whole process, from the arming of a run's Store to
+/// its `settle`) from which a run's memory is scanned. Other runs' faults
+/// count too, which only makes a scan likelier.
+const FAULTS_WORTH_A_SCAN: u64 = 8;
+
+/// Minor page faults this process has taken so far (0 elsewhere than Linux).
+pub(crate) fn faults_so_far() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: `usage` is a writable rusage for the call to fill.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } == 0 {
+            // SAFETY: getrusage returned 0, so it filled `usage`.
+            return u64::try_from(unsafe { usage.assume_init() }.ru_minflt).unwrap_or(0);
+        }
+        0
+    }
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
+/// Fills the smallest gaps between the dirty ranges of `memory` until at
+/// most [`TARGET_RANGES`] remain, keeping the dirty and filled bytes within
+/// `budget` (the engine's keep-resident bytes).
+#[cfg(target_os = "linux")]
+fn settle(memory: &[u8], budget: usize) {
+    let page = page_size();
+    let start = (memory.as_ptr() as usize).next_multiple_of(page);
+    let end = (memory.as_ptr() as usize + memory.len()) / page * page;
+    if end <= start {
+        return;
+    }
+    let Some(ranges) = scan::dirty_ranges(start, end, SCAN_RANGES) else {
+        return;
+    };
+    for gap in gaps_to_fill(&ranges, budget) {
+        // SAFETY: `gap` lies between two dirty ranges inside `memory`, the
+        // guest's linear memory, which the Store keeps mapped for the whole
+        // call. MADV_POPULATE_WRITE only breaks copy-on-write sharing: the
+        // kernel copies each page and its contents stay the same, so no
+        // byte the guest (or the borrow of `memory`) sees changes.
+        let failed =
+            unsafe { libc::madvise(gap.0 as *mut libc::c_void, gap.1 - gap.0, libc::MADV_POPULATE_WRITE) } != 0;
+        if failed {
+            // An old kernel (before 5.14) or memory pressure: leave the rest.
+            return;
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn settle(_memory: &[u8], _budget: usize) {}
+
+#[cfg(target_os = "linux")]
+fn page_size() -> usize {
+    // SAFETY: sysconf with a valid name has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size)
+        .ok()
+        .filter(|s| s.is_power_of_two())
+        .unwrap_or(4096)
+}
+
+/// The gaps (start, end) between `ranges` (sorted, disjoint) to fill so that
+/// at most [`TARGET_RANGES`] remain: the smallest first, while the dirty and
+/// filled bytes stay within `budget`. Nothing when there are few enough.
+#[cfg(target_os = "linux")]
+fn gaps_to_fill(ranges: &[(usize, usize)], budget: usize) -> Vec<(usize, usize)> {
+    if ranges.len() <= WASMTIME_RANGES {
+        return Vec::new();
+    }
+    let mut resident: usize = ranges.iter().map(|(s, e)| e - s).sum();
+    let mut gaps: Vec<(usize, usize)> = ranges.windows(2).map(|w| (w[0].1, w[1].0)).collect();
+    gaps.sort_by_key(|(s, e)| e - s);
+    let mut chosen = Vec::new();
+    for gap in gaps.into_iter().take(ranges.len() - TARGET_RANGES) {
+        let size = gap.1 - gap.0;
+        if resident + size > budget {
+            break;
+        }
+        resident += size;
+        chosen.push(gap);
+    }
+    chosen
+}
+
+#[cfg(target_os = "linux")]
+mod scan {
+    //! `PAGEMAP_SCAN` (Linux 6.7) on `/proc/self/pagemap`: the ranges of
+    //! pages a process wrote to since they were mapped from a file or as
+    //! zeros, as wasmtime's reset asks for them.
+
+    use std::fs::File;
+    use std::os::fd::AsRawFd;
+    use std::sync::OnceLock;
+
+    const PAGE_IS_WRITTEN: u64 = 1 << 1;
+    const PAGE_IS_FILE: u64 = 1 << 2;
+    const PAGE_IS_PRESENT: u64 = 1 << 3;
+    const PAGE_IS_PFNZERO: u64 = 1 << 5;
+
+    /// `struct pm_scan_arg` of `linux/fs.h`.
+    #[repr(C)]
+    struct ScanArg {
+        size: u64,
+        flags: u64,
+        start: u64,
+        end: u64,
+        walk_end: u64,
+        vec: u64,
+        vec_len: u64,
+        max_pages: u64,
+        category_inverted: u64,
+        category_mask: u64,
+        category_anyof_mask: u64,
+        return_mask: u64,
+    }
+
+    /// `struct page_region` of `linux/fs.h`.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Region {
+        start: u64,
+        end: u64,
+        categories: u64,
+    }
+
+    /// `_IOWR('f', 16, struct pm_scan_arg)`.
+    const PAGEMAP_SCAN: libc::c_ulong =
+        (3 << 30) | ((size_of::<ScanArg>() as libc::c_ulong) << 16) | ((b'f' as libc::c_ulong) << 8) | 16;
+
+    fn pagemap() -> Option<&'static File> {
+        static PAGEMAP: OnceLock<Option<File>> = OnceLock::new();
+        PAGEMAP.get_or_init(|| File::open("/proc/self/pagemap").ok()).as_ref()
+    }
+
+    /// The dirty ranges of [start, end) in address order, or `None` when
+    /// the scan is refused or there are more than `max` of them.
+    pub(super) fn dirty_ranges(start: usize, end: usize, max: usize) -> Option<Vec<(usize, usize)>> {
+        let file = pagemap()?;
+        let mut regions = vec![
+            Region {
+                start: 0,
+                end: 0,
+                categories: 0
+            };
+            max
+        ];
+        let mut arg = ScanArg {
+            size: size_of::<ScanArg>() as u64,
+            flags: 0,
+            start: start as u64,
+            end: end as u64,
+            walk_end: 0,
+            vec: regions.as_mut_ptr() as u64,
+            vec_len: max as u64,
+            max_pages: 0,
+            category_inverted: PAGE_IS_PFNZERO | PAGE_IS_FILE,
+            category_mask: PAGE_IS_WRITTEN | PAGE_IS_PRESENT | PAGE_IS_PFNZERO | PAGE_IS_FILE,
+            category_anyof_mask: 0,
+            return_mask: 0,
+        };
+        // SAFETY: `arg` is a valid pm_scan_arg whose `vec` points at `max`
+        // writable page_region entries that outlive the call; the ioctl
+        // only reads the page tables of [start, end).
+        let found = unsafe { libc::ioctl(file.as_raw_fd(), PAGEMAP_SCAN, &mut arg as *mut ScanArg) };
+        let found = usize::try_from(found).ok()?;
+        if arg.walk_end < end as u64 {
+            return None;
+        }
+        Some(
+            regions[..found.min(max)]
+                .iter()
+                .map(|r| (r.start as usize, r.end as usize))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    const PAGE: usize = 4096;
+
+    fn ranges(n: usize, gap_pages: impl Fn(usize) -> usize) -> Vec<(usize, usize)> {
+        let mut at = 0x10_0000;
+        (0..n)
+            .map(|i| {
+                let range = (at, at + PAGE);
+                at += PAGE * (1 + gap_pages(i));
+                range
+            })
+            .collect()
+    }
+
+    #[test]
+    fn few_ranges_are_left_alone() {
+        assert!(gaps_to_fill(&ranges(WASMTIME_RANGES, |_| 3), usize::MAX).is_empty());
+    }
+
+    #[test]
+    fn the_smallest_gaps_are_filled_down_to_the_target() {
+        // 40 ranges, gaps of 1..=5 pages: 14 gaps filled, the smallest ones.
+        let all = ranges(40, |i| 1 + i % 5);
+        let chosen = gaps_to_fill(&all, usize::MAX);
+        assert_eq!(chosen.len(), 40 - TARGET_RANGES);
+        let largest_filled = chosen.iter().map(|(s, e)| e - s).max().unwrap();
+        assert!(largest_filled <= 3 * PAGE, "filled a gap of {largest_filled} bytes");
+        for (s, e) in &chosen {
+            assert!(
+                all.windows(2).any(|w| w[0].1 == *s && w[1].0 == *e),
+                "{s:#x}..{e:#x} is not a gap"
+            );
+        }
+    }
+
+    #[test]
+    fn filling_stops_at_the_budget() {
+        let all = ranges(40, |_| 1);
+        // 40 dirty pages plus room for 5 more.
+        let chosen = gaps_to_fill(&all, 45 * PAGE);
+        assert_eq!(chosen.len(), 5);
+    }
+
+    #[test]
+    fn a_scan_of_written_memory_finds_its_ranges() {
+        // An anonymous mapping: three written pages with gaps between them.
+        let len = 16 * PAGE;
+        // SAFETY: a fresh private anonymous mapping, unmapped below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        let base = base as usize;
+        for page in [1, 2, 7, 12] {
+            // SAFETY: inside the mapping made above.
+            unsafe { std::ptr::write_volatile((base + page * PAGE) as *mut u8, 1) };
+        }
+        let found = scan::dirty_ranges(base, base + len, 16);
+        // SAFETY: the mapping made above, no longer used.
+        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+        let Some(found) = found else {
+            // A kernel without PAGEMAP_SCAN (before 6.7): settle does nothing there.
+            return;
+        };
+        let pages: Vec<(usize, usize)> = found
+            .iter()
+            .map(|(s, e)| ((s - base) / PAGE, (e - base) / PAGE))
+            .collect();
+        assert_eq!(pages, vec![(1, 3), (7, 8), (12, 13)]);
+    }
+}
