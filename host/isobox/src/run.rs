@@ -293,13 +293,14 @@ impl Engine {
         egress: std::sync::Arc<crate::egress::EgressRun>,
         bridge: crate::capability::RunBridge,
     ) -> Store<RunState> {
-        let mut store = blank_store(&self.inner.engine);
-        self.arm_store(&mut store, limits, deadline, egress, bridge);
+        let console = LogCapture::new(limits.log_bytes, limits.log_lines);
+        let state = RunState::new(limits.memory_bytes, console, deadline, egress, bridge);
+        let mut store = store_with(&self.inner.engine, state);
+        self.arm_limits(&mut store, limits);
         store
     }
 
-    /// Gives a blank Store (fresh, or a warm spare's) the run's limits and
-    /// state.
+    /// Gives a warm spare's blank Store the run's limits and state.
     fn arm_store(
         &self,
         store: &mut Store<RunState>,
@@ -312,6 +313,12 @@ impl Engine {
         store
             .data_mut()
             .arm(limits.memory_bytes, console, deadline, egress, bridge);
+        self.arm_limits(store, limits);
+    }
+
+    /// What every run's Store gets from the engine, fresh or warm: fuel,
+    /// the first epoch deadline, and what `pages.rs` needs.
+    fn arm_limits(&self, store: &mut Store<RunState>, limits: &crate::Limits) {
         let state = store.data_mut();
         state.resident_budget = self.inner.config.memory_keep_resident;
         state.faults_at_arm = crate::pages::faults_so_far();
@@ -572,11 +579,10 @@ fn parse_result(request: &RunRequest, json: Option<String>) -> Result<serde_json
     })
 }
 
-/// A Store with the limiter and the epoch callback installed and nothing of
-/// a run yet: no fuel, and a deadline already past until [`Engine::arm_store`]
-/// gives it the run's.
-pub(crate) fn blank_store(engine: &wasmtime::Engine) -> Store<RunState> {
-    let mut store = Store::new(engine, RunState::blank());
+/// A Store holding `state`, with the memory limiter and the epoch callback
+/// installed: what both a run's own Store and a warm spare's start from.
+fn store_with(engine: &wasmtime::Engine, state: RunState) -> Store<RunState> {
+    let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.memory);
     store.epoch_deadline_callback(|mut context| {
         if Instant::now() >= context.data().clock.deadline {
@@ -589,8 +595,9 @@ pub(crate) fn blank_store(engine: &wasmtime::Engine) -> Store<RunState> {
 }
 
 impl crate::spares::Factory {
-    /// A blank Store of this engine for a spare.
+    /// A blank Store of this engine for a spare: no fuel, and a deadline
+    /// already past, until [`Engine::arm_store`] gives it the run's.
     pub(crate) fn blank_store(&self) -> Store<RunState> {
-        blank_store(&self.engine)
+        store_with(&self.engine, RunState::blank())
     }
 }
