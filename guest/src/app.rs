@@ -309,7 +309,7 @@ impl wasip2::exports::http::incoming_handler::Guest for App {
         crate::engine::with_context(|ctx| {
             crate::engine::arm_stack_limit(ctx, STACK_BYTES);
             match start(ctx, &http) {
-                Ok(answer) => stream(ctx, out, &answer),
+                Ok(mut answer) => stream(ctx, out, &mut answer),
                 Err(failure) => send(out, plain(500, &report(failure))),
             }
             crate::rejections::report(ctx);
@@ -332,7 +332,7 @@ fn start<'js>(ctx: &Ctx<'js>, http: &HttpRequest) -> Result<crate::worker::Answe
 /// waits for `ctx.waitUntil` work. A failure after the head (the stream
 /// errors, the body passes MAX_RESPONSE_BODY) is logged and the body is left
 /// unfinished, so the client sees it cut short rather than complete.
-fn stream<'js>(ctx: &Ctx<'js>, out: ResponseOutparam, answer: &crate::worker::Answer<'js>) {
+fn stream<'js>(ctx: &Ctx<'js>, out: ResponseOutparam, answer: &mut crate::worker::Answer<'js>) {
     let outgoing = OutgoingResponse::new(fields(&answer.headers));
     let _ = outgoing.set_status_code(answer.status);
     let Ok(body) = outgoing.body() else {

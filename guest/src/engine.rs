@@ -53,11 +53,11 @@ impl JsEngine {
                 .and_then(|()| web::install(&ctx))
                 .and_then(|()| platform::install(&ctx))
                 // blob.rs's hooks, for fetch's Blob and FormData bodies;
-                // fetch's `takeBody`, for the worker glue.
+                // fetch's parts for the worker glue.
                 .and_then(|bodies| fetch::install(&ctx, &bodies))
-                .and_then(|take_body| {
+                .and_then(|worker_parts| {
                     bridge::install(&ctx)?;
-                    crate::worker::install(&ctx, take_body)
+                    crate::worker::install(&ctx, worker_parts)
                 })
                 .and_then(|()| {
                     // `input` and `env` exist from the start, so a run only

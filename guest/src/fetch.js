@@ -107,11 +107,24 @@
     get [Symbol.toStringTag]() { return 'Headers'; }
     static _list(headers) { return headers.#list.map(([n, v]) => [n, v]); }
     static _freeze(headers) { headers.#immutable = true; return headers; }
+    // Headers over `list`, [lowercase name, value] pairs already checked
+    // (the worker glue's request headers), taken as they are.
+    static _adopt(list) {
+      const headers = new Headers();
+      headers.#list = list;
+      return headers;
+    }
+    // Appends a pair known to be valid (a body's content type).
+    static _add(headers, name, value) { headers.#list.push([name, value]); }
   }
   const headerList = Headers._list;
   const freeze = Headers._freeze;
+  const adoptHeaders = Headers._adopt;
+  const addHeader = Headers._add;
   delete Headers._list;
   delete Headers._freeze;
+  delete Headers._adopt;
+  delete Headers._add;
 
   // ---- Bodies --------------------------------------------------------------
   // A body is null, bytes (a Uint8Array the body owns) or a ReadableStream.
@@ -304,15 +317,31 @@
     return METHODS.includes(upper) ? upper : text;
   };
   const REDIRECTS = ['follow', 'error', 'manual'];
+  // The first argument of the worker glue's Requests (`fromHost`): its init
+  // holds parts the host and worker.rs already checked and normalised.
+  const FROM_HOST = Object.freeze({});
 
   class Request extends Body {
     #url;
     #method;
+    // Null until `headers` is first read when the Request came from the host.
     #headers;
+    // The host's [lowercase name, value] pairs until then.
+    #hostHeaders = null;
     #redirect;
     #signal;
     constructor(input, init = {}) {
       super();
+      if (input === FROM_HOST) {
+        this.#url = init.url;
+        this.#method = init.method;
+        this.#headers = null;
+        this.#hostHeaders = init.headers;
+        this.#redirect = 'follow';
+        this.#signal = null;
+        this._initBody(init.body);
+        return;
+      }
       if (init === null || typeof init !== 'object') init = {};
       let body = null;
       let source = null;
@@ -323,7 +352,7 @@
         this.#url = parseUrl(input);
       }
       this.#method = init.method !== undefined ? normaliseMethod(init.method) : source ? source.#method : 'GET';
-      this.#headers = new Headers(init.headers !== undefined ? init.headers : source ? source.#headers : undefined);
+      this.#headers = new Headers(init.headers !== undefined ? init.headers : source ? source.headers : undefined);
       this.#redirect = init.redirect !== undefined ? String(init.redirect) : source ? source.#redirect : 'follow';
       if (!REDIRECTS.includes(this.#redirect)) throw new TypeError(`Request: redirect must be one of ${REDIRECTS.join(', ')}`);
       this.#signal = init.signal !== undefined ? init.signal : source ? source.#signal : null;
@@ -336,9 +365,7 @@
         if (streams.isReadableStream(init.body) && init.duplex !== 'half') {
           throw new TypeError("Request: a stream body needs duplex: 'half' in the init");
         }
-        if (extracted.type !== null && !this.#headers.has('content-type')) {
-          this.#headers.set('content-type', extracted.type);
-        }
+        if (extracted.type !== null) setContentType(this.#headers, init.headers === undefined && !source, extracted.type);
       } else if (source && init.body === undefined) {
         body = takeBody(source);
       }
@@ -346,7 +373,13 @@
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (this.#headers === null) {
+        this.#headers = adoptHeaders(this.#hostHeaders);
+        this.#hostHeaders = null;
+      }
+      return this.#headers;
+    }
     get redirect() { return this.#redirect; }
     get signal() { return this.#signal; }
     get credentials() { return 'omit'; }
@@ -356,13 +389,23 @@
     clone() {
       const body = cloneBody(this);
       const copy = new Request(this.#url, {
-        method: this.#method, headers: this.#headers, redirect: this.#redirect, signal: this.#signal,
+        method: this.#method, headers: this.headers, redirect: this.#redirect, signal: this.#signal,
       });
       copy._initBody(body);
       return copy;
     }
     get [Symbol.toStringTag]() { return 'Request'; }
   }
+  // A Request of the worker glue: `method`, `url` and `headers` as
+  // worker.rs normalised them, `body` null or bytes the Request owns.
+  const requestFromHost = (method, url, headers, body) => new Request(FROM_HOST, { method, url, headers, body });
+
+  // Gives a body's content type to `headers` unless they have one; `empty`
+  // says they were made from no init (nothing to look for).
+  const setContentType = (headers, empty, type) => {
+    if (empty) addHeader(headers, 'content-type', type);
+    else if (!headers.has('content-type')) headers.set('content-type', type);
+  };
 
   const parseUrl = (input) => {
     const text = input instanceof URLClass() ? input.href : String(input);
@@ -398,9 +441,7 @@
         if (NULL_BODY.includes(status)) throw new TypeError(`Response: status ${status} cannot have a body`);
         const extracted = extractBody(body);
         content = extracted.body;
-        if (extracted.type !== null && !this.#headers.has('content-type')) {
-          this.#headers.set('content-type', extracted.type);
-        }
+        if (extracted.type !== null) setContentType(this.#headers, init.headers === undefined, extracted.type);
       }
       this._initBody(content);
     }
@@ -442,6 +483,11 @@
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return new Response(text, { ...init, headers });
     }
+    // [status, whether it is Response.error(), [[name, value]] as set]
+    // for the worker glue, without the getters.
+    static _head(response) {
+      return [response.#status, response.#type === 'error', headerList(response.#headers)];
+    }
     static _fromNetwork(id, head, signal) {
       const response = new Response(null, {});
       response.#status = head.status;
@@ -456,7 +502,9 @@
     get [Symbol.toStringTag]() { return 'Response'; }
   }
   const fromNetwork = Response._fromNetwork;
+  const responseHead = Response._head;
   delete Response._fromNetwork;
+  delete Response._head;
 
   // ---- fetch ---------------------------------------------------------------
   const abortReason = (signal) => (signal.reason !== undefined
@@ -538,9 +586,11 @@
   define(globalThis, 'Request', Request);
   define(globalThis, 'Response', Response);
 
-  // `deliver` is called by the event loop (guest/src/fetch.rs); `takeBody`
-  // gives worker.js a handler's Response body as its bytes when it has not
-  // been made a stream, so answering needs no stream or reader.
+  // `deliver` is called by the event loop (guest/src/fetch.rs); `worker`
+  // is for worker.js: `takeBody` gives a handler's Response body as its
+  // bytes when it has not been made a stream, so answering needs no stream
+  // or reader; `requestFromHost` and `responseHead` skip the checks and
+  // getters the host's parts and the glue do not need.
   return {
     deliver(id, kind, value) {
       const waiter = pending.get(id);
@@ -550,6 +600,6 @@
       if (kind === 'error') waiter.reject(new TypeError(value));
       else waiter.resolve(value);
     },
-    takeBody,
+    worker: { takeBody, requestFromHost, responseHead },
   };
 })

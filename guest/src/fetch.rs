@@ -75,8 +75,8 @@ thread_local! {
 
 /// Defines fetch, Headers, Request and Response. Runs at wizer time, after
 /// platform.rs, whose `bodies` hooks (blob.rs) make Blob and FormData
-/// bodies.
-pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<Function<'js>> {
+/// bodies. Gives fetch.js's parts for the worker glue (worker.js).
+pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<Object<'js>> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:fetch", PRELUDE)?;
     let native = Object::new(ctx.clone())?;
     native.set("send", Function::new(ctx.clone(), send)?)?;
@@ -113,7 +113,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<Fu
     let installed: Object = installer.call((native, streams, bodies.clone()))?;
     let deliver: Function = installed.get("deliver")?;
     DELIVER.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, deliver)));
-    installed.get("takeBody")
+    installed.get("worker")
 }
 
 /// The most fields one request may carry: HTTP servers refuse far fewer,
@@ -129,6 +129,34 @@ thread_local! {
 /// Sets the run's cap on request headers (from the run request).
 pub fn set_max_header_bytes(bytes: u32) {
     MAX_HEADER_BYTES.with(|cap| cap.set(bytes));
+}
+
+/// A request header as the host gives it to a worker, normalised as
+/// `Headers` would: the name lowercased, the value without leading and
+/// trailing HTTP whitespace. The host already refused what `Headers`
+/// refuses (names that are not tokens; NUL, CR or LF in values).
+pub fn normalise_header(name: &str, value: &str) -> (String, String) {
+    (
+        name.to_ascii_lowercase(),
+        value.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' ')).to_owned(),
+    )
+}
+
+/// A method as `Request` normalises it: the standard ones uppercased.
+pub fn normalise_method(method: &str) -> String {
+    const STANDARD: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+    let upper = method.to_ascii_uppercase();
+    if STANDARD.contains(&upper.as_str()) {
+        upper
+    } else {
+        method.to_owned()
+    }
+}
+
+/// A URL as `Request` keeps it (the sandbox's URL parser's serialisation),
+/// or `None` when it is not an absolute URL.
+pub fn request_url(text: &str) -> Option<String> {
+    crate::url::parse_with_base(text, None).map(|url| url.href())
 }
 
 /// A header name checked against the token grammar, lowercased.
@@ -209,7 +237,7 @@ fn check_header_section(ctx: &Ctx<'_>, headers: &[Vec<String>]) -> rquickjs::Res
 
 /// The absolute URL `text` normalised by the WHATWG parser, or null.
 fn parse_url(text: String) -> Option<String> {
-    crate::url::parse_with_base(&text, None).map(|url| url.href())
+    request_url(&text)
 }
 
 /// Starts a request; returns its id. Throws a TypeError for what no host

@@ -2,12 +2,14 @@
 // or a class whose instances have `fetch(request)` (Workers' WorkerEntrypoint
 // form: constructed as `new Class(ctx, env)` per request).
 // Evaluated once, at wizer time; returns { check, dispatch } for worker.rs.
-// `takeBody` (fetch.js) moves a Response's body out: null, its bytes, or its
-// ReadableStream.
-(function installWorker(takeBody) {
+// Its argument holds fetch.js's parts for the glue: `takeBody` moves a Response's body out (null,
+// its bytes, or its ReadableStream), `requestFromHost` makes the Request of
+// parts worker.rs checked, `responseHead` reads a Response's status and
+// headers without its getters.
+(function installWorker(fetchParts) {
   'use strict';
+  const { takeBody, requestFromHost, responseHead } = fetchParts;
   // Captured now: code in a run may replace the globals.
-  const RequestCtor = globalThis.Request;
   const ResponseCtor = globalThis.Response;
   const allSettled = Promise.allSettled.bind(Promise);
   const errorLog = globalThis.console.error;
@@ -40,56 +42,42 @@
     }
   }
 
-  // Calls app.fetch with a Request built from the parts, and gives the
-  // Response's head as { status, headers: [[name, value]], read, finish }:
-  // read() gives a promise of the body's next chunk (a Uint8Array) or null
-  // at its end, so the body can be passed on as it is made; finish() gives a
-  // promise that settles once every ctx.waitUntil promise has. A handler
-  // that throws has its waitUntil work awaited before the error goes on.
-  async function dispatch(app, method, url, headers, body, env) {
-    check(app);
-    const init = { method, headers };
-    if (body.length > 0 && method !== 'GET' && method !== 'HEAD') init.body = body;
-    const request = new RequestCtor(url, init);
-    const pending = [];
-    const ctx = Object.freeze({
-      waitUntil(promise) { pending.push(Promise.resolve(promise)); },
-      // Workers falls back to the origin on an exception; there is no origin here.
-      passThroughOnException() {},
-    });
-    // waitUntil work ends before the run does, whatever the handler did.
-    const finish = async () => {
-      for (const outcome of await allSettled(pending)) {
-        if (outcome.status === 'rejected') errorLog('ctx.waitUntil promise rejected:', outcome.reason);
-      }
-    };
-    let response;
-    try {
-      response = isClass(app)
-        ? await new app(ctx, env).fetch(request)
-        : await app.fetch(request, env, ctx);
-      if (!(response instanceof ResponseCtor)) {
-        throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response: return new Response(body, { status, headers })`);
-      }
-      if (response.type === 'error') {
-        throw new TypeError('the fetch handler returned Response.error()');
-      }
-    } catch (error) {
-      await finish();
-      throw error;
+  // The promises `ctx.waitUntil` was given while the current request was
+  // handled. A sandbox handles one request, starting from the snapshot
+  // where this is empty; a built app's instance may handle more, one after
+  // another, so each dispatch starts with an empty list.
+  let pending = [];
+  // The handlers' `ctx`, made once (at wizer time) rather than per request.
+  const ctx = Object.freeze({
+    waitUntil(promise) { pending.push(Promise.resolve(promise)); },
+    // Workers falls back to the origin on an exception; there is no origin here.
+    passThroughOnException() {},
+  });
+  // Nothing when no waitUntil promise is pending, else a promise that
+  // settles once every one has.
+  const finish = () => (pending.length === 0 ? undefined : settleAll(pending));
+  // waitUntil work ends before the error goes on.
+  const fail = (error) => {
+    const done = finish();
+    if (done === undefined) throw error;
+    return failAfter(done, error);
+  };
+
+  // The head of `response` for worker.rs: [status, [[name, value]] as
+  // set, bytes or null, read or null, finish]. A body made of bytes (the
+  // usual `new Response(text)`) comes whole in the head; a stream is read
+  // chunk by chunk: read() gives a promise of the next chunk (a Uint8Array)
+  // or of null at its end, so it can be passed on as it is made.
+  const head = (response) => {
+    if (!(response instanceof ResponseCtor)) {
+      throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response: return new Response(body, { status, headers })`);
     }
-    // Bytes the Response was made with go out as they are (the usual
-    // `new Response(text)`); a stream is read chunk by chunk.
+    const [status, isError, headers] = responseHead(response);
+    if (isError) throw new TypeError('the fetch handler returned Response.error()');
     const content = takeBody(response);
-    let bytes = content instanceof Uint8Array ? content : null;
-    const reader = content === null || bytes !== null ? null : content.getReader();
+    if (content === null || content instanceof Uint8Array) return [status, headers, content, null, finish];
+    const reader = content.getReader();
     const read = async () => {
-      if (bytes !== null) {
-        const chunk = bytes;
-        bytes = null;
-        if (chunk.length > 0) return chunk;
-      }
-      if (reader === null) return null;
       const { done, value } = await reader.read();
       if (done) return null;
       if (!(value instanceof Uint8Array)) {
@@ -98,7 +86,44 @@
       }
       return value;
     };
-    return { status: response.status, headers: [...response.headers], read, finish };
+    return [status, headers, null, read, finish];
+  };
+
+  // Calls app.fetch with a Request of the parts (worker.rs checked and
+  // normalised them) and gives the Response's head (see `head`), or a
+  // promise of it when the handler answers with one. A handler that throws
+  // has its waitUntil work awaited before the error goes on.
+  function dispatch(app, method, url, headers, body, env) {
+    if (pending.length !== 0) pending = [];
+    const request = requestFromHost(method, url, headers, body);
+    let answer;
+    try {
+      answer = isClass(app) ? new app(ctx, env).fetch(request) : app.fetch(request, env, ctx);
+      // A handler that answers at once (not async) needs no job run.
+      if (answer instanceof ResponseCtor) return head(answer);
+    } catch (error) {
+      return fail(error);
+    }
+    return later(answer);
+  }
+
+  // `await`, unlike `.then`, does not go through Promise.prototype, which
+  // the handler's code may have changed.
+  async function later(answer) {
+    try {
+      return head(await answer);
+    } catch (error) {
+      return fail(error);
+    }
+  }
+  async function settleAll(promises) {
+    for (const outcome of await allSettled(promises)) {
+      if (outcome.status === 'rejected') errorLog('ctx.waitUntil promise rejected:', outcome.reason);
+    }
+  }
+  async function failAfter(done, error) {
+    await done;
+    throw error;
   }
 
   return { check, dispatch };

@@ -21,11 +21,11 @@ thread_local! {
 }
 
 /// Installs the JS side. Runs at wizer time and calls no host import.
-/// `take_body` is fetch.js's, which hands the glue a Response's bytes
-/// without making a stream of them.
-pub fn install<'js>(ctx: &Ctx<'js>, take_body: Function<'js>) -> rquickjs::Result<()> {
+/// `fetch_parts` are fetch.js's for the glue (`takeBody`,
+/// `requestFromHost`, `responseHead`).
+pub fn install<'js>(ctx: &Ctx<'js>, fetch_parts: Object<'js>) -> rquickjs::Result<()> {
     let installer: Function = crate::engine::eval_prelude(ctx, "isobox:worker", PRELUDE)?;
-    let js: Object = installer.call((take_body,))?;
+    let js: Object = installer.call((fetch_parts,))?;
     JS.with(|slot| *slot.borrow_mut() = Some(Persistent::save(ctx, js)));
     Ok(())
 }
@@ -61,17 +61,28 @@ pub fn load<'js>(ctx: &Ctx<'js>, form: Form<'js>) -> Result<Value<'js>, Failure>
 pub struct Answer<'js> {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    /// `read()`: a promise of the next chunk, or of null at the end.
-    read: Function<'js>,
-    /// `finish()`: a promise that settles once `ctx.waitUntil` work has.
+    /// The body, when the Response was made of bytes: given whole by the
+    /// first `next_chunk`.
+    bytes: Option<Vec<u8>>,
+    /// `read()`, when the body is a stream: a promise of the next chunk, or
+    /// of null at the end.
+    read: Option<Function<'js>>,
+    /// `finish()`: nothing, or a promise that settles once `ctx.waitUntil`
+    /// work has.
     finish: Function<'js>,
 }
 
 impl<'js> Answer<'js> {
     /// The body's next chunk (driving the event loop until it is there), or
     /// `None` at its end.
-    pub fn next_chunk(&self, ctx: &Ctx<'js>) -> Result<Option<Vec<u8>>, Failure> {
-        let promise: Value = self.read.call(()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
+    pub fn next_chunk(&mut self, ctx: &Ctx<'js>) -> Result<Option<Vec<u8>>, Failure> {
+        if let Some(bytes) = self.bytes.take().filter(|bytes| !bytes.is_empty()) {
+            return Ok(Some(bytes));
+        }
+        let Some(read) = &self.read else {
+            return Ok(None);
+        };
+        let promise: Value = read.call(()).map_err(|_| Failure::from_pending(ctx, Phase::Run))?;
         let chunk = crate::engine::settle(ctx, promise)?;
         if chunk.is_null() {
             return Ok(None);
@@ -112,24 +123,44 @@ pub fn start<'js>(
 ) -> Result<Answer<'js>, Failure> {
     let pending = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Run);
     let dispatch = js_function(ctx, "dispatch")?;
+    // The Request's parts as its constructor would make them, from what
+    // the host checked; the JS side takes them as they are.
+    let Some(url) = crate::fetch::request_url(&request.url) else {
+        return Err(Failure::new(
+            Phase::Run,
+            ErrorKind::InvalidInput,
+            Some("TypeError"),
+            "the request URL is not an absolute URL",
+        ));
+    };
+    let method = crate::fetch::normalise_method(&request.method);
     let headers = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
     for (index, (name, value)) in request.headers.iter().enumerate() {
+        let (name, value) = crate::fetch::normalise_header(name, value);
         let pair = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
-        pair.set(0, name.as_str())
-            .and_then(|()| pair.set(1, value.as_str()))
+        pair.set(0, name)
+            .and_then(|()| pair.set(1, value))
             .and_then(|()| headers.set(index, pair))
             .map_err(|_| pending(ctx))?;
     }
-    let body = TypedArray::<u8>::new(ctx.clone(), request.body.as_slice()).map_err(|_| pending(ctx))?;
-    let promise: Value = dispatch
-        .call((app, request.method.as_str(), request.url.as_str(), headers, body, env))
+    let body = if request.body.is_empty() || method == "GET" || method == "HEAD" {
+        Value::new_null(ctx.clone())
+    } else {
+        TypedArray::<u8>::new(ctx.clone(), request.body.as_slice())
+            .map_err(|_| pending(ctx))?
+            .into_value()
+    };
+    let head: Value = dispatch
+        .call((app, method, url, headers, body, env))
         .map_err(|_| pending(ctx))?;
-    let head = crate::engine::settle(ctx, promise)?;
-    let head = head.into_object().ok_or_else(|| pending(ctx))?;
-    let status: u16 = head.get("status").map_err(|_| pending(ctx))?;
-    let list: Vec<Vec<String>> = head.get("headers").map_err(|_| pending(ctx))?;
-    let read: Function = head.get("read").map_err(|_| pending(ctx))?;
-    let finish: Function = head.get("finish").map_err(|_| pending(ctx))?;
+    let head = crate::engine::settle(ctx, head)?;
+    let head = head.into_array().ok_or_else(|| pending(ctx))?;
+    let status: u16 = head.get(0).map_err(|_| pending(ctx))?;
+    let list: Vec<Vec<String>> = head.get(1).map_err(|_| pending(ctx))?;
+    let bytes: Option<TypedArray<u8>> = head.get(2).map_err(|_| pending(ctx))?;
+    let read: Option<Function> = head.get(3).map_err(|_| pending(ctx))?;
+    let finish: Function = head.get(4).map_err(|_| pending(ctx))?;
+    let list = combine_headers(list);
     let header_bytes = crate::fetch::header_section_bytes(&list);
     if header_bytes > MAX_RESPONSE_HEADER_BYTES || list.len() > MAX_RESPONSE_HEADER_FIELDS {
         let _ = finish.call::<_, Value>(());
@@ -151,9 +182,31 @@ pub fn start<'js>(
             .filter_map(|pair| <[String; 2]>::try_from(pair).ok())
             .map(|[name, value]| (name, value))
             .collect(),
+        // SAFETY: the bytes are copied before any JS runs again.
+        bytes: bytes.map(|bytes| unsafe { bytes.as_slice() }.to_vec()),
         read,
         finish,
     })
+}
+
+/// A Response's header list as `Headers` iterates it: sorted by name (a
+/// stable sort, so one name's values keep their order), the values of one
+/// name joined with ", ", except `set-cookie`'s, which stay apart. The
+/// names are lowercase ASCII, so byte order is JS's order.
+fn combine_headers(mut list: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    list.retain(|pair| pair.len() == 2);
+    list.sort_by(|a, b| a[0].cmp(&b[0]));
+    let mut combined: Vec<Vec<String>> = Vec::with_capacity(list.len());
+    for pair in list {
+        match combined.last_mut() {
+            Some(last) if last[0] == pair[0] && pair[0] != "set-cookie" => {
+                last[1].push_str(", ");
+                last[1].push_str(&pair[1]);
+            }
+            _ => combined.push(pair),
+        }
+    }
+    combined
 }
 
 /// The most header bytes (names, values and 4 per field) and fields a
@@ -184,7 +237,7 @@ pub fn run<'js>(
 ) -> Result<Option<String>, Failure> {
     use crate::bindings::isobox::sandbox::worker;
     let app = load(ctx, form)?;
-    let answer = start(ctx, app, request, env)?;
+    let mut answer = start(ctx, app, request, env)?;
     worker::respond_head(answer.status, &answer.headers);
     let mut sent = 0usize;
     let read = loop {

@@ -123,11 +123,13 @@ export default {
           }
           c.close();
         });
-      // 600 bytes, then 600 more: over a result_bytes of 1000.
+      // 600 bytes, then 600 more: over a result_bytes of 1000. The pause
+      // lets the server write the head and first chunk before the abort
+      // (hyper drops what it has not written when a body fails).
       case '/over':
         return stream(async (c) => {
           c.enqueue(enc.encode('x'.repeat(600)));
-          await new Promise((r) => setTimeout(r, 1));
+          await new Promise((r) => setTimeout(r, 50));
           c.enqueue(enc.encode('y'.repeat(600)));
           c.close();
         });
@@ -142,7 +144,7 @@ export default {
       case '/throws':
         return stream(async (c) => {
           c.enqueue(enc.encode('partial'));
-          await new Promise((r) => setTimeout(r, 1));
+          await new Promise((r) => setTimeout(r, 50));
           c.error(new RangeError('broken mid-body'));
         });
       // One chunk per request to the gate's other route, `n` of them (or

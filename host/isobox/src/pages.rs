@@ -12,14 +12,18 @@
 //! TLB shootdown across cores.
 //!
 //! At the end of each run the guest shows the host its linear memory
-//! (`isobox:sandbox/pages.settle`). The host scans it itself, with room for
-//! many ranges, and when there are more than wasmtime keeps it fills the
-//! smallest gaps between them (`MADV_POPULATE_WRITE`: the kernel copies the
-//! pages, their contents stay as they are) until few enough ranges remain,
-//! within the engine's keep-resident bytes. A filled page stays resident and
-//! is reset by copying like any dirty page, so each slot converges after a
-//! few runs and then costs one scan per run. Nothing of a run survives it:
-//! wasmtime still resets every page the run touched.
+//! (`isobox:sandbox/pages.settle`), and the host notes where it lies. When
+//! the run's Store is torn down, just before wasmtime resets the memory, the
+//! host scans it itself, with room for many ranges, and when there are more
+//! than wasmtime keeps it fills the smallest gaps between them
+//! (`MADV_POPULATE_WRITE`: the kernel copies the pages, their contents stay
+//! as they are) until few enough ranges remain, within the engine's
+//! keep-resident bytes. A filled page stays resident and is reset by copying
+//! like any dirty page, so each slot converges after a few runs and then
+//! costs one scan per run. Filling at teardown, not at the end of the run,
+//! keeps a sandbox that is held after its run (in flight) at the pages the
+//! run itself wrote. Nothing of a run survives it: wasmtime still resets
+//! every page the run touched.
 //!
 //! Elsewhere than Linux, or where the scan is refused, `settle` does nothing.
 
@@ -42,21 +46,40 @@ const TARGET_RANGES: usize = WASMTIME_RANGES - 6;
 const SCAN_RANGES: usize = 512;
 
 /// Adds `isobox:sandbox/pages` to `linker`. Its one function borrows the
-/// guest's memory as a `list<u8>` without copying it.
+/// guest's memory as a `list<u8>` without copying it, and notes the address
+/// range for [`settle_before_reset`].
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     linker.instance("isobox:sandbox/pages@0.1.0")?.func_wrap(
         "settle",
-        |store: StoreContextMut<'_, RunState>, (memory,): (WasmList<u8>,)| {
+        |mut store: StoreContextMut<'_, RunState>, (memory,): (WasmList<u8>,)| {
             let state = store.data();
             // A run that took no page faults found its pages resident: the
             // slot has settled, and the scan (a few microseconds for the
             // whole memory) is skipped.
-            if state.resident_budget > 0 && faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN {
-                settle(memory.as_le_slice(&store), state.resident_budget);
-            }
+            let worth_a_scan =
+                state.resident_budget > 0 && faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN;
+            let range = worth_a_scan.then(|| {
+                let bytes = memory.as_le_slice(&store);
+                let start = bytes.as_ptr() as usize;
+                (start, start + bytes.len())
+            });
+            store.data_mut().settle_range = range;
             Ok(())
         },
     )
+}
+
+/// Fills the gaps of the memory range the run's `settle` noted, if it
+/// noted one; called with the Store that is about to be dropped.
+///
+/// The range is only handed to the kernel (`PAGEMAP_SCAN`,
+/// `madvise`), never read or written from Rust. It stays the guest's
+/// memory until the Store is dropped: the pooling allocator never moves a
+/// slot's memory, and no guest code runs after `settle`.
+pub(crate) fn settle_before_reset(state: &mut RunState) {
+    if let Some((start, end)) = state.settle_range.take() {
+        settle(start, end, state.resident_budget);
+    }
 }
 
 /// Page faults (of the whole process, from the arming of a run's Store to
@@ -80,14 +103,14 @@ pub(crate) fn faults_so_far() -> u64 {
     0
 }
 
-/// Fills the smallest gaps between the dirty ranges of `memory` until at
-/// most [`TARGET_RANGES`] remain, keeping the dirty and filled bytes within
-/// `budget` (the engine's keep-resident bytes).
+/// Fills the smallest gaps between the dirty ranges of the memory at
+/// [start, end) until at most [`TARGET_RANGES`] remain, keeping the dirty
+/// and filled bytes within `budget` (the engine's keep-resident bytes).
 #[cfg(target_os = "linux")]
-fn settle(memory: &[u8], budget: usize) {
+fn settle(start: usize, end: usize, budget: usize) {
     let page = page_size();
-    let start = (memory.as_ptr() as usize).next_multiple_of(page);
-    let end = (memory.as_ptr() as usize + memory.len()) / page * page;
+    let start = start.next_multiple_of(page);
+    let end = end / page * page;
     if end <= start {
         return;
     }
@@ -95,11 +118,11 @@ fn settle(memory: &[u8], budget: usize) {
         return;
     };
     for gap in gaps_to_fill(&ranges, budget) {
-        // SAFETY: `gap` lies between two dirty ranges inside `memory`, the
-        // guest's linear memory, which the Store keeps mapped for the whole
-        // call. MADV_POPULATE_WRITE only breaks copy-on-write sharing: the
-        // kernel copies each page and its contents stay the same, so no
-        // byte the guest (or the borrow of `memory`) sees changes.
+        // SAFETY: `gap` lies between two dirty ranges inside the guest's
+        // linear memory, which the Store keeps mapped until it is dropped
+        // (after this). MADV_POPULATE_WRITE only breaks copy-on-write
+        // sharing: the kernel copies each page and its contents stay the
+        // same.
         let failed =
             unsafe { libc::madvise(gap.0 as *mut libc::c_void, gap.1 - gap.0, libc::MADV_POPULATE_WRITE) } != 0;
         if failed {
@@ -110,7 +133,7 @@ fn settle(memory: &[u8], budget: usize) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn settle(_memory: &[u8], _budget: usize) {}
+fn settle(_start: usize, _end: usize, _budget: usize) {}
 
 #[cfg(target_os = "linux")]
 fn page_size() -> usize {

@@ -331,7 +331,9 @@ impl Engine {
 
     /// Drops a finished run's Store, which resets its slot and returns it
     /// to the pool: on the spares' thread when it has room, else here.
-    fn retire(&self, store: Store<RunState>) {
+    /// First the pages the slot keeps are settled (`pages.rs`).
+    fn retire(&self, mut store: Store<RunState>) {
+        crate::pages::settle_before_reset(store.data_mut());
         match self.inner.spares.as_ref() {
             Some(spares) => drop(spares.retire(store)),
             None => drop(store),
