@@ -131,39 +131,64 @@ pub fn set_max_header_bytes(bytes: u32) {
     MAX_HEADER_BYTES.with(|cap| cap.set(bytes));
 }
 
-/// A request header as the host gives it to a worker, normalised as
-/// `Headers` would: the name lowercased, the value without leading and
-/// trailing HTTP whitespace. The host already refused what `Headers`
-/// refuses (names that are not tokens; NUL, CR or LF in values).
-pub fn normalise_header(name: &str, value: &str) -> (String, String) {
-    (
-        name.to_ascii_lowercase(),
-        value.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' ')).to_owned(),
-    )
-}
-
-/// A method as `Request` normalises it: the standard ones uppercased.
-pub fn normalise_method(method: &str) -> String {
+/// A request the host hands a worker, as `new Request(url, { method,
+/// headers })` would make it: the standard methods uppercased, the URL as
+/// the sandbox's parser writes it, header names lowercased and values
+/// without leading and trailing HTTP whitespace. `Err` holds the message of
+/// the TypeError `Request` or `Headers` would throw: `isobox serve` refused
+/// such requests already, a built app's host may not have.
+pub fn request_parts(method: &str, url: &str, headers: &[(String, String)]) -> Result<RequestParts, String> {
     const STANDARD: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+    if method.is_empty() || !method.bytes().all(is_token_byte) {
+        let shown: String = method.chars().take(32).collect();
+        return Err(format!("Request: \"{shown}\" is not a valid method"));
+    }
     let upper = method.to_ascii_uppercase();
-    if STANDARD.contains(&upper.as_str()) {
+    if ["CONNECT", "TRACE", "TRACK"].contains(&upper.as_str()) {
+        return Err(format!("Request: the method {upper} is forbidden"));
+    }
+    let method = if STANDARD.contains(&upper.as_str()) {
         upper
     } else {
         method.to_owned()
-    }
+    };
+    let Some(url) = crate::url::parse_with_base(url, None).map(|url| url.href()) else {
+        let shown: String = url.chars().take(200).collect();
+        return Err(format!("fetch: \"{shown}\" is not an absolute URL"));
+    };
+    let headers = headers
+        .iter()
+        .map(|(name, value)| {
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                let shown: String = name.chars().take(64).collect();
+                return Err(format!("Headers: \"{shown}\" is not a valid header name"));
+            }
+            let value = value.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' '));
+            if value.bytes().any(|b| matches!(b, 0 | b'\n' | b'\r')) {
+                return Err("Headers: a header value may not contain NUL, CR or LF".to_owned());
+            }
+            Ok((name.to_ascii_lowercase(), value.to_owned()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(RequestParts { method, url, headers })
 }
 
-/// A URL as `Request` keeps it (the sandbox's URL parser's serialisation),
-/// or `None` when it is not an absolute URL.
-pub fn request_url(text: &str) -> Option<String> {
-    crate::url::parse_with_base(text, None).map(|url| url.href())
+/// A worker's request as its `Request` holds it ([`request_parts`]).
+pub struct RequestParts {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// RFC 9110 `tchar`: what a method or header name is made of.
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// A header name checked against the token grammar, lowercased.
 fn header_name(ctx: Ctx<'_>, name: rquickjs::String<'_>) -> rquickjs::Result<String> {
     let name = crate::text::lossy(&name)?;
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(token) {
+    if name.is_empty() || !name.bytes().all(is_token_byte) {
         let shown: String = name.chars().take(64).collect();
         return Err(Exception::throw_type(
             &ctx,
@@ -237,7 +262,7 @@ fn check_header_section(ctx: &Ctx<'_>, headers: &[Vec<String>]) -> rquickjs::Res
 
 /// The absolute URL `text` normalised by the WHATWG parser, or null.
 fn parse_url(text: String) -> Option<String> {
-    request_url(&text)
+    crate::url::parse_with_base(&text, None).map(|url| url.href())
 }
 
 /// Starts a request; returns its id. Throws a TypeError for what no host
@@ -646,5 +671,41 @@ fn reason_phrase(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_host_request_is_normalised_as_request_would() {
+        let parts = request_parts(
+            "post",
+            "HTTP://Example.COM:80/a/../b?q",
+            &pairs(&[("X-Trace", "  id 1\t"), ("Accept", "*/*")]),
+        )
+        .expect("a valid request");
+        assert_eq!(parts.method, "POST");
+        assert_eq!(parts.url, "http://example.com/b?q");
+        assert_eq!(parts.headers, pairs(&[("x-trace", "id 1"), ("accept", "*/*")]));
+        // Other methods keep their case.
+        assert_eq!(request_parts("Purge", "http://a/", &[]).expect("valid").method, "Purge");
+    }
+
+    #[test]
+    fn what_request_refuses_is_a_type_error_message() {
+        let refused = |method: &str, url: &str, headers: &[(&str, &str)]| {
+            request_parts(method, url, &pairs(headers)).err().expect("refused")
+        };
+        assert!(refused("connect", "http://a/", &[]).contains("forbidden"));
+        assert!(refused("GE T", "http://a/", &[]).contains("not a valid method"));
+        assert!(refused("GET", "/relative", &[]).contains("not an absolute URL"));
+        assert!(refused("GET", "http://a/", &[("bad name", "v")]).contains("not a valid header name"));
+        assert!(refused("GET", "http://a/", &[("x", "a\nb")]).contains("NUL, CR or LF"));
     }
 }

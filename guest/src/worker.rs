@@ -1,7 +1,8 @@
 //! Workers-style HTTP handlers: a module whose default export has
-//! `fetch(request, env, ctx)`. The JS side (worker.js) builds the Request,
-//! calls the handler, reads the Response's body and waits for
-//! `ctx.waitUntil`; this side hands the parts in and takes the answer out.
+//! `fetch(request, env, ctx)`. This side checks and normalises the request's
+//! parts as `new Request` would and takes the answer out; the JS side
+//! (worker.js) makes the Request of those parts, calls the handler, reads
+//! the Response's body and waits for `ctx.waitUntil`.
 //! The sandbox (`run` with an HTTP request) and the built app
 //! (`isobox build`, `wasi:http/incoming-handler`) share it.
 
@@ -123,26 +124,19 @@ pub fn start<'js>(
 ) -> Result<Answer<'js>, Failure> {
     let pending = |ctx: &Ctx<'js>| Failure::from_pending(ctx, Phase::Run);
     let dispatch = js_function(ctx, "dispatch")?;
-    // The Request's parts as its constructor would make them, from what
-    // the host checked; the JS side takes them as they are.
-    let Some(url) = crate::fetch::request_url(&request.url) else {
-        return Err(Failure::new(
-            Phase::Run,
-            ErrorKind::InvalidInput,
-            Some("TypeError"),
-            "the request URL is not an absolute URL",
-        ));
-    };
-    let method = crate::fetch::normalise_method(&request.method);
+    // The Request's parts as its constructor would make them; the JS side
+    // takes them as they are.
+    let parts = crate::fetch::request_parts(&request.method, &request.url, &request.headers)
+        .map_err(|message| Failure::new(Phase::Run, ErrorKind::JsError, Some("TypeError"), &message))?;
     let headers = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
-    for (index, (name, value)) in request.headers.iter().enumerate() {
-        let (name, value) = crate::fetch::normalise_header(name, value);
+    for (index, (name, value)) in parts.headers.into_iter().enumerate() {
         let pair = Array::new(ctx.clone()).map_err(|_| pending(ctx))?;
         pair.set(0, name)
             .and_then(|()| pair.set(1, value))
             .and_then(|()| headers.set(index, pair))
             .map_err(|_| pending(ctx))?;
     }
+    let method = parts.method;
     let body = if request.body.is_empty() || method == "GET" || method == "HEAD" {
         Value::new_null(ctx.clone())
     } else {
@@ -151,7 +145,7 @@ pub fn start<'js>(
             .into_value()
     };
     let head: Value = dispatch
-        .call((app, method, url, headers, body, env))
+        .call((app, method, parts.url, headers, body, env))
         .map_err(|_| pending(ctx))?;
     let head = crate::engine::settle(ctx, head)?;
     let head = head.into_array().ok_or_else(|| pending(ctx))?;
@@ -268,4 +262,36 @@ pub fn run<'js>(
     let finished = answer.finish(ctx);
     read.and(finished)?;
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::combine_headers;
+
+    fn list(pairs: &[(&str, &str)]) -> Vec<Vec<String>> {
+        pairs
+            .iter()
+            .map(|(n, v)| vec![(*n).to_owned(), (*v).to_owned()])
+            .collect()
+    }
+
+    #[test]
+    fn headers_go_out_as_headers_iterates_them() {
+        let combined = combine_headers(list(&[
+            ("x-b", "1"),
+            ("set-cookie", "a=1"),
+            ("content-type", "text/plain"),
+            ("x-b", "2"),
+            ("set-cookie", "b=2"),
+        ]));
+        assert_eq!(
+            combined,
+            list(&[
+                ("content-type", "text/plain"),
+                ("set-cookie", "a=1"),
+                ("set-cookie", "b=2"),
+                ("x-b", "1, 2"),
+            ])
+        );
+    }
 }

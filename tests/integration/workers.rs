@@ -529,3 +529,38 @@ async fn the_example_worker_answers() {
     let missing = dispatch(code, HttpRequest::new("GET", "http://localhost/other")).await;
     assert_eq!(missing.response.status, 404);
 }
+
+/// The Request a handler gets is made from the host's checked parts (its
+/// headers only when first read) and behaves as one made by `new Request`:
+/// names lowercased, values trimmed, headers mutable, `clone()` keeps them.
+/// A handler that is not async answers without a job run; its headers go
+/// out sorted, one name's values joined, `set-cookie` apart.
+#[tokio::test]
+async fn the_request_is_made_from_the_hosts_parts_and_a_sync_handler_answers() {
+    let code = r#"export default {
+      fetch(request) {
+        const before = [...request.headers];
+        request.headers.set('x-added', 'later');
+        const copy = request.clone();
+        const headers = new Headers({ 'x-b': '1' });
+        headers.append('set-cookie', 'a=1');
+        headers.append('x-b', '2');
+        headers.append('set-cookie', 'b=2');
+        return new Response(JSON.stringify({
+          method: request.method, url: request.url, before,
+          added: copy.headers.get('x-added'), same: copy.url === request.url,
+        }), { headers });
+      },
+    };"#;
+    let http = HttpRequest::new("patch", "HTTP://Worker.TEST/a/../b?q=1").with_header("X-Trace", "  id 7 ");
+    let done = dispatch(code, http).await;
+    let seen = json_body(&done);
+    assert_eq!(seen["method"], "PATCH");
+    assert_eq!(seen["url"], "http://worker.test/b?q=1");
+    assert_eq!(seen["before"], json!([["x-trace", "id 7"]]));
+    assert_eq!(seen["added"], "later");
+    assert_eq!(seen["same"], true);
+    let names: Vec<&str> = done.response.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["content-type", "set-cookie", "set-cookie", "x-b"]);
+    assert_eq!(done.response.header("x-b"), Some("1, 2"));
+}
