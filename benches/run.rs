@@ -510,7 +510,6 @@ fn mib(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// VmRSS of this process, from /proc/self/status.
 /// This process's private resident bytes (`Private_Clean` plus
 /// `Private_Dirty` of /proc/self/smaps_rollup): unlike the RSS, pages of a
 /// file mapped in many places (the snapshot's memory image, read by every
@@ -528,6 +527,7 @@ fn private_bytes() -> u64 {
         * 1024
 }
 
+/// VmRSS of this process, from /proc/self/status.
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

@@ -21,7 +21,6 @@
   const DOMExceptionCtor = globalThis.DOMException;
 
   // ---- Headers -------------------------------------------------------------
-  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   // Native (fetch.rs): one linear pass over the text, no regular expression.
   const checkName = (name) => native.headerName(String(name));
   const checkValue = (value) => native.headerValue(String(value));
@@ -306,16 +305,8 @@
   delete Body._take;
 
   // ---- Request -------------------------------------------------------------
-  const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
-  const normaliseMethod = (method) => {
-    const text = String(method);
-    if (!TOKEN.test(text)) throw new TypeError(`Request: "${text.slice(0, 32)}" is not a valid method`);
-    const upper = text.toUpperCase();
-    if (['CONNECT', 'TRACE', 'TRACK'].includes(upper)) {
-      throw new TypeError(`Request: the method ${upper} is forbidden`);
-    }
-    return METHODS.includes(upper) ? upper : text;
-  };
+  // Native (fetch.rs), the check worker.rs makes of a host's request too.
+  const normaliseMethod = (method) => native.requestMethod(String(method));
   const REDIRECTS = ['follow', 'error', 'manual'];
   // The first argument of the worker glue's Requests (`fromHost`): its init
   // holds parts the host and worker.rs already checked and normalised.
@@ -324,10 +315,9 @@
   class Request extends Body {
     #url;
     #method;
-    // Null until `headers` is first read when the Request came from the host.
+    // A Headers; for a Request from the host, its [lowercase name, value]
+    // pairs until `headers` is first read.
     #headers;
-    // The host's [lowercase name, value] pairs until then.
-    #hostHeaders = null;
     #redirect;
     #signal;
     constructor(input, init = {}) {
@@ -335,8 +325,7 @@
       if (input === FROM_HOST) {
         this.#url = init.url;
         this.#method = init.method;
-        this.#headers = null;
-        this.#hostHeaders = init.headers;
+        this.#headers = init.headers;
         this.#redirect = 'follow';
         this.#signal = null;
         this._initBody(init.body);
@@ -374,10 +363,7 @@
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() {
-      if (this.#headers === null) {
-        this.#headers = adoptHeaders(this.#hostHeaders);
-        this.#hostHeaders = null;
-      }
+      if (Array.isArray(this.#headers)) this.#headers = adoptHeaders(this.#headers);
       return this.#headers;
     }
     get redirect() { return this.#redirect; }

@@ -82,6 +82,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, bodies: &Object<'js>) -> rquickjs::Result<Ob
     native.set("send", Function::new(ctx.clone(), send)?)?;
     native.set("parseUrl", Function::new(ctx.clone(), parse_url)?)?;
     native.set("headerName", Function::new(ctx.clone(), header_name)?)?;
+    native.set("requestMethod", Function::new(ctx.clone(), request_method)?)?;
     native.set("headerValue", Function::new(ctx.clone(), header_value)?)?;
     native.set("readChunk", Function::new(ctx.clone(), read_chunk)?)?;
     native.set("writeBody", Function::new(ctx.clone(), write_body_chunk)?)?;
@@ -132,44 +133,21 @@ pub fn set_max_header_bytes(bytes: u32) {
 }
 
 /// A request the host hands a worker, as `new Request(url, { method,
-/// headers })` would make it: the standard methods uppercased, the URL as
-/// the sandbox's parser writes it, header names lowercased and values
-/// without leading and trailing HTTP whitespace. `Err` holds the message of
-/// the TypeError `Request` or `Headers` would throw: `isobox serve` refused
-/// such requests already, a built app's host may not have.
+/// headers })` would make it: the method as [`checked_method`] gives it,
+/// the URL as the sandbox's parser writes it, the headers as `Headers`
+/// keeps them ([`checked_name`], [`trimmed_value`]). `Err` holds the
+/// message of the TypeError `Request` or `Headers` would throw: `isobox
+/// serve` refused such requests already, a built app's host may not have.
 pub fn request_parts(method: &str, url: &str, headers: &[(String, String)]) -> Result<RequestParts, String> {
-    const STANDARD: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
-    if method.is_empty() || !method.bytes().all(is_token_byte) {
-        let shown: String = method.chars().take(32).collect();
-        return Err(format!("Request: \"{shown}\" is not a valid method"));
-    }
-    let upper = method.to_ascii_uppercase();
-    if ["CONNECT", "TRACE", "TRACK"].contains(&upper.as_str()) {
-        return Err(format!("Request: the method {upper} is forbidden"));
-    }
-    let method = if STANDARD.contains(&upper.as_str()) {
-        upper
-    } else {
-        method.to_owned()
-    };
+    let method = checked_method(method)?;
     let Some(url) = crate::url::parse_with_base(url, None).map(|url| url.href()) else {
         let shown: String = url.chars().take(200).collect();
         return Err(format!("fetch: \"{shown}\" is not an absolute URL"));
     };
     let headers = headers
         .iter()
-        .map(|(name, value)| {
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
-                let shown: String = name.chars().take(64).collect();
-                return Err(format!("Headers: \"{shown}\" is not a valid header name"));
-            }
-            let value = value.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' '));
-            if value.bytes().any(|b| matches!(b, 0 | b'\n' | b'\r')) {
-                return Err("Headers: a header value may not contain NUL, CR or LF".to_owned());
-            }
-            Ok((name.to_ascii_lowercase(), value.to_owned()))
-        })
-        .collect::<Result<_, _>>()?;
+        .map(|(name, value)| Ok((checked_name(name)?, trimmed_value(value)?.to_owned())))
+        .collect::<Result<_, String>>()?;
     Ok(RequestParts { method, url, headers })
 }
 
@@ -185,22 +163,58 @@ fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
-/// A header name checked against the token grammar, lowercased.
-fn header_name(ctx: Ctx<'_>, name: rquickjs::String<'_>) -> rquickjs::Result<String> {
-    let name = crate::text::lossy(&name)?;
+/// A method as `Request` keeps it: a token, the standard methods
+/// uppercased, others as written; CONNECT, TRACE and TRACK refused. `Err`
+/// is the TypeError's message.
+fn checked_method(method: &str) -> Result<String, String> {
+    const STANDARD: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+    if method.is_empty() || !method.bytes().all(is_token_byte) {
+        let shown: String = method.chars().take(32).collect();
+        return Err(format!("Request: \"{shown}\" is not a valid method"));
+    }
+    let upper = method.to_ascii_uppercase();
+    if ["CONNECT", "TRACE", "TRACK"].contains(&upper.as_str()) {
+        return Err(format!("Request: the method {upper} is forbidden"));
+    }
+    Ok(if STANDARD.contains(&upper.as_str()) {
+        upper
+    } else {
+        method.to_owned()
+    })
+}
+
+/// A header name checked against the token grammar, lowercased. `Err` is
+/// the TypeError's message.
+fn checked_name(name: &str) -> Result<String, String> {
     if name.is_empty() || !name.bytes().all(is_token_byte) {
         let shown: String = name.chars().take(64).collect();
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!("Headers: \"{shown}\" is not a valid header name"),
-        ));
+        return Err(format!("Headers: \"{shown}\" is not a valid header name"));
     }
     Ok(name.to_ascii_lowercase())
 }
 
 /// A header value without leading and trailing HTTP whitespace; NUL, CR
-/// and LF inside are a TypeError. An unchanged value is handed back as the
-/// same JS string (no copy back into JS).
+/// or LF inside is an `Err` with the TypeError's message.
+fn trimmed_value(value: &str) -> Result<&str, String> {
+    let trimmed = value.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' '));
+    if trimmed.bytes().any(|b| matches!(b, 0 | b'\n' | b'\r')) {
+        return Err("Headers: a header value may not contain NUL, CR or LF".to_owned());
+    }
+    Ok(trimmed)
+}
+
+/// `Request`'s method check ([`checked_method`]) for fetch.js.
+fn request_method(ctx: Ctx<'_>, method: rquickjs::String<'_>) -> rquickjs::Result<String> {
+    checked_method(&crate::text::lossy(&method)?).map_err(|message| Exception::throw_type(&ctx, &message))
+}
+
+/// `Headers`' name check ([`checked_name`]) for fetch.js.
+fn header_name(ctx: Ctx<'_>, name: rquickjs::String<'_>) -> rquickjs::Result<String> {
+    checked_name(&crate::text::lossy(&name)?).map_err(|message| Exception::throw_type(&ctx, &message))
+}
+
+/// `Headers`' value check ([`trimmed_value`]) for fetch.js. An unchanged
+/// value is handed back as the same JS string (no copy back into JS).
 fn header_value<'js>(ctx: Ctx<'js>, value: rquickjs::String<'js>) -> rquickjs::Result<rquickjs::String<'js>> {
     let text = match value.to_string() {
         Ok(text) => text,
@@ -212,13 +226,7 @@ fn header_value<'js>(ctx: Ctx<'js>, value: rquickjs::String<'js>) -> rquickjs::R
         }
         Err(error) => return Err(error),
     };
-    let trimmed = text.trim_matches(|c| matches!(c, '\t' | '\n' | '\r' | ' '));
-    if trimmed.bytes().any(|b| matches!(b, 0 | b'\n' | b'\r')) {
-        return Err(Exception::throw_type(
-            &ctx,
-            "Headers: a header value may not contain NUL, CR or LF",
-        ));
-    }
+    let trimmed = trimmed_value(&text).map_err(|message| Exception::throw_type(&ctx, &message))?;
     if trimmed.len() == text.len() {
         Ok(value)
     } else {

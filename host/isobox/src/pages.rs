@@ -27,8 +27,8 @@
 //!
 //! Elsewhere than Linux, or where the scan is refused, `settle` does nothing.
 
-use wasmtime::StoreContextMut;
 use wasmtime::component::{Linker, WasmList};
+use wasmtime::{Store, StoreContextMut};
 
 use crate::sandbox::RunState;
 
@@ -37,7 +37,7 @@ use crate::sandbox::RunState;
 const WASMTIME_RANGES: usize = 32;
 
 /// How many ranges `settle` leaves at most: a few fewer than wasmtime keeps,
-/// for the pages the guest's return path dirties after it called `settle`.
+/// a margin below its limit.
 #[cfg(target_os = "linux")]
 const TARGET_RANGES: usize = WASMTIME_RANGES - 6;
 
@@ -47,7 +47,7 @@ const SCAN_RANGES: usize = 512;
 
 /// Adds `isobox:sandbox/pages` to `linker`. Its one function borrows the
 /// guest's memory as a `list<u8>` without copying it, and notes the address
-/// range for [`settle_before_reset`].
+/// range for [`drop_store`].
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     linker.instance("isobox:sandbox/pages@0.1.0")?.func_wrap(
         "settle",
@@ -69,17 +69,21 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
     )
 }
 
-/// Fills the gaps of the memory range the run's `settle` noted, if it
-/// noted one; called with the Store that is about to be dropped.
+/// Drops a finished run's Store, wherever that happens (the run's own
+/// thread or the spares' thread): first the gaps of the memory range the
+/// run's `settle` noted, if it noted one, are filled; then wasmtime resets
+/// the slot.
 ///
 /// The range is only handed to the kernel (`PAGEMAP_SCAN`,
 /// `madvise`), never read or written from Rust. It stays the guest's
 /// memory until the Store is dropped: the pooling allocator never moves a
 /// slot's memory, and no guest code runs after `settle`.
-pub(crate) fn settle_before_reset(state: &mut RunState) {
+pub(crate) fn drop_store(mut store: Store<RunState>) {
+    let state = store.data_mut();
     if let Some((start, end)) = state.settle_range.take() {
         settle(start, end, state.resident_budget);
     }
+    drop(store);
 }
 
 /// Page faults (of the whole process, from the arming of a run's Store to

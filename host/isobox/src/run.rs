@@ -330,13 +330,15 @@ impl Engine {
     }
 
     /// Drops a finished run's Store, which resets its slot and returns it
-    /// to the pool: on the spares' thread when it has room, else here.
-    /// First the pages the slot keeps are settled (`pages.rs`).
-    fn retire(&self, mut store: Store<RunState>) {
-        crate::pages::settle_before_reset(store.data_mut());
-        match self.inner.spares.as_ref() {
-            Some(spares) => drop(spares.retire(store)),
-            None => drop(store),
+    /// to the pool: on the spares' thread when it has room, else here;
+    /// either way through `pages::drop_store`.
+    fn retire(&self, store: Store<RunState>) {
+        let left = match self.inner.spares.as_ref() {
+            Some(spares) => spares.retire(store),
+            None => Some(store),
+        };
+        if let Some(store) = left {
+            crate::pages::drop_store(store);
         }
     }
 

@@ -147,7 +147,7 @@ fn keep(shared: &Shared, factory: &Factory) {
                 queue = shared.wake.wait(queue).unwrap_or_else(PoisonError::into_inner);
             }
         };
-        drop(retired);
+        retired.into_iter().for_each(crate::pages::drop_store);
         for _ in 0..wanted {
             let mut store = factory.blank_store();
             match runtime.block_on(factory.pre.instantiate_async(&mut store)) {
