@@ -31,6 +31,8 @@ pub fn initialise() {
             // Without an engine the sandbox cannot do anything: a trap here
             // fails the snapshot (or the run), which the host reports.
             *slot = Some(JsEngine::new().expect("creating the QuickJS runtime and context"));
+            #[cfg(target_arch = "wasm32")]
+            crate::heap::take_holes();
         }
     });
 }

@@ -29,6 +29,7 @@ mod eval;
 mod event_loop;
 mod failure;
 mod fetch;
+mod heap;
 #[cfg(feature = "intl")]
 mod intl;
 mod modules;
