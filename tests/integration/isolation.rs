@@ -66,6 +66,19 @@ async fn polluted_built_ins_and_globals_are_pristine_in_the_next_run() {
 }
 
 #[tokio::test]
+async fn runs_stay_pristine_while_slots_settle_and_shed_their_pages() {
+    // Enough runs for every pool slot they use to settle and then shed its
+    // pages (one settled run in 32 does, pages.rs) with pollution on both
+    // sides of each shed: whatever the teardown does to a slot's pages, the
+    // next run reads the snapshot.
+    let code = format!("{POLLUTE}\n'polluted'");
+    for _ in 0..80 {
+        assert_eq!(ok(run(&code).await), json!("polluted"));
+        assert_pristine().await;
+    }
+}
+
+#[tokio::test]
 async fn a_hijacked_console_log_does_not_affect_the_next_run() {
     ok(run("console.log = () => {}; console.log('lost'); 1").await);
     let outcome = run("console.log('kept'); 1").await;

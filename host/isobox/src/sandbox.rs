@@ -48,9 +48,9 @@ pub(crate) struct RunState {
     pub(crate) resident_budget: usize,
     /// The process's page faults when the run was armed (`pages.rs`).
     pub(crate) faults_at_arm: u64,
-    /// The guest memory's address range, noted by `settle` when the run
-    /// took page faults; its gaps are filled at teardown (`pages.rs`).
-    pub(crate) settle_range: Option<(usize, usize)>,
+    /// What teardown does to the guest's memory before the reset, chosen by
+    /// its `settle` (`pages.rs`).
+    pub(crate) settle: Option<crate::pages::Settle>,
     pub clock: WallClock,
     // What the guest reports: console lines, compiled code to cache, a
     // worker's Response.
@@ -177,7 +177,7 @@ impl RunState {
             journal: None,
             resident_budget: 0,
             faults_at_arm: 0,
-            settle_range: None,
+            settle: None,
         }
     }
 }
