@@ -124,9 +124,10 @@ pub(crate) enum Settle {
 /// compilation no longer copied back on every reset), `isobox run --repeat`
 /// went from a p50 of 39 or 40 us to 37, and `isobox serve`'s `/v1/run` of
 /// `1 + 1` from about 11,250 to 15,100 requests/s at 8 connections, the
-/// worker route unchanged. Shedding more often (every 32) cost a worker,
-/// whose requests dirty more ranges than wasmtime keeps and so refill their
-/// gaps after each shed, a quarter of its rate at 8 connections.
+/// worker route unchanged. Shedding every 32 (with faults then counted per
+/// process) cost a worker, whose requests dirty more ranges than wasmtime
+/// keeps and so refill their gaps after each shed, a quarter of its rate at
+/// 8 connections.
 const SHED_EVERY: u64 = 256;
 
 /// Whether this settled run is the one in [`SHED_EVERY`] that sheds.
