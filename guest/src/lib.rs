@@ -45,6 +45,7 @@ mod timers;
 pub mod url;
 #[cfg(not(feature = "fuzzing"))]
 mod url;
+mod wasi_stubs;
 mod web;
 mod worker;
 

@@ -94,6 +94,26 @@ mod tests {
     }
 
     #[test]
+    fn the_sandbox_guest_imports_no_files_environment_terminals_or_exit() {
+        // guest/src/wasi_stubs.rs answers these inside the guest; were its
+        // symbols no longer wasi-libc's, the imports would come back.
+        let Err(BuildError::Imports(names)) = check(crate::snapshot::GUEST_COMPONENT) else {
+            panic!("the sandbox guest imports isobox interfaces");
+        };
+        let unwanted = [
+            "wasi:filesystem/",
+            "wasi:cli/environment@",
+            "wasi:cli/exit@",
+            "wasi:cli/terminal-",
+        ];
+        let found: Vec<&String> = names
+            .iter()
+            .filter(|name| unwanted.iter().any(|prefix| name.starts_with(prefix)))
+            .collect();
+        assert!(found.is_empty(), "the sandbox guest imports {found:?}");
+    }
+
+    #[test]
     fn the_app_guest_imports_only_the_proxy_world() {
         let imports = check(super::super::APP_COMPONENT).expect("the app guest is a proxy component");
         assert!(
