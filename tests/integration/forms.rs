@@ -57,6 +57,28 @@ async fn a_script_body_with_top_level_await_gives_its_last_expression() {
 }
 
 #[tokio::test]
+async fn a_script_body_without_await_gives_the_same_as_with_it() {
+    // A body that never says `await` runs as a plain script (guest
+    // eval.rs): its last expression is the result, a promise there is still
+    // awaited, and what it throws is a js-error with its position.
+    let settled = "const p = Promise.resolve(20);\nconst q = p.then((x) => x + 1);\nq";
+    assert_eq!(ok(run(settled).await), json!(21));
+    let counted = "let n = 0;\nfor (let i = 0; i < 4; i++) n += i;\nn";
+    assert_eq!(ok(run(counted).await), json!(6));
+    let failed = err(run("const a = 1;\nthrow new TypeError('boom ' + a)").await);
+    assert_eq!(failed.kind, ErrorKind::JsError);
+    assert!(failed.message.contains("boom 1"), "{}", failed.message);
+    assert!(
+        failed.stack.as_deref().unwrap_or_default().contains(":2:"),
+        "{:?}",
+        failed.stack
+    );
+    // The same body, given an await, is the top-level-await script.
+    let awaited = "const p = Promise.resolve(20);\nconst q = await p.then((x) => x + 1);\nq";
+    assert_eq!(ok(run(awaited).await), json!(21));
+}
+
+#[tokio::test]
 async fn a_script_body_can_read_the_input_global() {
     let code = "let total = 0;\nfor (const n of input) total += n;\ntotal";
     assert_eq!(ok(run_input(code, json!([1, 2, 3, 4])).await), json!(10));
