@@ -425,9 +425,15 @@
       let content = null;
       if (body !== null && body !== undefined) {
         if (NULL_BODY.includes(status)) throw new TypeError(`Response: status ${status} cannot have a body`);
-        const extracted = extractBody(body);
-        content = extracted.body;
-        if (extracted.type !== null) setContentType(this.#headers, init.headers === undefined, extracted.type);
+        if (typeof body === 'string') {
+          // The common case, without extractBody's record.
+          content = encoder.encode(body);
+          setContentType(this.#headers, init.headers === undefined, 'text/plain;charset=UTF-8');
+        } else {
+          const extracted = extractBody(body);
+          content = extracted.body;
+          if (extracted.type !== null) setContentType(this.#headers, init.headers === undefined, extracted.type);
+        }
       }
       this._initBody(content);
     }
@@ -465,6 +471,17 @@
     static json(data, init = {}) {
       const text = JSON.stringify(data);
       if (text === undefined) throw new TypeError('Response.json: the data cannot be serialised to JSON');
+      if (init === null || typeof init !== 'object' || init.headers === undefined) {
+        // No headers given (the usual call): the content type is the only
+        // header, and the bytes are the Response's own, with no copy.
+        const response = new Response(null, init);
+        if (NULL_BODY.includes(response.#status)) {
+          throw new TypeError(`Response: status ${response.#status} cannot have a body`);
+        }
+        addHeader(response.#headers, 'content-type', 'application/json');
+        response._initBody(encoder.encode(text));
+        return response;
+      }
       const headers = new Headers(init && init.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return new Response(text, { ...init, headers });

@@ -564,3 +564,43 @@ async fn the_request_is_made_from_the_hosts_parts_and_a_sync_handler_answers() {
     assert_eq!(names, ["content-type", "set-cookie", "set-cookie", "x-b"]);
     assert_eq!(done.response.header("x-b"), Some("1, 2"));
 }
+
+#[tokio::test]
+async fn response_json_without_headers_is_json_with_its_status_and_nothing_else() {
+    // Response.json's path for the usual call (no headers in init) builds
+    // the Response directly: its status, text, one content type and the
+    // bytes must be what the general path gives.
+    let code = r#"
+        const plain = Response.json({ a: [1, 'x'] });
+        const made = Response.json(7, { status: 404, statusText: 'nope' });
+        const nulled = Response.json('s', null);
+        const refused = (f) => { try { f(); return 'no error'; } catch (e) { return e.name; } };
+        export default async () => [
+          plain.status, [...plain.headers], await plain.text(),
+          made.status, made.statusText, [...made.headers], await made.json(),
+          nulled.status, await nulled.text(),
+          refused(() => Response.json(1, { status: 204 })),
+          refused(() => Response.json(1, { status: 99 })),
+          refused(() => Response.json(undefined)),
+          Response.json(1, { headers: { 'content-type': 'text/x' } }).headers.get('content-type'),
+        ];
+    "#;
+    assert_eq!(
+        crate::common::ok(crate::common::run(code).await),
+        json!([
+            200,
+            [["content-type", "application/json"]],
+            "{\"a\":[1,\"x\"]}",
+            404,
+            "nope",
+            [["content-type", "application/json"]],
+            7,
+            200,
+            "\"s\"",
+            "TypeError",
+            "RangeError",
+            "TypeError",
+            "text/x",
+        ])
+    );
+}
