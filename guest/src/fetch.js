@@ -24,6 +24,23 @@
   // Native (fetch.rs): one linear pass over the text, no regular expression.
   const checkName = (name) => native.headerName(String(name));
   const checkValue = (value) => native.headerValue(String(value));
+  // Over a Headers' own list of [name, value] pairs, with index loops: no
+  // closure or iterator per call, and nothing a script can patch on
+  // Array.prototype is used.
+  const indexOfName = (list, key) => {
+    for (let i = 0; i < list.length; i++) if (list[i][0] === key) return i;
+    return -1;
+  };
+  const valuesOf = (list, key) => {
+    const values = [];
+    for (let i = 0; i < list.length; i++) if (list[i][0] === key) values.push(list[i][1]);
+    return values;
+  };
+  const copyPairs = (list) => {
+    const copy = [];
+    for (let i = 0; i < list.length; i++) copy.push([list[i][0], list[i][1]]);
+    return copy;
+  };
 
   class Headers {
     #list = []; // [lowercase name, value] in insertion order
@@ -31,7 +48,7 @@
     constructor(init = undefined) {
       if (init === undefined || init === null) return;
       if (init instanceof Headers) {
-        for (const [name, value] of init.#list) this.#list.push([name, value]);
+        this.#list = copyPairs(init.#list);
       } else if (typeof init === 'object' && typeof init[Symbol.iterator] === 'function') {
         for (const pair of init) {
           const entry = [...pair];
@@ -54,31 +71,39 @@
     delete(name) {
       this.#mutable();
       const key = checkName(name);
-      this.#list = this.#list.filter(([n]) => n !== key);
+      const list = this.#list;
+      if (indexOfName(list, key) < 0) return;
+      const kept = [];
+      for (let i = 0; i < list.length; i++) if (list[i][0] !== key) kept.push(list[i]);
+      this.#list = kept;
     }
     get(name) {
-      const key = checkName(name);
-      const values = this.#list.filter(([n]) => n === key).map(([, v]) => v);
+      const values = valuesOf(this.#list, checkName(name));
       return values.length === 0 ? null : values.join(', ');
     }
     getSetCookie() {
-      return this.#list.filter(([n]) => n === 'set-cookie').map(([, v]) => v);
+      return valuesOf(this.#list, 'set-cookie');
     }
     has(name) {
-      const key = checkName(name);
-      return this.#list.some(([n]) => n === key);
+      return indexOfName(this.#list, checkName(name)) >= 0;
     }
     set(name, value) {
       this.#mutable();
       const key = checkName(name);
       const text = checkValue(value);
-      const index = this.#list.findIndex(([n]) => n === key);
+      const list = this.#list;
+      const index = indexOfName(list, key);
       if (index < 0) {
-        this.#list.push([key, text]);
+        list.push([key, text]);
         return;
       }
-      this.#list[index] = [key, text];
-      this.#list = this.#list.filter(([n], i) => n !== key || i === index);
+      // The first pair of that name takes the value; later ones go.
+      const next = [];
+      for (let i = 0; i < list.length; i++) {
+        if (i === index) next.push([key, text]);
+        else if (list[i][0] !== key) next.push(list[i]);
+      }
+      this.#list = next;
     }
     forEach(callback, thisArg = undefined) {
       for (const [name, value] of this) callback.call(thisArg, value, name, this);
@@ -86,7 +111,10 @@
     *entries() {
       // Sorted and combined in one pass over the list (not a scan per name).
       const grouped = new Map();
-      for (const [name, value] of this.#list) {
+      const list = this.#list;
+      for (let i = 0; i < list.length; i++) {
+        const name = list[i][0];
+        const value = list[i][1];
         const values = grouped.get(name);
         if (values === undefined) grouped.set(name, [value]);
         else values.push(value);
@@ -104,7 +132,7 @@
     *values() { for (const [, value] of this.entries()) yield value; }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
-    static _list(headers) { return headers.#list.map(([n, v]) => [n, v]); }
+    static _list(headers) { return copyPairs(headers.#list); }
     static _freeze(headers) { headers.#immutable = true; return headers; }
     // Headers over `list`, [lowercase name, value] pairs already checked
     // (the worker glue's request headers), taken as they are.

@@ -604,3 +604,26 @@ async fn response_json_without_headers_is_json_with_its_status_and_nothing_else(
         ])
     );
 }
+
+#[tokio::test]
+async fn headers_keep_working_when_a_script_patches_the_array_iterator() {
+    // Headers' own list is walked with index loops (guest fetch.js), so a
+    // handler that replaces Array.prototype's iterator or `some` does not
+    // change what its headers answer.
+    let code = r#"
+        const h = new Headers([['A', '1'], ['b', '2'], ['a', '3'], ['Set-Cookie', 'x=1'], ['set-cookie', 'y=2']]);
+        Array.prototype[Symbol.iterator] = function* () { yield 'patched'; };
+        Array.prototype.some = () => false;
+        Array.prototype.filter = () => [];
+        const before = [h.get('a'), h.has('B'), h.getSetCookie().length];
+        h.set('a', '9');
+        h.delete('b');
+        const copy = new Headers(h);
+        before.push(h.get('a'), h.has('b'), copy.get('a'), copy.has('set-cookie'));
+        before
+    "#;
+    assert_eq!(
+        crate::common::ok(crate::common::run(code).await),
+        json!(["1, 3", true, 2, "9", false, "9", true])
+    );
+}
