@@ -67,14 +67,21 @@ async fn polluted_built_ins_and_globals_are_pristine_in_the_next_run() {
 
 #[tokio::test]
 async fn runs_stay_pristine_while_slots_settle_and_shed_their_pages() {
-    // Enough runs for every pool slot they use to settle and then shed its
-    // pages (one settled run in 32 does, pages.rs) with pollution on both
-    // sides of each shed: whatever the teardown does to a slot's pages, the
-    // next run reads the snapshot.
+    // Enough runs for the slots they use to settle and then shed their pages
+    // (one settled run in 256 does, pages.rs, counted across the process)
+    // with pollution on both sides of each shed: whatever the teardown does
+    // to a slot's pages, the next run reads the snapshot.
     let code = format!("{POLLUTE}\n'polluted'");
-    for _ in 0..80 {
+    let shed_before = isobox::bench::pages_shed();
+    for _ in 0..300 {
         assert_eq!(ok(run(&code).await), json!("polluted"));
         assert_pristine().await;
+    }
+    if cfg!(target_os = "linux") {
+        assert!(
+            isobox::bench::pages_shed() > shed_before,
+            "no slot shed its pages in 600 runs"
+        );
     }
 }
 

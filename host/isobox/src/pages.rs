@@ -130,6 +130,15 @@ pub(crate) enum Settle {
 /// 8 connections.
 const SHED_EVERY: u64 = 256;
 
+/// How many times a slot has shed its pages in this process.
+static SHEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times a slot has shed its pages in this process (for tests and
+/// benches, through `bench::pages_shed`).
+pub(crate) fn sheds_so_far() -> u64 {
+    SHEDS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether this settled run is the one in [`SHED_EVERY`] that sheds.
 fn time_to_shed() -> bool {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -151,6 +160,7 @@ fn shed(start: usize, end: usize) {
     let Some((start, end)) = whole_pages(start, end) else {
         return;
     };
+    SHEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: [start, end) is the guest's linear memory, which the Store
     // keeps mapped until it is dropped (just after this) and which no code
     // reads or writes meanwhile. MADV_DONTNEED on its private mappings
