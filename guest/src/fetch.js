@@ -433,13 +433,15 @@
   // ---- Response ------------------------------------------------------------
   const NULL_BODY = [101, 204, 205, 304];
   const REDIRECT_STATUS = [301, 302, 303, 307, 308];
+  const freezeObject = Object.freeze;
+  const ERROR_ORIGIN = freezeObject({ url: '', redirected: false, type: 'error' });
   class Response extends Body {
     #status;
     #statusText;
     #headers;
-    #url = '';
-    #redirected = false;
-    #type = 'default';
+    // null for a Response made here; { url, redirected, type } for one from
+    // the network or Response.error() (one field, not three, to make).
+    #origin = null;
     constructor(body = null, init = {}) {
       super();
       if (init === null || typeof init !== 'object') init = {};
@@ -469,24 +471,22 @@
     get ok() { return this.#status >= 200 && this.#status <= 299; }
     get statusText() { return this.#statusText; }
     get headers() { return this.#headers; }
-    get url() { return this.#url; }
-    get redirected() { return this.#redirected; }
-    get type() { return this.#type; }
+    get url() { return this.#origin === null ? '' : this.#origin.url; }
+    get redirected() { return this.#origin === null ? false : this.#origin.redirected; }
+    get type() { return this.#origin === null ? 'default' : this.#origin.type; }
     clone() {
       const body = cloneBody(this);
       const copy = new Response(null, { status: 200, headers: this.#headers });
       copy.#status = this.#status;
       copy.#statusText = this.#statusText;
-      copy.#url = this.#url;
-      copy.#redirected = this.#redirected;
-      copy.#type = this.#type;
+      copy.#origin = this.#origin;
       copy._initBody(body);
       return copy;
     }
     static error() {
       const response = new Response(null, { status: 200 });
       response.#status = 0;
-      response.#type = 'error';
+      response.#origin = ERROR_ORIGIN;
       freeze(response.#headers);
       return response;
     }
@@ -517,16 +517,14 @@
     // [status, whether it is Response.error(), [[name, value]] as set]
     // for the worker glue, without the getters.
     static _head(response) {
-      return [response.#status, response.#type === 'error', headerList(response.#headers)];
+      return [response.#status, response.#origin === ERROR_ORIGIN, headerList(response.#headers)];
     }
     static _fromNetwork(id, head, signal) {
       const response = new Response(null, {});
       response.#status = head.status;
       response.#statusText = head.statusText;
       response.#headers = freeze(new Headers(head.headers));
-      response.#url = head.url;
-      response.#redirected = head.redirected;
-      response.#type = 'basic';
+      response.#origin = freezeObject({ url: head.url, redirected: head.redirected, type: 'basic' });
       response._initBody(head.hasBody ? networkBody(id, signal) : null);
       return response;
     }
