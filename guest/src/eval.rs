@@ -248,19 +248,20 @@ fn choose_form<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'
 /// without the async function, promise and job a top-level-await script
 /// costs every run (about 12,000 fuel, half a trivial run's).
 fn compile_any_script<'js>(ctx: &Ctx<'js>, code: &str, file: &CString) -> Result<Form<'js>, Value<'js>> {
-    if !code.contains("await")
-        && let Ok(compiled) = compile_raw(ctx, code, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 1)
-    {
-        return Ok(Form::Script(compiled));
+    let plain = || compile_raw(ctx, code, file, qjs::JS_EVAL_TYPE_GLOBAL as i32, 1).map(Form::Script);
+    let awaits = code.contains("await");
+    if !awaits && let Ok(form) = plain() {
+        return Ok(form);
     }
     let async_error = match compile_async_script(ctx, code, file) {
         Ok(compiled) => return Ok(Form::AsyncScript(compiled)),
         Err(error) => error,
     };
-    let flags = qjs::JS_EVAL_TYPE_GLOBAL as i32;
-    compile_raw(ctx, code, file, flags, 1)
-        .map(Form::Script)
-        .map_err(|_| async_error)
+    if !awaits {
+        // The plain script was tried first and failed.
+        return Err(async_error);
+    }
+    plain().map_err(|_| async_error)
 }
 
 /// What the function body form puts before the code, on its first line.

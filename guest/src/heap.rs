@@ -18,14 +18,15 @@
 //! headers. The probe that finds the heap's top may grow the memory by up
 //! to 256 KiB of zeros, which is where runs then allocate first.
 
+#![cfg(target_arch = "wasm32")]
+
 /// Allocates every free chunk below the top of the heap, largest requests
-/// first, and keeps them. Returns how many bytes it took.
+/// first, and keeps them.
 ///
 /// A request that dlmalloc serves from the top of the heap (at or above the
 /// probe's address) shows there is no hole of that size left; it is given
 /// back and the next smaller size is tried.
-#[cfg(target_arch = "wasm32")]
-pub fn take_holes() -> usize {
+pub fn take_holes() {
     unsafe extern "C" {
         fn malloc(size: usize) -> *mut u8;
         fn free(pointer: *mut u8);
@@ -38,35 +39,30 @@ pub fn take_holes() -> usize {
         // starts is where the run's allocations will start.
         let probe = malloc(PROBE_BYTES);
         if probe.is_null() {
-            return 0;
+            return;
         }
         let top = probe as usize;
         free(probe);
-        let mut taken = 0;
         let mut size = PROBE_BYTES / 2;
         while size >= MIN_REQUEST {
             loop {
                 let pointer = malloc(size);
                 if pointer.is_null() {
-                    return taken;
+                    return;
                 }
                 if pointer as usize >= top {
                     free(pointer);
                     break;
                 }
-                taken += size;
             }
             size /= 2;
         }
-        taken
     }
 }
 
 /// Larger than any hole initialisation leaves: the built-ins' biggest
 /// allocations are a few tens of KiB.
-#[cfg(target_arch = "wasm32")]
 const PROBE_BYTES: usize = 256 * 1024;
 
 /// dlmalloc's smallest chunk on wasm32 holds this many bytes.
-#[cfg(target_arch = "wasm32")]
 const MIN_REQUEST: usize = 8;

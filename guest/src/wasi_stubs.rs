@@ -81,59 +81,34 @@ pub unsafe extern "C" fn __wasm_import_wall_clock_now(ret: *mut u8) {
     }
 }
 
-/// `wasi:cli/exit.exit`: the host would end the instance with a trap; so
-/// does this.
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_exit_exit(_status: i32) {
-    core::arch::wasm32::unreachable()
+/// Defines each `__wasm_import_*` symbol listed, with its parameters'
+/// types, as a function that traps.
+macro_rules! trapping_imports {
+    ($($name:ident($($param:ty),*);)*) => {
+        $(
+            #[unsafe(no_mangle)]
+            pub extern "C" fn $name($(_: $param),*) {
+                core::arch::wasm32::unreachable()
+            }
+        )*
+    };
 }
 
-// The resources the functions above never hand out: dropping one, or
-// calling a descriptor's method, cannot happen.
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_terminal_input_terminal_input_drop(_handle: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_terminal_output_terminal_output_drop(_handle: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_descriptor_drop(_handle: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_read_via_stream(_handle: i32, _offset: i64, _ret: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_write_via_stream(_handle: i32, _offset: i64, _ret: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_append_via_stream(_handle: i32, _ret: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_get_flags(_handle: i32, _ret: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_stat(_handle: i32, _ret: i32) {
-    core::arch::wasm32::unreachable()
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn __wasm_import_filesystem_method_descriptor_metadata_hash(_handle: i32, _ret: i32) {
-    core::arch::wasm32::unreachable()
+trapping_imports! {
+    // `wasi:cli/exit.exit`: the host would end the instance with a trap;
+    // so does this.
+    __wasm_import_exit_exit(i32);
+    // The resources the functions above never hand out: dropping one, or
+    // calling a descriptor's method, cannot happen.
+    __wasm_import_terminal_input_terminal_input_drop(i32);
+    __wasm_import_terminal_output_terminal_output_drop(i32);
+    __wasm_import_filesystem_descriptor_drop(i32);
+    __wasm_import_filesystem_method_descriptor_read_via_stream(i32, i64, i32);
+    __wasm_import_filesystem_method_descriptor_write_via_stream(i32, i64, i32);
+    __wasm_import_filesystem_method_descriptor_append_via_stream(i32, i32);
+    __wasm_import_filesystem_method_descriptor_get_flags(i32, i32);
+    __wasm_import_filesystem_method_descriptor_stat(i32, i32);
+    __wasm_import_filesystem_method_descriptor_metadata_hash(i32, i32);
 }
 
 /// Writes an empty list (a null pointer and a length of 0) at `ret`.

@@ -2,10 +2,10 @@
 // or a class whose instances have `fetch(request)` (Workers' WorkerEntrypoint
 // form: constructed as `new Class(ctx, env)` per request).
 // Evaluated once, at wizer time; returns { check, dispatch } for worker.rs.
-// Its argument holds fetch.js's parts for the glue: `takeBody` moves a Response's body out (null,
-// its bytes, or its ReadableStream), `requestFromHost` makes the Request of
-// parts worker.rs checked, `responseHead` reads a Response's status and
-// headers without its getters.
+// Its argument holds fetch.js's parts for the glue: `takeBody` moves a
+// Response's body out (null, its bytes, or its ReadableStream),
+// `requestFromHost` makes the Request of parts worker.rs checked,
+// `responseHead` reads a Response's status and headers without its getters.
 (function installWorker(fetchParts) {
   'use strict';
   const { takeBody, requestFromHost, responseHead } = fetchParts;

@@ -31,6 +31,8 @@
 //!
 //! Elsewhere than Linux, or where the scan is refused, `settle` does nothing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use wasmtime::component::{Linker, WasmList};
 use wasmtime::{Store, StoreContextMut};
 
@@ -57,17 +59,17 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
         "settle",
         |mut store: StoreContextMut<'_, RunState>, (memory,): (WasmList<u8>,)| {
             let state = store.data();
+            let bytes = memory.as_le_slice(&store);
+            let range = (bytes.as_ptr() as usize, bytes.as_ptr() as usize + bytes.len());
+            // With nothing kept resident wasmtime decommits the slot anyway.
             // A run that took no page faults found its pages resident: the
             // slot has settled, and the scan (a few microseconds for the
             // whole memory) is skipped.
-            let worth_a_scan =
-                state.resident_budget > 0 && faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN;
-            let bytes = memory.as_le_slice(&store);
-            let start = bytes.as_ptr() as usize;
-            let range = (start, start + bytes.len());
-            let settle = if worth_a_scan {
+            let settle = if state.resident_budget == 0 {
+                None
+            } else if faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN {
                 Some(Settle::Fill(range))
-            } else if state.resident_budget > 0 && time_to_shed() {
+            } else if time_to_shed() {
                 Some(Settle::Shed(range))
             } else {
                 None
@@ -98,7 +100,7 @@ pub(crate) fn drop_store(mut store: Store<RunState>) {
 }
 
 /// What the teardown of a run does to its memory before wasmtime resets it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Settle {
     /// The run took page faults: fill the smallest gaps between the dirty
     /// ranges of the memory at (start, end).
@@ -131,17 +133,16 @@ pub(crate) enum Settle {
 const SHED_EVERY: u64 = 256;
 
 /// How many times a slot has shed its pages in this process.
-static SHEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static SHEDS: AtomicU64 = AtomicU64::new(0);
 
 /// How many times a slot has shed its pages in this process (for tests and
 /// benches, through `bench::pages_shed`).
 pub(crate) fn sheds_so_far() -> u64 {
-    SHEDS.load(std::sync::atomic::Ordering::Relaxed)
+    SHEDS.load(Ordering::Relaxed)
 }
 
 /// Whether this settled run is the one in [`SHED_EVERY`] that sheds.
 fn time_to_shed() -> bool {
-    use std::sync::atomic::{AtomicU64, Ordering};
     static SETTLED_RUNS: AtomicU64 = AtomicU64::new(0);
     sheds(SETTLED_RUNS.fetch_add(1, Ordering::Relaxed))
 }
@@ -160,7 +161,7 @@ fn shed(start: usize, end: usize) {
     let Some((start, end)) = whole_pages(start, end) else {
         return;
     };
-    SHEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    SHEDS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: [start, end) is the guest's linear memory, which the Store
     // keeps mapped until it is dropped (just after this) and which no code
     // reads or writes meanwhile. MADV_DONTNEED on its private mappings

@@ -46,7 +46,7 @@ pub(crate) struct RunState {
     /// engine's keep-resident setting); 0 leaves the pages as wasmtime
     /// finds them (`pages.rs`).
     pub(crate) resident_budget: usize,
-    /// The process's page faults when the run was armed (`pages.rs`).
+    /// The arming thread's page faults when the run was armed (`pages.rs`).
     pub(crate) faults_at_arm: u64,
     /// What teardown does to the guest's memory before the reset, chosen by
     /// its `settle` (`pages.rs`).
