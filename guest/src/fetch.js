@@ -19,6 +19,7 @@
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const DOMExceptionCtor = globalThis.DOMException;
+  const isArray = Array.isArray;
 
   // ---- Headers -------------------------------------------------------------
   // Native (fetch.rs): one linear pass over the text, no regular expression.
@@ -243,28 +244,28 @@
     return stream;
   };
 
+  // A body with no bytes, no stream and not used is no body: there is no
+  // separate flag for it (one private field less to make per Body).
   class Body {
     // The bytes, until a stream is made of them (by `body`, or to tee).
     #bytes = null;
     // The ReadableStream, once there is one.
     #stream = null;
-    #hasBody = false;
     // Set when the bytes were read without a stream.
     #used = false;
     _initBody(body) {
-      this.#hasBody = body !== null && body !== undefined;
       this.#bytes = null;
       this.#stream = null;
       this.#used = false;
-      if (!this.#hasBody) return;
+      if (body === null || body === undefined) return;
       if (body instanceof Uint8Array) this.#bytes = body;
       else this.#stream = body;
     }
     get bodyUsed() {
-      return this.#hasBody && (this.#used || (this.#stream !== null && streams.isDisturbed(this.#stream)));
+      return this.#used || (this.#stream !== null && streams.isDisturbed(this.#stream));
     }
     get body() {
-      if (!this.#hasBody) return null;
+      if (this.#bytes === null && this.#stream === null && !this.#used) return null;
       if (this.#stream === null) {
         this.#stream = this.#used ? streams.usedStream() : streams.fromBytes(this.#bytes);
         this.#bytes = null;
@@ -277,7 +278,7 @@
     }
     // The whole body, read through the same state as `body`.
     #consume() {
-      if (!this.#hasBody) return Promise.resolve(empty);
+      if (this.#bytes === null && this.#stream === null && !this.#used) return Promise.resolve(empty);
       if (this.#unusable()) return Promise.reject(new TypeError('Body: the body has already been read (or its stream is locked)'));
       if (this.#stream === null) {
         const bytes = this.#bytes;
@@ -309,7 +310,7 @@
     // The body for a clone of `source`: a copy of the bytes, or one branch
     // of a tee of the stream (the source keeps the other).
     static _clone(source) {
-      if (!source.#hasBody) return null;
+      if (source.#bytes === null && source.#stream === null && !source.#used) return null;
       if (source.#unusable()) throw new TypeError('clone: the body has already been read (or its stream is locked)');
       if (source.#stream === null) return source.#bytes.slice();
       const [mine, theirs] = streams.tee(source.#stream);
@@ -318,7 +319,7 @@
     }
     // Moves the body out of `source` (which is then used).
     static _take(source) {
-      if (!source.#hasBody) return null;
+      if (source.#bytes === null && source.#stream === null && !source.#used) return null;
       if (source.#unusable()) throw new TypeError('the body has already been read (or its stream is locked)');
       const body = source.#stream === null ? source.#bytes : source.#stream;
       source.#bytes = null;
@@ -351,12 +352,14 @@
     constructor(input, init = {}) {
       super();
       if (input === FROM_HOST) {
-        this.#url = init.url;
-        this.#method = init.method;
-        this.#headers = init.headers;
+        // init is [method, url, headers, body] (an array is cheaper to make
+        // than an object of four properties).
+        this.#method = init[0];
+        this.#url = init[1];
+        this.#headers = init[2];
         this.#redirect = 'follow';
         this.#signal = null;
-        this._initBody(init.body);
+        this._initBody(init[3]);
         return;
       }
       if (init === null || typeof init !== 'object') init = {};
@@ -391,7 +394,7 @@
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() {
-      if (Array.isArray(this.#headers)) this.#headers = adoptHeaders(this.#headers);
+      if (isArray(this.#headers)) this.#headers = adoptHeaders(this.#headers);
       return this.#headers;
     }
     get redirect() { return this.#redirect; }
@@ -412,7 +415,7 @@
   }
   // A Request of the worker glue: `method`, `url` and `headers` as
   // worker.rs normalised them, `body` null or bytes the Request owns.
-  const requestFromHost = (method, url, headers, body) => new Request(FROM_HOST, { method, url, headers, body });
+  const requestFromHost = (method, url, headers, body) => new Request(FROM_HOST, [method, url, headers, body]);
 
   // Gives a body's content type to `headers` unless they have one; `empty`
   // says they were made from no init (nothing to look for).
@@ -435,34 +438,48 @@
   const REDIRECT_STATUS = [301, 302, 303, 307, 308];
   const freezeObject = Object.freeze;
   const ERROR_ORIGIN = freezeObject({ url: '', redirected: false, type: 'error' });
+  // The init of a Response made without one: nothing to read on it.
+  const NO_INIT = freezeObject({});
   class Response extends Body {
     #status;
     #statusText;
+    // A Headers; or, until `headers` is first read, the [lowercase name,
+    // value] pairs of a Response made without init headers (most are never
+    // read before the Response is sent).
     #headers;
     // null for a Response made here; { url, redirected, type } for one from
     // the network or Response.error() (one field, not three, to make).
     #origin = null;
-    constructor(body = null, init = {}) {
+    constructor(body = null, init = undefined) {
       super();
-      if (init === null || typeof init !== 'object') init = {};
+      if (init === null || typeof init !== 'object') init = NO_INIT;
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         throw new RangeError(`Response: status ${init.status} is outside 200-599`);
       }
       this.#status = status;
       this.#statusText = init.statusText === undefined ? '' : String(init.statusText);
-      this.#headers = new Headers(init.headers);
+      const given = init.headers !== undefined;
+      this.#headers = given ? new Headers(init.headers) : [];
       let content = null;
       if (body !== null && body !== undefined) {
         if (NULL_BODY.includes(status)) throw new TypeError(`Response: status ${status} cannot have a body`);
+        let type;
         if (typeof body === 'string') {
           // The common case, without extractBody's record.
           content = encoder.encode(body);
-          setContentType(this.#headers, init.headers === undefined, 'text/plain;charset=UTF-8');
+          type = 'text/plain;charset=UTF-8';
         } else {
           const extracted = extractBody(body);
           content = extracted.body;
-          if (extracted.type !== null) setContentType(this.#headers, init.headers === undefined, extracted.type);
+          type = extracted.type;
+        }
+        if (type === null) {
+          // No content type to give.
+        } else if (given) {
+          setContentType(this.#headers, false, type);
+        } else {
+          this.#headers[this.#headers.length] = ['content-type', type];
         }
       }
       this._initBody(content);
@@ -470,13 +487,16 @@
     get status() { return this.#status; }
     get ok() { return this.#status >= 200 && this.#status <= 299; }
     get statusText() { return this.#statusText; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (isArray(this.#headers)) this.#headers = adoptHeaders(this.#headers);
+      return this.#headers;
+    }
     get url() { return this.#origin === null ? '' : this.#origin.url; }
     get redirected() { return this.#origin === null ? false : this.#origin.redirected; }
     get type() { return this.#origin === null ? 'default' : this.#origin.type; }
     clone() {
       const body = cloneBody(this);
-      const copy = new Response(null, { status: 200, headers: this.#headers });
+      const copy = new Response(null, { status: 200, headers: headersOf(this) });
       copy.#status = this.#status;
       copy.#statusText = this.#statusText;
       copy.#origin = this.#origin;
@@ -487,7 +507,7 @@
       const response = new Response(null, { status: 200 });
       response.#status = 0;
       response.#origin = ERROR_ORIGIN;
-      freeze(response.#headers);
+      response.#headers = freeze(adoptHeaders(response.#headers));
       return response;
     }
     static redirect(url, status = 302) {
@@ -506,7 +526,7 @@
         if (NULL_BODY.includes(response.#status)) {
           throw new TypeError(`Response: status ${response.#status} cannot have a body`);
         }
-        addHeader(response.#headers, 'content-type', 'application/json');
+        response.#headers[response.#headers.length] = ['content-type', 'application/json'];
         response._initBody(encoder.encode(text));
         return response;
       }
@@ -517,7 +537,15 @@
     // [status, whether it is Response.error(), [[name, value]] as set]
     // for the worker glue, without the getters.
     static _head(response) {
-      return [response.#status, response.#origin === ERROR_ORIGIN, headerList(response.#headers)];
+      const headers = response.#headers;
+      return [response.#status, response.#origin === ERROR_ORIGIN, isArray(headers) ? headers : headerList(headers)];
+    }
+    // The Headers of `response`, made now if they were pairs (as the
+    // `headers` getter does, without going through a getter a script may
+    // have replaced).
+    static _headersOf(response) {
+      if (isArray(response.#headers)) response.#headers = adoptHeaders(response.#headers);
+      return response.#headers;
     }
     static _fromNetwork(id, head, signal) {
       const response = new Response(null, {});
@@ -532,8 +560,10 @@
   }
   const fromNetwork = Response._fromNetwork;
   const responseHead = Response._head;
+  const headersOf = Response._headersOf;
   delete Response._fromNetwork;
   delete Response._head;
+  delete Response._headersOf;
 
   // ---- fetch ---------------------------------------------------------------
   const abortReason = (signal) => (signal.reason !== undefined

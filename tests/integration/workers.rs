@@ -627,3 +627,57 @@ async fn headers_keep_working_when_a_script_patches_the_array_iterator() {
         json!(["1, 3", true, 2, "9", false, "9", true])
     );
 }
+
+#[tokio::test]
+async fn a_response_made_without_init_headers_makes_them_when_read() {
+    // A Response made with no init headers keeps its content type as a
+    // plain pair until `headers` is read (guest fetch.js): the handler's
+    // later changes, clones, Response.error's immutability and a patched
+    // Array.isArray must all see the same Headers as before.
+    let code = r#"export default {
+      fetch() {
+        const refused = (f) => { try { f(); return 'no error'; } catch (e) { return e.name; } };
+        const text = new Response('hi');
+        const empty = new Response(null, { status: 201 });
+        const json = Response.json({ a: 1 });
+        const error = Response.error();
+        Array.isArray = () => false;
+        const seen = [
+          [...text.headers], [...empty.headers], [...json.headers], text.headers === text.headers,
+          [...text.clone().headers], refused(() => error.headers.append('x', '1')), error.type,
+        ];
+        json.headers.set('x-late', String(seen.length));
+        json.headers.append('set-cookie', 'a=1');
+        return new Response(JSON.stringify(seen), { headers: json.headers });
+      },
+    };"#;
+    let done = dispatch(code, HttpRequest::new("GET", "http://worker.test/")).await;
+    assert_eq!(
+        json_body(&done),
+        json!([
+            [["content-type", "text/plain;charset=UTF-8"]],
+            [],
+            [["content-type", "application/json"]],
+            true,
+            [["content-type", "text/plain;charset=UTF-8"]],
+            "TypeError",
+            "error",
+        ])
+    );
+    let names: Vec<&str> = done.response.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["content-type", "set-cookie", "x-late"]);
+    assert_eq!(done.response.header("x-late"), Some("7"));
+    // The handler's own Response, made without init headers, goes out with
+    // its content type and any header added after.
+    let code = r#"export default {
+      fetch() {
+        const response = new Response('body');
+        response.headers.set('x-after', '1');
+        return response;
+      },
+    };"#;
+    let done = dispatch(code, HttpRequest::new("GET", "http://worker.test/")).await;
+    assert_eq!(done.response.header("x-after"), Some("1"));
+    assert_eq!(done.response.header("content-type"), Some("text/plain;charset=UTF-8"));
+    assert_eq!(done.response.text(), "body");
+}
