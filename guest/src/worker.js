@@ -1,7 +1,8 @@
 // Workers-style HTTP handlers: `export default { async fetch(request, env, ctx) {...} }`,
 // or a class whose instances have `fetch(request)` (Workers' WorkerEntrypoint
 // form: constructed as `new Class(ctx, env)` per request).
-// Evaluated once, at wizer time; returns { check, dispatch } for worker.rs.
+// Evaluated once, at wizer time; returns { check, dispatch, resolved,
+// later } for worker.rs.
 // Its argument holds fetch.js's parts for the glue: `takeBody` moves a
 // Response's body out (null, its bytes, or its ReadableStream),
 // `requestFromHost` makes the Request of parts worker.rs checked,
@@ -90,9 +91,10 @@
   };
 
   // Calls app.fetch with a Request of the parts (worker.rs checked and
-  // normalised them) and gives the Response's head (see `head`), or a
-  // promise of it when the handler answers with one. A handler that throws
-  // has its waitUntil work awaited before the error goes on.
+  // normalised them) and gives the Response's head (see `head`), or, when
+  // the handler answered with anything but a Response (a promise, say),
+  // [answer] for worker.rs to pass to `resolved` or `later`. A handler that
+  // throws has its waitUntil work awaited before the error goes on.
   function dispatch(app, method, url, headers, body, env) {
     if (pending.length !== 0) pending = [];
     const request = requestFromHost(method, url, headers, body);
@@ -104,7 +106,18 @@
     } catch (error) {
       return fail(error);
     }
-    return later(answer);
+    return [answer];
+  }
+
+  // The head of what the handler's promise was fulfilled with, when
+  // worker.rs found it fulfilled with no job pending: what `later` gives,
+  // without the job its `await` would queue and run.
+  function resolved(value) {
+    try {
+      return head(value);
+    } catch (error) {
+      return fail(error);
+    }
   }
 
   // `await`, unlike `.then`, does not go through Promise.prototype, which
@@ -126,5 +139,5 @@
     throw error;
   }
 
-  return { check, dispatch };
+  return { check, dispatch, resolved, later };
 })

@@ -8,7 +8,8 @@
 
 use std::cell::RefCell;
 
-use rquickjs::{Array, Ctx, Function, Object, Persistent, TypedArray, Value};
+use rquickjs::promise::PromiseState;
+use rquickjs::{Array, Ctx, Function, Object, Persistent, TypedArray, Value, qjs};
 
 use crate::bindings::isobox::sandbox::types::{ErrorKind, HttpRequest, Phase};
 use crate::eval::Form;
@@ -147,6 +148,10 @@ pub fn start<'js>(
     let head: Value = dispatch
         .call((app, method, parts.url, headers, body, env))
         .map_err(|_| pending(ctx))?;
+    let head = match head.as_array().filter(|answer| answer.len() == 1) {
+        Some(answer) => answer_head(ctx, answer.get(0).map_err(|_| pending(ctx))?)?,
+        None => head,
+    };
     let head = crate::engine::settle(ctx, head)?;
     let head = head.into_array().ok_or_else(|| pending(ctx))?;
     let status: u16 = head.get(0).map_err(|_| pending(ctx))?;
@@ -181,6 +186,34 @@ pub fn start<'js>(
         read,
         finish,
     })
+}
+
+/// The head (or a promise of it) of a handler's answer that was not a
+/// Response: a promise already fulfilled, with no job pending that could run
+/// before the glue's `await` would, goes to `resolved` at once; anything
+/// else to `later`, which awaits it.
+fn answer_head<'js>(ctx: &Ctx<'js>, answer: Value<'js>) -> Result<Value<'js>, Failure> {
+    let fulfilled = answer
+        .as_promise()
+        // Only a fulfilled one: `result` of a rejected promise throws its
+        // reason, which `later` handles instead.
+        .filter(|promise| promise.state() == PromiseState::Resolved && !jobs_pending(ctx))
+        .and_then(|promise| promise.result::<Value>())
+        .and_then(Result::ok);
+    let (name, argument) = match fulfilled {
+        Some(value) => ("resolved", value),
+        None => ("later", answer),
+    };
+    js_function(ctx, name)?
+        .call((argument,))
+        .map_err(|_| Failure::from_pending(ctx, Phase::Run))
+}
+
+/// Whether a job (a promise reaction) is waiting to run.
+fn jobs_pending(ctx: &Ctx<'_>) -> bool {
+    // SAFETY: the runtime pointer comes from a live context; the call only
+    // reads the runtime's job list.
+    unsafe { qjs::JS_IsJobPending(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) }
 }
 
 /// A Response's header list as `Headers` iterates it: sorted by name (a

@@ -681,3 +681,53 @@ async fn a_response_made_without_init_headers_makes_them_when_read() {
     assert_eq!(done.response.header("content-type"), Some("text/plain;charset=UTF-8"));
     assert_eq!(done.response.text(), "body");
 }
+
+#[tokio::test]
+async fn an_async_handlers_answer_is_read_after_the_jobs_it_queued() {
+    // A handler's promise that is fulfilled with no job pending is read at
+    // once (guest worker.rs); one that leaves jobs queued, or is not
+    // fulfilled yet, is awaited as before: the jobs run first, in order.
+    let cases = [
+        // Fulfilled, nothing queued.
+        ("async fetch() { return new Response('a', { headers: { 'x-n': '1' } }); }", 200, "1", "a"),
+        // A job queued before the answer changes the Response first.
+        (
+            "async fetch() { const r = new Response('b', { headers: { 'x-n': '1' } }); \
+             Promise.resolve().then(() => r.headers.set('x-n', '2')); return r; }",
+            200,
+            "2",
+            "b",
+        ),
+        // Fulfilled later, by a chain of jobs.
+        (
+            "async fetch() { await null; await null; return new Response('c', { status: 201, headers: { 'x-n': '3' } }); }",
+            201,
+            "3",
+            "c",
+        ),
+        // A plain promise the handler returns without async.
+        ("fetch() { return Promise.resolve(new Response('d', { headers: { 'x-n': '4' } })); }", 200, "4", "d"),
+    ];
+    for (handler, status, header, body) in cases {
+        let code = format!("export default {{ {handler} }};");
+        let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
+        assert!(done.is_ok(), "{handler}: {:?}", done.outcome.result);
+        assert_eq!(done.response.status, status, "{handler}");
+        assert_eq!(done.response.header("x-n"), Some(header), "{handler}");
+        assert_eq!(done.response.text(), body, "{handler}");
+    }
+    // Fulfilled with something that is not a Response, or rejected: a 500
+    // with the error, whichever path read it.
+    for (handler, name) in [
+        ("async fetch() { return 'text'; }", "TypeError"),
+        ("fetch() { return Promise.resolve(7); }", "TypeError"),
+        ("async fetch() { throw new RangeError('no'); }", "RangeError"),
+        ("fetch() { return Promise.reject(new SyntaxError('no')); }", "SyntaxError"),
+    ] {
+        let code = format!("export default {{ {handler} }};");
+        let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
+        assert_eq!(done.response.status, 500, "{handler}");
+        let error = done.outcome.result.as_ref().expect_err("the run failed");
+        assert_eq!(error.name.as_deref(), Some(name), "{handler}");
+    }
+}
