@@ -4,10 +4,12 @@
 // then ROUNDS rounds of RUNS timed runs, each run a fresh sandbox (or a
 // fresh process), one after another. Writes one JSON file:
 //   { peer, workload, runs, rounds, warmup, round_samples_us: [[...], ...],
-//     memory: [{runs, rss_kib}, ...] }
+//     memory: [{runs, rss_kib, private_kib}, ...] }
 // round_samples_us holds every run's time, in microseconds, round by round;
-// memory the resident size of the process that hosts the sandboxes (this
-// node process; for isobox-repeat the isobox process) after every 500 runs,
+// memory the resident size (VmRSS) and the private resident size
+// (Private_Clean + Private_Dirty: the pages no other mapping shares) of the
+// process that hosts the sandboxes (this node process; for isobox-repeat the
+// isobox process) after every 500 runs,
 // warm-up runs included (none for the process-per-run peers).
 //
 //   node inproc.mjs PEER --code FILE --expect FILE --runs N --rounds R
@@ -52,18 +54,25 @@ function wrong(got) {
 
 const now = () => process.hrtime.bigint();
 const micros = (from, to) => Number(to - from) / 1000;
-const rssKib = () => Math.round(process.memoryUsage.rss() / 1024);
+// { rss_kib, private_kib } of process PID, from /proc.
+const memoryOf = (pid) => {
+  const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  let privateKib = 0;
+  for (const [, kib] of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+)/gm)) privateKib += Number(kib);
+  return { rss_kib: rss, private_kib: privateKib };
+};
 
 // Runs `once` (which returns the run's answer) warmup + rounds * runs times
 // in this process, timing each call; checks the first answer.
 async function timeInProcess(once) {
   const first = await once();
   if (String(first) !== expected) wrong(first);
-  const memory = [{ runs: 1, rss_kib: rssKib() }];
+  const memory = [{ runs: 1, ...memoryOf(process.pid) }];
   let done = 1;
   const tick = () => {
     done += 1;
-    if (done % MEMORY_EVERY === 0) memory.push({ runs: done, rss_kib: rssKib() });
+    if (done % MEMORY_EVERY === 0) memory.push({ runs: done, ...memoryOf(process.pid) });
   };
   for (let i = 1; i < warmup; i++) {
     await once();
@@ -80,7 +89,7 @@ async function timeInProcess(once) {
     }
     samples.push(Array.from(round, (us) => Math.round(us * 10) / 10));
   }
-  if (memory.at(-1).runs !== done) memory.push({ runs: done, rss_kib: rssKib() });
+  if (memory.at(-1).runs !== done) memory.push({ runs: done, ...memoryOf(process.pid) });
   return { samples, memory };
 }
 
@@ -144,10 +153,6 @@ async function isoboxRepeat() {
   const child = spawn(options.isobox, ["run", "--json", "--form", "script", "--repeat", String(total), options.code], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const rss = () => {
-    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-    return Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]);
-  };
   // The first sample after the first run: before it the process has not
   // loaded its engine yet.
   const memory = [];
@@ -159,7 +164,7 @@ async function isoboxRepeat() {
     times.push(outcome.stats.wall_time_us);
     if (times.length === 1 || times.length % MEMORY_EVERY === 0 || times.length === total) {
       try {
-        memory.push({ runs: times.length, rss_kib: rss() });
+        memory.push({ runs: times.length, ...memoryOf(child.pid) });
       } catch {}
     }
   }

@@ -3,7 +3,7 @@ markdown table (stdout). scripts/peers/run.sh calls it; benches/peers/README.md
 describes the rows. Reads, in --raw:
   inproc-ROW-WORKLOAD.json    every run's time of one in-process row (inproc.mjs)
   http-WORKLOAD.jsonl         one line per wrk measurement (run.sh's load())
-  rss-ROW-WORKLOAD-N.txt      "epoch-seconds rss-kib" of the Nth server of ROW
+  rss-ROW-WORKLOAD-N.txt      "epoch-seconds rss-kib private-kib" of the Nth server of ROW
 """
 
 import argparse
@@ -123,21 +123,24 @@ def inprocess(args, names):
 
 
 def read_rss(path):
+    """(time, rss KiB, private KiB) samples; private is None in a file of
+    two columns (written before private bytes were sampled)."""
     samples = []
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 2:
-                samples.append((float(parts[0]), int(parts[1])))
+            if len(parts) in (2, 3):
+                private = int(parts[2]) if len(parts) == 3 else None
+                samples.append((float(parts[0]), int(parts[1]), private))
     return samples
 
 
 def memory_series(samples, windows):
-    """RSS samples against runs served: within a wrk window a sample's runs
-    are interpolated from the window's request count; outside any window they
-    are the runs served so far. windows: [(start, end, requests)] in order."""
+    """Memory samples against runs served: within a wrk window a sample's
+    runs are interpolated from the window's request count; outside any window
+    they are the runs served so far. windows: [(start, end, requests)] in order."""
     series = []
-    for t, rss in samples:
+    for t, rss, private in samples:
         served = 0
         for start, end, requests in windows:
             if t >= end:
@@ -147,7 +150,7 @@ def memory_series(samples, windows):
                 break
             else:
                 break
-        series.append({"runs": round(served), "rss_kib": rss})
+        series.append({"runs": round(served), "rss_kib": rss, "private_kib": private})
     series.sort(key=lambda s: (s["runs"], s["rss_kib"]))
     return series
 
@@ -323,15 +326,19 @@ def table(results):
             say("")
     memory_rows = [e for e in results["inprocess"] + results["http"] if e["memory"]]
     if memory_rows:
-        say("Resident memory (VmRSS) of the process holding the sandboxes: at the start, the highest seen, "
-            "and at the end, with the runs it had served by then.")
+        say("Memory of the process holding the sandboxes: its private resident bytes (Private_Clean + "
+            "Private_Dirty, the pages no other mapping shares) at the start, the highest seen and at the end, "
+            "its VmRSS at the end, and the runs it had served by then.")
         say("")
-        say("| process | workload | start | peak | end | runs |")
-        say("|---|---|---:|---:|---:|---:|")
+        say("| process | workload | private, start | private, peak | private, end | VmRSS, end | runs |")
+        say("|---|---|---:|---:|---:|---:|---:|")
         for e in memory_rows:
             m = e["memory"]
-            say(f"| {e['label']} | {e['workload']} | {mib(m[0]['rss_kib'])} | "
-                f"{mib(max(s['rss_kib'] for s in m))} | {mib(m[-1]['rss_kib'])} | {m[-1]['runs']:,} |")
+            private = [s.get("private_kib") for s in m]
+            cells = ["n/a"] * 3
+            if all(p is not None for p in private):
+                cells = [mib(private[0]), mib(max(private)), mib(private[-1])]
+            say(f"| {e['label']} | {e['workload']} | {' | '.join(cells)} | {mib(m[-1]['rss_kib'])} | {m[-1]['runs']:,} |")
         say("")
     return "\n".join(lines)
 

@@ -197,22 +197,30 @@ key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export ISOBOX_BENCH_KEY=$key
 declare -A url=() auth=() body=() server_pid=() instance=()
 
-# The VmRSS of PID in KiB (nothing once it is gone); no process spawned.
-rss_of() {
-  local k v rest
+# "VmRSS private" of PID in KiB (nothing once it is gone); no process
+# spawned. Private is Private_Clean + Private_Dirty of smaps_rollup: the
+# pages no other mapping shares, so a file's page-cache pages mapped by
+# every sandbox (isobox's snapshot image) count once, not per mapping.
+mem_of() {
+  local k v rest rss="" private=0
   while read -r k v rest; do
     if [ "$k" = "VmRSS:" ]; then
-      echo "$v"
-      return 0
+      rss=$v
+      break
     fi
   done <"/proc/$1/status" 2>/dev/null
-  return 1
+  [ -n "$rss" ] || return 1
+  while read -r k v rest; do
+    case $k in Private_Clean: | Private_Dirty:) private=$((private + v)) ;; esac
+  done <"/proc/$1/smaps_rollup" 2>/dev/null
+  echo "$rss $private"
 }
-# Appends "epoch-seconds rss-kib" for PID to FILE every 0.5 s while PID lives.
+# Appends "epoch-seconds rss-kib private-kib" for PID to FILE every 0.5 s
+# while PID lives.
 sample_rss() {
-  local rss
-  while rss=$(rss_of "$1"); do
-    echo "$EPOCHREALTIME $rss" >>"$2"
+  local mem
+  while mem=$(mem_of "$1"); do
+    echo "$EPOCHREALTIME $mem" >>"$2"
     sleep 0.5
   done
 }
@@ -296,7 +304,7 @@ TOML
       ;;
   esac
   server_pid[$row]=$pid
-  echo "$EPOCHREALTIME $(rss_of "$pid")" >>"$raw/rss-$row-$workload-${instance[$row]}.txt"
+  echo "$EPOCHREALTIME $(mem_of "$pid")" >>"$raw/rss-$row-$workload-${instance[$row]}.txt"
 }
 
 stop_server() {
@@ -327,7 +335,7 @@ check_answer() {
 }
 
 # One wrk measurement of ROW at CONNECTIONS for SECONDS; with a ROUND, its
-# figures are appended to http-WORKLOAD.jsonl and VmRSS sampled meanwhile.
+# figures are appended to http-WORKLOAD.jsonl and memory sampled meanwhile.
 load() {
   local row=$1 workload=$2 connections=$3 seconds=$4 round=${5:-} t=$threads line sampler start end rss_file
   if [ "$t" -gt "$connections" ]; then t=$connections; fi
@@ -348,7 +356,7 @@ load() {
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     forget "$sampler"
-    echo "$end $(rss_of "${server_pid[$row]}")" >>"$rss_file"
+    echo "$end $(mem_of "${server_pid[$row]}")" >>"$rss_file"
   fi
   [ -n "$line" ] || die "wrk gave no figures for $row at $connections connections ($workload; see $logs/)"
   if [ -n "$round" ]; then

@@ -689,7 +689,12 @@ async fn an_async_handlers_answer_is_read_after_the_jobs_it_queued() {
     // fulfilled yet, is awaited as before: the jobs run first, in order.
     let cases = [
         // Fulfilled, nothing queued.
-        ("async fetch() { return new Response('a', { headers: { 'x-n': '1' } }); }", 200, "1", "a"),
+        (
+            "async fetch() { return new Response('a', { headers: { 'x-n': '1' } }); }",
+            200,
+            "1",
+            "a",
+        ),
         // A job queued before the answer changes the Response first.
         (
             "async fetch() { const r = new Response('b', { headers: { 'x-n': '1' } }); \
@@ -706,7 +711,12 @@ async fn an_async_handlers_answer_is_read_after_the_jobs_it_queued() {
             "c",
         ),
         // A plain promise the handler returns without async.
-        ("fetch() { return Promise.resolve(new Response('d', { headers: { 'x-n': '4' } })); }", 200, "4", "d"),
+        (
+            "fetch() { return Promise.resolve(new Response('d', { headers: { 'x-n': '4' } })); }",
+            200,
+            "4",
+            "d",
+        ),
     ];
     for (handler, status, header, body) in cases {
         let code = format!("export default {{ {handler} }};");
@@ -722,7 +732,10 @@ async fn an_async_handlers_answer_is_read_after_the_jobs_it_queued() {
         ("async fetch() { return 'text'; }", "TypeError"),
         ("fetch() { return Promise.resolve(7); }", "TypeError"),
         ("async fetch() { throw new RangeError('no'); }", "RangeError"),
-        ("fetch() { return Promise.reject(new SyntaxError('no')); }", "SyntaxError"),
+        (
+            "fetch() { return Promise.reject(new SyntaxError('no')); }",
+            "SyntaxError",
+        ),
     ] {
         let code = format!("export default {{ {handler} }};");
         let done = dispatch(&code, HttpRequest::new("GET", "http://w.test/")).await;
