@@ -4,11 +4,11 @@
 // then ROUNDS rounds of RUNS timed runs, each run a fresh sandbox (or a
 // fresh process), one after another. Writes one JSON file:
 //   { peer, workload, runs, rounds, warmup, round_samples_us: [[...], ...],
-//     memory: [{runs, rss_kib, private_kib}, ...] }
+//     memory: [{runs, rss_kib, anon_kib}, ...] }
 // round_samples_us holds every run's time, in microseconds, round by round;
-// memory the resident size (VmRSS) and the private resident size
-// (Private_Clean + Private_Dirty: the pages no other mapping shares) of the
-// process that hosts the sandboxes (this node process; for isobox-repeat the
+// memory the resident size (VmRSS) and the anonymous resident size
+// (RssAnon: the process's own memory, no page-cache pages) of the process
+// that hosts the sandboxes (this node process; for isobox-repeat the
 // isobox process) after every 500 runs,
 // warm-up runs included (none for the process-per-run peers).
 //
@@ -54,13 +54,11 @@ function wrong(got) {
 
 const now = () => process.hrtime.bigint();
 const micros = (from, to) => Number(to - from) / 1000;
-// { rss_kib, private_kib } of process PID, from /proc.
+// { rss_kib, anon_kib } of process PID, from /proc/PID/status.
 const memoryOf = (pid) => {
-  const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-  let privateKib = 0;
-  for (const [, kib] of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+)/gm)) privateKib += Number(kib);
-  return { rss_kib: rss, private_kib: privateKib };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)[1]);
+  return { rss_kib: kib("VmRSS"), anon_kib: kib("RssAnon") };
 };
 
 // Runs `once` (which returns the run's answer) warmup + rounds * runs times

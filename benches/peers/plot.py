@@ -3,7 +3,7 @@
                   round: the one with the median p50), log scale
   throughput.svg  requests/s against concurrency, one line per HTTP server,
                   the median of the rounds with their lowest and highest
-  memory.svg      private resident memory against runs served, per process
+  memory.svg      anonymous resident memory (RssAnon) against runs served, per process
 One panel per workload. Usage: plot.py RESULTS.json OUT_DIR
 """
 
@@ -129,13 +129,13 @@ def memory(results, out):
     workloads = [w for w in results["meta"]["workloads"] if any(r["workload"] == w for _, rows in kinds for r in rows)]
     if not workloads:
         return
-    fig, axes = panels(workloads, "Private resident memory (Private_Clean + Private_Dirty) against runs served", rows=len(kinds))
+    fig, axes = panels(workloads, "Own resident memory (RssAnon: heap and written pages, no page cache) against runs served", rows=len(kinds))
     for (kind, rows), line_axes in zip(kinds, axes):
         for ax, workload in zip(line_axes, workloads):
             for r in (r for r in rows if r["workload"] == workload):
                 xs = [max(m["runs"], 1) for m in r["memory"]]
-                # Private bytes; VmRSS for a series sampled without them.
-                ys = [(m.get("private_kib") if m.get("private_kib") is not None else m["rss_kib"]) / 1024
+                # RssAnon; VmRSS for a series sampled without it.
+                ys = [(m.get("anon_kib") if m.get("anon_kib") is not None else m["rss_kib"]) / 1024
                       for m in r["memory"]]
                 colour, line = style(r["row"])
                 ax.plot(xs, ys, color=colour, linestyle=line, linewidth=1.3, marker="." if len(xs) < 40 else None,
@@ -146,7 +146,7 @@ def memory(results, out):
             ax.yaxis.set_major_formatter(PLAIN)
             ax.yaxis.set_minor_formatter(PLAIN)
             ax.set_xlabel("runs served (log scale)")
-            ax.set_ylabel("private resident, MiB (log scale)")
+            ax.set_ylabel("RssAnon, MiB (log scale)")
             ax.set_title(f"{kind}, {workload} workload", fontsize=9)
             ax.grid(True, which="both", alpha=0.25)
     save(fig, os.path.join(out, "memory.svg"))

@@ -3,7 +3,7 @@ markdown table (stdout). scripts/peers/run.sh calls it; benches/peers/README.md
 describes the rows. Reads, in --raw:
   inproc-ROW-WORKLOAD.json    every run's time of one in-process row (inproc.mjs)
   http-WORKLOAD.jsonl         one line per wrk measurement (run.sh's load())
-  rss-ROW-WORKLOAD-N.txt      "epoch-seconds rss-kib private-kib" of the Nth server of ROW
+  rss-ROW-WORKLOAD-N.txt      "epoch-seconds rss-kib anon-kib" of the Nth server of ROW
 """
 
 import argparse
@@ -123,15 +123,15 @@ def inprocess(args, names):
 
 
 def read_rss(path):
-    """(time, rss KiB, private KiB) samples; private is None in a file of
-    two columns (written before private bytes were sampled)."""
+    """(time, VmRSS KiB, RssAnon KiB) samples; RssAnon is None in a file of
+    two columns (written before it was sampled)."""
     samples = []
     with open(path) as f:
         for line in f:
             parts = line.split()
             if len(parts) in (2, 3):
-                private = int(parts[2]) if len(parts) == 3 else None
-                samples.append((float(parts[0]), int(parts[1]), private))
+                anon = int(parts[2]) if len(parts) == 3 else None
+                samples.append((float(parts[0]), int(parts[1]), anon))
     return samples
 
 
@@ -140,7 +140,7 @@ def memory_series(samples, windows):
     runs are interpolated from the window's request count; outside any window
     they are the runs served so far. windows: [(start, end, requests)] in order."""
     series = []
-    for t, rss, private in samples:
+    for t, rss, anon in samples:
         served = 0
         for start, end, requests in windows:
             if t >= end:
@@ -150,7 +150,7 @@ def memory_series(samples, windows):
                 break
             else:
                 break
-        series.append({"runs": round(served), "rss_kib": rss, "private_kib": private})
+        series.append({"runs": round(served), "rss_kib": rss, "anon_kib": anon})
     series.sort(key=lambda s: (s["runs"], s["rss_kib"]))
     return series
 
@@ -326,18 +326,18 @@ def table(results):
             say("")
     memory_rows = [e for e in results["inprocess"] + results["http"] if e["memory"]]
     if memory_rows:
-        say("Memory of the process holding the sandboxes: its private resident bytes (Private_Clean + "
-            "Private_Dirty, the pages no other mapping shares) at the start, the highest seen and at the end, "
-            "its VmRSS at the end, and the runs it had served by then.")
+        say("Memory of the process holding the sandboxes: its own resident memory (RssAnon: heap and written "
+            "pages, no page cache) at the start, the highest seen and at the end, its VmRSS at the end, and the "
+            "runs it had served by then.")
         say("")
-        say("| process | workload | private, start | private, peak | private, end | VmRSS, end | runs |")
+        say("| process | workload | RssAnon, start | RssAnon, peak | RssAnon, end | VmRSS, end | runs |")
         say("|---|---|---:|---:|---:|---:|---:|")
         for e in memory_rows:
             m = e["memory"]
-            private = [s.get("private_kib") for s in m]
+            anon = [s.get("anon_kib") for s in m]
             cells = ["n/a"] * 3
-            if all(p is not None for p in private):
-                cells = [mib(private[0]), mib(max(private)), mib(private[-1])]
+            if all(a is not None for a in anon):
+                cells = [mib(anon[0]), mib(max(anon)), mib(anon[-1])]
             say(f"| {e['label']} | {e['workload']} | {' | '.join(cells)} | {mib(m[-1]['rss_kib'])} | {m[-1]['runs']:,} |")
         say("")
     return "\n".join(lines)

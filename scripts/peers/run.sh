@@ -197,25 +197,26 @@ key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export ISOBOX_BENCH_KEY=$key
 declare -A url=() auth=() body=() server_pid=() instance=()
 
-# "VmRSS private" of PID in KiB (nothing once it is gone); no process
-# spawned. Private is Private_Clean + Private_Dirty of smaps_rollup: the
-# pages no other mapping shares, so a file's page-cache pages mapped by
-# every sandbox (isobox's snapshot image) count once, not per mapping.
+# "VmRSS RssAnon" of PID in KiB (nothing once it is gone); no process
+# spawned. RssAnon is the process's own memory (its heap, the pages it wrote
+# of private file mappings such as isobox's sandboxes): unlike VmRSS it does
+# not count a file's page-cache pages (the binary, the snapshot image, which
+# other processes map too) once per mapping.
 mem_of() {
-  local k v rest rss="" private=0
+  local k v rest rss=""
   while read -r k v rest; do
-    if [ "$k" = "VmRSS:" ]; then
-      rss=$v
-      break
-    fi
+    case $k in
+      VmRSS:) rss=$v ;;
+      RssAnon:)
+        [ -n "$rss" ] || return 1
+        echo "$rss $v"
+        return 0
+        ;;
+    esac
   done <"/proc/$1/status" 2>/dev/null
-  [ -n "$rss" ] || return 1
-  while read -r k v rest; do
-    case $k in Private_Clean: | Private_Dirty:) private=$((private + v)) ;; esac
-  done <"/proc/$1/smaps_rollup" 2>/dev/null
-  echo "$rss $private"
+  return 1
 }
-# Appends "epoch-seconds rss-kib private-kib" for PID to FILE every 0.5 s
+# Appends "epoch-seconds rss-kib anon-kib" for PID to FILE every 0.5 s
 # while PID lives.
 sample_rss() {
   local mem
