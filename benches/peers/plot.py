@@ -134,9 +134,7 @@ def memory(results, out):
         for ax, workload in zip(line_axes, workloads):
             for r in (r for r in rows if r["workload"] == workload):
                 xs = [max(m["runs"], 1) for m in r["memory"]]
-                # RssAnon; VmRSS for a series sampled without it.
-                ys = [(m.get("anon_kib") if m.get("anon_kib") is not None else m["rss_kib"]) / 1024
-                      for m in r["memory"]]
+                ys = [m["anon_kib"] / 1024 for m in r["memory"]]
                 colour, line = style(r["row"])
                 ax.plot(xs, ys, color=colour, linestyle=line, linewidth=1.3, marker="." if len(xs) < 40 else None,
                         markersize=3, label=r["label"])

@@ -123,15 +123,13 @@ def inprocess(args, names):
 
 
 def read_rss(path):
-    """(time, VmRSS KiB, RssAnon KiB) samples; RssAnon is None in a file of
-    two columns (written before it was sampled)."""
+    """(time, VmRSS KiB, RssAnon KiB) samples (run.sh's mem_of lines)."""
     samples = []
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) in (2, 3):
-                anon = int(parts[2]) if len(parts) == 3 else None
-                samples.append((float(parts[0]), int(parts[1]), anon))
+            if len(parts) == 3:
+                samples.append((float(parts[0]), int(parts[1]), int(parts[2])))
     return samples
 
 
@@ -334,11 +332,9 @@ def table(results):
         say("|---|---|---:|---:|---:|---:|---:|")
         for e in memory_rows:
             m = e["memory"]
-            anon = [s.get("anon_kib") for s in m]
-            cells = ["n/a"] * 3
-            if all(a is not None for a in anon):
-                cells = [mib(anon[0]), mib(max(anon)), mib(anon[-1])]
-            say(f"| {e['label']} | {e['workload']} | {' | '.join(cells)} | {mib(m[-1]['rss_kib'])} | {m[-1]['runs']:,} |")
+            anon = [s["anon_kib"] for s in m]
+            say(f"| {e['label']} | {e['workload']} | {mib(anon[0])} | {mib(max(anon))} | {mib(anon[-1])} | "
+                f"{mib(m[-1]['rss_kib'])} | {m[-1]['runs']:,} |")
         say("")
     return "\n".join(lines)
 
