@@ -9,9 +9,10 @@
 //!   direct hyper request (new connection each, as the sandbox makes);
 //! - one capability call with small arguments, and one carrying 1 MB.
 //!
-//! `ISOBOX_BENCH_ONLY=latency` prints only a fresh sandbox's latency without
-//! and with warm sandboxes, rounds alternating, against the floor, and both
-//! engines' throughput with every core busy.
+//! `ISOBOX_BENCH_ONLY=latency` prints only a fresh sandbox's latency
+//! (recycled, recycled with warm sandboxes, and a new instance every run),
+//! rounds alternating, against the floor, and each engine's throughput with
+//! every core busy.
 //! `ISOBOX_BENCH_ONLY=concurrency` prints only runs/s with 1 and 16 runs in
 //! flight on multi-thread runtimes of 1 and 2 workers (the shape of
 //! `isobox serve` under load, without HTTP); `=fetch` and `=capability`
@@ -241,24 +242,30 @@ fn main() {
     );
 }
 
-/// A fresh sandbox's latency without warm sandboxes (the default) and with
-/// two, and the floor, in alternating rounds so the machine's drift hits all
-/// three; then both engines' throughput with every core busy.
+/// A fresh sandbox's latency without warm sandboxes (the default, which
+/// recycles sandboxes), with two, and with a new instance for every run
+/// (recycling off), and the floor, in alternating rounds so the machine's
+/// drift hits all four; then each engine's throughput with every core busy.
 fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
     const ROUNDS: usize = 7;
     const RUNS: usize = 4_000;
     let warm = runtime
         .block_on(Engine::builder().warm_sandboxes(2).build())
         .expect("building the engine with warm sandboxes");
+    let unrecycled = runtime
+        .block_on(Engine::builder().recycle_sandboxes(false).build())
+        .expect("building the engine without recycling");
+    let engines = [engine, &warm, &unrecycled];
     let request = RunRequest::new(TRIVIAL);
-    let mut p50s: [Vec<f64>; 3] = Default::default();
+    let mut p50s: [Vec<f64>; 4] = Default::default();
     runtime.block_on(async {
         for _ in 0..WARM_UP_RUNS {
-            assert!(engine.run(request.clone()).await.is_ok(), "the trivial script must run");
-            assert!(warm.run(request.clone()).await.is_ok(), "the trivial script must run");
+            for engine in engines {
+                assert!(engine.run(request.clone()).await.is_ok(), "the trivial script must run");
+            }
         }
         for _ in 0..ROUNDS {
-            for (which, engine) in [engine, &warm].into_iter().enumerate() {
+            for (which, engine) in engines.into_iter().enumerate() {
                 let mut round = Vec::with_capacity(RUNS);
                 for _ in 0..RUNS {
                     let start = Instant::now();
@@ -271,7 +278,7 @@ fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
             }
             let mut floor = engine.run_in_one_sandbox(&request, RUNS).await;
             floor.sort_unstable();
-            p50s[2].push(floor[RUNS / 2].as_secs_f64() * 1e6);
+            p50s[3].push(floor[RUNS / 2].as_secs_f64() * 1e6);
         }
     });
     let median = |values: &[f64]| {
@@ -280,8 +287,12 @@ fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
         sorted[sorted.len() / 2]
     };
     let list = |values: &[f64]| values.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ");
-    let ratios = |which: usize| -> Vec<f64> { (0..ROUNDS).map(|r| p50s[which][r] / p50s[2][r]).collect() };
-    for (which, label) in [(0, "no warm sandboxes (the default)"), (1, "2 warm sandboxes")] {
+    let ratios = |which: usize| -> Vec<f64> { (0..ROUNDS).map(|r| p50s[which][r] / p50s[3][r]).collect() };
+    for (which, label) in [
+        (0, "recycled, no warm sandboxes (the default)"),
+        (1, "recycled, 2 warm sandboxes"),
+        (2, "a new instance every run (recycling off)"),
+    ] {
         let ratio = ratios(which);
         println!(
             "fresh sandbox, {label}: p50 {:.1} us (rounds {}); / floor: median {:.2}x (rounds {})",
@@ -293,24 +304,26 @@ fn fresh_against_floor(engine: &Engine, runtime: &tokio::runtime::Runtime) {
     }
     println!(
         "floor (the same code in an already-instantiated sandbox): p50 {:.1} us (rounds {})",
-        median(&p50s[2]),
-        list(&p50s[2])
+        median(&p50s[3]),
+        list(&p50s[3])
     );
     // Throughput with every core busy, where spares cannot hide any work:
     // what they cost or bring when the machine is saturated.
-    let mut rates: [Vec<f64>; 2] = Default::default();
+    let mut rates: [Vec<f64>; 3] = Default::default();
     for _ in 0..3 {
-        for (which, engine) in [engine, &warm].into_iter().enumerate() {
+        for (which, engine) in engines.into_iter().enumerate() {
             rates[which].push(throughput_tasks(engine, 2, 16));
         }
     }
     println!(
-        "throughput, 2 worker threads, 16 runs in flight: no warm sandboxes {:.0} runs/s (rounds {}), \
-         2 warm sandboxes {:.0} runs/s (rounds {})",
+        "throughput, 2 worker threads, 16 runs in flight: recycled {:.0} runs/s (rounds {}), \
+         2 warm sandboxes {:.0} runs/s (rounds {}), a new instance every run {:.0} runs/s (rounds {})",
         median(&rates[0]),
         list(&rates[0]),
         median(&rates[1]),
-        list(&rates[1])
+        list(&rates[1]),
+        median(&rates[2]),
+        list(&rates[2])
     );
 }
 

@@ -82,9 +82,8 @@ impl bindings::Guest for Sandbox {
     fn run(
         request: bindings::isobox::sandbox::types::RunRequest,
     ) -> Result<Option<String>, bindings::isobox::sandbox::types::GuestError> {
-        let outcome = engine::run(request);
         settle_pages();
-        outcome
+        engine::run(request)
     }
 }
 
@@ -95,9 +94,11 @@ impl bindings::Guest for Sandbox {
     }
 }
 
-/// Shows the host this instance's linear memory once the run is done, so
-/// that it can keep the pages the run dirtied resident for the next run in
-/// the same slot (`isobox:sandbox/pages`). The host only reads it.
+/// Shows the host this instance's linear memory first thing in a run,
+/// before any of the run's code, so that it knows the whole memory: to keep
+/// the pages the run dirties resident for the next run in the same slot, or
+/// to put them back to the snapshot when it recycles the sandbox
+/// (`isobox:sandbox/pages`). The host only reads the range.
 #[cfg(not(feature = "proxy"))]
 fn settle_pages() {
     #[cfg(target_arch = "wasm32")]

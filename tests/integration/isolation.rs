@@ -23,7 +23,11 @@ const PRISTINE_CHECK: &str = r#"
 "#;
 
 async fn assert_pristine() {
-    let outcome = run(PRISTINE_CHECK).await;
+    assert_pristine_in(&crate::common::engine()).await;
+}
+
+async fn assert_pristine_in(engine: &isobox::Engine) {
+    let outcome = engine.run(isobox::RunRequest::new(PRISTINE_CHECK)).await;
     let messages: Vec<_> = outcome.logs.entries.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(messages, ["probe"], "console.log is not captured as usual");
     let value = ok(outcome);
@@ -70,13 +74,23 @@ async fn runs_stay_pristine_while_slots_settle_and_shed_their_pages() {
     // Enough runs for the slots they use to settle and then shed their pages
     // (one settled run in 256 does, pages.rs, counted across the process)
     // with pollution on both sides of each shed: whatever the teardown does
-    // to a slot's pages, the next run reads the snapshot.
+    // to a slot's pages, the next run reads the snapshot. Sandboxes are not
+    // recycled here, so that every run's Store is torn down.
+    let engine = isobox::Engine::builder()
+        .recycle_sandboxes(false)
+        .build()
+        .await
+        .expect("an engine that does not recycle");
     let code = format!("{POLLUTE}\n'polluted'");
     let shed_before = isobox::bench::pages_shed();
     for _ in 0..300 {
-        assert_eq!(ok(run(&code).await), json!("polluted"));
-        assert_pristine().await;
+        assert_eq!(
+            ok(engine.run(isobox::RunRequest::new(code.as_str())).await),
+            json!("polluted")
+        );
+        assert_pristine_in(&engine).await;
     }
+    assert_eq!(engine.sandboxes_recycled(), 0);
     if cfg!(target_os = "linux") {
         assert!(
             isobox::bench::pages_shed() > shed_before,
@@ -245,4 +259,101 @@ async fn warm_sandboxes_past_the_ceiling_are_refused() {
         .await
         .expect("engine");
     assert_eq!(ok(off.run(isobox::RunRequest::new("1 + 1")).await), json!(2));
+}
+
+/// An engine of its own, recycling sandboxes (the default), one run at a
+/// time so that each run takes the sandbox the previous one left.
+async fn recycling_engine() -> isobox::Engine {
+    isobox::Engine::builder()
+        .max_concurrent_runs(1)
+        .build()
+        .await
+        .expect("building an engine")
+}
+
+#[tokio::test]
+async fn recycled_sandboxes_start_pristine_after_polluting_runs() {
+    let engine = recycling_engine().await;
+    let code = format!("{POLLUTE}\n'polluted'");
+    for _ in 0..20 {
+        assert_eq!(
+            ok(engine.run(isobox::RunRequest::new(code.as_str())).await),
+            json!("polluted")
+        );
+        assert_pristine_in(&engine).await;
+    }
+    if cfg!(target_os = "linux") {
+        // Every run but the first took the sandbox the one before left.
+        assert!(
+            engine.sandboxes_recycled() >= 39,
+            "only {} of 40 runs were recycled",
+            engine.sandboxes_recycled()
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_runs_that_ended_cleanly_and_kept_their_memory_are_recycled() {
+    let engine = recycling_engine().await;
+    let run = |code: &str, limits: Limits| engine.run(isobox::RunRequest::new(code).with_limits(limits));
+    let first = run("1", Limits::default()).await;
+    let image_bytes = first.stats.peak_memory_bytes;
+    assert_eq!(ok(first), json!(1));
+    let recycled = engine.sandboxes_recycled();
+    let expect_recycled = |more: u64, what: &str| {
+        if cfg!(target_os = "linux") {
+            assert_eq!(engine.sandboxes_recycled(), recycled + more, "{what}");
+        }
+    };
+    expect_recycled(0, "nothing recycled yet");
+
+    // A run that threw still returned: recycled.
+    assert_eq!(
+        err(run(&format!("{POLLUTE}\nthrow new Error('x')"), Limits::default()).await).kind,
+        ErrorKind::JsError
+    );
+    expect_recycled(1, "a run that threw is recycled");
+
+    // Memory that grew cannot shrink: torn down.
+    let grown = run(
+        &format!(
+            "{POLLUTE}\nconst a = []; for (let i = 0; i < 32; i++) a.push(new Uint8Array(1 << 20).fill(7)); a.length"
+        ),
+        Limits::default(),
+    )
+    .await;
+    assert!(
+        grown.stats.peak_memory_bytes > image_bytes + 30 * 1024 * 1024,
+        "{:?}",
+        grown.stats
+    );
+    assert_eq!(ok(grown), json!(32));
+    expect_recycled(1, "a run whose memory grew is not recycled");
+
+    // Stopped by the wall clock or out of fuel: torn down.
+    let time = Limits {
+        wall_time: Duration::from_millis(100),
+        fuel: 1_000_000_000_000_000,
+        ..Limits::default()
+    };
+    assert_eq!(
+        err(run(&format!("{POLLUTE}\nwhile (true) {{}}"), time).await).kind,
+        ErrorKind::Timeout
+    );
+    let fuel = Limits {
+        fuel: 1_000_000,
+        ..Limits::default()
+    };
+    assert_eq!(
+        err(run(&format!("{POLLUTE}\nwhile (true) {{}}"), fuel).await).kind,
+        ErrorKind::CpuLimit
+    );
+    expect_recycled(1, "runs stopped by a limit are not recycled");
+
+    // Each of those started from the snapshot, and so does the next; a
+    // recycled sandbox reports the memory a fresh one does.
+    assert_pristine_in(&engine).await;
+    let again = run("2", Limits::default()).await;
+    assert_eq!(again.stats.peak_memory_bytes, image_bytes);
+    assert_eq!(ok(again), json!(2));
 }

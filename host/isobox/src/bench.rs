@@ -21,13 +21,19 @@ pub fn pages_shed() -> u64 {
 }
 
 impl Engine {
+    /// How many finished runs' sandboxes this engine renewed for another
+    /// run (`recycle.rs`).
+    pub fn sandboxes_recycled(&self) -> u64 {
+        self.inner.recycler.as_ref().map_or(0, |stash| stash.renewed())
+    }
+
     /// Runs `request` but keeps the sandbox instead of tearing it down.
     /// Returns whether the run succeeded. Holds one pool slot until dropped.
     pub async fn run_and_hold(&self, request: &RunRequest) -> (bool, HeldSandbox) {
         let guest_request = self.prepare_for_bench(request).expect("bench requests are valid");
         let _ticking = self.inner.ticker.enter();
         let compile = crate::sandbox::CompileOffer::default();
-        let (called, store) = self
+        let (called, store, _) = self
             .execute(request, guest_request, compile, Instant::now(), None, None)
             .await;
         let ok = matches!(called, Ok(Ok(Ok(_))));

@@ -41,6 +41,7 @@ pub(crate) struct EngineConfig {
     pub cache_dir: CacheDir,
     pub bytecode_cache_bytes: usize,
     pub warm_sandboxes: u32,
+    pub recycle_sandboxes: bool,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +55,7 @@ impl Default for EngineConfig {
             cache_dir: CacheDir::Default,
             bytecode_cache_bytes: DEFAULT_BYTECODE_CACHE_BYTES,
             warm_sandboxes: DEFAULT_WARM_SANDBOXES,
+            recycle_sandboxes: true,
         }
     }
 }

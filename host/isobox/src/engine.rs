@@ -49,6 +49,9 @@ pub(crate) struct EngineInner {
     pub ticker: EpochTicker,
     /// Fresh sandboxes made ahead of runs; `None` when turned off.
     pub spares: Option<crate::spares::Spares>,
+    /// The snapshot's memory image and the recycled sandboxes waiting for a
+    /// run; `None` when the image could not be made (nothing is recycled).
+    pub recycler: Option<Arc<crate::recycle::Stash>>,
     /// Installs and links the packages runs name; `None`: runs with
     /// dependencies are refused.
     pub packages: Option<Arc<dyn crate::packages::PackageLinker>>,
@@ -147,6 +150,23 @@ impl EngineBuilder {
         self
     }
 
+    /// Whether a sandbox whose run ended cleanly is put back to the
+    /// snapshot in place and hosts another run, rather than torn down and a
+    /// new one instantiated. A recycled sandbox starts each run exactly as a
+    /// fresh one: its memory is reset page by page to the snapshot's image,
+    /// its host state replaced, and it is only recycled when its call
+    /// returned, its memory did not grow and its guest holds no host
+    /// resource (`recycle.rs` lists what a run can change and how each is
+    /// put back). It saves instantiation and teardown: measured on 2 cores,
+    /// `isobox run --repeat` of `2` went from a p50 of 29 to 21 us.
+    ///
+    /// Default on (Linux 6.7 or later; elsewhere nothing is recycled). Off,
+    /// every run instantiates a sandbox of its own, as before.
+    pub fn recycle_sandboxes(mut self, recycle: bool) -> Self {
+        self.config.recycle_sandboxes = recycle;
+        self
+    }
+
     /// Where the compiled snapshot is cached. Default [`CacheDir::Default`].
     pub fn cache_dir(mut self, cache_dir: CacheDir) -> Self {
         self.config.cache_dir = cache_dir;
@@ -202,7 +222,7 @@ impl EngineBuilder {
         let engine = wasmtime::Engine::new(&wasmtime_config(&config))
             .map_err(|e| EngineError::at(Stage::Wasmtime, "configuring the engine", &e))?;
         let cache = config.cache_dir.resolve();
-        let component = snapshot::load(&engine, cache.as_deref()).await?;
+        let (component, image) = snapshot::load(&engine, cache.as_deref()).await?;
         let mut linker = wasmtime::component::Linker::<RunState>::new(&engine);
         let linking = |e: wasmtime::Error| EngineError::at(Stage::Compile, "linking the sandbox's imports", &e);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(linking)?;
@@ -216,12 +236,20 @@ impl EngineBuilder {
             .map_err(|e| EngineError::at(Stage::Compile, "finding the guest's exports", &e))?;
         let ticker = EpochTicker::start(engine.clone())
             .map_err(|e| EngineError::at(Stage::Wasmtime, "starting the epoch thread", &e))?;
+        // Finished runs' sandboxes are recycled (recycle.rs) when the
+        // snapshot's memory image could be made: by the spares' thread when
+        // there is one, else kept for the next run, at most one per run
+        // that may be in flight (so they fit in the pool).
+        let recycler = image
+            .filter(|_| config.recycle_sandboxes)
+            .map(|image| Arc::new(crate::recycle::Stash::new(image, config.max_concurrent_runs as usize)));
         let spares = match config.warm_sandboxes {
             0 => None,
             sandboxes => {
                 let factory = crate::spares::Factory {
                     engine: engine.clone(),
                     pre: pre.clone(),
+                    recycler: recycler.clone(),
                 };
                 let spares = crate::spares::Spares::start(factory, sandboxes as usize)
                     .map_err(|e| EngineError::at(Stage::Wasmtime, "starting the warm sandboxes' thread", &e))?;
@@ -240,6 +268,7 @@ impl EngineBuilder {
                 slots,
                 ticker,
                 spares,
+                recycler,
                 packages: self.packages,
             }),
         })

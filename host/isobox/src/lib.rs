@@ -41,6 +41,7 @@ mod fence;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod image;
 pub mod journal;
 mod limits;
 mod linked;
@@ -49,6 +50,7 @@ mod modules;
 mod outcome;
 mod packages;
 mod pages;
+mod recycle;
 pub mod request;
 mod run;
 mod sandbox;

@@ -34,6 +34,18 @@ impl MemoryLimiter {
     pub(crate) fn set_limit(&mut self, limit: u64) {
         self.limit = usize::try_from(limit).unwrap_or(usize::MAX);
     }
+
+    /// For a recycled sandbox, whose memory is already `size` bytes (the
+    /// image) rather than grown from nothing at instantiation.
+    pub(crate) fn started_at(&mut self, size: usize) {
+        self.base = Some(size);
+        self.peak = size;
+    }
+
+    /// Whether the memory grew past the image it started from.
+    pub(crate) fn grew(&self) -> bool {
+        self.base.is_none_or(|base| self.peak > base)
+    }
 }
 
 /// Entries of a table the sandbox may have: far above what the guest uses.

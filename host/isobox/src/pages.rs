@@ -11,10 +11,11 @@
 //! hundred copy-on-write faults per request for a trivial worker, each one a
 //! TLB shootdown across cores.
 //!
-//! At the end of each run the guest shows the host its linear memory
-//! (`isobox:sandbox/pages.settle`), and the host notes where it lies. When
-//! the run's Store is torn down, just before wasmtime resets the memory, the
-//! host scans it itself, with room for many ranges, and when there are more
+//! At the start of each run, before any of the run's code, the guest shows
+//! the host its linear memory (`isobox:sandbox/pages.settle`), and the host
+//! notes where it lies. When the run ends the host chooses what teardown
+//! does (`choose_settle`). When the run's Store is torn down, just before
+//! wasmtime resets the memory, the host scans it itself, with room for many ranges, and when there are more
 //! than wasmtime keeps it fills the smallest gaps between them
 //! (`MADV_POPULATE_WRITE`: the kernel copies the pages, their contents stay
 //! as they are) until few enough ranges remain, within the engine's
@@ -28,6 +29,9 @@
 //! A slot keeps every page any of its runs wrote, and copies them all back
 //! on every reset, so one run in [`SHED_EVERY`] that took no faults sheds
 //! its slot's pages instead: the next run faults in what it uses.
+//!
+//! A recycled sandbox (recycle.rs) is not torn down: [`reset`] copies the
+//! pages its run wrote back from the snapshot's image in place.
 //!
 //! Elsewhere than Linux, or where the scan is refused, `settle` does nothing.
 
@@ -53,31 +57,49 @@ const SCAN_RANGES: usize = 512;
 
 /// Adds `isobox:sandbox/pages` to `linker`. Its one function borrows the
 /// guest's memory as a `list<u8>` without copying it, and notes the address
-/// range for [`drop_store`].
+/// range for [`drop_store`] and [`reset`].
+///
+/// The guest calls it first thing in a run, before any of the run's
+/// JavaScript, while the sandbox is still the snapshot as it was built: so
+/// the range it shows is the whole memory (from its second byte; a slice
+/// cannot start at address 0). Only a run's first call counts, so code
+/// that took the guest over later cannot narrow what is reset.
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     linker.instance("isobox:sandbox/pages@0.1.0")?.func_wrap(
         "settle",
         |mut store: StoreContextMut<'_, RunState>, (memory,): (WasmList<u8>,)| {
-            let state = store.data();
             let bytes = memory.as_le_slice(&store);
-            let range = (bytes.as_ptr() as usize, bytes.as_ptr() as usize + bytes.len());
-            // With nothing kept resident wasmtime decommits the slot anyway.
-            // A run that took no page faults found its pages resident: the
-            // slot has settled, and the scan (a few microseconds for the
-            // whole memory) is skipped.
-            let settle = if state.resident_budget == 0 {
-                None
-            } else if faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN {
-                Some(Settle::Fill(range))
-            } else if time_to_shed() {
-                Some(Settle::Shed(range))
-            } else {
-                None
-            };
-            store.data_mut().settle = settle;
+            let start = (bytes.as_ptr() as usize).saturating_sub(1);
+            let range = (start, bytes.as_ptr() as usize + bytes.len());
+            let state = store.data_mut();
+            if state.memory_range.is_none() {
+                state.memory_range = Some(range);
+            }
             Ok(())
         },
     )
+}
+
+/// Chooses what the teardown of a finished run's Store does to its memory
+/// before wasmtime resets it, from the run's page faults: a run that took
+/// none found its pages resident (the slot has settled) and is left as it
+/// is, but for one in [`SHED_EVERY`], which sheds them; one that took some
+/// has the gaps between its dirty ranges filled. Called on the run's own
+/// thread, whose faults are counted.
+pub(crate) fn choose_settle(state: &mut RunState) {
+    let Some(range) = state.memory_range else {
+        return;
+    };
+    state.settle = if state.resident_budget == 0 {
+        // With nothing kept resident wasmtime decommits the slot anyway.
+        None
+    } else if faults_so_far().saturating_sub(state.faults_at_arm) >= FAULTS_WORTH_A_SCAN {
+        Some(Settle::Fill(range))
+    } else if time_to_shed() {
+        Some(Settle::Shed(range))
+    } else {
+        None
+    };
 }
 
 /// Drops a finished run's Store, wherever that happens (the run's own
@@ -97,6 +119,44 @@ pub(crate) fn drop_store(mut store: Store<RunState>) {
         None => {}
     }
     drop(store);
+}
+
+/// Puts the memory at `range` (a finished run's, recorded by `settle`) back
+/// to `image`, the snapshot's memory as every sandbox starts with it: each
+/// page the process holds privately there, resident or swapped out, is
+/// copied back from the image, and the pages it maps from the snapshot's
+/// file or as zeros are the image already. So the memory reads as a fresh
+/// sandbox's, byte for byte, as after wasmtime's own reset (which looks
+/// only at resident pages). Returns the bytes copied; `None`, having
+/// changed nothing, when the memory is not the image's size or the scan is
+/// refused or finds more than [`SCAN_RANGES`] ranges: the Store must then
+/// be dropped rather than used again.
+///
+/// The copied pages stay private (and are copied again by every later
+/// reset): the caller bounds how many a sandbox may gather.
+#[cfg(target_os = "linux")]
+pub(crate) fn reset(range: (usize, usize), image: &[u8]) -> Option<usize> {
+    let (start, end) = range;
+    if end.checked_sub(start)? != image.len() || start % page_size() != 0 {
+        return None;
+    }
+    let ranges = scan::private_ranges(start, end, SCAN_RANGES)?;
+    let mut copied = 0;
+    for (from, to) in ranges {
+        let source = image.get(from - start..to - start)?;
+        // SAFETY: [from, to) lies in [start, end), the guest's linear memory
+        // of a Store whose run is over (no guest code runs, and nothing else
+        // holds a reference into it) and which keeps it mapped; the image is
+        // a separate read-only mapping, so the two do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(source.as_ptr(), from as *mut u8, to - from) };
+        copied += to - from;
+    }
+    Some(copied)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn reset(_range: (usize, usize), _image: &[u8]) -> Option<usize> {
+    None
 }
 
 /// What the teardown of a run does to its memory before wasmtime resets it.
@@ -282,6 +342,7 @@ mod scan {
     const PAGE_IS_WRITTEN: u64 = 1 << 1;
     const PAGE_IS_FILE: u64 = 1 << 2;
     const PAGE_IS_PRESENT: u64 = 1 << 3;
+    const PAGE_IS_SWAPPED: u64 = 1 << 4;
     const PAGE_IS_PFNZERO: u64 = 1 << 5;
 
     /// `struct pm_scan_arg` of `linux/fs.h`.
@@ -322,6 +383,21 @@ mod scan {
     /// The dirty ranges of [start, end) in address order, or `None` when
     /// the scan is refused or there are more than `max` of them.
     pub(super) fn dirty_ranges(start: usize, end: usize, max: usize) -> Option<Vec<(usize, usize)>> {
+        ranges(start, end, max, PAGE_IS_WRITTEN | PAGE_IS_PRESENT, 0)
+    }
+
+    /// The ranges of [start, end) that the process holds privately (pages
+    /// written since they were mapped from a file or as zeros), resident
+    /// or swapped out, in address order; `None` when the scan is refused
+    /// or there are more than `max` of them.
+    pub(super) fn private_ranges(start: usize, end: usize, max: usize) -> Option<Vec<(usize, usize)>> {
+        ranges(start, end, max, 0, PAGE_IS_PRESENT | PAGE_IS_SWAPPED)
+    }
+
+    /// The ranges of [start, end) whose pages are neither file-backed nor
+    /// the zero page, have every category of `all` and, unless it is 0, one
+    /// of `any`.
+    fn ranges(start: usize, end: usize, max: usize, all: u64, any: u64) -> Option<Vec<(usize, usize)>> {
         let file = pagemap()?;
         let mut regions = vec![
             Region {
@@ -341,8 +417,8 @@ mod scan {
             vec_len: max as u64,
             max_pages: 0,
             category_inverted: PAGE_IS_PFNZERO | PAGE_IS_FILE,
-            category_mask: PAGE_IS_WRITTEN | PAGE_IS_PRESENT | PAGE_IS_PFNZERO | PAGE_IS_FILE,
-            category_anyof_mask: 0,
+            category_mask: all | PAGE_IS_PFNZERO | PAGE_IS_FILE,
+            category_anyof_mask: any,
             return_mask: 0,
         };
         // SAFETY: `arg` is a valid pm_scan_arg whose `vec` points at `max`
@@ -455,6 +531,49 @@ mod tests {
             assert_eq!(before.len(), 3, "{before:x?}");
             assert!(after.is_empty(), "private pages left after shedding: {after:x?}");
         }
+    }
+
+    #[test]
+    fn a_reset_copies_back_exactly_the_written_pages() {
+        // A private mapping of a file, as a slot maps its snapshot image,
+        // reset to an image that holds the file's bytes.
+        let len = 8 * PAGE;
+        let image: Vec<u8> = (0..len).map(|i| (i / PAGE) as u8 + 1).collect();
+        let path = std::env::temp_dir().join(format!("isobox-reset-{}", std::process::id()));
+        std::fs::write(&path, &image).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        use std::os::fd::AsRawFd;
+        // SAFETY: a fresh private mapping of the file, unmapped below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        let _ = std::fs::remove_file(&path);
+        assert_ne!(base, libc::MAP_FAILED);
+        let base = base as usize;
+        for page in [0, 3, 4, 7] {
+            // SAFETY: inside the mapping made above.
+            unsafe { std::ptr::write_bytes((base + page * PAGE + 100) as *mut u8, 0xee, 50) };
+        }
+        let wrong_size = reset((base, base + len - PAGE), &image[..len - PAGE * 2]);
+        let copied = reset((base, base + len), &image);
+        // SAFETY: inside the mapping, read before it is unmapped.
+        let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
+        // SAFETY: the mapping made above, no longer used.
+        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+        assert_eq!(wrong_size, None, "a memory of another size than the image was reset");
+        let Some(copied) = copied else {
+            // A kernel without PAGEMAP_SCAN (before 6.7): nothing is recycled there.
+            return;
+        };
+        assert_eq!(copied, 4 * PAGE, "copied other pages than the written ones");
+        assert!(bytes == image, "the memory is not the image after its reset");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::Engine;
 use crate::bindings::isobox::sandbox::types::CompiledForm as GuestCompiledForm;
-use crate::bindings::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest};
+use crate::bindings::{GuestCodeForm, GuestCompiled, GuestError, GuestErrorKind, GuestPhase, GuestRequest, Sandbox};
 use crate::bytecode_cache::{BytecodeCache, CacheUse};
 use crate::checks::Purpose;
 use crate::console::{LogCapture, Logs};
@@ -174,7 +174,7 @@ impl Engine {
         let started = Instant::now();
         let Prepared { guest, plan } = prepared;
         let compile = CompileOffer::new(plan.cache_use == CacheUse::Miss, plan.linked.wanted);
-        let (called, mut store) = self.execute(request, guest, compile, started, worker, journal).await;
+        let (called, mut store, used) = self.execute(request, guest, compile, started, worker, journal).await;
         let offered = store.data_mut().compile.offered.take();
         let modules = store.data_mut().compile.take_modules();
         let response = store.data_mut().worker.take();
@@ -190,16 +190,18 @@ impl Engine {
                 cache.insert(key, compiled, None);
             }
         }
-        let mut outcome = self.conclude(request, called, store, started);
+        let mut outcome = self.conclude(request, called, store, used, started);
         outcome.stats.bytecode_cache = plan.cache_use;
         outcome.stats.modules_compiled = plan.linked.compiled;
         outcome.stats.modules_cached = plan.linked.cached;
         (outcome, response)
     }
 
-    /// Builds a fresh Store, instantiates the snapshot and calls the guest
-    /// under the request's limits, taking the compiled code `compile`
-    /// allows. The Store comes back still holding the instance.
+    /// Takes a warm or recycled sandbox, or builds a fresh Store and
+    /// instantiates the snapshot, and calls the guest under the request's
+    /// limits, taking the compiled code `compile` allows. The Store comes
+    /// back still holding the instance, with the instance's handle and the
+    /// runs it hosted before this one (for recycling) when it was made.
     pub(crate) async fn execute(
         &self,
         request: &RunRequest,
@@ -208,7 +210,7 @@ impl Engine {
         started: Instant,
         worker: Option<(crate::worker::Sink, CancelSignal)>,
         journal: Option<crate::journal::JournalHandle>,
-    ) -> (Called, Store<RunState>) {
+    ) -> (Called, Store<RunState>, Option<(Sandbox, u32)>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::egress::EgressRun::new(request.egress.clone());
         if let Some(cassette) = &request.cassette {
@@ -218,15 +220,26 @@ impl Engine {
             &request.grants,
             crate::capability::plugin_limits(&request.limits, deadline, self.inner.config.fuel_metering),
         );
-        // A warm spare when one is ready (spares.rs), else a Store and
-        // instance of its own: the same fresh sandbox either way.
-        let (mut store, warm) = match self.inner.spares.as_ref().and_then(crate::spares::Spares::take) {
-            Some(crate::spares::Warm { mut store, sandbox }) => {
+        // A warm spare or a recycled sandbox when one is ready (spares.rs,
+        // recycle.rs), else a Store and instance of its own: the same fresh
+        // sandbox either way.
+        let ready = match &self.inner.spares {
+            Some(spares) => spares.take(),
+            None => self.inner.recycler.as_ref().and_then(|stash| stash.take()),
+        };
+        let (mut store, warm) = match ready {
+            Some(crate::spares::Warm {
+                mut store,
+                sandbox,
+                runs,
+            }) => {
                 self.arm_store(&mut store, &request.limits, deadline, egress, bridge);
-                (store, Some(sandbox))
+                (store, Some((sandbox, runs)))
             }
             None => (self.new_store(&request.limits, deadline, egress, bridge), None),
         };
+        let runs = warm.as_ref().map_or(0, |(_, runs)| *runs);
+        let mut used: Option<Sandbox> = None;
         store.data_mut().compile = compile;
         if let Some(journal) = journal {
             store.data_mut().journal_with(journal, guest_request.random_seed);
@@ -251,13 +264,14 @@ impl Engine {
         let called = {
             let pre = &self.inner.pre;
             let store = &mut store;
+            let used = &mut used;
             let call = tracing::Instrument::instrument(
                 async move {
                     let sandbox = match warm {
-                        Some(sandbox) => sandbox,
+                        Some((sandbox, _)) => sandbox,
                         None => pre.instantiate_async(&mut *store).await?,
                     };
-                    sandbox.call_run(&mut *store, &guest_request).await
+                    used.insert(sandbox).call_run(&mut *store, &guest_request).await
                 },
                 span.clone(),
             );
@@ -281,7 +295,7 @@ impl Engine {
         if !matches!(called, Ok(Ok(Ok(_)))) {
             span.record("otel.status_code", "ERROR");
         }
-        (called, store)
+        (called, store, used.map(|sandbox| (sandbox, runs)))
     }
 
     /// A fresh Store with every limit armed: the memory limiter, fuel (when
@@ -329,10 +343,31 @@ impl Engine {
         store.set_epoch_deadline(1);
     }
 
-    /// Drops a finished run's Store, which resets its slot and returns it
-    /// to the pool: on the spares' thread when it has room, else here;
-    /// either way through `pages::drop_store`.
-    fn retire(&self, store: Store<RunState>) {
+    /// Recycles a finished run's sandbox when it may host another run
+    /// (`used` is its instance and the runs it hosted before; `returned`:
+    /// the guest's call returned), on the spares' thread when there is one,
+    /// else here. Otherwise drops its Store, which resets its slot and
+    /// returns it to the pool: on the spares' thread when it has room, else
+    /// here; either way through `pages::drop_store`.
+    fn retire(&self, mut store: Store<RunState>, used: Option<(Sandbox, u32)>, returned: bool) {
+        if let (Some(stash), Some((sandbox, runs))) = (&self.inner.recycler, used)
+            && crate::recycle::eligible(returned, store.data(), runs)
+        {
+            let warm = crate::spares::Warm {
+                store,
+                sandbox,
+                runs: runs + 1,
+            };
+            let left = match &self.inner.spares {
+                Some(spares) => spares.recycle(warm).map(|warm| warm.store),
+                None => stash.keep(warm),
+            };
+            let Some(left) = left else {
+                return;
+            };
+            store = left;
+        }
+        crate::pages::choose_settle(store.data_mut());
         let left = match self.inner.spares.as_ref() {
             Some(spares) => spares.retire(store),
             None => Some(store),
@@ -343,8 +378,16 @@ impl Engine {
     }
 
     /// Tears the sandbox down and says what happened.
-    fn conclude(&self, request: &RunRequest, called: Called, mut store: Store<RunState>, started: Instant) -> Outcome {
+    fn conclude(
+        &self,
+        request: &RunRequest,
+        called: Called,
+        mut store: Store<RunState>,
+        used: Option<(Sandbox, u32)>,
+        started: Instant,
+    ) -> Outcome {
         let limits = &request.limits;
+        let returned = matches!(called, Ok(Ok(_)));
         let fuel_used = self
             .inner
             .config
@@ -396,7 +439,7 @@ impl Engine {
             egress: state.egress.records(),
             calls: state.capabilities.calls(),
         };
-        self.retire(store);
+        self.retire(store, used, returned);
         outcome.stats.wall_time_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         outcome
     }

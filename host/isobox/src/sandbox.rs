@@ -48,9 +48,12 @@ pub(crate) struct RunState {
     pub(crate) resident_budget: usize,
     /// The arming thread's page faults when the run was armed (`pages.rs`).
     pub(crate) faults_at_arm: u64,
-    /// What teardown does to the guest's memory before the reset, chosen by
-    /// its `settle` (`pages.rs`).
+    /// What teardown does to the guest's memory before the reset, chosen
+    /// when the run ends (`pages.rs`).
     pub(crate) settle: Option<crate::pages::Settle>,
+    /// The guest's linear memory (start and end address), as the guest
+    /// showed it before any of the run's code ran (`pages.rs`).
+    pub(crate) memory_range: Option<(usize, usize)>,
     pub clock: WallClock,
     // What the guest reports: console lines, compiled code to cache, a
     // worker's Response.
@@ -178,6 +181,7 @@ impl RunState {
             resident_budget: 0,
             faults_at_arm: 0,
             settle: None,
+            memory_range: None,
         }
     }
 }

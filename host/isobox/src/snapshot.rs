@@ -16,35 +16,47 @@ use wasmtime::{Engine, Store};
 use wasmtime_wizer::Wizer;
 
 use crate::error::{EngineError, Stage};
+use crate::image::MemoryImage;
 use crate::sandbox::RunState;
 
 /// The guest component as built (not yet initialised).
 pub(crate) const GUEST_COMPONENT: &[u8] = include_bytes!(env!("ISOBOX_GUEST_WASM"));
 
-/// The compiled snapshot for `engine`, loaded from `cache` when it holds one.
-/// A damaged or stale cache entry is rebuilt; a cache that cannot be written
-/// only costs the next start its speed.
-pub(crate) async fn load(engine: &Engine, cache: Option<&Path>) -> Result<Component, EngineError> {
-    let file_name = format!("sandbox-{}.cwasm", cache_key(engine));
+/// The compiled snapshot for `engine` and its memory image (`None` when the
+/// snapshot's memory is not all of its state, or the image could not be
+/// kept), loaded from `cache` when it holds both. A damaged or stale cache
+/// entry, or one without its image, is rebuilt; a cache that cannot be
+/// written only costs the next start its speed.
+pub(crate) async fn load(
+    engine: &Engine,
+    cache: Option<&Path>,
+) -> Result<(Component, Option<MemoryImage>), EngineError> {
+    let key = cache_key(engine);
+    let file_name = format!("sandbox-{key}.cwasm");
+    let image_name = format!("sandbox-{key}.image");
     if let Some(dir) = cache {
         let path = dir.join(&file_name);
-        if path.is_file() {
+        if path.is_file()
+            && let Some(image) = MemoryImage::open(&dir.join(&image_name))
+        {
             // SAFETY: deserialising runs the machine code in the file. The
             // cache directory is the user's own (created 0700 below) and
             // holds only artifacts this function wrote; wasmtime checks the
             // header, version and engine compatibility before using one.
             if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-                return Ok(component);
+                return Ok((component, Some(image)));
             }
         }
     }
     let snapshot = snapshot().await?;
     let component =
         Component::new(engine, &snapshot).map_err(|e| EngineError::at(Stage::Compile, "compiling the snapshot", &e))?;
+    // The image first: a cached snapshot is only used with its image.
+    let image = MemoryImage::build(&snapshot, cache.map(|dir| dir.join(&image_name)).as_deref());
     if let (Some(dir), Ok(bytes)) = (cache, component.serialize()) {
         let _ = write_cache_entry(dir, &file_name, &bytes);
     }
-    Ok(component)
+    Ok((component, image))
 }
 
 /// Runs the guest's `wizer-initialize` and returns the initialised component.
@@ -81,7 +93,7 @@ fn cache_key(engine: &Engine) -> String {
 
 /// Writes `bytes` to `dir/name` through a temporary file and a rename, so a
 /// reader never sees half a file.
-fn write_cache_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_cache_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     {

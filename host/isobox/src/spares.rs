@@ -4,8 +4,9 @@
 //!
 //! Nothing of one run reaches another any more than without them: a spare
 //! is the snapshot instantiated into a brand-new Store, exactly as a run
-//! would instantiate it itself, no code runs in it before its run, and one
-//! run takes it and nothing uses it again. The run arms it with its own
+//! would instantiate it itself, or a finished run's sandbox the thread put
+//! back to the snapshot (recycle.rs); no code runs in it before its run,
+//! and one run takes it. The run arms it with its own
 //! limits and state ([`RunState::arm`]) when it takes it. A retired Store
 //! is dropped (its slot reset and returned to the pool) on the thread
 //! instead of the run's; at most as many as there are spares wait there, past that
@@ -24,10 +25,13 @@ use wasmtime::Store;
 use crate::bindings::{Sandbox, SandboxPre};
 use crate::sandbox::RunState;
 
-/// A fresh sandbox: the snapshot instantiated in a Store no run has used.
+/// A sandbox ready for a run: the snapshot instantiated in a Store no run
+/// has used, or one recycled after `runs` runs (recycle.rs).
 pub(crate) struct Warm {
     pub store: Store<RunState>,
     pub sandbox: Sandbox,
+    /// The runs it has hosted.
+    pub runs: u32,
 }
 
 /// What the thread and the runs share.
@@ -43,15 +47,19 @@ struct Shared {
 struct Queue {
     ready: Vec<Warm>,
     retired: Vec<Store<RunState>>,
+    /// Finished runs' sandboxes to renew (recycle.rs).
+    recycled: Vec<Warm>,
     /// Set while the thread waits for work, so runs only signal it then.
     idle: bool,
     stop: bool,
 }
 
-/// Makes `Warm` sandboxes: how a blank Store is created and instantiated.
+/// Makes `Warm` sandboxes: how a blank Store is created and instantiated,
+/// and the image that recycled ones are reset to (`None`: none are).
 pub(crate) struct Factory {
     pub engine: wasmtime::Engine,
     pub pre: SandboxPre<RunState>,
+    pub recycler: Option<std::sync::Arc<crate::recycle::Stash>>,
 }
 
 /// The engine's warm sandboxes and the thread that keeps them.
@@ -90,11 +98,27 @@ impl Spares {
         warm
     }
 
+    /// Hands a finished run's sandbox to the thread to renew and keep as a
+    /// spare, or gives it back when enough already wait (the caller drops
+    /// its Store).
+    pub(crate) fn recycle(&self, warm: Warm) -> Option<Warm> {
+        let mut queue = self.shared.lock();
+        if queue.stop || queue.retired.len() + queue.recycled.len() >= self.shared.capacity {
+            return Some(warm);
+        }
+        queue.recycled.push(warm);
+        if queue.idle {
+            queue.idle = false;
+            self.shared.wake.notify_one();
+        }
+        None
+    }
+
     /// Hands a finished run's Store to the thread to drop, or gives it back
     /// when enough already wait (the caller drops it).
     pub(crate) fn retire(&self, store: Store<RunState>) -> Option<Store<RunState>> {
         let mut queue = self.shared.lock();
-        if queue.stop || queue.retired.len() >= self.shared.capacity {
+        if queue.stop || queue.retired.len() + queue.recycled.len() >= self.shared.capacity {
             return Some(store);
         }
         queue.retired.push(store);
@@ -124,8 +148,8 @@ impl Drop for Spares {
     }
 }
 
-/// The thread: drops retired Stores first (they free pool slots), then
-/// tops up the spares, then waits.
+/// The thread: drops retired Stores first (they free pool slots), renews
+/// recycled sandboxes into spares, then tops up the spares, then waits.
 fn keep(shared: &Shared, factory: &Factory) {
     // Instantiation is async in an async-enabled engine; with no start
     // function it completes without waiting on anything.
@@ -133,25 +157,48 @@ fn keep(shared: &Shared, factory: &Factory) {
         return;
     };
     loop {
-        let (retired, wanted) = {
+        let (retired, recycled, wanted) = {
             let mut queue = shared.lock();
             loop {
                 if queue.stop {
                     return;
                 }
                 let wanted = shared.capacity.saturating_sub(queue.ready.len());
-                if !queue.retired.is_empty() || wanted > 0 {
-                    break (std::mem::take(&mut queue.retired), wanted);
+                if !queue.retired.is_empty() || !queue.recycled.is_empty() || wanted > 0 {
+                    break (
+                        std::mem::take(&mut queue.retired),
+                        std::mem::take(&mut queue.recycled),
+                        wanted,
+                    );
                 }
                 queue.idle = true;
                 queue = shared.wake.wait(queue).unwrap_or_else(PoisonError::into_inner);
             }
         };
         retired.into_iter().for_each(crate::pages::drop_store);
+        let mut wanted = wanted;
+        for warm in recycled {
+            let renewed = match &factory.recycler {
+                Some(recycler) => recycler.renew(warm),
+                None => Err(warm.store),
+            };
+            match renewed {
+                Ok(warm) if wanted > 0 => {
+                    wanted -= 1;
+                    shared.lock().ready.push(warm);
+                }
+                Ok(warm) => crate::pages::drop_store(warm.store),
+                Err(store) => crate::pages::drop_store(store),
+            }
+        }
         for _ in 0..wanted {
             let mut store = factory.blank_store();
             match runtime.block_on(factory.pre.instantiate_async(&mut store)) {
-                Ok(sandbox) => shared.lock().ready.push(Warm { store, sandbox }),
+                Ok(sandbox) => shared.lock().ready.push(Warm {
+                    store,
+                    sandbox,
+                    runs: 0,
+                }),
                 // The pool is full (every slot in a run): try again when a
                 // run retires its Store or takes a spare.
                 Err(_) => {
