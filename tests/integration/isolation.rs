@@ -357,3 +357,40 @@ async fn only_runs_that_ended_cleanly_and_kept_their_memory_are_recycled() {
     assert_eq!(again.stats.peak_memory_bytes, image_bytes);
     assert_eq!(ok(again), json!(2));
 }
+
+#[tokio::test]
+async fn a_heavy_run_in_a_recycled_sandbox_has_its_pages_shed_not_copied_ever_after() {
+    let engine = recycling_engine().await;
+    let run = |code: &str| engine.run(isobox::RunRequest::new(code));
+    for _ in 0..5 {
+        assert_eq!(ok(run("1 + 1").await), json!(2));
+    }
+    // Deep recursion writes most of the 1 MiB stack, and the objects most
+    // of the heap's free room, without growing the memory: far more private
+    // pages than the trivial runs' resets copied.
+    let deep = format!(
+        "{POLLUTE}\nconst kept = []; for (let i = 0; i < 1500; i++) kept.push({{ i, s: 'x' + i }});\n\
+         function down(n) {{ return n === 0 ? 0 : 1 + down(n - 1); }} down(800) + kept.length - 1500 + 2200"
+    );
+    let heavy = run(&deep).await;
+    let image_bytes = heavy.stats.peak_memory_bytes;
+    assert_eq!(ok(heavy), json!(3000));
+    for _ in 0..3 {
+        assert_eq!(ok(run("1 + 1").await), json!(2));
+    }
+    assert_pristine_in(&engine).await;
+    let after = run("1 + 1").await;
+    assert_eq!(
+        after.stats.peak_memory_bytes, image_bytes,
+        "the heavy run grew the memory"
+    );
+    assert_eq!(ok(after), json!(2));
+    if cfg!(target_os = "linux") {
+        assert_eq!(engine.sandboxes_recycled(), 11, "every run's sandbox is recycled");
+        assert_eq!(
+            engine.recycled_sandboxes_shed(),
+            1,
+            "the heavy run's reset, and only it, sheds"
+        );
+    }
+}

@@ -27,6 +27,12 @@ impl Engine {
         self.inner.recycler.as_ref().map_or(0, |stash| stash.renewed())
     }
 
+    /// How many of this engine's renewals shed the sandbox's private pages
+    /// instead of copying them back (`recycle.rs`).
+    pub fn recycled_sandboxes_shed(&self) -> u64 {
+        self.inner.recycler.as_ref().map_or(0, |stash| stash.shed())
+    }
+
     /// Runs `request` but keeps the sandbox instead of tearing it down.
     /// Returns whether the run succeeded. Holds one pool slot until dropped.
     pub async fn run_and_hold(&self, request: &RunRequest) -> (bool, HeldSandbox) {

@@ -138,8 +138,10 @@ impl EngineBuilder {
     /// engine's, which also tears finished runs' sandboxes down, so that a
     /// run's own path is mostly its guest call when a core is free for the
     /// thread. Each is used by one run only, exactly as a sandbox the run
-    /// made itself; when none is ready the run makes its own. Each holds a
-    /// pool slot (about half a MiB resident).
+    /// made itself; when none is ready the run makes its own. With
+    /// [`recycle_sandboxes`](Self::recycle_sandboxes) on, the thread also
+    /// puts finished runs' sandboxes back to the snapshot and keeps them as
+    /// spares. Each holds a pool slot (about half a MiB resident).
     ///
     /// Default 0 (off): measured on 2 cores, the thread moves work rather
     /// than removing it, so with every core busy it lowers throughput
@@ -240,9 +242,13 @@ impl EngineBuilder {
         // snapshot's memory image could be made: by the spares' thread when
         // there is one, else kept for the next run, at most one per run
         // that may be in flight (so they fit in the pool).
-        let recycler = image
-            .filter(|_| config.recycle_sandboxes)
-            .map(|image| Arc::new(crate::recycle::Stash::new(image, config.max_concurrent_runs as usize)));
+        let recycler = image.filter(|_| config.recycle_sandboxes).map(|image| {
+            Arc::new(crate::recycle::Stash::new(
+                image,
+                config.max_concurrent_runs as usize,
+                config.memory_keep_resident,
+            ))
+        });
         let spares = match config.warm_sandboxes {
             0 => None,
             sandboxes => {

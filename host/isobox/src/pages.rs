@@ -121,27 +121,51 @@ pub(crate) fn drop_store(mut store: Store<RunState>) {
     drop(store);
 }
 
+/// How [`reset`] put a memory back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reset {
+    /// The private pages, this many bytes, were copied back from the image
+    /// and stay resident (and private: every later reset copies them too).
+    Copied(usize),
+    /// There were more private bytes (this many) than the caller would
+    /// copy: they were dropped instead, and the next run faults in only
+    /// what it touches.
+    Shed(usize),
+}
+
 /// Puts the memory at `range` (a finished run's, recorded by `settle`) back
-/// to `image`, the snapshot's memory as every sandbox starts with it: each
+/// to `image`, the snapshot's memory as every sandbox starts with it. Each
 /// page the process holds privately there, resident or swapped out, is
-/// copied back from the image, and the pages it maps from the snapshot's
-/// file or as zeros are the image already. So the memory reads as a fresh
-/// sandbox's, byte for byte, as after wasmtime's own reset (which looks
-/// only at resident pages). Returns the bytes copied; `None`, having
-/// changed nothing, when the memory is not the image's size or the scan is
-/// refused or finds more than [`SCAN_RANGES`] ranges: the Store must then
-/// be dropped rather than used again.
-///
-/// The copied pages stay private (and are copied again by every later
-/// reset): the caller bounds how many a sandbox may gather.
+/// copied back from the image, or, when they come to more than
+/// `shed_above` bytes, dropped (`MADV_DONTNEED`, which leaves a page of the
+/// slot as wasmtime maps it: the snapshot's file or zeros, the image's
+/// bytes either way); the pages it maps from the snapshot's file or as zeros
+/// are the image already. So the memory reads as a fresh sandbox's, byte
+/// for byte, as after wasmtime's own reset (which looks only at resident
+/// pages). `None`, when the memory is not the image's size, the scan is
+/// refused or finds more than [`SCAN_RANGES`] ranges, or a drop fails: the
+/// Store must then be dropped rather than used again.
 #[cfg(target_os = "linux")]
-pub(crate) fn reset(range: (usize, usize), image: &[u8]) -> Option<usize> {
+pub(crate) fn reset(range: (usize, usize), image: &[u8], shed_above: usize) -> Option<Reset> {
     let (start, end) = range;
     if end.checked_sub(start)? != image.len() || start % page_size() != 0 {
         return None;
     }
     let ranges = scan::private_ranges(start, end, SCAN_RANGES)?;
-    let mut copied = 0;
+    let private: usize = ranges.iter().map(|(from, to)| to - from).sum();
+    if private > shed_above {
+        for (from, to) in ranges {
+            // SAFETY: [from, to) lies in [start, end), the guest's linear
+            // memory of a Store whose run is over (no guest code runs) and
+            // which keeps it mapped; MADV_DONTNEED only drops the private
+            // copies, as `shed` does.
+            if unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED) } != 0 {
+                return None;
+            }
+        }
+        SHEDS.fetch_add(1, Ordering::Relaxed);
+        return Some(Reset::Shed(private));
+    }
     for (from, to) in ranges {
         let source = image.get(from - start..to - start)?;
         // SAFETY: [from, to) lies in [start, end), the guest's linear memory
@@ -149,13 +173,12 @@ pub(crate) fn reset(range: (usize, usize), image: &[u8]) -> Option<usize> {
         // holds a reference into it) and which keeps it mapped; the image is
         // a separate read-only mapping, so the two do not overlap.
         unsafe { std::ptr::copy_nonoverlapping(source.as_ptr(), from as *mut u8, to - from) };
-        copied += to - from;
     }
-    Some(copied)
+    Some(Reset::Copied(private))
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn reset(_range: (usize, usize), _image: &[u8]) -> Option<usize> {
+pub(crate) fn reset(_range: (usize, usize), _image: &[u8], _shed_above: usize) -> Option<Reset> {
     None
 }
 
@@ -534,7 +557,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_copies_back_exactly_the_written_pages() {
+    fn a_reset_copies_back_or_drops_exactly_the_private_pages() {
         // A private mapping of a file, as a slot maps its snapshot image,
         // reset to an image that holds the file's bytes.
         let len = 8 * PAGE;
@@ -561,8 +584,11 @@ mod tests {
             // SAFETY: inside the mapping made above.
             unsafe { std::ptr::write_bytes((base + page * PAGE + 100) as *mut u8, 0xee, 50) };
         }
-        let wrong_size = reset((base, base + len - PAGE), &image[..len - PAGE * 2]);
-        let copied = reset((base, base + len), &image);
+        let wrong_size = reset((base, base + len - PAGE), &image[..len - PAGE * 2], usize::MAX);
+        let copied = reset((base, base + len), &image, usize::MAX);
+        // SAFETY: inside the mapping made above.
+        unsafe { std::ptr::write_bytes((base + 6 * PAGE) as *mut u8, 0xee, 10) };
+        let shed = reset((base, base + len), &image, 4 * PAGE);
         // SAFETY: inside the mapping, read before it is unmapped.
         let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
         // SAFETY: the mapping made above, no longer used.
@@ -572,8 +598,14 @@ mod tests {
             // A kernel without PAGEMAP_SCAN (before 6.7): nothing is recycled there.
             return;
         };
-        assert_eq!(copied, 4 * PAGE, "copied other pages than the written ones");
-        assert!(bytes == image, "the memory is not the image after its reset");
+        assert_eq!(
+            copied,
+            Reset::Copied(4 * PAGE),
+            "copied other pages than the written ones"
+        );
+        // The four copied pages stay private, with the one written since.
+        assert_eq!(shed, Some(Reset::Shed(5 * PAGE)));
+        assert!(bytes == image, "the memory is not the image after its resets");
     }
 
     #[test]

@@ -24,9 +24,15 @@
 //!
 //! Only a run whose call returned is recycled: a trap (fuel, the wall
 //! clock, memory), a cancelled run or a journaled one is torn down as
-//! before. A sandbox hosts at most [`MAX_RUNS`] runs, and one whose reset
-//! copied more than [`MAX_COPIED_BYTES`] is torn down after it, so that
-//! the pages every reset copies back stay few.
+//! before. A sandbox hosts at most [`MAX_RUNS`] runs.
+//!
+//! A page copied back stays private, so every later reset copies it again:
+//! after one heavy run, each trivial run after it would copy the heavy
+//! run's pages. So a reset that finds more than [`SHED_FACTOR`] times the
+//! fewest private bytes this sandbox's resets have copied (and more than
+//! [`SHED_FLOOR_BYTES`]), or more than the engine keeps resident, drops the
+//! pages instead of copying them: the next run faults in what it touches,
+//! and the resets after it copy that again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -38,9 +44,13 @@ use crate::spares::Warm;
 /// The most runs one sandbox hosts before it is torn down.
 pub(crate) const MAX_RUNS: u32 = 256;
 
-/// A reset that copied more than this retires the sandbox: its private
-/// pages (all that any of its runs wrote) are copied back by every reset.
-pub(crate) const MAX_COPIED_BYTES: usize = 1024 * 1024;
+/// A reset sheds the private pages rather than copy them when they are
+/// more than this many times the fewest its sandbox's resets have copied.
+const SHED_FACTOR: usize = 4;
+
+/// ... and more than this many bytes (64 pages): a few pages more than a
+/// trivial run writes are copied.
+const SHED_FLOOR_BYTES: usize = 256 * 1024;
 
 /// Whether a finished run's sandbox may host another run: its call
 /// returned (`returned`), it is not journaled, its guest holds no host
@@ -58,16 +68,27 @@ pub(crate) fn eligible(returned: bool, state: &RunState, runs: u32) -> bool {
 
 impl Stash {
     /// Puts a finished run's sandbox back to the snapshot: its memory reset
-    /// to the image and its state blank, ready to be armed for a run. Gives
-    /// the Store back (to be dropped) when the memory could not be reset or
-    /// its reset copied more than [`MAX_COPIED_BYTES`].
-    pub(crate) fn renew(&self, warm: Warm) -> Result<Warm, wasmtime::Store<RunState>> {
+    /// to the image (its private pages copied back, or shed when there are
+    /// many more than usual) and its state blank, ready to be armed for a
+    /// run. Gives the Store back (to be dropped) when the memory could not
+    /// be reset.
+    pub(crate) fn renew(&self, mut warm: Warm) -> Result<Warm, wasmtime::Store<RunState>> {
         let Some(range) = warm.store.data().memory_range else {
             return Err(warm.store);
         };
-        match crate::pages::reset(range, self.image.bytes()) {
-            Some(copied) if copied <= MAX_COPIED_BYTES => {}
-            _ => return Err(warm.store),
+        let shed_above = warm
+            .fewest_private_bytes
+            .saturating_mul(SHED_FACTOR)
+            .max(SHED_FLOOR_BYTES)
+            .min(self.keep_resident);
+        match crate::pages::reset(range, self.image.bytes(), shed_above) {
+            Some(crate::pages::Reset::Copied(bytes)) => {
+                warm.fewest_private_bytes = warm.fewest_private_bytes.min(bytes);
+            }
+            Some(crate::pages::Reset::Shed(_)) => {
+                self.shed.fetch_add(1, Ordering::Relaxed);
+            }
+            None => return Err(warm.store),
         }
         self.renewed.fetch_add(1, Ordering::Relaxed);
         Ok(blank(warm, range.1 - range.0))
@@ -76,6 +97,11 @@ impl Stash {
     /// How many finished runs' sandboxes were renewed for another run.
     pub(crate) fn renewed(&self) -> u64 {
         self.renewed.load(Ordering::Relaxed)
+    }
+
+    /// How many of those renewals shed the private pages.
+    pub(crate) fn shed(&self) -> u64 {
+        self.shed.load(Ordering::Relaxed)
     }
 }
 
@@ -98,17 +124,23 @@ pub(crate) struct Stash {
     image: MemoryImage,
     waiting: Mutex<Vec<Warm>>,
     capacity: usize,
+    /// The engine's keep-resident bytes: a reset sheds more than this.
+    keep_resident: usize,
     renewed: AtomicU64,
+    shed: AtomicU64,
 }
 
 impl Stash {
-    /// A stash of at most `capacity` sandboxes, reset to `image`.
-    pub(crate) fn new(image: MemoryImage, capacity: usize) -> Self {
+    /// A stash of at most `capacity` sandboxes, reset to `image`, keeping
+    /// at most `keep_resident` private bytes in each.
+    pub(crate) fn new(image: MemoryImage, capacity: usize, keep_resident: usize) -> Self {
         Stash {
             image,
             waiting: Mutex::new(Vec::new()),
             capacity,
+            keep_resident,
             renewed: AtomicU64::new(0),
+            shed: AtomicU64::new(0),
         }
     }
 

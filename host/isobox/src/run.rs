@@ -200,8 +200,8 @@ impl Engine {
     /// Takes a warm or recycled sandbox, or builds a fresh Store and
     /// instantiates the snapshot, and calls the guest under the request's
     /// limits, taking the compiled code `compile` allows. The Store comes
-    /// back still holding the instance, with the instance's handle and the
-    /// runs it hosted before this one (for recycling) when it was made.
+    /// back still holding the instance, with the instance's handle and what
+    /// recycling needs ([`Used`]) when it was made.
     pub(crate) async fn execute(
         &self,
         request: &RunRequest,
@@ -210,7 +210,7 @@ impl Engine {
         started: Instant,
         worker: Option<(crate::worker::Sink, CancelSignal)>,
         journal: Option<crate::journal::JournalHandle>,
-    ) -> (Called, Store<RunState>, Option<(Sandbox, u32)>) {
+    ) -> (Called, Store<RunState>, Option<Used>) {
         let deadline = started + request.limits.wall_time;
         let egress = crate::egress::EgressRun::new(request.egress.clone());
         if let Some(cassette) = &request.cassette {
@@ -232,13 +232,16 @@ impl Engine {
                 mut store,
                 sandbox,
                 runs,
+                fewest_private_bytes,
             }) => {
                 self.arm_store(&mut store, &request.limits, deadline, egress, bridge);
-                (store, Some((sandbox, runs)))
+                (store, Some((sandbox, runs, fewest_private_bytes)))
             }
             None => (self.new_store(&request.limits, deadline, egress, bridge), None),
         };
-        let runs = warm.as_ref().map_or(0, |(_, runs)| *runs);
+        let (runs, fewest_private_bytes) = warm
+            .as_ref()
+            .map_or((0, usize::MAX), |(_, runs, fewest)| (*runs, *fewest));
         let mut used: Option<Sandbox> = None;
         store.data_mut().compile = compile;
         if let Some(journal) = journal {
@@ -268,7 +271,7 @@ impl Engine {
             let call = tracing::Instrument::instrument(
                 async move {
                     let sandbox = match warm {
-                        Some((sandbox, _)) => sandbox,
+                        Some((sandbox, _, _)) => sandbox,
                         None => pre.instantiate_async(&mut *store).await?,
                     };
                     used.insert(sandbox).call_run(&mut *store, &guest_request).await
@@ -295,7 +298,12 @@ impl Engine {
         if !matches!(called, Ok(Ok(Ok(_)))) {
             span.record("otel.status_code", "ERROR");
         }
-        (called, store, used.map(|sandbox| (sandbox, runs)))
+        let used = used.map(|sandbox| Used {
+            sandbox,
+            runs,
+            fewest_private_bytes,
+        });
+        (called, store, used)
     }
 
     /// A fresh Store with every limit armed: the memory limiter, fuel (when
@@ -344,19 +352,19 @@ impl Engine {
     }
 
     /// Recycles a finished run's sandbox when it may host another run
-    /// (`used` is its instance and the runs it hosted before; `returned`:
-    /// the guest's call returned), on the spares' thread when there is one,
+    /// (`used`: its instance; `returned`: the guest's call returned), on the spares' thread when there is one,
     /// else here. Otherwise drops its Store, which resets its slot and
     /// returns it to the pool: on the spares' thread when it has room, else
     /// here; either way through `pages::drop_store`.
-    fn retire(&self, mut store: Store<RunState>, used: Option<(Sandbox, u32)>, returned: bool) {
-        if let (Some(stash), Some((sandbox, runs))) = (&self.inner.recycler, used)
-            && crate::recycle::eligible(returned, store.data(), runs)
+    fn retire(&self, mut store: Store<RunState>, used: Option<Used>, returned: bool) {
+        if let (Some(stash), Some(used)) = (&self.inner.recycler, used)
+            && crate::recycle::eligible(returned, store.data(), used.runs)
         {
             let warm = crate::spares::Warm {
                 store,
-                sandbox,
-                runs: runs + 1,
+                sandbox: used.sandbox,
+                runs: used.runs + 1,
+                fewest_private_bytes: used.fewest_private_bytes,
             };
             let left = match &self.inner.spares {
                 Some(spares) => spares.recycle(warm).map(|warm| warm.store),
@@ -383,7 +391,7 @@ impl Engine {
         request: &RunRequest,
         called: Called,
         mut store: Store<RunState>,
-        used: Option<(Sandbox, u32)>,
+        used: Option<Used>,
         started: Instant,
     ) -> Outcome {
         let limits = &request.limits;
@@ -448,6 +456,14 @@ impl Engine {
     pub(crate) fn prepare_for_bench(&self, request: &RunRequest) -> Result<GuestRequest, RunError> {
         self.prepare(&mut request.clone()).map(|prepared| prepared.guest)
     }
+}
+
+/// The sandbox a run used, for recycling: its instance, the runs it hosted
+/// before this one, and the fewest private bytes its resets copied.
+pub(crate) struct Used {
+    sandbox: Sandbox,
+    runs: u32,
+    fewest_private_bytes: usize,
 }
 
 /// A checked request, ready for a sandbox.

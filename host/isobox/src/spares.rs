@@ -32,6 +32,9 @@ pub(crate) struct Warm {
     pub sandbox: Sandbox,
     /// The runs it has hosted.
     pub runs: u32,
+    /// The fewest private bytes a reset of it copied back (recycle.rs);
+    /// `usize::MAX` before its first.
+    pub fewest_private_bytes: usize,
 }
 
 /// What the thread and the runs share.
@@ -198,6 +201,7 @@ fn keep(shared: &Shared, factory: &Factory) {
                     store,
                     sandbox,
                     runs: 0,
+                    fewest_private_bytes: usize::MAX,
                 }),
                 // The pool is full (every slot in a run): try again when a
                 // run retires its Store or takes a spare.
