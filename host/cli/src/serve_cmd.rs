@@ -123,7 +123,9 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let slots = u32::try_from(config.server.max_in_flight).unwrap_or(u32::MAX);
-    let mut builder = Engine::builder().max_concurrent_runs(slots);
+    let mut builder = Engine::builder()
+        .max_concurrent_runs(slots)
+        .recycle_sandboxes(config.server.recycle_sandboxes);
     match config.npm() {
         Ok(Some(npm)) => builder = builder.packages(npm),
         Ok(None) => {}

@@ -10,6 +10,7 @@
 //! retry_after_secs = 1        # the Retry-After of a 503 (default 1)
 //! max_queue_wait_ms = 5000    # longest wait for a run slot; then 503 queue-timeout
 //! read_timeout_ms = 30000     # a request head slower: connection closed; a body: 408
+//! recycle_sandboxes = true    # put a cleanly finished run's sandbox back for the next
 //!
 //! [policies.github]           # an egress policy in its own file,
 //! file = "github.toml"        # relative to this file's directory
@@ -207,6 +208,10 @@ pub struct ServerSettings {
     /// body: a connection whose head is slower is closed, a body that is
     /// slower is a 408. Default 30000 ms; 1 to 600000.
     pub read_timeout_ms: u64,
+    /// Whether a sandbox whose run ended cleanly is put back to the
+    /// snapshot in place for the next run (`EngineBuilder::recycle_sandboxes`)
+    /// rather than a new one instantiated for every run. Default true.
+    pub recycle_sandboxes: bool,
 }
 
 impl Default for ServerSettings {
@@ -220,6 +225,7 @@ impl Default for ServerSettings {
             retry_after_secs: 1,
             max_queue_wait_ms: 5000,
             read_timeout_ms: 30_000,
+            recycle_sandboxes: true,
         }
     }
 }
@@ -702,6 +708,15 @@ mod tests {
         assert_eq!(tenant.max_limits.wall_time, Duration::from_millis(100));
         assert_eq!(tenant.max_limits.fuel, Limits::default().fuel);
         assert_eq!(config.policy_names().collect::<Vec<_>>(), ["local"]);
+    }
+
+    #[test]
+    fn sandboxes_are_recycled_unless_the_server_section_says_not() {
+        let tenant = format!("[tenants.acme]\nkey_sha256 = [\"{}\"]\n", key_sha256_hex("a"));
+        assert!(load(&tenant).unwrap().server.recycle_sandboxes);
+        let off = load(&format!("[server]\nrecycle_sandboxes = false\n{tenant}")).unwrap();
+        assert!(!off.server.recycle_sandboxes);
+        assert!(load(&format!("[server]\nrecycle_sandboxes = 0\n{tenant}")).is_err());
     }
 
     #[test]
