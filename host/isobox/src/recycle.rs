@@ -7,8 +7,9 @@
 //!
 //! - **Linear memory**: every page the process holds privately in it
 //!   (written by the run, resident or swapped out) is copied back from the
-//!   snapshot's memory image (`pages::reset`); the other pages map the
-//!   snapshot's file or zeros. The range is the one the guest showed before
+//!   snapshot's memory image, or dropped so that it maps the snapshot's
+//!   file again (`pages::reset`); the other pages map the snapshot's file
+//!   or zeros. The range is the one the guest showed before
 //!   any of the run's code ran. A memory that grew is not recycled (it
 //!   cannot shrink).
 //! - **Core globals**: the snapshot's only mutable one is the stack pointer
@@ -24,7 +25,8 @@
 //!
 //! Only a run whose call returned is recycled: a trap (fuel, the wall
 //! clock, memory), a cancelled run or a journaled one is torn down as
-//! before. A sandbox hosts at most [`MAX_RUNS`] runs.
+//! before, and a journaled run never takes a recycled sandbox. A sandbox
+//! hosts at most [`MAX_RUNS`] runs.
 //!
 //! A page copied back stays private, so every later reset copies it again:
 //! after one heavy run, each trivial run after it would copy the heavy

@@ -222,10 +222,13 @@ impl Engine {
         );
         // A warm spare or a recycled sandbox when one is ready (spares.rs,
         // recycle.rs), else a Store and instance of its own: the same fresh
-        // sandbox either way.
-        let ready = match &self.inner.spares {
-            Some(spares) => spares.take(),
-            None => self.inner.recycler.as_ref().and_then(|stash| stash.take()),
+        // sandbox either way. A journaled run always instantiates its own,
+        // so that a replay meets the guest exactly as the run did, down to
+        // the numbers of its resource handles.
+        let ready = match (&self.inner.spares, &journal) {
+            (_, Some(_)) => None,
+            (Some(spares), None) => spares.take(),
+            (None, None) => self.inner.recycler.as_ref().and_then(|stash| stash.take()),
         };
         let (mut store, warm) = match ready {
             Some(crate::spares::Warm {
