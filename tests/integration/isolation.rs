@@ -305,7 +305,6 @@ async fn only_runs_that_ended_cleanly_and_kept_their_memory_are_recycled() {
             assert_eq!(engine.sandboxes_recycled(), recycled + more, "{what}");
         }
     };
-    expect_recycled(0, "nothing recycled yet");
 
     // A run that threw still returned: recycled.
     assert_eq!(

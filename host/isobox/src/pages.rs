@@ -513,19 +513,19 @@ mod tests {
         assert_eq!(shedding, vec![SHED_EVERY - 1, 2 * SHED_EVERY - 1, 3 * SHED_EVERY - 1]);
     }
 
-    #[test]
-    fn shedding_returns_written_pages_to_the_file_they_map() {
-        // A private mapping of a file, as a slot maps its snapshot image.
-        let len = 8 * PAGE;
-        let path = std::env::temp_dir().join(format!("isobox-shed-{}", std::process::id()));
-        std::fs::write(&path, vec![7u8; len]).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
+    /// A private writable mapping of a file holding `contents`, as a slot
+    /// maps its snapshot image; its address. `read_and_unmap` ends it.
+    fn map_private_file(contents: &[u8], name: &str) -> usize {
         use std::os::fd::AsRawFd;
-        // SAFETY: a fresh private mapping of the file, unmapped below.
+        let path = std::env::temp_dir().join(format!("isobox-{name}-{}", std::process::id()));
+        std::fs::write(&path, contents).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        // SAFETY: a fresh private mapping of the file, unmapped by
+        // `read_and_unmap`.
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                len,
+                contents.len(),
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE,
                 file.as_raw_fd(),
@@ -534,7 +534,23 @@ mod tests {
         };
         let _ = std::fs::remove_file(&path);
         assert_ne!(base, libc::MAP_FAILED);
-        let base = base as usize;
+        base as usize
+    }
+
+    /// The `len` bytes of the mapping at `base`, which is then unmapped.
+    fn read_and_unmap(base: usize, len: usize) -> Vec<u8> {
+        // SAFETY: a mapping of `map_private_file`, read before it is unmapped
+        // and not used after.
+        let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
+        // SAFETY: as above.
+        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+        bytes
+    }
+
+    #[test]
+    fn shedding_returns_written_pages_to_the_file_they_map() {
+        let len = 8 * PAGE;
+        let base = map_private_file(&vec![7u8; len], "shed");
         for page in [0, 3, 5] {
             // SAFETY: inside the mapping made above.
             unsafe { std::ptr::write_volatile((base + page * PAGE + 9) as *mut u8, 1) };
@@ -542,10 +558,7 @@ mod tests {
         let before = scan::dirty_ranges(base, base + len, 16);
         shed(base, base + len);
         let after = scan::dirty_ranges(base, base + len, 16);
-        // SAFETY: inside the mapping, read before it is unmapped.
-        let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
-        // SAFETY: the mapping made above, no longer used.
-        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+        let bytes = read_and_unmap(base, len);
         assert!(
             bytes.iter().all(|b| *b == 7),
             "a shed page still holds what was written"
@@ -558,28 +571,10 @@ mod tests {
 
     #[test]
     fn a_reset_copies_back_or_drops_exactly_the_private_pages() {
-        // A private mapping of a file, as a slot maps its snapshot image,
-        // reset to an image that holds the file's bytes.
+        // Reset to an image that holds the file's bytes.
         let len = 8 * PAGE;
         let image: Vec<u8> = (0..len).map(|i| (i / PAGE) as u8 + 1).collect();
-        let path = std::env::temp_dir().join(format!("isobox-reset-{}", std::process::id()));
-        std::fs::write(&path, &image).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        use std::os::fd::AsRawFd;
-        // SAFETY: a fresh private mapping of the file, unmapped below.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        let _ = std::fs::remove_file(&path);
-        assert_ne!(base, libc::MAP_FAILED);
-        let base = base as usize;
+        let base = map_private_file(&image, "reset");
         for page in [0, 3, 4, 7] {
             // SAFETY: inside the mapping made above.
             unsafe { std::ptr::write_bytes((base + page * PAGE + 100) as *mut u8, 0xee, 50) };
@@ -589,10 +584,7 @@ mod tests {
         // SAFETY: inside the mapping made above.
         unsafe { std::ptr::write_bytes((base + 6 * PAGE) as *mut u8, 0xee, 10) };
         let shed = reset((base, base + len), &image, 4 * PAGE);
-        // SAFETY: inside the mapping, read before it is unmapped.
-        let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
-        // SAFETY: the mapping made above, no longer used.
-        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+        let bytes = read_and_unmap(base, len);
         assert_eq!(wrong_size, None, "a memory of another size than the image was reset");
         let Some(copied) = copied else {
             // A kernel without PAGEMAP_SCAN (before 6.7): nothing is recycled there.

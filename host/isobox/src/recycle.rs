@@ -54,6 +54,24 @@ const SHED_FACTOR: usize = 4;
 /// trivial run writes are copied.
 const SHED_FLOOR_BYTES: usize = 256 * 1024;
 
+/// What recycling knows of a sandbox's earlier runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct History {
+    /// The runs it has hosted.
+    pub runs: u32,
+    /// The fewest private bytes a reset of it copied back; `usize::MAX`
+    /// before its first.
+    pub fewest_private_bytes: usize,
+}
+
+impl History {
+    /// A sandbox no run has used.
+    pub(crate) const FRESH: History = History {
+        runs: 0,
+        fewest_private_bytes: usize::MAX,
+    };
+}
+
 /// Whether a finished run's sandbox may host another run: its call
 /// returned (`returned`), it is not journaled, its guest holds no host
 /// resource, its memory did not grow and was shown to the host, and it has
@@ -79,13 +97,14 @@ impl Stash {
             return Err(warm.store);
         };
         let shed_above = warm
+            .history
             .fewest_private_bytes
             .saturating_mul(SHED_FACTOR)
             .max(SHED_FLOOR_BYTES)
             .min(self.keep_resident);
         match crate::pages::reset(range, self.image.bytes(), shed_above) {
             Some(crate::pages::Reset::Copied(bytes)) => {
-                warm.fewest_private_bytes = warm.fewest_private_bytes.min(bytes);
+                warm.history.fewest_private_bytes = warm.history.fewest_private_bytes.min(bytes);
             }
             Some(crate::pages::Reset::Shed(_)) => {
                 self.shed.fetch_add(1, Ordering::Relaxed);

@@ -234,17 +234,16 @@ impl Engine {
             Some(crate::spares::Warm {
                 mut store,
                 sandbox,
-                runs,
-                fewest_private_bytes,
+                history,
             }) => {
                 self.arm_store(&mut store, &request.limits, deadline, egress, bridge);
-                (store, Some((sandbox, runs, fewest_private_bytes)))
+                (store, Some((sandbox, history)))
             }
             None => (self.new_store(&request.limits, deadline, egress, bridge), None),
         };
-        let (runs, fewest_private_bytes) = warm
+        let history = warm
             .as_ref()
-            .map_or((0, usize::MAX), |(_, runs, fewest)| (*runs, *fewest));
+            .map_or(crate::recycle::History::FRESH, |(_, history)| *history);
         let mut used: Option<Sandbox> = None;
         store.data_mut().compile = compile;
         if let Some(journal) = journal {
@@ -274,7 +273,7 @@ impl Engine {
             let call = tracing::Instrument::instrument(
                 async move {
                     let sandbox = match warm {
-                        Some((sandbox, _, _)) => sandbox,
+                        Some((sandbox, _)) => sandbox,
                         None => pre.instantiate_async(&mut *store).await?,
                     };
                     used.insert(sandbox).call_run(&mut *store, &guest_request).await
@@ -301,12 +300,7 @@ impl Engine {
         if !matches!(called, Ok(Ok(Ok(_)))) {
             span.record("otel.status_code", "ERROR");
         }
-        let used = used.map(|sandbox| Used {
-            sandbox,
-            runs,
-            fewest_private_bytes,
-        });
-        (called, store, used)
+        (called, store, used.map(|sandbox| Used { sandbox, history }))
     }
 
     /// A fresh Store with every limit armed: the memory limiter, fuel (when
@@ -360,17 +354,21 @@ impl Engine {
     /// returns it to the pool: on the spares' thread when it has room, else
     /// here; either way through `pages::drop_store`.
     fn retire(&self, mut store: Store<RunState>, used: Option<Used>, returned: bool) {
-        if let (Some(stash), Some(used)) = (&self.inner.recycler, used)
-            && crate::recycle::eligible(returned, store.data(), used.runs)
+        use crate::spares::Finished;
+        if let (Some(stash), Some(Used { sandbox, history })) = (&self.inner.recycler, used)
+            && crate::recycle::eligible(returned, store.data(), history.runs)
         {
+            let history = crate::recycle::History {
+                runs: history.runs + 1,
+                ..history
+            };
             let warm = crate::spares::Warm {
                 store,
-                sandbox: used.sandbox,
-                runs: used.runs + 1,
-                fewest_private_bytes: used.fewest_private_bytes,
+                sandbox,
+                history,
             };
             let left = match &self.inner.spares {
-                Some(spares) => spares.recycle(warm).map(|warm| warm.store),
+                Some(spares) => spares.hand_over(Finished::Renew(warm)).map(Finished::into_store),
                 None => stash.keep(warm),
             };
             let Some(left) = left else {
@@ -380,7 +378,7 @@ impl Engine {
         }
         crate::pages::choose_settle(store.data_mut());
         let left = match self.inner.spares.as_ref() {
-            Some(spares) => spares.retire(store),
+            Some(spares) => spares.hand_over(Finished::Drop(store)).map(Finished::into_store),
             None => Some(store),
         };
         if let Some(store) = left {
@@ -461,12 +459,11 @@ impl Engine {
     }
 }
 
-/// The sandbox a run used, for recycling: its instance, the runs it hosted
-/// before this one, and the fewest private bytes its resets copied.
+/// The sandbox a run used, for recycling: its instance and what recycling
+/// knows of its earlier runs.
 pub(crate) struct Used {
     sandbox: Sandbox,
-    runs: u32,
-    fewest_private_bytes: usize,
+    history: crate::recycle::History,
 }
 
 /// A checked request, ready for a sandbox.

@@ -26,15 +26,30 @@ use crate::bindings::{Sandbox, SandboxPre};
 use crate::sandbox::RunState;
 
 /// A sandbox ready for a run: the snapshot instantiated in a Store no run
-/// has used, or one recycled after `runs` runs (recycle.rs).
+/// has used, or one recycled (recycle.rs).
 pub(crate) struct Warm {
     pub store: Store<RunState>,
     pub sandbox: Sandbox,
-    /// The runs it has hosted.
-    pub runs: u32,
-    /// The fewest private bytes a reset of it copied back (recycle.rs);
-    /// `usize::MAX` before its first.
-    pub fewest_private_bytes: usize,
+    /// What recycling knows of its earlier runs.
+    pub history: crate::recycle::History,
+}
+
+/// A finished run's sandbox handed to the thread.
+pub(crate) enum Finished {
+    /// To drop: its slot is reset and returned to the pool.
+    Drop(Store<RunState>),
+    /// To renew (recycle.rs) and keep as a spare.
+    Renew(Warm),
+}
+
+impl Finished {
+    /// The Store, for the caller to drop when the thread has no room.
+    pub(crate) fn into_store(self) -> Store<RunState> {
+        match self {
+            Finished::Drop(store) => store,
+            Finished::Renew(warm) => warm.store,
+        }
+    }
 }
 
 /// What the thread and the runs share.
@@ -49,9 +64,8 @@ struct Shared {
 #[derive(Default)]
 struct Queue {
     ready: Vec<Warm>,
-    retired: Vec<Store<RunState>>,
-    /// Finished runs' sandboxes to renew (recycle.rs).
-    recycled: Vec<Warm>,
+    /// Finished runs' sandboxes, to drop or renew.
+    finished: Vec<Finished>,
     /// Set while the thread waits for work, so runs only signal it then.
     idle: bool,
     stop: bool,
@@ -101,30 +115,14 @@ impl Spares {
         warm
     }
 
-    /// Hands a finished run's sandbox to the thread to renew and keep as a
-    /// spare, or gives it back when enough already wait (the caller drops
-    /// its Store).
-    pub(crate) fn recycle(&self, warm: Warm) -> Option<Warm> {
+    /// Hands a finished run's sandbox to the thread to drop or renew, or
+    /// gives it back when enough already wait (the caller drops its Store).
+    pub(crate) fn hand_over(&self, finished: Finished) -> Option<Finished> {
         let mut queue = self.shared.lock();
-        if queue.stop || queue.retired.len() + queue.recycled.len() >= self.shared.capacity {
-            return Some(warm);
+        if queue.stop || queue.finished.len() >= self.shared.capacity {
+            return Some(finished);
         }
-        queue.recycled.push(warm);
-        if queue.idle {
-            queue.idle = false;
-            self.shared.wake.notify_one();
-        }
-        None
-    }
-
-    /// Hands a finished run's Store to the thread to drop, or gives it back
-    /// when enough already wait (the caller drops it).
-    pub(crate) fn retire(&self, store: Store<RunState>) -> Option<Store<RunState>> {
-        let mut queue = self.shared.lock();
-        if queue.stop || queue.retired.len() + queue.recycled.len() >= self.shared.capacity {
-            return Some(store);
-        }
-        queue.retired.push(store);
+        queue.finished.push(finished);
         if queue.idle {
             queue.idle = false;
             self.shared.wake.notify_one();
@@ -151,8 +149,9 @@ impl Drop for Spares {
     }
 }
 
-/// The thread: drops retired Stores first (they free pool slots), renews
-/// recycled sandboxes into spares, then tops up the spares, then waits.
+/// The thread: drops or renews finished runs' sandboxes first (dropping
+/// frees pool slots, renewing makes spares), then tops up the spares, then
+/// waits.
 fn keep(shared: &Shared, factory: &Factory) {
     // Instantiation is async in an async-enabled engine; with no start
     // function it completes without waiting on anything.
@@ -160,30 +159,25 @@ fn keep(shared: &Shared, factory: &Factory) {
         return;
     };
     loop {
-        let (retired, recycled, wanted) = {
+        let (finished, wanted) = {
             let mut queue = shared.lock();
             loop {
                 if queue.stop {
                     return;
                 }
                 let wanted = shared.capacity.saturating_sub(queue.ready.len());
-                if !queue.retired.is_empty() || !queue.recycled.is_empty() || wanted > 0 {
-                    break (
-                        std::mem::take(&mut queue.retired),
-                        std::mem::take(&mut queue.recycled),
-                        wanted,
-                    );
+                if !queue.finished.is_empty() || wanted > 0 {
+                    break (std::mem::take(&mut queue.finished), wanted);
                 }
                 queue.idle = true;
                 queue = shared.wake.wait(queue).unwrap_or_else(PoisonError::into_inner);
             }
         };
-        retired.into_iter().for_each(crate::pages::drop_store);
         let mut wanted = wanted;
-        for warm in recycled {
-            let renewed = match &factory.recycler {
-                Some(recycler) => recycler.renew(warm),
-                None => Err(warm.store),
+        for finished in finished {
+            let renewed = match (finished, &factory.recycler) {
+                (Finished::Renew(warm), Some(recycler)) => recycler.renew(warm),
+                (finished, _) => Err(finished.into_store()),
             };
             match renewed {
                 Ok(warm) if wanted > 0 => {
@@ -200,14 +194,13 @@ fn keep(shared: &Shared, factory: &Factory) {
                 Ok(sandbox) => shared.lock().ready.push(Warm {
                     store,
                     sandbox,
-                    runs: 0,
-                    fewest_private_bytes: usize::MAX,
+                    history: crate::recycle::History::FRESH,
                 }),
                 // The pool is full (every slot in a run): try again when a
                 // run retires its Store or takes a spare.
                 Err(_) => {
                     let mut queue = shared.lock();
-                    if queue.retired.is_empty() && !queue.stop {
+                    if queue.finished.is_empty() && !queue.stop {
                         queue.idle = true;
                         let _unused = shared.wake.wait(queue);
                     }
